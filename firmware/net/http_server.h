@@ -1,0 +1,53 @@
+// A generic HTTP/1.1 server on Boost.Beast: keep-alive, a strand per connection, one response
+// in flight per connection, a timeout on every read, and limits on body, header and connection
+// counts. It knows nothing about shoppers: requests go to a Router. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "net/event_loop.h"
+#include "net/router.h"
+#include "platform/error.h"
+
+namespace optin::net {
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks an ephemeral port
+  size_t max_body_bytes = 16 * 1024;
+  size_t max_header_bytes = 8 * 1024;
+  std::chrono::milliseconds read_timeout{10'000};   // to receive a whole request once it starts
+  std::chrono::milliseconds idle_timeout{30'000};   // keep-alive connection with no request
+  size_t max_connections = 1024;                    // beyond this new connections are closed
+  std::string server_name = "optin-edge";
+};
+
+struct HttpServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;
+  uint64_t active_connections = 0;
+  uint64_t requests = 0;
+};
+
+class HttpServer {
+ public:
+  HttpServer(EventLoop& loop, const Router& router, HttpServerOptions options);
+  ~HttpServer();
+
+  // Binds and starts accepting. Returns the bound port.
+  Result<uint16_t> Listen();
+  // Stops accepting and closes idle connections; in-flight requests finish, then their
+  // connections close. `done` runs once every connection is gone.
+  void Shutdown(std::function<void()> done);
+
+  HttpServerStats stats() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace optin::net

@@ -1,0 +1,112 @@
+// One SQLite connection and its prepared statements. A Connection is used by one thread at a
+// time (the writer thread, or one reader thread); it is not thread-safe. SQLite result codes
+// become Errors here and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "platform/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace optin::store {
+
+// A BLOB parameter (a std::string_view binds as TEXT).
+struct Blob {
+  std::string_view bytes;
+};
+struct Null {};
+
+// A prepared statement, borrowed from the connection's cache. Reset on destruction.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based as in SQLite.
+  void Bind(int index, int64_t value);
+  void Bind(int index, int value) { Bind(index, static_cast<int64_t>(value)); }
+  void Bind(int index, bool value) { Bind(index, static_cast<int64_t>(value)); }
+  void Bind(int index, double value);
+  void Bind(int index, std::string_view text);
+  void Bind(int index, const std::string& text) { Bind(index, std::string_view(text)); }
+  void Bind(int index, const char* text) { Bind(index, std::string_view(text)); }
+  void Bind(int index, Blob blob);
+  void Bind(int index, Null);
+  template <class T>
+  void Bind(int index, const std::optional<T>& value) {
+    if (value) Bind(index, *value); else Bind(index, Null{});
+  }
+  template <class... Args>
+  void BindAll(const Args&... args) {
+    int i = 1;
+    (Bind(i++, args), ...);
+  }
+
+  // Advances: true when a row is available, false when done.
+  Result<bool> Step();
+  // Steps until done (for INSERT/UPDATE/DELETE).
+  Status Run();
+
+  int64_t ColumnInt(int col) const;  // 0-based columns
+  double ColumnDouble(int col) const;
+  std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
+
+enum class OpenMode { kReadWrite, kReadOnly };
+
+class Connection {
+ public:
+  // Opens (creating if needed) with WAL, foreign_keys=ON, secure_delete=ON, synchronous=FULL,
+  // busy_timeout and journal_size_limit set.
+  static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& file, OpenMode mode);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements without parameters.
+  Status Exec(std::string_view sql);
+  // A statement from the cache (prepared once per connection).
+  Result<Statement> Prepare(std::string_view sql);
+
+  // Prepare, bind, run to completion. Returns the number of rows changed.
+  template <class... Args>
+  Result<int64_t> Execute(std::string_view sql, const Args&... args) {
+    OPTIN_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
+    stmt.BindAll(args...);
+    OPTIN_TRY(stmt.Run());
+    return Changes();
+  }
+
+  int64_t Changes() const;
+  int64_t LastInsertRowId() const;
+  sqlite3* raw() { return db_; }
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  Connection(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
+  sqlite3* db_;
+  std::filesystem::path file_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+};
+
+// Converts an SQLite result code into an Error (SQLITE_FULL -> kResourceExhausted, BUSY ->
+// kUnavailable, CONSTRAINT -> kConflict, CORRUPT/NOTADB -> kDataLoss, others -> kIo).
+Error SqliteError(int rc, sqlite3* db, std::string_view what);
+
+}  // namespace optin::store
