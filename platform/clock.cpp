@@ -1,0 +1,10 @@
+#include "platform/clock.h"
+
+namespace optin::platform {
+
+SystemClock& SystemClock::Instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+}  // namespace optin::platform
