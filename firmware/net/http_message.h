@@ -13,10 +13,10 @@
 namespace optin::net {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // decoded path without the query
-  std::string query;   // raw query string, without '?'
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // as sent: path and query
+  std::string path;                                          // decoded path without the query
+  std::string query;                                         // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string remote_address;  // peer IP, for rate limiting only; never logged with identities
@@ -45,8 +45,9 @@ class Responder {
  public:
   using Sink = std::function<void(Response)>;
   explicit Responder(Sink sink);
-  Responder(Responder&&) noexcept = default;
-  Responder& operator=(Responder&&) noexcept = default;
+  Responder(Responder&& other) noexcept : sink_(std::exchange(other.sink_, nullptr)) {}
+  // Assigning over a responder that was never called first answers its request with the 500.
+  Responder& operator=(Responder&& other) noexcept;
   Responder(const Responder&) = delete;
   ~Responder();
 

@@ -1,0 +1,212 @@
+#include "net/http_server.h"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "net/http_session.h"
+
+namespace optin::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Sent to connections beyond max_connections, without reading their request.
+constexpr std::string_view kOverloaded =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/problem+json\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 155\r\n"
+    "\r\n"
+    R"({"type":"urn:optin-edge:problem:server-overloaded","title":"Service Unavailable",)"
+    R"("status":503,"detail":"The server has too many connections; retry later."})";
+
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+
+}  // namespace
+
+// The acceptor, the shutdown state and the session registry. Accepting and Shutdown() run on
+// `strand`; sessions report back through SessionOwner from their own strands.
+struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& c, const Router& r, HttpServerOptions o)
+      : context(c),
+        router_(r),
+        options_(std::move(o)),
+        strand(asio::make_strand(c)),
+        acceptor(strand),
+        backoff(strand) {}
+
+  const Router& router() const override { return router_; }
+  const HttpServerOptions& options() const override { return options_; }
+  bool shutting_down() const override { return stopping.load(); }
+  void OnRequest() override { requests.fetch_add(1, std::memory_order_relaxed); }
+
+  void OnSessionClosed(HttpSession* session) override {
+    {
+      std::lock_guard lock(mutex);
+      sessions.erase(session);
+    }
+    active.fetch_sub(1);
+    MaybeFinishShutdown();
+  }
+
+  void Accept() {
+    acceptor.async_accept(
+        asio::make_strand(context),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          self->OnAccept(ec, std::move(socket));
+        });
+  }
+
+  void OnAccept(boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      // Typically EMFILE: wait a little instead of spinning on a failing accept.
+      backoff.expires_after(kAcceptBackoff);
+      backoff.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec && self->acceptor.is_open()) self->Accept();
+      });
+      return;
+    }
+    if (stopping.load()) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    if (active.load() >= options_.max_connections) {
+      refused.fetch_add(1);
+      Refuse(socket);
+    } else {
+      accepted.fetch_add(1);
+      active.fetch_add(1);
+      auto session = std::make_shared<HttpSession>(std::move(socket), shared_from_this());
+      {
+        std::lock_guard lock(mutex);
+        sessions.emplace(session.get(), session);
+      }
+      session->Start();
+    }
+    Accept();
+  }
+
+  // Best effort, never blocking the acceptor: a 503 if it fits in the send buffer, then close.
+  static void Refuse(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(kOverloaded.data(), kOverloaded.size()), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+  }
+
+  // Runs on `strand`.
+  void BeginShutdown(std::function<void()> done) {
+    stopping.store(true);
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    backoff.cancel();
+    std::vector<std::shared_ptr<HttpSession>> live;
+    {
+      std::lock_guard lock(mutex);
+      if (done) on_done = std::move(done);
+      for (auto& [raw, weak] : sessions) {
+        if (auto session = weak.lock()) live.push_back(std::move(session));
+      }
+    }
+    for (auto& session : live) session->CloseWhenIdle();
+    MaybeFinishShutdown();
+  }
+
+  void MaybeFinishShutdown() {
+    if (!stopping.load() || active.load() != 0) return;
+    std::function<void()> done;
+    {
+      std::lock_guard lock(mutex);
+      if (!on_done || done_called) return;
+      done_called = true;
+      done = std::move(on_done);
+    }
+    asio::post(context, std::move(done));
+  }
+
+  asio::io_context& context;
+  const Router& router_;
+  const HttpServerOptions options_;
+  asio::strand<asio::io_context::executor_type> strand;
+  tcp::acceptor acceptor;
+  asio::steady_timer backoff;
+
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};
+  std::atomic<uint64_t> active{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;
+  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;  // GUARDED_BY(mutex)
+  std::function<void()> on_done;                                          // GUARDED_BY(mutex)
+  bool done_called = false;                                               // GUARDED_BY(mutex)
+};
+
+HttpServer::HttpServer(EventLoop& loop, const Router& router, HttpServerOptions options)
+    : impl_(std::make_shared<Impl>(*static_cast<asio::io_context*>(loop.native()), router,
+                                   std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  // Stop accepting and close idle connections; a connection still answering a request keeps
+  // the shared state (and needs the Router) until its response is written.
+  asio::post(impl_->strand, [impl = impl_] { impl->BeginShutdown(nullptr); });
+}
+
+Result<uint16_t> HttpServer::Listen() {
+  const HttpServerOptions& options = impl_->options();
+  std::string where = options.address + ":" + std::to_string(options.port);
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(options.address, ec);
+  if (ec) {
+    return Fail(ErrorCode::kInvalidArgument, "cannot listen on " + where + ": not an IP address",
+                "address");
+  }
+  if (impl_->acceptor.is_open() || impl_->stopping.load()) {
+    return Fail(ErrorCode::kFailedPrecondition, "cannot listen on " + where + ": already used");
+  }
+  tcp::endpoint endpoint(address, options.port);
+  tcp::acceptor& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  uint16_t port = 0;
+  if (!ec) port = acceptor.local_endpoint(ec).port();
+  if (!ec) {
+    asio::post(impl_->strand, [impl = impl_] { impl->Accept(); });
+    return port;
+  }
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  return Fail(ErrorCode::kIo, "cannot listen on " + where + ": " + ec.message());
+}
+
+void HttpServer::Shutdown(std::function<void()> done) {
+  asio::post(impl_->strand, [impl = impl_, done = std::move(done)]() mutable {
+    impl->BeginShutdown(std::move(done));
+  });
+}
+
+HttpServerStats HttpServer::stats() const {
+  HttpServerStats stats;
+  stats.connections_accepted = impl_->accepted.load();
+  stats.connections_refused = impl_->refused.load();
+  stats.active_connections = impl_->active.load();
+  stats.requests = impl_->requests.load();
+  return stats;
+}
+
+}  // namespace optin::net

@@ -1,0 +1,237 @@
+#include "net/http_session.h"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+
+#include "net/percent_decode.h"
+
+namespace optin::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr size_t kReadChunk = 4096;
+constexpr std::chrono::milliseconds kMaxLinger{2000};
+
+std::string Lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsHttpError(const beast::error_code& ec) {
+  return &ec.category() == &http::make_error_code(http::error::end_of_stream).category();
+}
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<SessionOwner> owner)
+    : stream_(std::move(socket)), owner_(std::move(owner)) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
+}
+
+HttpSession::~HttpSession() { owner_->OnSessionClosed(this); }
+
+void HttpSession::Start() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+}
+
+void HttpSession::CloseWhenIdle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->state_ == State::kWaiting) {
+      self->Close();
+    } else {
+      // A request is under way: answer it, then close (WaitForRequest sees shutting_down).
+      self->keep_alive_ = false;
+    }
+  });
+}
+
+// Timeouts: a connection waiting for the first byte of a request gets `read_timeout` for its
+// first request (a fresh connection is expected to send one right away) and `idle_timeout`
+// between requests on a kept-alive connection. Once the first bytes of a request are in, the
+// whole rest of the request must arrive within `read_timeout`.
+void HttpSession::WaitForRequest() {
+  if (owner_->shutting_down()) {
+    Close();
+    return;
+  }
+  state_ = State::kWaiting;
+  parser_.emplace();
+  parser_->body_limit(owner_->options().max_body_bytes);
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(owner_->options().max_header_bytes, UINT32_MAX)));
+  if (buffer_.size() > 0) {  // the client already sent (part of) the next request
+    ReadRequest();
+    return;
+  }
+  stream_.expires_after(first_request_ ? owner_->options().read_timeout
+                                       : owner_->options().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->OnFirstBytes(ec, bytes);
+                          });
+}
+
+void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  if (ec) {  // end of stream, timeout, reset or our own Close(): nothing to answer
+    Close();
+    return;
+  }
+  buffer_.commit(bytes);
+  ReadRequest();
+}
+
+void HttpSession::ReadRequest() {
+  state_ = State::kReading;
+  first_request_ = false;
+  stream_.expires_after(owner_->options().read_timeout);
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->OnRead(ec, bytes); });
+}
+
+void HttpSession::OnRead(beast::error_code ec, size_t) {
+  if (!ec) {
+    Handle();
+    return;
+  }
+  if (state_ == State::kClosed || ec == http::error::end_of_stream ||
+      ec == http::error::partial_message || !IsHttpError(ec)) {
+    Close();  // the peer went away, the read timed out, or the server closed us
+    return;
+  }
+  AnswerParseError(ec);
+}
+
+void HttpSession::AnswerParseError(beast::error_code ec) {
+  keep_alive_ = false;
+  close_after_error_ = true;
+  state_ = State::kHandling;
+  if (ec == http::error::body_limit) {
+    Write(Response::Problem(413, "urn:optin-edge:problem:payload-too-large", "Payload Too Large",
+                            "The request body is larger than allowed."));
+  } else if (ec == http::error::header_limit) {
+    Write(Response::Problem(431, "urn:optin-edge:problem:headers-too-large",
+                            "Request Header Fields Too Large",
+                            "The request headers are larger than allowed."));
+  } else {
+    Write(Response::Problem(400, "urn:optin-edge:problem:bad-request", "Bad Request",
+                            "The request is not valid HTTP/1.1."));
+  }
+}
+
+void HttpSession::Handle() {
+  state_ = State::kHandling;
+  owner_->OnRequest();
+  auto message = parser_->release();
+  parser_.reset();
+  version_ = message.version();
+  if (!message.keep_alive()) keep_alive_ = false;
+
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  size_t question = request.target.find('?');
+  request.path = PercentDecode(std::string_view(request.target).substr(0, question));
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) {
+    request.headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address_;
+
+  // The sink may run on any thread, after the handler has returned: it holds the session and
+  // hops back onto its strand.
+  Responder responder([self = shared_from_this()](Response response) {
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Write(std::move(response));
+    });
+  });
+  try {
+    owner_->router().Dispatch(std::move(request), std::move(responder));
+  } catch (...) {
+    // The handler threw after taking the responder: its destructor has answered 500.
+  }
+}
+
+void HttpSession::Write(Response response) {
+  if (state_ != State::kHandling) return;  // closed meanwhile; a Responder is called once
+  state_ = State::kWriting;
+  response_ = {};
+  response_.version(version_);
+  if (response.status < 100 || response.status > 999) response.status = 500;
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(http::field::server, owner_->options().server_name);
+  response_.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) response_.insert(name, value);
+  response_.body() = std::move(response.body);
+  response_.keep_alive(keep_alive_ && !owner_->shutting_down());
+  response_.prepare_payload();
+  // The write gets the longer of the two timeouts: a slow reader must not hold us forever.
+  stream_.expires_after(std::max(owner_->options().read_timeout, owner_->options().idle_timeout));
+  http::async_write(stream_, response_,
+                    [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                      self->OnWrite(ec, bytes);
+                    });
+}
+
+void HttpSession::OnWrite(beast::error_code ec, size_t) {
+  if (ec) {
+    Close();
+    return;
+  }
+  if (close_after_error_) {
+    LingeringClose();
+    return;
+  }
+  if (!response_.keep_alive()) {
+    Close();
+    return;
+  }
+  response_ = {};
+  WaitForRequest();
+}
+
+// After an error answer the client may still be sending the rest of its request. Closing a
+// socket with unread data makes the kernel send a reset, which can destroy our answer before
+// the client reads it; so stop sending, then read and discard for a short while.
+void HttpSession::LingeringClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(std::min(owner_->options().read_timeout, kMaxLinger));
+  drain_buffer_.resize(kReadChunk);
+  Drain();
+}
+
+void HttpSession::Drain() {
+  stream_.async_read_some(asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) {
+                              self->Close();
+                            } else {
+                              self->Drain();
+                            }
+                          });
+}
+
+void HttpSession::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace optin::net
