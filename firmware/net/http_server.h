@@ -19,9 +19,9 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 picks an ephemeral port
   size_t max_body_bytes = 16 * 1024;
   size_t max_header_bytes = 8 * 1024;
-  std::chrono::milliseconds read_timeout{10'000};  // to receive a whole request once it starts
-  std::chrono::milliseconds idle_timeout{30'000};  // keep-alive connection with no request
-  size_t max_connections = 1024;                   // beyond this new connections are closed
+  std::chrono::milliseconds read_timeout{10'000};   // to receive a whole request once it starts
+  std::chrono::milliseconds idle_timeout{30'000};   // keep-alive connection with no request
+  size_t max_connections = 1024;                    // beyond this new connections are closed
   std::string server_name = "optin-edge";
 };
 
