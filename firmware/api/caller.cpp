@@ -1,0 +1,49 @@
+#include "api/caller.h"
+
+namespace optin::api {
+
+Result<std::string_view> BearerToken(const net::Request& request) {
+  std::string_view auth = request.Header("authorization");
+  if (auth.empty()) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "Send your app token or visit token as 'Authorization: Bearer <token>'.", {},
+                "missing-token");
+  }
+  constexpr std::string_view kScheme = "Bearer ";
+  if (auth.size() <= kScheme.size() || !auth.starts_with(kScheme)) {
+    return Fail(ErrorCode::kUnauthenticated, "The Authorization header must use the Bearer scheme.",
+                {}, "missing-token");
+  }
+  return auth.substr(kScheme.size());
+}
+
+Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerifier& tokens,
+                        const privacy::Pseudonymizer& pseudonymizer) {
+  OPTIN_ASSIGN_OR_RETURN(std::string_view token, BearerToken(request));
+  Caller caller;
+  if (token.starts_with("vt_")) {
+    caller.visit_token = std::string(token);
+    return caller;
+  }
+  OPTIN_ASSIGN_OR_RETURN(visits::AppTokenClaims claims, tokens.Verify(token));
+  caller.subject_id = pseudonymizer.SubjectId(claims.issuer, claims.subject);
+  claims.subject.clear();  // the raw id goes no further
+  caller.claims = std::move(claims);
+  return caller;
+}
+
+Result<Subject> Resolve(store::Connection& conn, const Caller& caller,
+                        const visits::VisitService& visits) {
+  Subject subject;
+  if (caller.visit_token) {
+    OPTIN_ASSIGN_OR_RETURN(visits::Visit visit, visits.FindByToken(conn, *caller.visit_token));
+    subject.subject_id = visit.subject_id;
+    subject.visit = std::move(visit);
+    return subject;
+  }
+  subject.subject_id = *caller.subject_id;
+  OPTIN_ASSIGN_OR_RETURN(subject.visit, visits.ActiveForSubject(conn, subject.subject_id));
+  return subject;
+}
+
+}  // namespace optin::api

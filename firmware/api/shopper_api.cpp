@@ -1,0 +1,411 @@
+#include "api/shopper_api.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/caller.h"
+#include "api/json_body.h"
+#include "api/problem.h"
+#include "platform/log.h"
+
+namespace optin::api {
+namespace {
+
+using boost::json::array;
+using boost::json::object;
+
+net::Response JsonResponse(int status, const object& body) {
+  net::Response r = net::Response::Json(status, boost::json::serialize(body));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+// Answers with the error and logs its reason (never its subject).
+void Refuse(net::Responder& respond, std::string_view route, const Error& error) {
+  int status = HttpStatusFor(error);
+  if (status >= 500) {
+    platform::log::Error("request.failed", {{"route", route},
+                                            {"code", ToString(error.code)},
+                                            {"message", error.message}});
+  } else {
+    platform::log::Info("request.refused", {{"route", route},
+                                            {"status", status},
+                                            {"reason", error.reason.empty()
+                                                           ? std::string(ToString(error.code))
+                                                           : error.reason}});
+  }
+  respond(ProblemResponse(error));
+}
+
+array PurposesJson(const std::vector<consent::PurposeStatus>& statuses) {
+  array out;
+  for (const auto& s : statuses) {
+    object o{{"purpose", consent::ToString(s.purpose)},
+             {"state", consent::ToString(s.state)},
+             {"description", consent::Info(s.purpose).description}};
+    if (s.expires_at && s.in_force()) o["expires_at"] = *s.expires_at;
+    if (!s.policy_version.empty()) o["policy_version"] = s.policy_version;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+array RenewalRequired(const std::vector<consent::PurposeStatus>& statuses) {
+  array out;
+  for (const auto& s : statuses) {
+    if (s.state == consent::ConsentState::kNeedsRenewal) out.push_back(boost::json::string(consent::ToString(s.purpose)));
+  }
+  return out;
+}
+
+object ReceiptJson(const consent::ConsentReceipt& r) {
+  return object{{"id", r.id}, {"issued_at", r.issued_at}, {"jws", r.jws}, {"payload", r.payload}};
+}
+
+object VisitJson(const visits::Visit& v) {
+  object o{{"id", v.id},
+           {"pseudonym", v.pseudonym},
+           {"channel", v.channel},
+           {"started_at", v.started_at},
+           {"expires_at", v.expires_at}};
+  if (v.ended_at) o["ended_at"] = *v.ended_at;
+  return o;
+}
+
+// Runs `job` as a durable write, then answers with `ok(value)` or the problem.
+template <class T, class Job, class OkFn>
+void WriteThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
+               OkFn ok, store::WriteOptions options = {}) {
+  auto shared = std::move(respond).Share();
+  db.Write<T>(std::function<Result<T>(store::Connection&)>(std::move(job)),
+              [shared, route, ok = std::move(ok)](Result<T> result) {
+                if (!result) return Refuse(*shared, route, result.error());
+                (*shared)(ok(*result));
+              },
+              options);
+}
+
+template <class T, class Job, class OkFn>
+void ReadThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
+              OkFn ok) {
+  auto shared = std::move(respond).Share();
+  db.Read([shared, route, job = std::move(job), ok = std::move(ok)](store::Connection& conn) {
+    Result<T> result = job(conn);
+    if (!result) return Refuse(*shared, route, result.error());
+    (*shared)(ok(*result));
+  });
+}
+
+// {"offers": true, "assistance": false} -> decisions; presence may only be true.
+Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::value* v) {
+  std::vector<consent::ConsentChange> out;
+  if (v == nullptr || v->is_null()) return out;
+  if (!v->is_object()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "'purposes' must be an object such as {\"offers\": true, \"history\": false}.",
+                "/purposes", "invalid-type");
+  }
+  for (const auto& [key, value] : v->as_object()) {
+    std::string at = "/purposes/" + std::string(key);
+    auto purpose = consent::ParsePurpose(key);
+    if (!purpose) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Unknown purpose '" + std::string(key) +
+                      "'. Purposes are presence, offers, assistance, name_to_staff, history and "
+                      "hq_aggregates.",
+                  at, "unknown-purpose");
+    }
+    if (!value.is_bool()) {
+      return Fail(ErrorCode::kInvalidArgument, "Each purpose must be true or false.", at,
+                  "invalid-type");
+    }
+    if (*purpose == consent::Purpose::kPresence && !value.as_bool()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Checking in means being present: 'presence' cannot be false here.", at,
+                  "presence-required");
+    }
+    out.push_back({*purpose, value.as_bool()});
+  }
+  return out;
+}
+
+}  // namespace
+
+void ShopperApi::Register(net::Router& router) const {
+  auto bind = [this](auto method) {
+    return [this, method](net::Request&& req, net::Responder respond) {
+      (this->*method)(std::move(req), std::move(respond));
+    };
+  };
+  router.Add("POST", "/v1/checkins", bind(&ShopperApi::CheckIn));
+  router.Add("POST", "/v1/checkins/current/end", bind(&ShopperApi::EndVisit));
+  router.Add("GET", "/v1/me", bind(&ShopperApi::GetMe));
+  router.Add("DELETE", "/v1/me", bind(&ShopperApi::DeleteMe));
+  router.Add("PUT", "/v1/me/consents/{purpose}", bind(&ShopperApi::PutConsent));
+  router.Add("GET", "/v1/me/receipts", bind(&ShopperApi::GetReceipts));
+  router.Add("PUT", "/v1/me/interests", bind(&ShopperApi::PutInterests));
+}
+
+void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "POST /v1/checkins";
+  auto body = ParseJsonBody(request);
+  if (!body) return Refuse(respond, kRoute, body.error());
+  if (auto s = RequireOnlyMembers(*body, {"presence_code", "purposes"}); !s) {
+    return Refuse(respond, kRoute, s.error());
+  }
+  auto code = OptionalString(*body, "presence_code", 16);
+  if (!code) return Refuse(respond, kRoute, code.error());
+  if (!*code) {
+    return Refuse(respond, kRoute,
+                  Error{ErrorCode::kInvalidArgument,
+                        "'presence_code' is required: scan the QR code shown in the store.",
+                        "/presence_code", "missing-field"});
+  }
+  auto decisions = ParseDecisions(body->if_contains("purposes"));
+  if (!decisions) return Refuse(respond, kRoute, decisions.error());
+
+  auto token = BearerToken(request);
+  if (!token) return Refuse(respond, kRoute, token.error());
+  auto claims = d_.tokens.Verify(*token);
+  if (!claims) return Refuse(respond, kRoute, claims.error());
+  if (!d_.presence.Accepts(**code)) {
+    return Refuse(respond, kRoute,
+                  Error{ErrorCode::kPermissionDenied,
+                        "The presence code is not this store's current code. Scan the QR code "
+                        "at the entrance again.",
+                        "/presence_code", "presence-code-invalid"});
+  }
+  // A token may carry the purposes the shopper chose in the app; the body wins when present.
+  if (decisions->empty() && claims->purposes) {
+    object from_claim;
+    for (const auto& p : *claims->purposes) from_claim[p] = true;
+    boost::json::value v = std::move(from_claim);
+    auto parsed = ParseDecisions(&v);
+    if (!parsed) {
+      return Refuse(respond, kRoute,
+                    Error{ErrorCode::kUnauthenticated, "The token names an unknown purpose.", {},
+                          "token-claims"});
+    }
+    decisions = std::move(parsed);
+  }
+
+  visits::CheckInRequest req;
+  req.subject_id = d_.pseudonymizer.SubjectId(claims->issuer, claims->subject);
+  req.token_id = claims->token_id;
+  req.token_expires_at = claims->expires_at;
+  req.channel = "app";
+  req.decisions = std::move(*decisions);
+
+  struct Out {
+    visits::CheckInResult result;
+    std::vector<consent::PurposeStatus> statuses;
+  };
+  WriteThen<visits::CheckInResult>(
+      d_.db, kRoute, std::move(respond),
+      [this, req = std::move(req)](store::Connection& conn) { return d_.visits.CheckIn(conn, req); },
+      [](const visits::CheckInResult& r) {
+        platform::log::Info("checkin.accepted", {{"channel", r.visit.channel}});
+        return JsonResponse(201, object{{"visit", VisitJson(r.visit)},
+                                        {"visit_token", r.visit_token},
+                                        {"purposes", PurposesJson(r.receipt.purposes)},
+                                        {"renewal_required", RenewalRequired(r.receipt.purposes)},
+                                        {"receipt", ReceiptJson(r.receipt)}});
+      });
+}
+
+void ShopperApi::EndVisit(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "POST /v1/checkins/current/end";
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  WriteThen<visits::Visit>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<visits::Visit> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        if (!s.visit) {
+          return Fail(ErrorCode::kNotFound, "You have no visit in progress.", {},
+                      "no-active-visit");
+        }
+        OPTIN_TRY(d_.visits.End(conn, *s.visit));
+        visits::Visit ended = *s.visit;
+        ended.ended_at = d_.clock.NowUnix();
+        return ended;
+      },
+      [](const visits::Visit& v) { return JsonResponse(200, object{{"visit", VisitJson(v)}}); });
+}
+
+void ShopperApi::GetMe(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "GET /v1/me";
+  if (auto s = CheckQueryForForbiddenFields(request.query); !s) {
+    return Refuse(respond, kRoute, s.error());
+  }
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  const bool download = request.query.find("download=1") != std::string::npos;
+  ReadThen<object>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<object> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        OPTIN_ASSIGN_OR_RETURN(object out, d_.rights.Export(conn, s.subject_id));
+        OPTIN_ASSIGN_OR_RETURN(auto statuses, d_.ledger.Statuses(conn, s.subject_id));
+        out["current_visit"] = s.visit ? boost::json::value(VisitJson(*s.visit))
+                                       : boost::json::value(nullptr);
+        out["purposes"] = PurposesJson(statuses);
+        out["renewal_required"] = RenewalRequired(statuses);
+        out["policy_version"] = d_.ledger.policy().policy_version;
+        out["store_id"] = d_.store_id;
+        return out;
+      },
+      [download](const object& out) {
+        net::Response r = JsonResponse(200, out);
+        if (download) {
+          r.headers.emplace_back("Content-Disposition", "attachment; filename=\"my-data.json\"");
+        }
+        return r;
+      });
+}
+
+void ShopperApi::DeleteMe(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "DELETE /v1/me";
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  struct Erased {
+    privacy::ErasureSummary summary;
+    std::string jws;
+  };
+  store::WriteOptions options;
+  options.checkpoint_after = true;  // no old page images may remain in the WAL
+  WriteThen<Erased>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<Erased> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        if (s.visit) OPTIN_TRY(d_.visits.End(conn, *s.visit));
+        Erased e;
+        OPTIN_ASSIGN_OR_RETURN(e.summary, d_.rights.Erase(conn, s.subject_id, d_.clock.NowUnix()));
+        OPTIN_ASSIGN_OR_RETURN(e.jws,
+                               privacy::DataRights::SignErasureReceipt(d_.signer, d_.store_id, e.summary));
+        return e;
+      },
+      [](const Erased& e) {
+        platform::log::Info("subject.erased", {{"subjects", e.summary.deleted.at("subjects")}});
+        object deleted;
+        for (const auto& [kind, n] : e.summary.deleted) deleted[kind] = n;
+        return JsonResponse(200, object{{"erased_at", e.summary.erased_at},
+                                        {"deleted", std::move(deleted)},
+                                        {"receipt", object{{"jws", e.jws}}}});
+      },
+      options);
+}
+
+void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "PUT /v1/me/consents/{purpose}";
+  auto purpose = consent::ParsePurpose(request.Param("purpose"));
+  if (!purpose) {
+    return Refuse(respond, kRoute,
+                  Error{ErrorCode::kNotFound,
+                        "Unknown purpose. Purposes are presence, offers, assistance, "
+                        "name_to_staff, history and hq_aggregates.",
+                        {}, "unknown-purpose"});
+  }
+  auto body = ParseJsonBody(request);
+  if (!body) return Refuse(respond, kRoute, body.error());
+  if (auto s = RequireOnlyMembers(*body, {"granted"}); !s) return Refuse(respond, kRoute, s.error());
+  auto granted = RequiredBool(*body, "granted");
+  if (!granted) return Refuse(respond, kRoute, granted.error());
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  consent::ConsentChange change{*purpose, *granted};
+  WriteThen<consent::ConsentReceipt>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller), change](store::Connection& conn)
+          -> Result<consent::ConsentReceipt> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request");
+      },
+      [change](const consent::ConsentReceipt& r) {
+        platform::log::Info("consent.changed", {{"purpose", consent::ToString(change.purpose)},
+                                                {"granted", change.granted}});
+        return JsonResponse(200, object{{"purpose", consent::ToString(change.purpose)},
+                                        {"granted", change.granted},
+                                        {"purposes", PurposesJson(r.purposes)},
+                                        {"renewal_required", RenewalRequired(r.purposes)},
+                                        {"receipt", ReceiptJson(r)}});
+      });
+}
+
+void ShopperApi::GetReceipts(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "GET /v1/me/receipts";
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  ReadThen<array>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<array> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        OPTIN_ASSIGN_OR_RETURN(auto receipts, d_.ledger.Receipts(conn, s.subject_id));
+        array out;
+        for (const auto& r : receipts) out.push_back(ReceiptJson(r));
+        return out;
+      },
+      [this](const array& receipts) {
+        return JsonResponse(200, object{{"receipts", receipts},
+                                        {"verify_with", "GET /v1/device/keys"},
+                                        {"key_id", d_.signer.key_id()}});
+      });
+}
+
+void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) const {
+  constexpr std::string_view kRoute = "PUT /v1/me/interests";
+  auto body = ParseJsonBody(request);
+  if (!body) return Refuse(respond, kRoute, body.error());
+  if (auto s = RequireOnlyMembers(*body, {"interests"}); !s) return Refuse(respond, kRoute, s.error());
+  const auto* list = body->if_contains("interests");
+  if (list == nullptr || !list->is_array()) {
+    return Refuse(respond, kRoute,
+                  Error{ErrorCode::kInvalidArgument,
+                        "'interests' must be a list, e.g. [{\"topic\": \"running\", "
+                        "\"expertise\": \"beginner\"}].",
+                        "/interests", "invalid-type"});
+  }
+  std::vector<offers::Interest> interests;
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    const auto& item = list->as_array()[i];
+    const std::string at = "/interests/" + std::to_string(i);
+    if (item.is_string()) {
+      interests.push_back({std::string(item.as_string()), std::nullopt});
+      continue;
+    }
+    if (!item.is_object()) {
+      return Refuse(respond, kRoute,
+                    Error{ErrorCode::kInvalidArgument,
+                          "Each interest is a topic name or {\"topic\", \"expertise\"}.", at,
+                          "invalid-type"});
+    }
+    if (auto s = RequireOnlyMembers(item.as_object(), {"topic", "expertise"}, at); !s) {
+      return Refuse(respond, kRoute, s.error());
+    }
+    auto topic = OptionalString(item.as_object(), "topic", 64, at);
+    if (!topic) return Refuse(respond, kRoute, topic.error());
+    if (!*topic) {
+      return Refuse(respond, kRoute,
+                    Error{ErrorCode::kInvalidArgument, "'topic' is required.", at + "/topic",
+                          "missing-field"});
+    }
+    auto expertise = OptionalString(item.as_object(), "expertise", 16, at);
+    if (!expertise) return Refuse(respond, kRoute, expertise.error());
+    interests.push_back({std::move(**topic), std::move(*expertise)});
+  }
+  if (auto s = d_.interests.Validate(interests); !s) return Refuse(respond, kRoute, s.error());
+  auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
+  if (!caller) return Refuse(respond, kRoute, caller.error());
+  WriteThen<array>(
+      d_.db, kRoute, std::move(respond),
+      [this, caller = std::move(*caller),
+       interests = std::move(interests)](store::Connection& conn) -> Result<array> {
+        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        OPTIN_TRY(d_.interests.Replace(conn, s.subject_id, interests));
+        OPTIN_ASSIGN_OR_RETURN(auto exported, d_.interests.Export(conn, s.subject_id));
+        return std::move(exported.as_array());
+      },
+      [](const array& stored) { return JsonResponse(200, object{{"interests", stored}}); });
+}
+
+}  // namespace optin::api

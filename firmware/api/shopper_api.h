@@ -1,0 +1,56 @@
+// The shopper's routes: check-in, ending the visit, consents, interests, access, erasure and
+// receipts. Each handler parses and validates on the network thread, then runs one database
+// job (a group-committed write or a read) and answers from its completion: nothing blocks the
+// network threads on disk, and a request is acknowledged only once its write is durable.
+// Immutable after Register(); thread-safe.
+#pragma once
+
+#include <string>
+
+#include "consent/consent_ledger.h"
+#include "net/router.h"
+#include "offers/declared_interests.h"
+#include "platform/clock.h"
+#include "privacy/data_rights.h"
+#include "privacy/pseudonymizer.h"
+#include "privacy/receipt_signer.h"
+#include "store/database.h"
+#include "visits/app_token_verifier.h"
+#include "visits/presence_code.h"
+#include "visits/visit_service.h"
+
+namespace optin::api {
+
+struct ShopperApiDeps {
+  store::Database& db;
+  const platform::Clock& clock;
+  const consent::ConsentLedger& ledger;
+  const visits::VisitService& visits;
+  const visits::AppTokenVerifier& tokens;
+  const visits::PresenceCode& presence;
+  const privacy::Pseudonymizer& pseudonymizer;
+  const privacy::DataRights& rights;
+  const privacy::ReceiptSigner& signer;
+  const offers::DeclaredInterests& interests;
+  std::string store_id;
+};
+
+class ShopperApi {
+ public:
+  explicit ShopperApi(ShopperApiDeps deps) : d_(std::move(deps)) {}
+  void Register(net::Router& router) const;
+
+  // Handlers, public so that tests call them without sockets.
+  void CheckIn(net::Request&& request, net::Responder respond) const;
+  void EndVisit(net::Request&& request, net::Responder respond) const;
+  void GetMe(net::Request&& request, net::Responder respond) const;
+  void DeleteMe(net::Request&& request, net::Responder respond) const;
+  void PutConsent(net::Request&& request, net::Responder respond) const;
+  void GetReceipts(net::Request&& request, net::Responder respond) const;
+  void PutInterests(net::Request&& request, net::Responder respond) const;
+
+ private:
+  ShopperApiDeps d_;
+};
+
+}  // namespace optin::api

@@ -1,0 +1,43 @@
+// Routes about the device rather than a shopper: liveness (/healthz), readiness (/readyz: the
+// database accepts a durable write, keys are loaded, the listener is up), the public keys that
+// verify receipts (/v1/device/keys) and what the store offers (/v1/store).
+// Immutable after Register(); thread-safe.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "consent/consent_ledger.h"
+#include "net/router.h"
+#include "platform/crypto.h"
+#include "store/database.h"
+#include "visits/app_token_verifier.h"
+
+namespace optin::api {
+
+struct SystemApiDeps {
+  store::Database& db;
+  const platform::EcdsaPublicKey& device_key;
+  const consent::ConsentLedger& ledger;
+  const visits::AppTokenVerifier& tokens;
+  const std::atomic<bool>& serving;  // set once the listener is up, cleared on shutdown
+  std::vector<std::string> interests;
+  std::string version;
+};
+
+class SystemApi {
+ public:
+  explicit SystemApi(SystemApiDeps deps) : d_(std::move(deps)) {}
+  void Register(net::Router& router) const;
+
+  void Healthz(net::Request&& request, net::Responder respond) const;
+  void Readyz(net::Request&& request, net::Responder respond) const;
+  void DeviceKeys(net::Request&& request, net::Responder respond) const;
+  void StoreInfo(net::Request&& request, net::Responder respond) const;
+
+ private:
+  SystemApiDeps d_;
+};
+
+}  // namespace optin::api
