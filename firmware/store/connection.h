@@ -24,7 +24,8 @@ struct Blob {
 };
 struct Null {};
 
-// A prepared statement, borrowed from the connection's cache. Reset on destruction.
+// A prepared statement, borrowed from the connection's cache. Reset (and its bindings cleared)
+// on destruction. A Statement must not outlive its Connection.
 class Statement {
  public:
   Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
@@ -64,8 +65,17 @@ class Statement {
   bool ColumnIsNull(int col) const;
 
  private:
+  friend class Connection;
+  // in_use: the cache entry's flag, cleared on destruction (nullptr when not from the cache);
+  // owned: finalize on destruction (a fresh statement prepared because the cached one was busy).
+  Statement(sqlite3_stmt* stmt, sqlite3* db, bool* in_use, bool owned)
+      : stmt_(stmt), db_(db), in_use_(in_use), owned_(owned) {}
+
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  bool* in_use_ = nullptr;
+  bool owned_ = false;
+  int bind_rc_ = 0;  // first failed sqlite3_bind_* result, reported by Step()
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };
@@ -100,9 +110,13 @@ class Connection {
 
  private:
   Connection(sqlite3* db, std::filesystem::path file) : db_(db), file_(std::move(file)) {}
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;  // a Statement currently borrows it
+  };
   sqlite3* db_;
   std::filesystem::path file_;
-  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+  std::map<std::string, CachedStatement, std::less<>> cache_;  // keyed by SQL text
 };
 
 // Converts an SQLite result code into an Error (SQLITE_FULL -> kResourceExhausted, BUSY ->

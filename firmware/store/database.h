@@ -80,8 +80,12 @@ class Database {
         options);
   }
 
-  // Runs `job` on a reader thread with a read-only connection.
+  // Runs `job` on a reader thread with a read-only connection. If the database is stopping or
+  // the read queue is full, the job is dropped without running; use TryRead to learn that.
   void Read(ReadJob job);
+  // Like Read, but says whether the job was queued: Ok (it will run, even if Stop() follows),
+  // kUnavailable (stopping, reason "database-stopping") or kResourceExhausted ("read-queue-full").
+  Status TryRead(ReadJob job);
 
   // Blocking forms for start-up, tools and tests. Never call them from the writer/reader threads.
   template <class T>
@@ -92,18 +96,20 @@ class Database {
     return f.get();
   }
   Status WriteSync(WriteJob job, WriteOptions options = {});
+  // ReadSync returns kUnavailable / kResourceExhausted at once when the read cannot be queued.
   template <class T>
   Result<T> ReadSync(std::function<Result<T>(Connection&)> job) {
     std::promise<Result<T>> p;
     auto f = p.get_future();
-    Read([&p, &job](Connection& c) { p.set_value(job(c)); });
+    OPTIN_TRY(TryRead([&p, &job](Connection& c) { p.set_value(job(c)); }));
     return f.get();
   }
 
   // Checkpoints the WAL into the database file and truncates it (runs on the writer thread).
   Status CheckpointTruncate();
 
-  // Finishes queued work, then stops the threads. Idempotent.
+  // Finishes queued work (every queued write is completed, every queued read runs), then stops
+  // the threads and closes the connections. Idempotent. Never call it from a completion callback.
   void Stop();
 
   DatabaseStats stats() const;
@@ -115,9 +121,17 @@ class Database {
     WriteJob job;
     std::function<void(Status)> done;
     WriteOptions options;
+    bool checkpoint_only = false;  // CheckpointTruncate(): no transaction, runs alone
   };
   void WriterLoop();
   void ReaderLoop(std::unique_ptr<Connection> conn);
+  void RunBatch(std::vector<PendingWrite>& batch);
+  // One attempt at the batch's transaction; fills `results` for each job. On the non-final
+  // attempt a job failing with disk-full aborts the whole transaction (to checkpoint and retry).
+  Status AttemptBatch(std::vector<PendingWrite>& batch, std::vector<Status>& results,
+                      bool final_attempt);
+  Status CheckpointUntilTruncated();  // writer thread only; bounded retries
+  Status Enqueue(PendingWrite& write);  // moves from `write` only when queued
 
   DatabaseOptions options_;
   std::unique_ptr<Connection> writer_conn_;
@@ -130,6 +144,7 @@ class Database {
   bool stopping_ = false;            // GUARDED_BY(mu_)
   DatabaseStats stats_;              // GUARDED_BY(mu_)
 
+  std::mutex stop_mu_;  // serializes Stop(): joining threads, closing the writer connection
   std::thread writer_;
   std::vector<std::thread> readers_;
 };
