@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "platform/encoding.h"
+#include "platform/mbedtls_error.h"
 
 namespace optin::platform {
 namespace {
@@ -29,21 +30,6 @@ constexpr size_t kRawSignatureSize = 2 * kCoordinateSize;
 // Contexts kept per key for Sign/Verify. More concurrent callers than this still work (a
 // context is created for them) but the surplus is freed after use.
 constexpr size_t kMaxPooledContexts = 8;
-
-// The one place where mbedTLS return codes become Errors.
-Error MbedtlsError(int rc, std::string_view what, ErrorCode code = ErrorCode::kCrypto) {
-  char text[160];
-  mbedtls_strerror(rc, text, sizeof text);
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "-0x%04x", static_cast<unsigned>(rc < 0 ? -rc : rc));
-  std::string message(what);
-  message += ": ";
-  message += text;
-  message += " (";
-  message += hex;
-  message += ")";
-  return Error{code, std::move(message), {}, {}};
-}
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <limits>
 
+#include "platform/mbedtls_error.h"
+
 namespace optin::platform {
 
 std::string Random::Bytes(size_t n) {
@@ -62,11 +64,8 @@ Result<std::unique_ptr<CtrDrbg>> CtrDrbg::Create(std::string_view personalizatio
       &drbg->state_->drbg, mbedtls_entropy_func, &drbg->state_->entropy,
       reinterpret_cast<const unsigned char*>(personalization.data()), personalization.size());
   if (rc != 0) {
-    char hex[16];
-    std::snprintf(hex, sizeof hex, "-0x%04x", static_cast<unsigned>(-rc));
-    return Fail(ErrorCode::kCrypto,
-                std::string("seeding the random generator from the OS entropy source failed (") +
-                    hex + ")");
+    return std::unexpected(
+        MbedtlsError(rc, "seeding the random generator from the OS entropy source"));
   }
   return drbg;
 }
@@ -78,11 +77,7 @@ Status CtrDrbg::Fill(void* out, size_t n) {
     const size_t chunk = std::min<size_t>(n, MBEDTLS_CTR_DRBG_MAX_REQUEST);
     // Reseeding from the entropy source when the reseed interval is reached happens inside.
     const int rc = mbedtls_ctr_drbg_random(&state_->drbg, p, chunk);
-    if (rc != 0) {
-      char hex[16];
-      std::snprintf(hex, sizeof hex, "-0x%04x", static_cast<unsigned>(-rc));
-      return Fail(ErrorCode::kCrypto, std::string("random generator failed (") + hex + ")");
-    }
+    if (rc != 0) return std::unexpected(MbedtlsError(rc, "random generator"));
     p += chunk;
     n -= chunk;
   }
