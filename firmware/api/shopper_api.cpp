@@ -278,7 +278,6 @@ void ShopperApi::DeleteMe(net::Request&& request, net::Responder respond) const 
       d_.db, kRoute, std::move(respond),
       [this, caller = std::move(*caller)](store::Connection& conn) -> Result<Erased> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        if (s.visit) OPTIN_TRY(d_.visits.End(conn, *s.visit));
         Erased e;
         OPTIN_ASSIGN_OR_RETURN(e.summary, d_.rights.Erase(conn, s.subject_id, d_.clock.NowUnix()));
         OPTIN_ASSIGN_OR_RETURN(e.jws,

@@ -99,7 +99,11 @@ Result<std::vector<PurposeStatus>> ConsentLedger::Statuses(store::Connection& co
                                                            std::string_view subject_id) const {
   const int64_t now = clock_.NowUnix();
   std::vector<PurposeStatus> out;
-  for (Purpose p : kAllPurposes) out.push_back(PurposeStatus{.purpose = p});
+  for (Purpose p : kAllPurposes) {
+    PurposeStatus s;
+    s.purpose = p;
+    out.push_back(std::move(s));
+  }
   OPTIN_ASSIGN_OR_RETURN(
       auto stmt, conn.Prepare("SELECT purpose, granted, policy_version, changed_at, expires_at "
                               "FROM consents WHERE subject_id = ?"));

@@ -35,11 +35,13 @@ Result<ErasureSummary> DataRights::Erase(store::Connection& conn, std::string_vi
                                          int64_t now) const {
   ErasureSummary summary;
   summary.erased_at = now;
+  // Count everything before anything is erased: one kind's erase step may remove another's
+  // rows (ending a visit drops its interests).
   for (const SubjectRecords* r : records_) {
     OPTIN_ASSIGN_OR_RETURN(int64_t n, r->Count(conn, subject_id));
     summary.deleted[std::string(r->Kind())] += n;
-    OPTIN_TRY(r->Erase(conn, subject_id));
   }
+  for (const SubjectRecords* r : records_) OPTIN_TRY(r->Erase(conn, subject_id));
   OPTIN_ASSIGN_OR_RETURN(int64_t subjects, conn.Execute("DELETE FROM subjects WHERE id = ?", subject_id));
   summary.deleted["subjects"] = subjects;
   // ON DELETE SET NULL has cleared the audit link; make sure nothing is left either way.

@@ -27,7 +27,15 @@ Visit ReadVisit(const store::Statement& s) {
 
 class VisitRecords final : public privacy::SubjectRecords {
  public:
+  explicit VisitRecords(const VisitService& service) : service_(service) {}
   std::string_view Kind() const override { return "visits"; }
+  // The visit in progress ends first, so that its end hooks run (help requests retracted);
+  // the rows themselves go with the subject (ON DELETE CASCADE).
+  Status Erase(store::Connection& conn, std::string_view subject_id) const override {
+    OPTIN_ASSIGN_OR_RETURN(auto open, service_.ActiveForSubject(conn, subject_id));
+    if (open) OPTIN_TRY(service_.End(conn, *open));
+    return Ok();
+  }
   Result<boost::json::value> Export(store::Connection& conn,
                                     std::string_view subject_id) const override {
     OPTIN_ASSIGN_OR_RETURN(
@@ -56,6 +64,9 @@ class VisitRecords final : public privacy::SubjectRecords {
     OPTIN_TRY(stmt.Step());
     return stmt.ColumnInt(0);
   }
+
+ private:
+  const VisitService& service_;
 };
 
 }  // namespace
@@ -68,7 +79,7 @@ VisitService::VisitService(const platform::Clock& clock, platform::Random& rando
       pseudonymizer_(pseudonymizer),
       ledger_(ledger),
       policy_(policy),
-      records_(std::make_unique<VisitRecords>()) {}
+      records_(std::make_unique<VisitRecords>(*this)) {}
 
 Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
                                             const CheckInRequest& request) const {

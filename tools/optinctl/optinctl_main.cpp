@@ -1,1 +1,285 @@
-int main() { return 0; }  // replaced by optinctl
+// optinctl: the installer's and store manager's command line for the box. See README.md.
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "platform/clock.h"
+#include "platform/encoding.h"
+#include "platform/file_system.h"
+#include "platform/key_store.h"
+#include "platform/log.h"
+#include "platform/random.h"
+#include "privacy/audit_log.h"
+#include "privacy/jws.h"
+#include "store/database.h"
+#include "visits/presence_code.h"
+
+namespace {
+
+using optin::Error;
+using optin::ErrorCode;
+using optin::Fail;
+using optin::Result;
+using optin::Status;
+namespace platform = optin::platform;
+
+constexpr const char* kUsage = R"(usage: optinctl COMMAND [--config FILE] [--data-dir DIR] [options]
+
+Commands:
+  token init-dev            create a development HQ token key pair in DIR/keys and install its
+                            public key as the HQ token key (never on a store's box)
+  token mint --sub ID       print an app token signed with the development HQ key
+      [--ttl SECONDS] [--jti ID] [--purposes offers,assistance] [--iss ISSUER] [--aud STORE]
+      [--count N]           N tokens, one per line, with subjects ID-1 ... ID-N
+      [--bench-requests]    print load-generator request lines (token + current presence code)
+  presence-code             print the store's current presence code and its seconds left
+  audit verify              check the hash chain of the audit log
+  keys show                 print the device's public signing key and the HQ key status
+
+The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
+)";
+
+constexpr std::string_view kDevHqKey = "dev-hq-token.pem";
+
+std::optional<std::string> Flag(std::vector<std::string>& args, std::string_view name) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) {
+      std::string v = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Switch(std::vector<std::string>& args, std::string_view name) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name) {
+      args.erase(args.begin() + static_cast<long>(i));
+      return true;
+    }
+  }
+  return false;
+}
+
+struct Context {
+  optin::app::Config config;
+  platform::FileSystem& fs = platform::FileSystem::Default();
+  std::unique_ptr<platform::CtrDrbg> random;
+  std::unique_ptr<platform::KeyStore> keys;
+};
+
+Result<Context> OpenContext(optin::app::Config config) {
+  Context ctx;
+  ctx.config = std::move(config);
+  OPTIN_TRY(ctx.fs.CreateDirectories(ctx.config.data_dir, 0700));
+  OPTIN_ASSIGN_OR_RETURN(ctx.random, platform::CtrDrbg::Create("optinctl"));
+  OPTIN_ASSIGN_OR_RETURN(ctx.keys, platform::KeyStore::Open(ctx.fs, *ctx.random, ctx.config.data_dir));
+  return ctx;
+}
+
+Status TokenInitDev(Context& ctx, bool force) {
+  const auto priv = ctx.keys->keys_dir() / std::string(kDevHqKey);
+  const auto pub = ctx.config.hq_token_key_file();
+  OPTIN_ASSIGN_OR_RETURN(bool exists, ctx.fs.Exists(priv));
+  if (exists && !force) {
+    std::printf("development HQ key already exists: %s (use --force to replace it)\n",
+                priv.c_str());
+  } else {
+    OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::Generate(*ctx.random));
+    OPTIN_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+    OPTIN_TRY(ctx.fs.WriteFileAtomic(priv, pem, 0600));
+    std::printf("created development HQ key: %s\n", priv.c_str());
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::string pem, ctx.fs.ReadFile(priv));
+  OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(pem));
+  OPTIN_ASSIGN_OR_RETURN(std::string pub_pem, key.PublicKey().ToPem());
+  OPTIN_TRY(ctx.fs.WriteFileAtomic(pub, pub_pem, 0644));
+  std::printf("installed its public key as the HQ token key: %s\n"
+              "restart optin-edged to pick it up.\n",
+              pub.c_str());
+  return optin::Ok();
+}
+
+Status TokenMint(Context& ctx, std::vector<std::string>& args) {
+  auto sub = Flag(args, "--sub");
+  if (!sub || sub->empty()) return Fail(ErrorCode::kInvalidArgument, "token mint needs --sub ID");
+  int64_t ttl = 600, count = 1;
+  try {
+    if (auto v = Flag(args, "--ttl")) ttl = std::stoll(*v);
+    if (auto v = Flag(args, "--count")) count = std::stoll(*v);
+  } catch (const std::exception&) {
+    return Fail(ErrorCode::kInvalidArgument, "--ttl and --count take whole numbers");
+  }
+  if (ttl <= 0 || count <= 0 || count > 10'000'000) {
+    return Fail(ErrorCode::kInvalidArgument, "--ttl and --count must be positive");
+  }
+  auto jti = Flag(args, "--jti");
+  auto purposes = Flag(args, "--purposes");
+  std::string iss = Flag(args, "--iss").value_or("dev-hq");
+  std::string aud = Flag(args, "--aud").value_or(ctx.config.store.id);
+  const bool bench = Switch(args, "--bench-requests");
+  if (!args.empty()) return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
+
+  const auto priv = ctx.keys->keys_dir() / std::string(kDevHqKey);
+  auto pem = ctx.fs.ReadFile(priv);
+  if (!pem) {
+    return Fail(ErrorCode::kNotFound, "no development HQ key at " + priv.string() +
+                                          ": run 'optinctl token init-dev' first");
+  }
+  OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(*pem));
+  const std::string kid = key.PublicKey().KeyId();
+  const int64_t now = platform::SystemClock::Instance().NowUnix();
+  std::string presence_code;
+  if (bench) {
+    optin::visits::PresenceCode presence(ctx.keys->DeriveKey("presence"),
+                                         platform::SystemClock::Instance());
+    presence_code = presence.Current();
+  }
+  std::string out;
+  for (int64_t i = 1; i <= count; ++i) {
+    boost::json::object claims{{"iss", iss},
+                               {"sub", count == 1 ? *sub : *sub + "-" + std::to_string(i)},
+                               {"aud", aud},
+                               {"iat", now},
+                               {"exp", now + ttl},
+                               {"jti", (jti && count == 1) ? *jti
+                                                           : platform::Base64UrlEncode(ctx.random->Bytes(16))}};
+    if (purposes) {
+      boost::json::array list;
+      std::string_view rest = *purposes;
+      while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        list.push_back(boost::json::string(rest.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      claims["purposes"] = std::move(list);
+    }
+    OPTIN_ASSIGN_OR_RETURN(std::string token, optin::privacy::SignJws(key, *ctx.random, kid, "JWT", claims));
+    if (bench) {
+      boost::json::object body{{"presence_code", presence_code},
+                               {"purposes", boost::json::object{{"offers", true}, {"assistance", true}}}};
+      boost::json::object line{
+          {"headers", boost::json::object{{"authorization", "Bearer " + token},
+                                          {"content-type", "application/json"}}},
+          {"body", boost::json::serialize(body)}};
+      out += boost::json::serialize(line);
+    } else {
+      out += token;
+    }
+    out += '\n';
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return optin::Ok();
+}
+
+Status PresenceCodeCmd(Context& ctx) {
+  optin::visits::PresenceCode presence(ctx.keys->DeriveKey("presence"),
+                                       platform::SystemClock::Instance());
+  std::printf("%s\nvalid for %lld more seconds (and the 30 seconds after)\n",
+              presence.Current().c_str(), static_cast<long long>(presence.SecondsRemaining()));
+  return optin::Ok();
+}
+
+Result<int> AuditVerify(const optin::app::Config& config) {
+  auto& fs = platform::FileSystem::Default();
+  OPTIN_ASSIGN_OR_RETURN(bool exists, fs.Exists(config.database_file()));
+  if (!exists) {
+    return Fail(ErrorCode::kNotFound, "no database at " + config.database_file().string());
+  }
+  optin::store::DatabaseOptions options;
+  options.file = config.database_file();
+  options.readers = 1;
+  OPTIN_ASSIGN_OR_RETURN(auto db, optin::store::Database::Open(options));
+  auto v = db->ReadSync<optin::privacy::AuditVerification>(
+      [](optin::store::Connection& c) { return optin::privacy::AuditLog::Verify(c); });
+  db->Stop();
+  if (!v) return std::unexpected(v.error());
+  if (!v->intact) {
+    std::printf("audit log BROKEN at entry %lld: %s (%lld entries verified before it)\n",
+                static_cast<long long>(v->first_bad_seq), v->problem.c_str(),
+                static_cast<long long>(v->entries));
+    return 1;
+  }
+  std::printf("audit log intact: %lld entries, head %s\n", static_cast<long long>(v->entries),
+              v->head_hash.c_str());
+  return 0;
+}
+
+Status KeysShow(Context& ctx) {
+  const auto& pub = ctx.keys->SigningPublicKey();
+  OPTIN_ASSIGN_OR_RETURN(std::string pem, pub.ToPem());
+  std::printf("device signing key (ES256), key id %s:\n%s", pub.KeyId().c_str(), pem.c_str());
+  const auto hq = ctx.config.hq_token_key_file();
+  OPTIN_ASSIGN_OR_RETURN(bool has_hq, ctx.fs.Exists(hq));
+  if (!has_hq) {
+    std::printf("HQ token key: not provisioned (%s missing)\n", hq.c_str());
+  } else {
+    OPTIN_ASSIGN_OR_RETURN(std::string hq_pem, ctx.fs.ReadFile(hq));
+    auto key = platform::EcdsaPublicKey::FromPem(hq_pem);
+    if (!key) {
+      std::printf("HQ token key: %s is not a valid P-256 public key\n", hq.c_str());
+    } else {
+      std::printf("HQ token key: %s, key id %s\n", hq.c_str(), key->KeyId().c_str());
+    }
+  }
+  return optin::Ok();
+}
+
+int Report(const Error& e) {
+  std::fprintf(stderr, "optinctl: %s\n", e.message.c_str());
+  return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  platform::log::SetMinLevel(platform::log::Level::kWarn);
+  auto config = optin::app::ConfigFromArgs(args);
+  if (!config) return Report(config.error());
+  std::string cmd = args[0];
+  std::string sub = args.size() > 1 ? args[1] : "";
+  auto rest = [&](size_t n) { return std::vector<std::string>(args.begin() + static_cast<long>(std::min(n, args.size())), args.end()); };
+
+  if (cmd == "audit" && sub == "verify") {
+    auto r = AuditVerify(*config);
+    if (!r) return Report(r.error());
+    return *r;
+  }
+  Status status;
+  if ((cmd == "token" && (sub == "init-dev" || sub == "mint")) || cmd == "presence-code" ||
+      (cmd == "keys" && sub == "show")) {
+    auto ctx = OpenContext(std::move(*config));
+    if (!ctx) return Report(ctx.error());
+    if (cmd == "token" && sub == "init-dev") {
+      auto r = rest(2);
+      status = TokenInitDev(*ctx, Switch(r, "--force"));
+    } else if (cmd == "token") {
+      auto r = rest(2);
+      status = TokenMint(*ctx, r);
+    } else if (cmd == "presence-code") {
+      status = PresenceCodeCmd(*ctx);
+    } else {
+      status = KeysShow(*ctx);
+    }
+  } else {
+    std::fprintf(stderr, "optinctl: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+    return 2;
+  }
+  if (!status) return Report(status.error());
+  return 0;
+}

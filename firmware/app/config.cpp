@@ -1,0 +1,209 @@
+#include "app/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace optin::app {
+namespace {
+
+struct Reader {
+  const toml::table& root;
+  std::string origin;
+  std::set<std::string> known;
+
+  std::unexpected<Error> Bad(std::string_view key, const toml::node* node, std::string what) {
+    std::string where = origin;
+    if (node != nullptr && node->source().begin) {
+      where += ":" + std::to_string(node->source().begin.line);
+    }
+    return Fail(ErrorCode::kInvalidArgument, where + ": '" + std::string(key) + "' " + what,
+                std::string(key), "invalid-config");
+  }
+
+  template <class T>
+  Status Get(std::string_view key, T& out, std::optional<std::pair<int64_t, int64_t>> range = {}) {
+    known.insert(std::string(key));
+    const toml::node* node = root.at_path(key).node();
+    if (node == nullptr) return Ok();
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
+      auto v = node->value<std::string>();
+      if (!v || !node->is_string()) return Bad(key, node, "must be a string");
+      out = *v;
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      const toml::array* arr = node->as_array();
+      if (arr == nullptr) return Bad(key, node, "must be a list of strings");
+      std::vector<std::string> items;
+      for (const auto& item : *arr) {
+        auto s = item.value<std::string>();
+        if (!s || !item.is_string()) return Bad(key, node, "must be a list of strings");
+        items.push_back(*s);
+      }
+      out = std::move(items);
+    } else {
+      if (!node->is_integer()) return Bad(key, node, "must be an integer");
+      int64_t v = *node->value<int64_t>();
+      if (range && (v < range->first || v > range->second)) {
+        return Bad(key, node,
+                   "must be between " + std::to_string(range->first) + " and " +
+                       std::to_string(range->second));
+      }
+      out = static_cast<T>(v);
+    }
+    return Ok();
+  }
+
+  // Every key in the file must be one we know: a typo should not be ignored silently.
+  Status CheckUnknown() {
+    std::optional<Error> bad;
+    root.for_each([&](const toml::key& k, auto&& v) {
+      if (bad) return;
+      std::string top(k.str());
+      if constexpr (toml::is_table<decltype(v)>) {
+        v.for_each([&](const toml::key& k2, auto&& v2) {
+          std::string path = top + "." + std::string(k2.str());
+          if (!bad && !known.contains(path)) {
+            bad = Bad(path, &v2, "is not a known setting").error();
+          }
+        });
+      } else if (!known.contains(top)) {
+        bad = Bad(top, &v, "is not a known setting").error();
+      }
+    });
+    if (bad) return std::unexpected(*bad);
+    return Ok();
+  }
+};
+
+Status Validate(const Config& c) {
+  auto bad = [](std::string key, std::string what) {
+    return Fail(ErrorCode::kInvalidArgument, "'" + key + "' " + what, key, "invalid-config");
+  };
+  if (c.store.id.empty() || c.store.id.size() > 64) return bad("store.id", "must be 1 to 64 characters");
+  if (c.consent.policy_version.empty()) return bad("consent.policy_version", "must not be empty");
+  if (c.data_dir.empty()) return bad("data_dir", "must not be empty");
+  if (c.store.interests.size() > 500) return bad("store.interests", "must list at most 500 interests");
+  for (const auto& i : c.store.interests) {
+    if (i.empty() || i.size() > 64) return bad("store.interests", "entries must be 1 to 64 characters");
+  }
+  if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" && c.log.level != "error") {
+    return bad("log.level", "must be debug, info, warn or error");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string(origin) + ":" + std::to_string(e.source().begin.line) + ":" +
+                    std::to_string(e.source().begin.column) + ": " + std::string(e.description()),
+                {}, "invalid-config");
+  }
+  Config c;
+  Reader r{root, std::string(origin), {}};
+  constexpr std::pair<int64_t, int64_t> kPositive{1, int64_t{1} << 40};
+  OPTIN_TRY(r.Get("data_dir", c.data_dir));
+  OPTIN_TRY(r.Get("listen.address", c.listen.address));
+  OPTIN_TRY(r.Get("listen.port", c.listen.port, std::pair<int64_t, int64_t>{0, 65535}));
+  OPTIN_TRY(r.Get("listen.threads", c.listen.threads, std::pair<int64_t, int64_t>{0, 64}));
+  OPTIN_TRY(r.Get("store.id", c.store.id));
+  OPTIN_TRY(r.Get("store.name", c.store.name));
+  OPTIN_TRY(r.Get("store.jurisdiction", c.store.jurisdiction));
+  OPTIN_TRY(r.Get("store.contact_email", c.store.contact_email));
+  OPTIN_TRY(r.Get("store.address", c.store.address));
+  OPTIN_TRY(r.Get("store.policy_url", c.store.policy_url));
+  OPTIN_TRY(r.Get("store.interests", c.store.interests));
+  OPTIN_TRY(r.Get("consent.policy_version", c.consent.policy_version));
+  OPTIN_TRY(r.Get("consent.grant_lifetime_days", c.consent.grant_lifetime_days,
+                  std::pair<int64_t, int64_t>{1, 3650}));
+  OPTIN_TRY(r.Get("visits.max_duration_minutes", c.visits.max_duration_minutes,
+                  std::pair<int64_t, int64_t>{1, 24 * 60}));
+  OPTIN_TRY(r.Get("visits.ended_retention_hours", c.visits.ended_retention_hours,
+                  std::pair<int64_t, int64_t>{0, 24 * 365}));
+  OPTIN_TRY(r.Get("visits.history_retention_days", c.visits.history_retention_days,
+                  std::pair<int64_t, int64_t>{0, 3650}));
+  OPTIN_TRY(r.Get("visits.retention_interval_seconds", c.visits.retention_interval_seconds,
+                  std::pair<int64_t, int64_t>{1, 86400}));
+  OPTIN_TRY(r.Get("hq.token_issuer", c.hq.token_issuer));
+  OPTIN_TRY(r.Get("hq.token_public_key", c.hq.token_public_key));
+  OPTIN_TRY(r.Get("hq.token_leeway_seconds", c.hq.token_leeway_seconds,
+                  std::pair<int64_t, int64_t>{0, 3600}));
+  OPTIN_TRY(r.Get("limits.max_body_bytes", c.limits.max_body_bytes,
+                  std::pair<int64_t, int64_t>{256, 1 << 24}));
+  OPTIN_TRY(r.Get("limits.max_header_bytes", c.limits.max_header_bytes,
+                  std::pair<int64_t, int64_t>{512, 1 << 20}));
+  OPTIN_TRY(r.Get("limits.read_timeout_ms", c.limits.read_timeout_ms, kPositive));
+  OPTIN_TRY(r.Get("limits.idle_timeout_ms", c.limits.idle_timeout_ms, kPositive));
+  OPTIN_TRY(r.Get("limits.max_connections", c.limits.max_connections,
+                  std::pair<int64_t, int64_t>{1, 100000}));
+  OPTIN_TRY(r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
+  OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
+  OPTIN_TRY(r.Get("log.level", c.log.level));
+  OPTIN_TRY(r.CheckUnknown());
+  OPTIN_TRY(Validate(c));
+  return c;
+}
+
+Result<Config> LoadConfigFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return Fail(ErrorCode::kNotFound, "cannot read config file " + file.string(), {},
+                "invalid-config");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), file.string());
+}
+
+Result<Config> ConfigFromArgs(std::vector<std::string>& args) {
+  std::optional<std::filesystem::path> file, data_dir;
+  std::optional<std::string> listen;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string_view flag) -> Result<std::string> {
+      if (i + 1 >= args.size()) {
+        return Fail(ErrorCode::kInvalidArgument, std::string(flag) + " needs a value");
+      }
+      return args[++i];
+    };
+    if (a == "--config") {
+      OPTIN_ASSIGN_OR_RETURN(file, value(a));
+    } else if (a == "--data-dir") {
+      OPTIN_ASSIGN_OR_RETURN(data_dir, value(a));
+    } else if (a == "--listen") {
+      OPTIN_ASSIGN_OR_RETURN(listen, value(a));
+    } else {
+      rest.push_back(a);
+    }
+  }
+  args = std::move(rest);
+  Config c;
+  if (file) {
+    OPTIN_ASSIGN_OR_RETURN(c, LoadConfigFile(*file));
+  }
+  if (data_dir) c.data_dir = *data_dir;
+  if (listen) {
+    size_t colon = listen->rfind(':');
+    if (colon == std::string::npos) {
+      return Fail(ErrorCode::kInvalidArgument, "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080");
+    }
+    c.listen.address = listen->substr(0, colon);
+    try {
+      int port = std::stoi(listen->substr(colon + 1));
+      if (port < 0 || port > 65535) throw std::out_of_range("port");
+      c.listen.port = static_cast<uint16_t>(port);
+    } catch (const std::exception&) {
+      return Fail(ErrorCode::kInvalidArgument, "--listen: the port must be a number from 0 to 65535");
+    }
+  }
+  return c;
+}
+
+}  // namespace optin::app

@@ -1,0 +1,84 @@
+// The service's configuration: built-in defaults, optionally overridden by one TOML file and
+// then by command-line flags. Parsed once into an immutable struct; unknown keys and values out
+// of range are errors that name the key and the line. Value type; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/error.h"
+
+namespace optin::app {
+
+struct Config {
+  std::filesystem::path data_dir = "var";
+
+  struct Listen {
+    std::string address = "127.0.0.1";
+    uint16_t port = 8080;
+    int threads = 0;  // 0: one per core
+  } listen;
+
+  struct Store {
+    std::string id = "dev-store";
+    std::string name = "optin-edge development store";
+    std::string jurisdiction = "EU";
+    std::string contact_email;
+    std::string address;
+    std::string policy_url;
+    std::vector<std::string> interests = {
+        "running", "trail running", "hiking", "cycling", "swimming", "yoga",
+        "climbing", "camping", "skiing", "tennis", "football", "fitness"};
+  } store;
+
+  struct Consent {
+    std::string policy_version = "1";
+    int64_t grant_lifetime_days = 365;
+  } consent;
+
+  struct Visits {
+    int64_t max_duration_minutes = 240;
+    int64_t ended_retention_hours = 24;
+    int64_t history_retention_days = 180;
+    int64_t retention_interval_seconds = 300;
+  } visits;
+
+  struct Hq {
+    std::string token_issuer;                    // empty: any issuer signed by the HQ key
+    std::filesystem::path token_public_key;      // empty: <data_dir>/keys/hq-token.pub
+    int64_t token_leeway_seconds = 60;
+  } hq;
+
+  struct Limits {
+    int64_t max_body_bytes = 16 * 1024;
+    int64_t max_header_bytes = 8 * 1024;
+    int64_t read_timeout_ms = 10'000;
+    int64_t idle_timeout_ms = 30'000;
+    int64_t max_connections = 1024;
+    int64_t write_queue = 4096;
+    int64_t shutdown_grace_ms = 10'000;
+  } limits;
+
+  struct Log {
+    std::string level = "info";
+  } log;
+
+  std::filesystem::path database_file() const { return data_dir / "optin-edge.db"; }
+  std::filesystem::path hq_token_key_file() const {
+    return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;
+  }
+};
+
+// Parses TOML text (from `origin`, for messages) over the defaults.
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin = "config");
+// Reads and parses a file.
+Result<Config> LoadConfigFile(const std::filesystem::path& file);
+
+// Command-line handling shared by optin-edged and optinctl: --config FILE, --data-dir DIR,
+// --listen ADDR:PORT. Recognised flags are removed from `args`.
+Result<Config> ConfigFromArgs(std::vector<std::string>& args);
+
+}  // namespace optin::app

@@ -1,0 +1,31 @@
+// The composition root: builds every part from the Config in start-up order (directories,
+// entropy, keys, database, domain modules, routes, listener, timers), runs the event loop, and
+// shuts down in reverse on SIGTERM/SIGINT: stop accepting, let in-flight requests finish,
+// drain the database writer, stop. Start-up failures are returned as Errors. Not copyable;
+// Run() is called once from the main thread.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "platform/error.h"
+
+namespace optin::app {
+
+class Service {
+ public:
+  static Result<std::unique_ptr<Service>> Create(Config config);
+  ~Service();
+
+  // Serves until a termination signal; returns the process exit code.
+  int Run();
+  uint16_t port() const;
+
+ private:
+  struct Parts;
+  explicit Service(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> p_;
+};
+
+
+}  // namespace optin::app
