@@ -125,7 +125,7 @@ class ContextPool {
   void Give(std::unique_ptr<EcdsaContext> ctx) {
     std::lock_guard lock(mu_);
     if (free_.size() < kMaxPooledContexts) free_.push_back(std::move(ctx));
-    // Otherwise ctx is freed here; freeing calls nothing that could block.
+    // Otherwise the surplus context is freed on return, after the lock is released.
   }
 
  private:
@@ -148,8 +148,6 @@ class PooledContext {
   std::unique_ptr<EcdsaContext> ctx_;
 };
 
-}  // namespace
-
 // Immutable public key material shared by every copy of an EcdsaPublicKey (and by the private
 // key it came from), plus the pool of working contexts for Verify.
 struct PublicKeyData {
@@ -160,8 +158,6 @@ struct PublicKeyData {
   std::string key_id;
   ContextPool pool;
 };
-
-namespace {
 
 // Builds the shared public data from a SubjectPublicKeyInfo DER.
 Result<std::shared_ptr<PublicKeyData>> MakePublicKeyData(std::string_view der,
