@@ -153,9 +153,10 @@ void HttpSession::Handle() {
   request.remote_address = remote_address_;
 
   // The sink may run on any thread, after the handler has returned: it holds the session and
-  // hops back onto its strand.
+  // hops back onto its strand (inline when the handler answers at once, on the strand: Write
+  // only starts an operation, so running it inside the handler is safe).
   Responder responder([self = shared_from_this()](Response response) {
-    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+    asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
       self->Write(std::move(response));
     });
   });
