@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "net/http_session.h"
+#include "platform/log.h"
 
 namespace optin::net {
 
 namespace asio = boost::asio;
+namespace log = platform::log;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -69,12 +71,21 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   void OnAccept(boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
-      // Typically EMFILE: wait a little instead of spinning on a failing accept.
+      // Typically EMFILE: wait a little instead of spinning on a failing accept, and log only
+      // the first failure of a streak so that a long outage cannot fill the disk.
+      if (!accept_failing) {
+        accept_failing = true;
+        log::Warn("http_accept_failing", {{"error", ec.message()}});
+      }
       backoff.expires_after(kAcceptBackoff);
       backoff.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
         if (!wait_ec && self->acceptor.is_open()) self->Accept();
       });
       return;
+    }
+    if (accept_failing) {
+      accept_failing = false;
+      log::Info("http_accept_recovered");
     }
     if (stopping.load()) {
       boost::system::error_code ignored;
@@ -120,6 +131,10 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
         if (auto session = weak.lock()) live.push_back(std::move(session));
       }
     }
+    if (!shutdown_logged) {
+      shutdown_logged = true;
+      log::Info("http_shutdown_started", {{"active_connections", active.load()}});
+    }
     for (auto& session : live) session->CloseWhenIdle();
     MaybeFinishShutdown();
   }
@@ -133,6 +148,7 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
       done_called = true;
       done = std::move(on_done);
     }
+    log::Info("http_shutdown_done");
     asio::post(context, std::move(done));
   }
 
@@ -142,6 +158,8 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   asio::steady_timer backoff;
+  bool accept_failing = false;   // on strand
+  bool shutdown_logged = false;  // on strand
 
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> refused{0};
@@ -187,6 +205,7 @@ Result<uint16_t> HttpServer::Listen() {
   if (!ec) port = acceptor.local_endpoint(ec).port();
   if (!ec) {
     asio::post(impl_->strand, [impl = impl_] { impl->Accept(); });
+    log::Info("http_listening", {{"address", options.address}, {"port", port}});
     return port;
   }
   boost::system::error_code ignored;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "platform/log.h"
 #include "test_http_client.h"
 
 namespace optin::net {
@@ -22,6 +23,7 @@ std::string ProblemType(const testing::http::response<testing::http::string_body
 class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest() {
+    platform::log::SetMinLevel(platform::log::Level::kWarn);  // keep the test output readable
     router_.Add("GET", "/hello", [](Request&&, Responder responder) {
       responder(Response::Json(200, R"({"hello":"world"})"));
     });
