@@ -126,7 +126,7 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
     std::vector<std::shared_ptr<HttpSession>> live;
     {
       std::lock_guard lock(mutex);
-      if (done) on_done = std::move(done);
+      if (done) on_done.push_back(std::move(done));
       for (auto& [raw, weak] : sessions) {
         if (auto session = weak.lock()) live.push_back(std::move(session));
       }
@@ -139,17 +139,18 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
     MaybeFinishShutdown();
   }
 
+  // Calls every pending `done` once all connections are gone (a later Shutdown() call gets
+  // its own call too).
   void MaybeFinishShutdown() {
     if (!stopping.load() || active.load() != 0) return;
-    std::function<void()> done;
+    std::vector<std::function<void()>> done;
     {
       std::lock_guard lock(mutex);
-      if (!on_done || done_called) return;
-      done_called = true;
-      done = std::move(on_done);
+      done.swap(on_done);
     }
+    if (done.empty()) return;
     log::Info("http_shutdown_done");
-    asio::post(context, std::move(done));
+    for (auto& fn : done) asio::post(context, std::move(fn));
   }
 
   asio::io_context& context;
@@ -169,8 +170,7 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
 
   std::mutex mutex;
   std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;  // GUARDED_BY(mutex)
-  std::function<void()> on_done;                                          // GUARDED_BY(mutex)
-  bool done_called = false;                                               // GUARDED_BY(mutex)
+  std::vector<std::function<void()>> on_done;                             // GUARDED_BY(mutex)
 };
 
 HttpServer::HttpServer(EventLoop& loop, const Router& router, HttpServerOptions options)

@@ -316,6 +316,16 @@ TEST_F(HttpServerTest, ShutdownWithoutConnectionsCallsDone) {
   EXPECT_EQ(done.get_future().wait_for(kDeadline), std::future_status::ready);
 }
 
+TEST_F(HttpServerTest, EveryShutdownCallGetsItsDone) {
+  StartServer();
+  std::promise<void> first;
+  std::promise<void> second;
+  server_->Shutdown([&] { first.set_value(); });
+  EXPECT_EQ(first.get_future().wait_for(kDeadline), std::future_status::ready);
+  server_->Shutdown([&] { second.set_value(); });
+  EXPECT_EQ(second.get_future().wait_for(kDeadline), std::future_status::ready);
+}
+
 TEST_F(HttpServerTest, ListenOnBusyPortFailsWithClearMessage) {
   StartServer();
   HttpServerOptions options;
