@@ -236,7 +236,7 @@ void Database::WriterLoop() {
     {
       std::unique_lock lock(mu_);
       write_cv_.wait(lock, [this] { return stopping_ || !writes_.empty(); });
-      if (stopping_) return;  // stopping, and every queued write is completed
+      if (writes_.empty()) return;  // stopping, and every queued write is completed
       if (writes_.front().checkpoint_only) {
         batch.push_back(std::move(writes_.front()));
         writes_.pop_front();
