@@ -125,8 +125,11 @@ class Completions {
       if (results_.size() == expected_) all_done_.set_value();
     };
   }
+  // A deadline only to turn a lost completion into a failure instead of a hang.
   std::vector<std::pair<size_t, Status>> Wait() {
-    all_done_future_.wait();
+    if (all_done_future_.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      ADD_FAILURE() << "not every write was completed";
+    }
     std::lock_guard lock(mu_);
     return results_;
   }
@@ -484,7 +487,7 @@ TEST(DatabaseTest, NestedUseOfSameStatementWorks) {
     constexpr std::string_view kSql = "SELECT name FROM items ORDER BY name";
     std::string out;
     OPTIN_ASSIGN_OR_RETURN(Statement outer, c.Prepare(kSql));
-    for (;;) {
+    for (int rows = 0; rows < 10; ++rows) {  // bounded: a shared statement would loop forever
       OPTIN_ASSIGN_OR_RETURN(bool row, outer.Step());
       if (!row) return out;
       OPTIN_ASSIGN_OR_RETURN(Statement inner, c.Prepare(kSql));
@@ -494,6 +497,7 @@ TEST(DatabaseTest, NestedUseOfSameStatementWorks) {
         out += outer.ColumnText(0) + inner.ColumnText(0) + ";";
       }
     }
+    return Fail(ErrorCode::kInternal, "the outer statement never finished");
   });
   ASSERT_TRUE(pairs) << pairs.error().message;
   EXPECT_EQ(*pairs, "xx;xy;yx;yy;");
@@ -627,6 +631,63 @@ TEST(DatabaseTest, DiskFullIsReportedAsResourceExhausted) {
   ASSERT_TRUE(s) << Describe(s);
   EXPECT_EQ(CountItems(*db, "small-part"), 1);
   EXPECT_EQ(CountItems(*db, "big-part"), 1);
+}
+
+TEST(DatabaseTest, DiskFullRetriesTheWholeBatchOnceAfterACheckpoint) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kItems);
+  ASSERT_NE(db, nullptr);
+  std::atomic<int> neighbour_runs = 0, flaky_runs = 0, hopeless_runs = 0;
+  auto disk_full = [] { return Fail(ErrorCode::kResourceExhausted, "full", {}, "disk-full"); };
+  Completions done(3);
+  {
+    WriterGate gate(*db);  // all three jobs in one batch
+    db->Write(
+        [&](Connection& c) -> Status {
+          ++neighbour_runs;
+          OPTIN_TRY(c.Execute("INSERT INTO items(name) VALUES (?)", "neighbour"));
+          return Ok();
+        },
+        done.Callback(0));
+    db->Write(
+        [&](Connection& c) -> Status {
+          OPTIN_TRY(c.Execute("INSERT INTO items(name) VALUES (?)", "flaky"));
+          if (++flaky_runs == 1) return disk_full();  // only the first time
+          return Ok();
+        },
+        done.Callback(1));
+    db->Write(
+        [&](Connection& c) -> Status {
+          ++hopeless_runs;
+          OPTIN_TRY(c.Execute("INSERT INTO items(name) VALUES (?)", "hopeless"));
+          return disk_full();
+        },
+        done.Callback(2));
+  }
+  for (auto& [i, s] : done.Wait()) {
+    if (i == 2) {
+      ASSERT_FALSE(s);
+      EXPECT_EQ(s.error().reason, "disk-full");
+    } else {
+      EXPECT_TRUE(s) << i << ": " << Describe(s);
+    }
+  }
+  EXPECT_EQ(neighbour_runs, 2);  // the first attempt was rolled back as a whole, then re-run
+  EXPECT_EQ(flaky_runs, 2);
+  EXPECT_EQ(hopeless_runs, 1);  // the first attempt stopped at "flaky"; the retry is final
+  EXPECT_EQ(CountItems(*db, "neighbour"), 1);
+  EXPECT_EQ(CountItems(*db, "flaky"), 1);
+  EXPECT_EQ(CountItems(*db, "hopeless"), 0);
+
+  // A job that keeps failing is tried exactly twice, then refused.
+  int runs = 0;
+  Status s = db->WriteSync([&](Connection&) -> Status {
+    ++runs;
+    return disk_full();
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(runs, 2);
 }
 
 }  // namespace
