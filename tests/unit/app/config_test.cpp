@@ -1,0 +1,429 @@
+// The configuration: built-in defaults, one TOML file, then command-line flags. Every error names
+// the key (and the line, or line:column for malformed TOML) so an installer can fix it.
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <toml++/toml.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace optin::app {
+namespace {
+
+// Every setting, as its dotted key and its value in a Config rendered as text (lists joined by
+// '|'), so that a file's values and a parsed Config can be compared key by key.
+struct Setting {
+  std::string key;
+  std::function<std::string(const Config&)> get;
+};
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "|") + s;
+  return out;
+}
+
+const std::vector<Setting>& AllSettings() {
+  using S = std::string;
+  static const std::vector<Setting> kSettings = {
+      {"data_dir", [](const Config& c) { return c.data_dir.string(); }},
+      {"listen.address", [](const Config& c) { return c.listen.address; }},
+      {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
+      {"listen.threads", [](const Config& c) { return std::to_string(c.listen.threads); }},
+      {"store.id", [](const Config& c) { return c.store.id; }},
+      {"store.name", [](const Config& c) { return c.store.name; }},
+      {"store.jurisdiction", [](const Config& c) { return c.store.jurisdiction; }},
+      {"store.contact_email", [](const Config& c) { return c.store.contact_email; }},
+      {"store.address", [](const Config& c) { return c.store.address; }},
+      {"store.policy_url", [](const Config& c) { return c.store.policy_url; }},
+      {"store.interests", [](const Config& c) { return Join(c.store.interests); }},
+      {"consent.policy_version", [](const Config& c) { return c.consent.policy_version; }},
+      {"consent.grant_lifetime_days",
+       [](const Config& c) { return std::to_string(c.consent.grant_lifetime_days); }},
+      {"visits.max_duration_minutes",
+       [](const Config& c) { return std::to_string(c.visits.max_duration_minutes); }},
+      {"visits.ended_retention_hours",
+       [](const Config& c) { return std::to_string(c.visits.ended_retention_hours); }},
+      {"visits.history_retention_days",
+       [](const Config& c) { return std::to_string(c.visits.history_retention_days); }},
+      {"visits.retention_interval_seconds",
+       [](const Config& c) { return std::to_string(c.visits.retention_interval_seconds); }},
+      {"hq.token_issuer", [](const Config& c) { return c.hq.token_issuer; }},
+      {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
+      {"hq.token_leeway_seconds",
+       [](const Config& c) { return std::to_string(c.hq.token_leeway_seconds); }},
+      {"limits.max_body_bytes",
+       [](const Config& c) { return std::to_string(c.limits.max_body_bytes); }},
+      {"limits.max_header_bytes",
+       [](const Config& c) { return std::to_string(c.limits.max_header_bytes); }},
+      {"limits.read_timeout_ms",
+       [](const Config& c) { return std::to_string(c.limits.read_timeout_ms); }},
+      {"limits.idle_timeout_ms",
+       [](const Config& c) { return std::to_string(c.limits.idle_timeout_ms); }},
+      {"limits.max_connections",
+       [](const Config& c) { return std::to_string(c.limits.max_connections); }},
+      {"limits.write_queue", [](const Config& c) { return std::to_string(c.limits.write_queue); }},
+      {"limits.shutdown_grace_ms",
+       [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
+      {"log.level", [](const Config& c) { return S(c.log.level); }},
+  };
+  return kSettings;
+}
+
+const Setting* FindSetting(std::string_view key) {
+  for (const auto& s : AllSettings()) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+// A TOML leaf rendered like Setting::get renders a Config value.
+std::string Render(const toml::node& node) {
+  if (auto s = node.value_exact<std::string>()) return *s;
+  if (auto i = node.value_exact<int64_t>()) return std::to_string(*i);
+  if (const auto* a = node.as_array()) {
+    std::vector<std::string> items;
+    for (const auto& item : *a) items.push_back(Render(item));
+    return Join(items);
+  }
+  return "<unsupported>";
+}
+
+// Every leaf of a parsed TOML document, as dotted key -> node.
+void Leaves(const toml::table& t, const std::string& prefix,
+            std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table()) {
+      Leaves(*sub, key, out);
+    } else {
+      out.emplace_back(key, &v);
+    }
+  }
+}
+
+Result<Config> Parse(std::string_view text) { return ParseConfig(text, "test.toml"); }
+
+// The error message of a failed parse, or a note that it succeeded.
+std::string ErrorOf(std::string_view text) {
+  auto c = Parse(text);
+  return c ? std::string("<accepted>") : c.error().message;
+}
+
+// --- Defaults and every key -----------------------------------------------------------------
+
+TEST(ParseConfig, EmptyTextGivesTheBuiltInDefaults) {
+  auto c = Parse("");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const Config defaults;
+  for (const auto& s : AllSettings()) EXPECT_EQ(s.get(*c), s.get(defaults)) << s.key;
+  EXPECT_EQ(c->listen.port, 8080);
+  EXPECT_EQ(c->listen.address, "127.0.0.1");
+  EXPECT_EQ(c->consent.policy_version, "1");
+  EXPECT_EQ(c->database_file(), std::filesystem::path("var") / "optin-edge.db");
+  EXPECT_EQ(c->hq_token_key_file(), std::filesystem::path("var") / "keys" / "hq-token.pub");
+}
+
+TEST(ParseConfig, CommentsAndWhitespaceOnlyGiveTheDefaults) {
+  auto c = Parse("# nothing here\n\n   \n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->store.id, Config{}.store.id);
+}
+
+TEST(ParseConfig, EveryKeyIsReadFromTheFile) {
+  constexpr std::string_view kText = R"(
+data_dir = "/var/lib/optin-edge"
+[listen]
+address = "0.0.0.0"
+port = 8443
+threads = 3
+[store]
+id = "store-0042"
+name = "Trail & Road, Main Street"
+jurisdiction = "UK"
+contact_email = "privacy@example.test"
+address = "1 Main Street"
+policy_url = "https://example.test/privacy"
+interests = ["running", "yoga"]
+[consent]
+policy_version = "2024-06"
+grant_lifetime_days = 90
+[visits]
+max_duration_minutes = 120
+ended_retention_hours = 6
+history_retention_days = 30
+retention_interval_seconds = 60
+[hq]
+token_issuer = "https://hq.example.test"
+token_public_key = "/etc/optin-edge/hq.pub"
+token_leeway_seconds = 30
+[limits]
+max_body_bytes = 4096
+max_header_bytes = 2048
+read_timeout_ms = 5000
+idle_timeout_ms = 15000
+max_connections = 64
+write_queue = 128
+shutdown_grace_ms = 2000
+[log]
+level = "debug"
+)";
+  auto c = Parse(kText);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+
+  toml::table doc = toml::parse(kText);
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  Leaves(doc, "", leaves);
+  ASSERT_EQ(leaves.size(), AllSettings().size()) << "the text above must set every setting";
+  const Config defaults;
+  for (const auto& [key, node] : leaves) {
+    const Setting* s = FindSetting(key);
+    ASSERT_NE(s, nullptr) << key;
+    EXPECT_EQ(s->get(*c), Render(*node)) << key;
+    EXPECT_NE(s->get(*c), s->get(defaults)) << key << " should differ from its default here";
+  }
+  EXPECT_EQ(c->hq_token_key_file(), std::filesystem::path("/etc/optin-edge/hq.pub"));
+  EXPECT_EQ(c->database_file(), std::filesystem::path("/var/lib/optin-edge/optin-edge.db"));
+}
+
+TEST(ParseConfig, ShippedConfigFileParsesAndEveryKeyItSetsIsApplied) {
+  const std::filesystem::path file =
+      std::filesystem::path(OPTIN_SOURCE_DIR) / "config" / "optin-edge.toml";
+  if (!std::filesystem::exists(file)) {
+    GTEST_SKIP() << file << " does not exist yet";
+  }
+  auto c = LoadConfigFile(file);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+
+  toml::table doc = toml::parse_file(file.string());
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  Leaves(doc, "", leaves);
+  EXPECT_FALSE(leaves.empty());
+  for (const auto& [key, node] : leaves) {
+    const Setting* s = FindSetting(key);
+    ASSERT_NE(s, nullptr) << key << " in the shipped file is not a setting this test knows";
+    EXPECT_EQ(s->get(*c), Render(*node)) << key;
+  }
+}
+
+TEST(ParseConfig, ShippedConfigFileShowsTheBuiltInDefaults) {
+  // The file says "without this file the daemon runs with the values shown here".
+  const std::filesystem::path file =
+      std::filesystem::path(OPTIN_SOURCE_DIR) / "config" / "optin-edge.toml";
+  if (!std::filesystem::exists(file)) {
+    GTEST_SKIP() << file << " does not exist yet";
+  }
+  auto c = LoadConfigFile(file);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const Config defaults;
+  for (const auto& s : AllSettings()) EXPECT_EQ(s.get(*c), s.get(defaults)) << s.key;
+}
+
+// --- Refusals -------------------------------------------------------------------------------
+
+TEST(ParseConfig, UnknownKeyIsRefusedNamingItAndItsLine) {
+  auto c = Parse("[listen]\nport = 9000\nprot = 9001\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("listen.prot"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("test.toml:3"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().field, "listen.prot");
+}
+
+TEST(ParseConfig, UnknownTopLevelKeyAndSectionAreRefused) {
+  EXPECT_NE(ErrorOf("colour = \"blue\"\n").find("colour"), std::string::npos);
+  std::string section = ErrorOf("[store]\nid = \"s\"\n\n[camera]\nenabled = true\n");
+  EXPECT_NE(section.find("camera.enabled"), std::string::npos) << section;
+  EXPECT_NE(section.find("test.toml:5"), std::string::npos) << section;
+}
+
+TEST(ParseConfig, WrongTypeIsRefusedNamingTheKey) {
+  struct Case {
+    std::string text, key, what;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"[listen]\nport = \"8080\"\n", "listen.port", "integer"},
+           {"[store]\nname = 5\n", "store.name", "string"},
+           {"[store]\ninterests = \"running\"\n", "store.interests", "list"},
+           {"[store]\ninterests = [\"running\", 3]\n", "store.interests", "list"},
+           {"# comment\ndata_dir = 1\n", "data_dir", "string"},
+           {"[limits]\nwrite_queue = 1.5\n", "limits.write_queue", "integer"},
+           {"[log]\nlevel = true\n", "log.level", "string"},
+       }) {
+    auto c = Parse(k.text);
+    ASSERT_FALSE(c.has_value()) << k.text;
+    EXPECT_EQ(c.error().field, k.key) << k.text;
+    EXPECT_NE(c.error().message.find(k.key), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find(k.what), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("test.toml:2"), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(ParseConfig, OutOfRangeValueIsRefusedNamingTheKey) {
+  struct Case {
+    std::string text, key;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"[listen]\nport = 70000\n", "listen.port"},
+           {"[listen]\nport = -1\n", "listen.port"},
+           {"[listen]\nthreads = 65\n", "listen.threads"},
+           {"[consent]\ngrant_lifetime_days = 0\n", "consent.grant_lifetime_days"},
+           {"[visits]\nmax_duration_minutes = 1441\n", "visits.max_duration_minutes"},
+           {"[hq]\ntoken_leeway_seconds = 3601\n", "hq.token_leeway_seconds"},
+           {"[limits]\nmax_body_bytes = 10\n", "limits.max_body_bytes"},
+           {"[limits]\nread_timeout_ms = 0\n", "limits.read_timeout_ms"},
+           {"[limits]\nmax_connections = 100001\n", "limits.max_connections"},
+       }) {
+    auto c = Parse(k.text);
+    ASSERT_FALSE(c.has_value()) << k.text;
+    EXPECT_EQ(c.error().field, k.key) << k.text;
+    EXPECT_NE(c.error().message.find(k.key), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("between"), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(ParseConfig, RangeBoundsThemselvesAreAccepted) {
+  auto c = Parse("[listen]\nport = 65535\nthreads = 64\n[consent]\ngrant_lifetime_days = 3650\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->listen.port, 65535);
+  EXPECT_EQ(c->listen.threads, 64);
+  EXPECT_TRUE(Parse("[listen]\nport = 0\n").has_value());
+}
+
+TEST(ParseConfig, InvalidValuesAreRefusedNamingTheKey) {
+  struct Case {
+    std::string text, key;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"[store]\nid = \"\"\n", "store.id"},
+           {"[store]\nid = \"" + std::string(65, 's') + "\"\n", "store.id"},
+           {"[consent]\npolicy_version = \"\"\n", "consent.policy_version"},
+           {"data_dir = \"\"\n", "data_dir"},
+           {"[store]\ninterests = [\"running\", \"\"]\n", "store.interests"},
+           {"[log]\nlevel = \"loud\"\n", "log.level"},
+       }) {
+    auto c = Parse(k.text);
+    ASSERT_FALSE(c.has_value()) << k.text;
+    EXPECT_EQ(c.error().field, k.key) << k.text;
+    EXPECT_NE(c.error().message.find(k.key), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(ParseConfig, MalformedTomlIsRefusedWithLineAndColumn) {
+  auto c = Parse("[listen]\naddress = \"127.0.0.1\"\nport = = 8080\n");
+  ASSERT_FALSE(c.has_value());
+  const std::string& m = c.error().message;
+  EXPECT_TRUE(m.starts_with("test.toml:3:")) << m;
+  // line:column, with a column after the line.
+  const std::string rest = m.substr(std::string("test.toml:3:").size());
+  ASSERT_FALSE(rest.empty());
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(rest[0]))) << m;
+  EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ParseConfig, UnterminatedStringAndDuplicateKeyAreMalformed) {
+  EXPECT_TRUE(ErrorOf("[store]\nname = \"open\n").starts_with("test.toml:2:"))
+      << ErrorOf("[store]\nname = \"open\n");
+  EXPECT_TRUE(ErrorOf("[listen]\nport = 1\nport = 2\n").starts_with("test.toml:3:"))
+      << ErrorOf("[listen]\nport = 1\nport = 2\n");
+}
+
+// --- Files and flags ------------------------------------------------------------------------
+
+class ConfigFromArgsTest : public ::testing::Test {
+ protected:
+  std::string WriteFile(std::string_view text) {
+    const auto file = dir_ / "optin-edge.toml";
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  optin::testing::TempDir dir_;
+};
+
+TEST_F(ConfigFromArgsTest, NoFlagsGiveDefaultsAndLeaveOtherArgumentsAlone) {
+  std::vector<std::string> args{"serve", "--verbose"};
+  auto c = ConfigFromArgs(args);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->store.id, Config{}.store.id);
+  EXPECT_EQ(args, (std::vector<std::string>{"serve", "--verbose"}));
+}
+
+TEST_F(ConfigFromArgsTest, ConfigDataDirAndListenAreAppliedAndRemoved) {
+  const std::string file = WriteFile("[store]\nid = \"store-9\"\n[listen]\nport = 1234\n");
+  std::vector<std::string> args{"serve",     "--config", file,           "--data-dir",
+                                "/srv/data", "--listen", "0.0.0.0:9443", "extra"};
+  auto c = ConfigFromArgs(args);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->store.id, "store-9");
+  EXPECT_EQ(c->data_dir, std::filesystem::path("/srv/data"));
+  EXPECT_EQ(c->listen.address, "0.0.0.0");
+  EXPECT_EQ(c->listen.port, 9443);  // the flag wins over the file
+  EXPECT_EQ(args, (std::vector<std::string>{"serve", "extra"}));
+}
+
+TEST_F(ConfigFromArgsTest, FileValuesStayWhenNoFlagOverridesThem) {
+  const std::string file = WriteFile("data_dir = \"/from/file\"\n[listen]\nport = 1234\n");
+  std::vector<std::string> args{"--config", file};
+  auto c = ConfigFromArgs(args);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->data_dir, std::filesystem::path("/from/file"));
+  EXPECT_EQ(c->listen.port, 1234);
+  EXPECT_TRUE(args.empty());
+}
+
+TEST_F(ConfigFromArgsTest, ErrorsInTheFileNameTheFile) {
+  const std::string file = WriteFile("[listen]\nprot = 1\n");
+  std::vector<std::string> args{"--config", file};
+  auto c = ConfigFromArgs(args);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find(file + ":2"), std::string::npos) << c.error().message;
+}
+
+TEST_F(ConfigFromArgsTest, MissingConfigFileIsRefused) {
+  std::vector<std::string> args{"--config", (dir_ / "absent.toml").string()};
+  auto c = ConfigFromArgs(args);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("absent.toml"), std::string::npos);
+}
+
+TEST_F(ConfigFromArgsTest, FlagWithoutValueIsRefused) {
+  for (const char* flag : {"--config", "--data-dir", "--listen"}) {
+    std::vector<std::string> args{"serve", flag};
+    auto c = ConfigFromArgs(args);
+    ASSERT_FALSE(c.has_value()) << flag;
+    EXPECT_NE(c.error().message.find(flag), std::string::npos) << c.error().message;
+  }
+}
+
+TEST_F(ConfigFromArgsTest, BadListenIsRefused) {
+  for (const char* bad : {"localhost", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000",
+                          "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1:8080 "}) {
+    std::vector<std::string> args{"--listen", bad};
+    auto c = ConfigFromArgs(args);
+    EXPECT_FALSE(c.has_value()) << "accepted --listen '" << bad << "' as port "
+                                << (c ? c->listen.port : 0);
+    if (!c) {
+      EXPECT_NE(c.error().message.find("--listen"), std::string::npos) << c.error().message;
+    }
+  }
+}
+
+TEST_F(ConfigFromArgsTest, ListenAcceptsPortZeroAndTheLastColonSplits) {
+  std::vector<std::string> args{"--listen", "127.0.0.1:0"};
+  auto c = ConfigFromArgs(args);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->listen.port, 0);
+  std::vector<std::string> v6{"--listen", "::1:8081"};
+  auto c6 = ConfigFromArgs(v6);
+  ASSERT_TRUE(c6.has_value()) << c6.error().message;
+  EXPECT_EQ(c6->listen.address, "::1");
+  EXPECT_EQ(c6->listen.port, 8081);
+}
+
+}  // namespace
+}  // namespace optin::app
