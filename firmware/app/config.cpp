@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -195,13 +196,15 @@ Result<Config> ConfigFromArgs(std::vector<std::string>& args) {
       return Fail(ErrorCode::kInvalidArgument, "--listen takes ADDRESS:PORT, e.g. 127.0.0.1:8080");
     }
     c.listen.address = listen->substr(0, colon);
-    try {
-      int port = std::stoi(listen->substr(colon + 1));
-      if (port < 0 || port > 65535) throw std::out_of_range("port");
-      c.listen.port = static_cast<uint16_t>(port);
-    } catch (const std::exception&) {
+    // The whole rest must be the port: std::stoi would take "80x" or "8080 " as a port.
+    const std::string_view digits = std::string_view(*listen).substr(colon + 1);
+    int port = -1;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port < 0 ||
+        port > 65535) {
       return Fail(ErrorCode::kInvalidArgument, "--listen: the port must be a number from 0 to 65535");
     }
+    c.listen.port = static_cast<uint16_t>(port);
   }
   return c;
 }
