@@ -93,6 +93,24 @@ TEST_F(CheckInTest, PurposesFromTheTokenClaimAreUsedWhenTheBodyHasNone) {
   EXPECT_EQ(StateOf(r.obj().at("purposes"), "offers"), "not_asked");
 }
 
+TEST_F(CheckInTest, TokenClaimNamingAnUnknownPurposeIs401) {
+  TokenOptions options;
+  options.purposes = std::vector<std::string>{"offers", "face_matching"};
+  Reply r = CheckIn(MintAppToken("app-user-1", options));
+  EXPECT_EQ(r.status, 401) << r.raw_body;
+  EXPECT_EQ(r.problem_reason(), "token-claims");
+  EXPECT_EQ(CountRows("subjects"), 0);
+}
+
+TEST_F(CheckInTest, BodyPurposesWinOverTheTokenClaim) {
+  TokenOptions options;
+  options.purposes = std::vector<std::string>{"assistance"};
+  Reply r = CheckIn(MintAppToken("app-user-1", options), {{"offers", true}});
+  ASSERT_EQ(r.status, 201) << r.raw_body;
+  EXPECT_EQ(StateOf(r.obj().at("purposes"), "offers"), "granted");
+  EXPECT_EQ(StateOf(r.obj().at("purposes"), "assistance"), "not_asked");
+}
+
 TEST_F(CheckInTest, MissingTokenIs401WithBearerChallenge) {
   const auto before = Snapshot();
   Reply r = PostCheckIn({{"presence_code", stack_->presence->Current()}}, "");

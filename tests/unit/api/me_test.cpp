@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <mutex>
 #include <set>
 #include <string>
 
+#include "platform/log.h"
 #include "privacy/jws.h"
 #include "tests/unit/api/api_fixture.h"
 
@@ -432,6 +434,34 @@ TEST_F(MeTest, ErasureWithoutTokenIs401AndDeletesNothing) {
   CheckedIn();
   EXPECT_EQ(DeleteMe("").status, 401);
   EXPECT_EQ(CountRows("subjects"), 1);
+}
+
+// --- Logs (PRODUCT.md line 10) -------------------------------------------------------------
+
+TEST_F(MeTest, NothingPersonalReachesTheLogs) {
+  std::mutex mu;
+  std::string logged;
+  platform::log::SetSink([&](std::string_view line) {
+    std::lock_guard lock(mu);
+    logged.append(line).push_back('\n');
+  });
+  CheckedIn({{"offers", true}, {"name_to_staff", true}});
+  ASSERT_EQ(PutInterests(visit_token_, array{"yoga"}).status, 200);
+  Reply me = GetMe(app_token_);
+  const std::string subject(me.obj().at("subject").as_object().at("pseudonym").as_string());
+  const std::string pseudonym(me.obj().at("current_visit").as_object().at("pseudonym").as_string());
+  EXPECT_EQ(PutConsent(app_token_, "xyz", true).status, 404);
+  EXPECT_EQ(GetMe("vt_wrong").status, 401);
+  ASSERT_EQ(EndVisit(visit_token_).status, 200);
+  ASSERT_EQ(DeleteMe(app_token_).status, 200);
+  platform::log::SetSink({});
+
+  std::lock_guard lock(mu);
+  EXPECT_NE(logged.find("checkin.accepted"), std::string::npos) << "the sink saw no lines";
+  for (const std::string& secret :
+       {std::string("app-user-42"), app_token_, visit_token_, subject, pseudonym, visit_id_}) {
+    EXPECT_EQ(logged.find(secret), std::string::npos) << secret << " was logged:\n" << logged;
+  }
 }
 
 }  // namespace
