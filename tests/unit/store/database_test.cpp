@@ -307,6 +307,69 @@ TEST(DatabaseTest, TypedWriteDeliversTheJobsValueAfterCommit) {
   EXPECT_EQ(CountItems(*db, "typed"), 1);
 }
 
+TEST(DatabaseTest, CompletionRunsOnlyOnceTheCommitIsVisibleToOtherConnections) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kItems);
+  ASSERT_NE(db, nullptr);
+  std::promise<int64_t> seen;
+  db->Write(InsertItem("visible"), [&](Status s) {
+    EXPECT_TRUE(s) << Describe(s);
+    // An independent connection: it sees only committed data.
+    auto other = Connection::Open(dir / "a.db", OpenMode::kReadOnly);
+    int64_t n = -1;
+    if (other) {
+      auto stmt = (*other)->Prepare("SELECT count(*) FROM items WHERE name = 'visible'");
+      if (stmt && stmt->Step().value_or(false)) n = stmt->ColumnInt(0);
+    }
+    seen.set_value(n);
+  });
+  EXPECT_EQ(seen.get_future().get(), 1);
+}
+
+constexpr Migration kParentChild[] = {
+    {1, "parents and children",
+     "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+     "CREATE TABLE child(id INTEGER PRIMARY KEY,"
+     " parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"},
+};
+
+TEST(DatabaseTest, FailedCommitFailsEveryJobInTheBatch) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kParentChild);
+  ASSERT_NE(db, nullptr);
+  Completions done(2);
+  {
+    WriterGate gate(*db);
+    db->Write(
+        [](Connection& c) -> Status {
+          OPTIN_TRY(c.Execute("INSERT INTO parent(id) VALUES (?)", 1));
+          return Ok();
+        },
+        done.Callback(0));
+    db->Write(
+        [](Connection& c) -> Status {
+          // A deferred foreign key: the job succeeds, the COMMIT fails.
+          OPTIN_TRY(c.Execute("INSERT INTO child(id, parent) VALUES (?, ?)", 1, 99));
+          return Ok();
+        },
+        done.Callback(1));
+  }
+  for (auto& [i, s] : done.Wait()) {
+    ASSERT_FALSE(s) << i;
+    EXPECT_EQ(s.error().code, ErrorCode::kConflict) << Describe(s);
+  }
+  auto parents = QueryInt(*db, "SELECT count(*) FROM parent");
+  ASSERT_TRUE(parents);
+  EXPECT_EQ(*parents, 0);
+  EXPECT_EQ(db->stats().transactions, 1u);  // only the gate's
+  // The writer is healthy afterwards.
+  Status s = db->WriteSync([](Connection& c) -> Status {
+    OPTIN_TRY(c.Execute("INSERT INTO parent(id) VALUES (?)", 1));
+    return Ok();
+  });
+  EXPECT_TRUE(s) << Describe(s);
+}
+
 TEST(DatabaseTest, FailingJobRollsBackOnlyItsOwnChanges) {
   TempDir dir;
   auto db = OpenOrDie(dir, kItems);
