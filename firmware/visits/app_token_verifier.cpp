@@ -22,10 +22,18 @@ Result<std::string> StringClaim(const boost::json::object& claims, std::string_v
   return std::string(v->as_string());
 }
 
+// Times are bounded to |t| < 2^62 so that exp + leeway, iat - leeway and exp - iat cannot
+// overflow (an overflowing exp - iat once wrapped negative and passed the lifetime check).
+constexpr int64_t kMaxTimeMagnitude = int64_t{1} << 62;
+
 Result<int64_t> TimeClaim(const boost::json::object& claims, std::string_view name) {
   const auto* v = claims.if_contains(name);
-  if (v != nullptr && v->is_int64()) return v->as_int64();
-  if (v != nullptr && v->is_uint64() && v->as_uint64() < (1ULL << 62)) {
+  if (v != nullptr && v->is_int64() && v->as_int64() > -kMaxTimeMagnitude &&
+      v->as_int64() < kMaxTimeMagnitude) {
+    return v->as_int64();
+  }
+  if (v != nullptr && v->is_uint64() &&
+      v->as_uint64() < static_cast<uint64_t>(kMaxTimeMagnitude)) {
     return static_cast<int64_t>(v->as_uint64());
   }
   if (v != nullptr && v->is_double() && std::isfinite(v->as_double()) &&

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <limits>
 #include <string>
 
 #include "platform/crypto.h"
@@ -169,6 +170,25 @@ TEST_F(AppTokenVerifierTest, LifetimeLongerThanTheMaximumIsRefused) {
   const int64_t now = clock_.NowUnix();
   EXPECT_EQ(Reason(MintWith("exp", now + 24 * 3600)), "ok");
   EXPECT_EQ(Reason(MintWith("exp", now + 24 * 3600 + 1)), "token-lifetime");
+}
+
+TEST_F(AppTokenVerifierTest, TokenIssuedLongAgoIsRefusedForItsLifetime) {
+  const int64_t now = clock_.NowUnix();
+  boost::json::object c = Claims();
+  c["iat"] = now - 10 * 24 * 3600;
+  EXPECT_EQ(Reason(Mint(c)), "token-lifetime");
+}
+
+TEST_F(AppTokenVerifierTest, ExtremeTimeClaimsCannotWrapAroundTheLifetimeCheck) {
+  // exp - iat does not fit in 64 bits: a checked subtraction must still see "too long".
+  boost::json::object c = Claims();
+  c["iat"] = std::numeric_limits<int64_t>::min() + 100;
+  c["exp"] = std::numeric_limits<int64_t>::max() - 100;
+  EXPECT_NE(Reason(Mint(c)), "ok");
+  c["iat"] = clock_.NowUnix();
+  EXPECT_NE(Reason(Mint(c)), "ok");
+  c["exp"] = std::numeric_limits<int64_t>::min() + 100;
+  EXPECT_NE(Reason(Mint(c)), "ok");
 }
 
 TEST_F(AppTokenVerifierTest, MissingOrInvalidRequiredClaimsAreRefused) {
