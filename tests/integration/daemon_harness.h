@@ -1,0 +1,241 @@
+// Drives the real optin-edged and optinctl binaries for integration tests: starts the daemon
+// on an ephemeral loopback port in a temporary data dir, waits for its "service.listening" log
+// line, talks HTTP/1.1 to it over a plain socket, and stops it with SIGTERM. Not thread-safe.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace optin::testing {
+
+inline std::string ReadWholeFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a command, returns its exit code and stdout.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+inline CommandResult RunCommand(const std::string& cmd) {
+  CommandResult r;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (f == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
+  int status = pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::string headers;
+  boost::json::value json() const {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    return ec ? boost::json::value() : v;
+  }
+};
+
+class Daemon {
+ public:
+  explicit Daemon(std::filesystem::path data_dir, std::vector<std::string> extra_args = {})
+      : data_dir_(std::move(data_dir)), log_(data_dir_.parent_path() / (data_dir_.filename().string() + ".log")),
+        extra_args_(std::move(extra_args)) {}
+  ~Daemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Starts the daemon and waits (up to 20 s) for it to listen. Returns false if it did not.
+  bool Start() {
+    std::filesystem::create_directories(data_dir_);
+    log_offset_ = std::filesystem::exists(log_) ? std::filesystem::file_size(log_) : 0;
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
+      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(fd, STDERR_FILENO);
+      int null_fd = open("/dev/null", O_RDWR);
+      dup2(null_fd, STDOUT_FILENO);
+      dup2(null_fd, STDIN_FILENO);
+      std::vector<std::string> args = {OPTIN_EDGED_PATH, "--data-dir", data_dir_.string(),
+                                       "--listen", "127.0.0.1:0"};
+      args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string log = ReadWholeFile(log_).substr(log_offset_);
+      size_t at = log.find("\"event\":\"service.listening\"");
+      if (at != std::string::npos) {
+        size_t p = log.find("\"port\":", at);
+        port_ = static_cast<uint16_t>(std::stoi(log.substr(p + 7)));
+        return true;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      // Waiting for the child to write its log line: poll the file.
+      poll(nullptr, 0, 20);
+    }
+    return false;
+  }
+
+  // SIGTERM, then waits for the exit; returns the exit code (-1 if killed by a signal).
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  HttpResult Request(const std::string& method, const std::string& target,
+                     const std::string& body = "", const std::string& bearer = "",
+                     const std::string& content_type = "application/json") const {
+    HttpResult r;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      return r;
+    }
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
+    if (!body.empty()) req += "Content-Type: " + content_type + "\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    size_t sent = 0;
+    while (sent < req.size()) {
+      ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    std::string resp;
+    char buf[8192];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
+    close(fd);
+    size_t head_end = resp.find("\r\n\r\n");
+    if (resp.size() < 12 || head_end == std::string::npos) return r;
+    r.status = std::stoi(resp.substr(9, 3));
+    r.headers = resp.substr(0, head_end);
+    r.body = resp.substr(head_end + 4);
+    return r;
+  }
+
+  std::string Ctl(const std::string& args) const {
+    auto r = RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
+    if (r.exit_code != 0) throw std::runtime_error("optinctl " + args + " failed: " + r.out);
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    return r.out;
+  }
+  CommandResult CtlResult(const std::string& args) const {
+    return RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
+  }
+
+  // A token for `sub` from the development HQ key (created on first use).
+  std::string MintToken(const std::string& sub, const std::string& extra = "") const {
+    return Ctl("token mint --sub " + sub + " " + extra);
+  }
+  std::string PresenceCode() const {
+    std::string out = Ctl("presence-code");
+    return out.substr(0, out.find('\n'));
+  }
+
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  const std::filesystem::path& log_file() const { return log_; }
+  std::filesystem::path db_file() const { return data_dir_ / "optin-edge.db"; }
+  uint16_t port() const { return port_; }
+
+ private:
+  std::filesystem::path data_dir_;
+  std::filesystem::path log_;
+  std::vector<std::string> extra_args_;
+  size_t log_offset_ = 0;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// A started daemon with a development HQ key, in its own temporary directory.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_ = std::make_unique<Daemon>(dir_ / "data");
+    std::filesystem::create_directories(dir_ / "data");
+    daemon_->Ctl("token init-dev");
+    ASSERT_TRUE(daemon_->Start()) << ReadWholeFile(daemon_->log_file());
+  }
+
+  struct CheckedIn {
+    std::string token;  // the app token
+    std::string visit_token;
+    boost::json::object response;
+  };
+  // Checks `sub` in with the given purposes ({"offers": true}) and asserts 201.
+  CheckedIn CheckIn(const std::string& sub, const std::string& purposes_json = "{}") {
+    CheckedIn c;
+    c.token = daemon_->MintToken(sub);
+    auto r = daemon_->Request("POST", "/v1/checkins",
+                              R"({"presence_code":")" + daemon_->PresenceCode() +
+                                  R"(","purposes":)" + purposes_json + "}",
+                              c.token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto v = r.json();
+    if (v.is_object()) {
+      c.response = v.as_object();
+      if (auto* vt = c.response.if_contains("visit_token")) c.visit_token = vt->as_string().c_str();
+    }
+    return c;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+}  // namespace optin::testing
