@@ -10,11 +10,10 @@ namespace {
 
 // Words that, as any part of a member name, mark a field the product never accepts.
 constexpr std::array<std::string_view, 27> kForbiddenWords = {
-    "age",       "sex",        "gender",     "ethnicity", "ethnic",    "face",
-    "facial",    "biometric",  "biometrics", "fingerprint", "fingerprints", "photo",
-    "photos",    "image",      "images",     "selfie",    "portrait",  "dob",
-    "birth",     "birthday",   "birthdate",  "iris",      "retina",    "voiceprint",
-    "mac",       "video",      "camera"};
+    "age",       "sex",        "gender",      "ethnicity",    "ethnic", "face",     "facial",
+    "biometric", "biometrics", "fingerprint", "fingerprints", "photo",  "photos",   "image",
+    "images",    "selfie",     "portrait",    "dob",          "birth",  "birthday", "birthdate",
+    "iris",      "retina",     "voiceprint",  "mac",          "video",  "camera"};
 // Whole names only (as parts they are too common: "race_pace").
 constexpr std::array<std::string_view, 3> kForbiddenNames = {"race", "dateofbirth", "macaddress"};
 
@@ -62,9 +61,12 @@ bool LooksLikeImage(std::string_view s) {
 std::string EscapePointer(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -127,8 +129,9 @@ Result<boost::json::object> ParseJsonBody(const net::Request& request, bool allo
   std::string_view media = type.substr(0, type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   if (media != "application/json") {
-    return Fail(ErrorCode::kInvalidArgument, "Send the body as JSON (Content-Type: application/json).",
-                {}, "unsupported-media-type");
+    return Fail(ErrorCode::kInvalidArgument,
+                "Send the body as JSON (Content-Type: application/json).", {},
+                "unsupported-media-type");
   }
   boost::json::parse_options opts;
   opts.max_depth = 16;
@@ -140,21 +143,20 @@ Result<boost::json::object> ParseJsonBody(const net::Request& request, bool allo
   }
   if (auto forbidden = FindForbiddenField(v)) return std::unexpected(std::move(*forbidden));
   if (!v.is_object()) {
-    return Fail(ErrorCode::kInvalidArgument, "The body must be a JSON object.", "",
-                "invalid-type");
+    return Fail(ErrorCode::kInvalidArgument, "The body must be a JSON object.", "", "invalid-type");
   }
   return std::move(v.as_object());
 }
 
-Status RequireOnlyMembers(const boost::json::object& o, std::initializer_list<std::string_view> allowed,
+Status RequireOnlyMembers(const boost::json::object& o,
+                          std::initializer_list<std::string_view> allowed,
                           std::string_view pointer_prefix) {
   for (const auto& [key, value] : o) {
     bool known = false;
     for (auto a : allowed) known = known || key == a;
     if (!known) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "Unknown field '" + std::string(key) + "'.", At(pointer_prefix, key),
-                  "unknown-field");
+      return Fail(ErrorCode::kInvalidArgument, "Unknown field '" + std::string(key) + "'.",
+                  At(pointer_prefix, key), "unknown-field");
     }
   }
   return Ok();
@@ -170,10 +172,10 @@ Result<std::optional<std::string>> OptionalString(const boost::json::object& o,
                 At(pointer_prefix, name), "invalid-type");
   }
   if (v->as_string().size() > max_len) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "'" + std::string(name) + "' is longer than " + std::to_string(max_len) +
-                    " characters.",
-                At(pointer_prefix, name), "too-long");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "'" + std::string(name) + "' is longer than " + std::to_string(max_len) + " characters.",
+        At(pointer_prefix, name), "too-long");
   }
   for (char c : v->as_string()) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {

@@ -25,7 +25,8 @@ Status CheckQueryForForbiddenFields(std::string_view query);
 Result<boost::json::object> ParseJsonBody(const net::Request& request, bool allow_empty = false);
 
 // Rejects members other than `allowed` (typos should not be silently ignored).
-Status RequireOnlyMembers(const boost::json::object& o, std::initializer_list<std::string_view> allowed,
+Status RequireOnlyMembers(const boost::json::object& o,
+                          std::initializer_list<std::string_view> allowed,
                           std::string_view pointer_prefix = "");
 
 Result<std::optional<std::string>> OptionalString(const boost::json::object& o,

@@ -5,32 +5,53 @@ namespace {
 
 std::string_view DefaultSlug(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid-request";
-    case ErrorCode::kForbiddenField: return "forbidden-field";
-    case ErrorCode::kUnauthenticated: return "unauthenticated";
-    case ErrorCode::kPermissionDenied: return "forbidden";
-    case ErrorCode::kNotFound: return "not-found";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kFailedPrecondition: return "failed-precondition";
-    case ErrorCode::kResourceExhausted: return "overloaded";
-    case ErrorCode::kUnavailable: return "unavailable";
-    default: return "internal";
+    case ErrorCode::kInvalidArgument:
+      return "invalid-request";
+    case ErrorCode::kForbiddenField:
+      return "forbidden-field";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "forbidden";
+    case ErrorCode::kNotFound:
+      return "not-found";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kFailedPrecondition:
+      return "failed-precondition";
+    case ErrorCode::kResourceExhausted:
+      return "overloaded";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    default:
+      return "internal";
   }
 }
 
 std::string_view Title(int status) {
   switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Not authenticated";
-    case 403: return "Not allowed";
-    case 404: return "Not found";
-    case 409: return "Conflict";
-    case 413: return "Payload too large";
-    case 415: return "Unsupported media type";
-    case 422: return "Field never accepted";
-    case 429: return "Too many requests";
-    case 503: return "Service unavailable";
-    default: return "Internal error";
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Not authenticated";
+    case 403:
+      return "Not allowed";
+    case 404:
+      return "Not found";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload too large";
+    case 415:
+      return "Unsupported media type";
+    case 422:
+      return "Field never accepted";
+    case 429:
+      return "Too many requests";
+    case 503:
+      return "Service unavailable";
+    default:
+      return "Internal error";
   }
 }
 
@@ -40,16 +61,26 @@ int HttpStatusFor(const Error& error) {
   if (error.reason == "unsupported-media-type") return 415;
   if (error.reason == "rate-limited") return 429;
   switch (error.code) {
-    case ErrorCode::kInvalidArgument: return 400;
-    case ErrorCode::kForbiddenField: return 422;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kPermissionDenied: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kFailedPrecondition: return 409;
-    case ErrorCode::kResourceExhausted: return 503;
-    case ErrorCode::kUnavailable: return 503;
-    default: return 500;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kForbiddenField:
+      return 422;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kResourceExhausted:
+      return 503;
+    case ErrorCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -58,8 +89,9 @@ net::Response ProblemResponse(const Error& error) {
   std::string type = "urn:optin-edge:problem:";
   type += error.reason.empty() ? DefaultSlug(error.code) : std::string_view(error.reason);
   // Internal failures carry no detail from inside the box beyond a plain sentence.
-  std::string_view detail = status == 500 ? std::string_view("The device could not complete this "
-                                                             "request. Nothing was changed.")
+  std::string_view detail = status == 500 ? std::string_view(
+                                                "The device could not complete this "
+                                                "request. Nothing was changed.")
                                           : std::string_view(error.message);
   net::Response r = net::Response::Problem(status, type, Title(status), detail, error.field);
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");

@@ -24,15 +24,15 @@ net::Response JsonResponse(int status, const object& body) {
 void Refuse(net::Responder& respond, std::string_view route, const Error& error) {
   int status = HttpStatusFor(error);
   if (status >= 500) {
-    platform::log::Error("request.failed", {{"route", route},
-                                            {"code", ToString(error.code)},
-                                            {"message", error.message}});
+    platform::log::Error(
+        "request.failed",
+        {{"route", route}, {"code", ToString(error.code)}, {"message", error.message}});
   } else {
-    platform::log::Info("request.refused", {{"route", route},
-                                            {"status", status},
-                                            {"reason", error.reason.empty()
-                                                           ? std::string(ToString(error.code))
-                                                           : error.reason}});
+    platform::log::Info(
+        "request.refused",
+        {{"route", route},
+         {"status", status},
+         {"reason", error.reason.empty() ? std::string(ToString(error.code)) : error.reason}});
   }
   respond(ProblemResponse(error));
 }
@@ -53,7 +53,8 @@ array PurposesJson(const std::vector<consent::PurposeStatus>& statuses) {
 array RenewalRequired(const std::vector<consent::PurposeStatus>& statuses) {
   array out;
   for (const auto& s : statuses) {
-    if (s.state == consent::ConsentState::kNeedsRenewal) out.push_back(boost::json::string(consent::ToString(s.purpose)));
+    if (s.state == consent::ConsentState::kNeedsRenewal)
+      out.push_back(boost::json::string(consent::ToString(s.purpose)));
   }
   return out;
 }
@@ -77,12 +78,13 @@ template <class T, class Job, class OkFn>
 void WriteThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
                OkFn ok, store::WriteOptions options = {}) {
   auto shared = std::move(respond).Share();
-  db.Write<T>(std::function<Result<T>(store::Connection&)>(std::move(job)),
-              [shared, route, ok = std::move(ok)](Result<T> result) {
-                if (!result) return Refuse(*shared, route, result.error());
-                (*shared)(ok(*result));
-              },
-              options);
+  db.Write<T>(
+      std::function<Result<T>(store::Connection&)>(std::move(job)),
+      [shared, route, ok = std::move(ok)](Result<T> result) {
+        if (!result) return Refuse(*shared, route, result.error());
+        (*shared)(ok(*result));
+      },
+      options);
 }
 
 template <class T, class Job, class OkFn>
@@ -183,7 +185,9 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
     auto parsed = ParseDecisions(&v);
     if (!parsed) {
       return Refuse(respond, kRoute,
-                    Error{ErrorCode::kUnauthenticated, "The token names an unknown purpose.", {},
+                    Error{ErrorCode::kUnauthenticated,
+                          "The token names an unknown purpose.",
+                          {},
                           "token-claims"});
     }
     decisions = std::move(parsed);
@@ -202,7 +206,9 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
   };
   WriteThen<visits::CheckInResult>(
       d_.db, kRoute, std::move(respond),
-      [this, req = std::move(req)](store::Connection& conn) { return d_.visits.CheckIn(conn, req); },
+      [this, req = std::move(req)](store::Connection& conn) {
+        return d_.visits.CheckIn(conn, req);
+      },
       [](const visits::CheckInResult& r) {
         platform::log::Info("checkin.accepted", {{"channel", r.visit.channel}});
         return JsonResponse(201, object{{"visit", VisitJson(r.visit)},
@@ -230,7 +236,9 @@ void ShopperApi::EndVisit(net::Request&& request, net::Responder respond) const 
         ended.ended_at = d_.clock.NowUnix();
         return ended;
       },
-      [](const visits::Visit& v) { return JsonResponse(200, object{{"visit", VisitJson(v)}}); });
+      [](const visits::Visit& v) {
+        return JsonResponse(200, object{{"visit", VisitJson(v)}});
+      });
 }
 
 void ShopperApi::GetMe(net::Request&& request, net::Responder respond) const {
@@ -247,8 +255,8 @@ void ShopperApi::GetMe(net::Request&& request, net::Responder respond) const {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
         OPTIN_ASSIGN_OR_RETURN(object out, d_.rights.Export(conn, s.subject_id));
         OPTIN_ASSIGN_OR_RETURN(auto statuses, d_.ledger.Statuses(conn, s.subject_id));
-        out["current_visit"] = s.visit ? boost::json::value(VisitJson(*s.visit))
-                                       : boost::json::value(nullptr);
+        out["current_visit"] =
+            s.visit ? boost::json::value(VisitJson(*s.visit)) : boost::json::value(nullptr);
         out["purposes"] = PurposesJson(statuses);
         out["renewal_required"] = RenewalRequired(statuses);
         out["policy_version"] = d_.ledger.policy().policy_version;
@@ -280,8 +288,8 @@ void ShopperApi::DeleteMe(net::Request&& request, net::Responder respond) const 
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
         Erased e;
         OPTIN_ASSIGN_OR_RETURN(e.summary, d_.rights.Erase(conn, s.subject_id, d_.clock.NowUnix()));
-        OPTIN_ASSIGN_OR_RETURN(e.jws,
-                               privacy::DataRights::SignErasureReceipt(d_.signer, d_.store_id, e.summary));
+        OPTIN_ASSIGN_OR_RETURN(
+            e.jws, privacy::DataRights::SignErasureReceipt(d_.signer, d_.store_id, e.summary));
         return e;
       },
       [](const Erased& e) {
@@ -303,11 +311,13 @@ void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) cons
                   Error{ErrorCode::kNotFound,
                         "Unknown purpose. Purposes are presence, offers, assistance, "
                         "name_to_staff, history and hq_aggregates.",
-                        {}, "unknown-purpose"});
+                        {},
+                        "unknown-purpose"});
   }
   auto body = ParseJsonBody(request);
   if (!body) return Refuse(respond, kRoute, body.error());
-  if (auto s = RequireOnlyMembers(*body, {"granted"}); !s) return Refuse(respond, kRoute, s.error());
+  if (auto s = RequireOnlyMembers(*body, {"granted"}); !s)
+    return Refuse(respond, kRoute, s.error());
   auto granted = RequiredBool(*body, "granted");
   if (!granted) return Refuse(respond, kRoute, granted.error());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
@@ -315,8 +325,8 @@ void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) cons
   consent::ConsentChange change{*purpose, *granted};
   WriteThen<consent::ConsentReceipt>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller), change](store::Connection& conn)
-          -> Result<consent::ConsentReceipt> {
+      [this, caller = std::move(*caller),
+       change](store::Connection& conn) -> Result<consent::ConsentReceipt> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
         return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request");
       },
@@ -355,7 +365,8 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
   constexpr std::string_view kRoute = "PUT /v1/me/interests";
   auto body = ParseJsonBody(request);
   if (!body) return Refuse(respond, kRoute, body.error());
-  if (auto s = RequireOnlyMembers(*body, {"interests"}); !s) return Refuse(respond, kRoute, s.error());
+  if (auto s = RequireOnlyMembers(*body, {"interests"}); !s)
+    return Refuse(respond, kRoute, s.error());
   const auto* list = body->if_contains("interests");
   if (list == nullptr || !list->is_array()) {
     return Refuse(respond, kRoute,
@@ -404,7 +415,9 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
         OPTIN_ASSIGN_OR_RETURN(auto exported, d_.interests.Export(conn, s.subject_id));
         return std::move(exported.as_array());
       },
-      [](const array& stored) { return JsonResponse(200, object{{"interests", stored}}); });
+      [](const array& stored) {
+        return JsonResponse(200, object{{"interests", stored}});
+      });
 }
 
 }  // namespace optin::api

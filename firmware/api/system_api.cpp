@@ -11,10 +11,15 @@ using boost::json::array;
 using boost::json::object;
 
 void SystemApi::Register(net::Router& router) const {
-  router.Add("GET", "/healthz", [this](net::Request&& r, net::Responder s) { Healthz(std::move(r), std::move(s)); });
-  router.Add("GET", "/readyz", [this](net::Request&& r, net::Responder s) { Readyz(std::move(r), std::move(s)); });
-  router.Add("GET", "/v1/device/keys", [this](net::Request&& r, net::Responder s) { DeviceKeys(std::move(r), std::move(s)); });
-  router.Add("GET", "/v1/store", [this](net::Request&& r, net::Responder s) { StoreInfo(std::move(r), std::move(s)); });
+  router.Add("GET", "/healthz",
+             [this](net::Request&& r, net::Responder s) { Healthz(std::move(r), std::move(s)); });
+  router.Add("GET", "/readyz",
+             [this](net::Request&& r, net::Responder s) { Readyz(std::move(r), std::move(s)); });
+  router.Add("GET", "/v1/device/keys", [this](net::Request&& r, net::Responder s) {
+    DeviceKeys(std::move(r), std::move(s));
+  });
+  router.Add("GET", "/v1/store",
+             [this](net::Request&& r, net::Responder s) { StoreInfo(std::move(r), std::move(s)); });
 }
 
 void SystemApi::Healthz(net::Request&&, net::Responder respond) const {
@@ -26,19 +31,17 @@ void SystemApi::Readyz(net::Request&&, net::Responder respond) const {
   const bool serving = d_.serving.load();
   const bool provisioned = d_.tokens.provisioned();
   // A real, durable (empty) transaction proves the database is writable.
-  d_.db.Write([](store::Connection& conn) -> Status {
-        return conn.Exec("SELECT 1");
-      },
-      [shared, serving, provisioned](Status s) {
-        const bool ready = s.has_value() && serving;
-        object checks{{"database_writable", s.has_value()},
-                      {"keys_loaded", true},
-                      {"listener_up", serving},
-                      {"hq_token_key_provisioned", provisioned}};
-        object body{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}};
-        if (!s) body["detail"] = s.error().message;
-        (*shared)(net::Response::Json(ready ? 200 : 503, boost::json::serialize(body)));
-      });
+  d_.db.Write([](store::Connection& conn) -> Status { return conn.Exec("SELECT 1"); },
+              [shared, serving, provisioned](Status s) {
+                const bool ready = s.has_value() && serving;
+                object checks{{"database_writable", s.has_value()},
+                              {"keys_loaded", true},
+                              {"listener_up", serving},
+                              {"hq_token_key_provisioned", provisioned}};
+                object body{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}};
+                if (!s) body["detail"] = s.error().message;
+                (*shared)(net::Response::Json(ready ? 200 : 503, boost::json::serialize(body)));
+              });
 }
 
 void SystemApi::DeviceKeys(net::Request&&, net::Responder respond) const {
@@ -51,10 +54,11 @@ void SystemApi::DeviceKeys(net::Request&&, net::Responder respond) const {
              {"alg", "ES256"},
              {"use", "sig"}};
   auto pem = k.ToPem();
-  object body{{"keys", array{jwk}},
-              {"pem", pem ? boost::json::value(*pem) : boost::json::value(nullptr)},
-              {"store_id", d_.ledger.controller().store_id},
-              {"purpose", "Verifies the consent and erasure receipts this device signs (ES256 JWS)."}};
+  object body{
+      {"keys", array{jwk}},
+      {"pem", pem ? boost::json::value(*pem) : boost::json::value(nullptr)},
+      {"store_id", d_.ledger.controller().store_id},
+      {"purpose", "Verifies the consent and erasure receipts this device signs (ES256 JWS)."}};
   respond(net::Response::Json(200, boost::json::serialize(body)));
 }
 
@@ -62,10 +66,11 @@ void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
   array purposes;
   for (auto p : consent::kAllPurposes) {
     const auto& info = consent::Info(p);
-    purposes.push_back(object{{"purpose", info.id},
-                              {"description", info.description},
-                              {"data_used", info.pii_category},
-                              {"default", p == consent::Purpose::kPresence ? "asked at check-in" : "off"}});
+    purposes.push_back(
+        object{{"purpose", info.id},
+               {"description", info.description},
+               {"data_used", info.pii_category},
+               {"default", p == consent::Purpose::kPresence ? "asked at check-in" : "off"}});
   }
   array interests;
   for (const auto& i : d_.interests) interests.push_back(boost::json::string(i));

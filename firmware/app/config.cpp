@@ -1,10 +1,10 @@
 #include "app/config.h"
 
+#include <toml++/toml.h>
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace optin::app {
 namespace {
@@ -81,14 +81,18 @@ Status Validate(const Config& c) {
   auto bad = [](std::string key, std::string what) {
     return Fail(ErrorCode::kInvalidArgument, "'" + key + "' " + what, key, "invalid-config");
   };
-  if (c.store.id.empty() || c.store.id.size() > 64) return bad("store.id", "must be 1 to 64 characters");
+  if (c.store.id.empty() || c.store.id.size() > 64)
+    return bad("store.id", "must be 1 to 64 characters");
   if (c.consent.policy_version.empty()) return bad("consent.policy_version", "must not be empty");
   if (c.data_dir.empty()) return bad("data_dir", "must not be empty");
-  if (c.store.interests.size() > 500) return bad("store.interests", "must list at most 500 interests");
+  if (c.store.interests.size() > 500)
+    return bad("store.interests", "must list at most 500 interests");
   for (const auto& i : c.store.interests) {
-    if (i.empty() || i.size() > 64) return bad("store.interests", "entries must be 1 to 64 characters");
+    if (i.empty() || i.size() > 64)
+      return bad("store.interests", "entries must be 1 to 64 characters");
   }
-  if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" && c.log.level != "error") {
+  if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
+      c.log.level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }
   return Ok();
@@ -143,7 +147,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("limits.idle_timeout_ms", c.limits.idle_timeout_ms, kPositive));
   OPTIN_TRY(r.Get("limits.max_connections", c.limits.max_connections,
                   std::pair<int64_t, int64_t>{1, 100000}));
-  OPTIN_TRY(r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
+  OPTIN_TRY(
+      r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
   OPTIN_TRY(r.Get("log.level", c.log.level));
   OPTIN_TRY(r.CheckUnknown());
@@ -202,7 +207,8 @@ Result<Config> ConfigFromArgs(std::vector<std::string>& args) {
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port < 0 ||
         port > 65535) {
-      return Fail(ErrorCode::kInvalidArgument, "--listen: the port must be a number from 0 to 65535");
+      return Fail(ErrorCode::kInvalidArgument,
+                  "--listen: the port must be a number from 0 to 65535");
     }
     c.listen.port = static_cast<uint16_t>(port);
   }

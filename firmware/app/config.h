@@ -29,9 +29,9 @@ struct Config {
     std::string contact_email;
     std::string address;
     std::string policy_url;
-    std::vector<std::string> interests = {
-        "running", "trail running", "hiking", "cycling", "swimming", "yoga",
-        "climbing", "camping", "skiing", "tennis", "football", "fitness"};
+    std::vector<std::string> interests = {"running",  "trail running", "hiking",   "cycling",
+                                          "swimming", "yoga",          "climbing", "camping",
+                                          "skiing",   "tennis",        "football", "fitness"};
   } store;
 
   struct Consent {
@@ -47,8 +47,8 @@ struct Config {
   } visits;
 
   struct Hq {
-    std::string token_issuer;                    // empty: any issuer signed by the HQ key
-    std::filesystem::path token_public_key;      // empty: <data_dir>/keys/hq-token.pub
+    std::string token_issuer;                // empty: any issuer signed by the HQ key
+    std::filesystem::path token_public_key;  // empty: <data_dir>/keys/hq-token.pub
     int64_t token_leeway_seconds = 60;
   } hq;
 

@@ -92,15 +92,16 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     auto key = platform::EcdsaPublicKey::FromPem(pem);
     if (!key) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "HQ token key " + hq_key_file.string() + " is not a P-256 public key: " +
-                      key.error().message);
+                  "HQ token key " + hq_key_file.string() +
+                      " is not a P-256 public key: " + key.error().message);
     }
     hq_key = std::move(*key);
   } else {
     platform::log::Warn("hq.token_key_missing",
                         {{"path", hq_key_file.string()},
-                         {"hint", "app tokens are refused until the device is provisioned; for "
-                                  "development run: optinctl token init-dev"}});
+                         {"hint",
+                          "app tokens are refused until the device is provisioned; for "
+                          "development run: optinctl token init-dev"}});
   }
 
   p->pseudonymizer = std::make_unique<privacy::Pseudonymizer>(p->keys->DeriveKey("pseudonym"),
@@ -144,12 +145,12 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->rights.Register(p->visits->records());
   p->rights.Register(*p->interests);
 
-  p->shopper_api = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
-      *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
-      p->rights, *p->signer, *p->interests, c.store.id});
+  p->shopper_api = std::make_unique<api::ShopperApi>(
+      api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
+                          *p->pseudonymizer, p->rights, *p->signer, *p->interests, c.store.id});
   p->system_api = std::make_unique<api::SystemApi>(
-      api::SystemApiDeps{*p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens,
-                         p->serving, c.store.interests, OPTIN_VERSION});
+      api::SystemApiDeps{*p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving,
+                         c.store.interests, OPTIN_VERSION});
   p->shopper_api->Register(p->router);
   p->system_api->Register(p->router);
 
@@ -178,7 +179,8 @@ int Service::Run() {
           OPTIN_ASSIGN_OR_RETURN(int64_t consents, p.ledger->PurgeExpired(conn));
           OPTIN_ASSIGN_OR_RETURN(int64_t rows, p.visits->Purge(conn));
           if (consents + rows > 0) {
-            platform::log::Info("retention.purged", {{"expired_consents", consents}, {"rows", rows}});
+            platform::log::Info("retention.purged",
+                                {{"expired_consents", consents}, {"rows", rows}});
           }
           return Ok();
         },

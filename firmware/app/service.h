@@ -27,5 +27,4 @@ class Service {
   std::unique_ptr<Parts> p_;
 };
 
-
 }  // namespace optin::app

@@ -38,7 +38,8 @@ class ConsentRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT count(*) FROM consents WHERE subject_id = ?"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("SELECT count(*) FROM consents WHERE subject_id = ?"));
     stmt.BindAll(subject_id);
     OPTIN_TRY(stmt.Step());
     return stmt.ColumnInt(0);
@@ -63,7 +64,8 @@ class ReceiptRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT count(*) FROM receipts WHERE subject_id = ?"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("SELECT count(*) FROM receipts WHERE subject_id = ?"));
     stmt.BindAll(subject_id);
     OPTIN_TRY(stmt.Step());
     return stmt.ColumnInt(0);
@@ -77,11 +79,16 @@ class ReceiptRecords final : public privacy::SubjectRecords {
 
 std::string_view ToString(ConsentState s) {
   switch (s) {
-    case ConsentState::kNotAsked: return "not_asked";
-    case ConsentState::kGranted: return "granted";
-    case ConsentState::kWithdrawn: return "withdrawn";
-    case ConsentState::kExpired: return "expired";
-    case ConsentState::kNeedsRenewal: return "needs_renewal";
+    case ConsentState::kNotAsked:
+      return "not_asked";
+    case ConsentState::kGranted:
+      return "granted";
+    case ConsentState::kWithdrawn:
+      return "withdrawn";
+    case ConsentState::kExpired:
+      return "expired";
+    case ConsentState::kNeedsRenewal:
+      return "needs_renewal";
   }
   return "unknown";
 }
@@ -141,14 +148,15 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
                                             std::span<const ConsentChange> changes,
                                             std::string_view collection_method) const {
   const int64_t now = clock_.NowUnix();
-  OPTIN_TRY(conn.Execute("INSERT OR IGNORE INTO subjects(id, created_at) VALUES (?, ?)",
-                         subject_id, now));
+  OPTIN_TRY(conn.Execute("INSERT OR IGNORE INTO subjects(id, created_at) VALUES (?, ?)", subject_id,
+                         now));
   const int64_t expires = now + policy_.grant_lifetime.count();
   for (const ConsentChange& c : changes) {
     std::optional<int64_t> expiry;
     if (c.granted) expiry = expires;
     OPTIN_TRY(conn.Execute(
-        "INSERT INTO consents(subject_id, purpose, granted, policy_version, changed_at, expires_at) "
+        "INSERT INTO consents(subject_id, purpose, granted, policy_version, changed_at, "
+        "expires_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(subject_id, purpose) DO UPDATE SET "
         "granted = excluded.granted, policy_version = excluded.policy_version, "
         "changed_at = excluded.changed_at, expires_at = excluded.expires_at",
@@ -205,12 +213,10 @@ boost::json::object ConsentLedger::ReceiptPayload(std::string_view receipt_id,
     changed.push_back(boost::json::object{{"purposeId", ToString(c.purpose)},
                                           {"state", c.granted ? "granted" : "withdrawn"}});
   }
-  boost::json::object controller{{"piiController", controller_.name},
-                                 {"onBehalf", false},
-                                 {"contact", controller_.contact_email},
-                                 {"address", controller_.address},
-                                 {"email", controller_.contact_email},
-                                 {"storeId", controller_.store_id}};
+  boost::json::object controller{
+      {"piiController", controller_.name},    {"onBehalf", false},
+      {"contact", controller_.contact_email}, {"address", controller_.address},
+      {"email", controller_.contact_email},   {"storeId", controller_.store_id}};
   return boost::json::object{
       {"version", "KI-CR-v1.1.0"},
       {"jurisdiction", controller_.jurisdiction},
@@ -223,9 +229,9 @@ boost::json::object ConsentLedger::ReceiptPayload(std::string_view receipt_id,
       {"piiControllers", boost::json::array{std::move(controller)}},
       {"policyUrl", controller_.policy_url},
       {"policyVersion", policy_.policy_version},
-      {"services", boost::json::array{boost::json::object{
-                       {"service", "In-store personalization (optin-edge)"},
-                       {"purposes", std::move(purposes)}}}},
+      {"services",
+       boost::json::array{boost::json::object{{"service", "In-store personalization (optin-edge)"},
+                                              {"purposes", std::move(purposes)}}}},
       {"changes", std::move(changed)},
       {"sensitive", false},
       {"spiCat", boost::json::array{}},
@@ -260,8 +266,9 @@ Result<int64_t> ConsentLedger::PurgeExpired(store::Connection& conn) const {
   };
   std::vector<Expired> expired;
   {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT subject_id, purpose FROM consents "
-                                                   "WHERE expires_at IS NOT NULL AND expires_at <= ?"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("SELECT subject_id, purpose FROM consents "
+                                        "WHERE expires_at IS NOT NULL AND expires_at <= ?"));
     stmt.BindAll(now);
     while (true) {
       OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -40,7 +40,7 @@ struct Controller {
 };
 
 enum class ConsentState {
-  kNotAsked,      // no decision yet: off
+  kNotAsked,  // no decision yet: off
   kGranted,
   kWithdrawn,
   kExpired,       // granted, but the expiry has passed
@@ -51,7 +51,7 @@ std::string_view ToString(ConsentState s);
 struct PurposeStatus {
   Purpose purpose;
   ConsentState state = ConsentState::kNotAsked;
-  std::string policy_version;        // of the last decision
+  std::string policy_version;  // of the last decision
   std::optional<int64_t> changed_at;
   std::optional<int64_t> expires_at;
   bool in_force() const { return state == ConsentState::kGranted; }

@@ -10,16 +10,16 @@ namespace optin::consent {
 
 enum class Purpose { kPresence, kOffers, kAssistance, kNameToStaff, kHistory, kHqAggregates };
 
-inline constexpr std::array kAllPurposes = {Purpose::kPresence,    Purpose::kOffers,
-                                            Purpose::kAssistance,  Purpose::kNameToStaff,
-                                            Purpose::kHistory,     Purpose::kHqAggregates};
+inline constexpr std::array kAllPurposes = {Purpose::kPresence,   Purpose::kOffers,
+                                            Purpose::kAssistance, Purpose::kNameToStaff,
+                                            Purpose::kHistory,    Purpose::kHqAggregates};
 
 struct PurposeInfo {
   Purpose purpose;
-  std::string_view id;               // "name_to_staff", as in the API
-  std::string_view description;      // for shoppers, plain words
-  std::string_view purpose_category; // Kantara CR v1.1 purposeCategory
-  std::string_view pii_category;     // what data it uses
+  std::string_view id;                // "name_to_staff", as in the API
+  std::string_view description;       // for shoppers, plain words
+  std::string_view purpose_category;  // Kantara CR v1.1 purposeCategory
+  std::string_view pii_category;      // what data it uses
 };
 
 const PurposeInfo& Info(Purpose p);

@@ -35,8 +35,8 @@ Status DeclaredInterests::Validate(const std::vector<Interest>& interests) const
                   at + "/topic", "unknown-interest");
     }
     if (!seen.insert(in.topic).second) {
-      return Fail(ErrorCode::kInvalidArgument, "The same interest is listed twice.",
-                  at + "/topic", "duplicate-interest");
+      return Fail(ErrorCode::kInvalidArgument, "The same interest is listed twice.", at + "/topic",
+                  "duplicate-interest");
     }
     if (in.expertise && !IsExpertise(*in.expertise)) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -124,7 +124,8 @@ Result<boost::json::value> DeclaredInterests::Export(store::Connection& conn,
 
 Result<int64_t> DeclaredInterests::Count(store::Connection& conn,
                                          std::string_view subject_id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT count(*) FROM interests WHERE subject_id = ?"));
+  OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                         conn.Prepare("SELECT count(*) FROM interests WHERE subject_id = ?"));
   stmt.BindAll(subject_id);
   OPTIN_TRY(stmt.Step());
   return stmt.ColumnInt(0);

@@ -10,7 +10,8 @@ namespace {
 
 void AppendBigEndian(std::string& out, int64_t v) {
   auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((u >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((u >> shift) & 0xff));
 }
 
 void AppendLengthPrefixed(std::string& out, std::string_view s) {
@@ -41,8 +42,8 @@ Status AuditLog::Append(store::Connection& conn, int64_t at, std::string_view ki
   int64_t seq = 1;
   std::string prev = kGenesis;
   {
-    OPTIN_ASSIGN_OR_RETURN(auto last,
-                           conn.Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+    OPTIN_ASSIGN_OR_RETURN(
+        auto last, conn.Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
     OPTIN_ASSIGN_OR_RETURN(bool row, last.Step());
     if (row) {
       seq = last.ColumnInt(0) + 1;
@@ -52,10 +53,10 @@ Status AuditLog::Append(store::Connection& conn, int64_t at, std::string_view ki
   std::string detail_text = boost::json::serialize(detail);
   std::string hash = EntryHash(prev, seq, at, kind, detail_text);
   std::optional<std::string_view> subject = subject_id;
-  OPTIN_TRY(conn.Execute(
-      "INSERT INTO audit_log(seq, at, kind, detail, prev_hash, hash, subject_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      seq, at, kind, detail_text, store::Blob{prev}, store::Blob{hash}, subject));
+  OPTIN_TRY(
+      conn.Execute("INSERT INTO audit_log(seq, at, kind, detail, prev_hash, hash, subject_id) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   seq, at, kind, detail_text, store::Blob{prev}, store::Blob{hash}, subject));
   return Ok();
 }
 
@@ -96,8 +97,9 @@ Result<AuditVerification> AuditLog::Verify(store::Connection& conn) {
 
 Result<std::vector<AuditEntry>> AuditLog::ForSubject(store::Connection& conn,
                                                      std::string_view subject_id) {
-  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT seq, at, kind, detail, prev_hash, hash "
-                                                 "FROM audit_log WHERE subject_id = ? ORDER BY seq"));
+  OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                         conn.Prepare("SELECT seq, at, kind, detail, prev_hash, hash "
+                                      "FROM audit_log WHERE subject_id = ? ORDER BY seq"));
   stmt.BindAll(subject_id);
   std::vector<AuditEntry> out;
   while (true) {

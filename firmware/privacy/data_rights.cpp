@@ -13,9 +13,9 @@ Result<boost::json::object> DataRights::Export(store::Connection& conn,
   OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT created_at FROM subjects WHERE id = ?"));
   stmt.BindAll(subject_id);
   OPTIN_ASSIGN_OR_RETURN(bool known, stmt.Step());
-  out["subject"] = boost::json::object{{"pseudonym", subject_id},
-                                       {"known_since", known ? boost::json::value(stmt.ColumnInt(0))
-                                                             : boost::json::value(nullptr)}};
+  out["subject"] = boost::json::object{
+      {"pseudonym", subject_id},
+      {"known_since", known ? boost::json::value(stmt.ColumnInt(0)) : boost::json::value(nullptr)}};
   for (const SubjectRecords* r : records_) {
     OPTIN_ASSIGN_OR_RETURN(boost::json::value v, r->Export(conn, subject_id));
     out[r->Kind()] = std::move(v);
@@ -42,13 +42,16 @@ Result<ErasureSummary> DataRights::Erase(store::Connection& conn, std::string_vi
     summary.deleted[std::string(r->Kind())] += n;
   }
   for (const SubjectRecords* r : records_) OPTIN_TRY(r->Erase(conn, subject_id));
-  OPTIN_ASSIGN_OR_RETURN(int64_t subjects, conn.Execute("DELETE FROM subjects WHERE id = ?", subject_id));
+  OPTIN_ASSIGN_OR_RETURN(int64_t subjects,
+                         conn.Execute("DELETE FROM subjects WHERE id = ?", subject_id));
   summary.deleted["subjects"] = subjects;
   // ON DELETE SET NULL has cleared the audit link; make sure nothing is left either way.
-  OPTIN_TRY(conn.Execute("UPDATE audit_log SET subject_id = NULL WHERE subject_id = ?", subject_id));
+  OPTIN_TRY(
+      conn.Execute("UPDATE audit_log SET subject_id = NULL WHERE subject_id = ?", subject_id));
   boost::json::object counts;
   for (const auto& [kind, n] : summary.deleted) counts[kind] = n;
-  OPTIN_TRY(AuditLog::Append(conn, now, "subject.erased", boost::json::object{{"deleted", counts}}));
+  OPTIN_TRY(
+      AuditLog::Append(conn, now, "subject.erased", boost::json::object{{"deleted", counts}}));
   return summary;
 }
 

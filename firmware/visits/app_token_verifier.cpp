@@ -32,8 +32,7 @@ Result<int64_t> TimeClaim(const boost::json::object& claims, std::string_view na
       v->as_int64() < kMaxTimeMagnitude) {
     return v->as_int64();
   }
-  if (v != nullptr && v->is_uint64() &&
-      v->as_uint64() < static_cast<uint64_t>(kMaxTimeMagnitude)) {
+  if (v != nullptr && v->is_uint64() && v->as_uint64() < static_cast<uint64_t>(kMaxTimeMagnitude)) {
     return static_cast<int64_t>(v->as_uint64());
   }
   if (v != nullptr && v->is_double() && std::isfinite(v->as_double()) &&
@@ -53,10 +52,11 @@ AppTokenVerifier::AppTokenVerifier(const platform::Clock& clock,
 
 Result<AppTokenClaims> AppTokenVerifier::Verify(std::string_view token) const {
   if (!hq_key_) {
-    return Fail(ErrorCode::kUnavailable,
-                "This device has no HQ token key yet; app tokens cannot be checked. Provision it "
-                "(optinctl provision) or, for development, create one with optinctl token init-dev.",
-                {}, "not-provisioned");
+    return Fail(
+        ErrorCode::kUnavailable,
+        "This device has no HQ token key yet; app tokens cannot be checked. Provision it "
+        "(optinctl provision) or, for development, create one with optinctl token init-dev.",
+        {}, "not-provisioned");
   }
   OPTIN_ASSIGN_OR_RETURN(privacy::ParsedJws jws, privacy::VerifyJws(*hq_key_, token));
   const boost::json::object& c = jws.payload;
@@ -84,7 +84,8 @@ Result<AppTokenClaims> AppTokenVerifier::Verify(std::string_view token) const {
 
   const int64_t now = clock_.NowUnix();
   const int64_t leeway = policy_.leeway.count();
-  if (claims.expires_at + leeway <= now) return TokenError("The token has expired.", "token-expired");
+  if (claims.expires_at + leeway <= now)
+    return TokenError("The token has expired.", "token-expired");
   if (claims.issued_at - leeway > now) {
     return TokenError("The token was issued in the future; check the device clock.",
                       "token-not-yet-valid");
@@ -99,7 +100,8 @@ Result<AppTokenClaims> AppTokenVerifier::Verify(std::string_view token) const {
     return TokenError("The token's lifetime is longer than this store accepts.", "token-lifetime");
   }
   if (const auto* p = c.if_contains("purposes")) {
-    if (!p->is_array()) return TokenError("The token's 'purposes' claim must be a list.", "token-claims");
+    if (!p->is_array())
+      return TokenError("The token's 'purposes' claim must be a list.", "token-claims");
     std::vector<std::string> purposes;
     for (const auto& item : p->as_array()) {
       if (!item.is_string()) {

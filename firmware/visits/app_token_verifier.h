@@ -17,7 +17,7 @@ namespace optin::visits {
 
 struct AppTokenClaims {
   std::string issuer;
-  std::string subject;  // raw loyalty/app id: pseudonymize at once, never store or log it
+  std::string subject;   // raw loyalty/app id: pseudonymize at once, never store or log it
   std::string token_id;  // jti
   int64_t issued_at = 0;
   int64_t expires_at = 0;
@@ -26,9 +26,9 @@ struct AppTokenClaims {
 };
 
 struct AppTokenPolicy {
-  std::string store_id;             // required audience
-  std::string issuer;               // required issuer; empty accepts any
-  std::chrono::seconds leeway{60};  // clock skew tolerated for exp/iat
+  std::string store_id;                                       // required audience
+  std::string issuer;                                         // required issuer; empty accepts any
+  std::chrono::seconds leeway{60};                            // clock skew tolerated for exp/iat
   std::chrono::seconds max_lifetime{std::chrono::hours(24)};  // exp - iat at most this
 };
 

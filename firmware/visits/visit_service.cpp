@@ -38,10 +38,10 @@ class VisitRecords final : public privacy::SubjectRecords {
   }
   Result<boost::json::value> Export(store::Connection& conn,
                                     std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(
-        auto stmt, conn.Prepare("SELECT id, subject_id, pseudonym, channel, started_at, "
-                                "expires_at, ended_at FROM visits WHERE subject_id = ? "
-                                "ORDER BY started_at"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("SELECT id, subject_id, pseudonym, channel, started_at, "
+                                        "expires_at, ended_at FROM visits WHERE subject_id = ? "
+                                        "ORDER BY started_at"));
     stmt.BindAll(subject_id);
     boost::json::array out;
     while (true) {
@@ -59,7 +59,8 @@ class VisitRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT count(*) FROM visits WHERE subject_id = ?"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("SELECT count(*) FROM visits WHERE subject_id = ?"));
     stmt.BindAll(subject_id);
     OPTIN_TRY(stmt.Step());
     return stmt.ColumnInt(0);
@@ -102,16 +103,17 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
   for (const auto& d : request.decisions) {
     if (d.purpose != consent::Purpose::kPresence) decisions.push_back(d);
   }
-  OPTIN_ASSIGN_OR_RETURN(consent::ConsentReceipt receipt,
-                         ledger_.Apply(conn, request.subject_id, decisions,
-                                       request.channel == "app" ? "app check-in"
-                                                                : request.channel + " check-in"));
+  OPTIN_ASSIGN_OR_RETURN(
+      consent::ConsentReceipt receipt,
+      ledger_.Apply(conn, request.subject_id, decisions,
+                    request.channel == "app" ? "app check-in" : request.channel + " check-in"));
 
   OPTIN_ASSIGN_OR_RETURN(auto open, ActiveForSubject(conn, request.subject_id));
   if (open) OPTIN_TRY(End(conn, *open));
 
   CheckInResult result;
-  result.visit_token = std::string(kVisitTokenPrefix) + platform::Base64UrlEncode(random_.Bytes(32));
+  result.visit_token =
+      std::string(kVisitTokenPrefix) + platform::Base64UrlEncode(random_.Bytes(32));
   Visit& v = result.visit;
   v.id = "v_" + platform::Base64UrlEncode(random_.Bytes(12));
   v.subject_id = request.subject_id;
@@ -120,18 +122,19 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
   v.started_at = now;
   v.expires_at = now + policy_.max_duration.count();
   const std::string token_hash = pseudonymizer_.TokenHash(result.visit_token);
-  OPTIN_TRY(conn.Execute("INSERT INTO visits(id, subject_id, pseudonym, channel, token_hash, "
-                         "started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         v.id, v.subject_id, v.pseudonym, v.channel, store::Blob{token_hash},
-                         v.started_at, v.expires_at));
+  OPTIN_TRY(
+      conn.Execute("INSERT INTO visits(id, subject_id, pseudonym, channel, token_hash, "
+                   "started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   v.id, v.subject_id, v.pseudonym, v.channel, store::Blob{token_hash},
+                   v.started_at, v.expires_at));
   result.receipt = std::move(receipt);
   return result;
 }
 
 Result<std::vector<Visit>> VisitService::Query(store::Connection& conn, std::string_view where,
                                                std::string_view arg) const {
-  std::string sql = "SELECT " + std::string(kVisitColumns) + " FROM visits WHERE " +
-                    std::string(where);
+  std::string sql =
+      "SELECT " + std::string(kVisitColumns) + " FROM visits WHERE " + std::string(where);
   OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
   stmt.Bind(1, store::Blob{arg});
   std::vector<Visit> out;
@@ -227,8 +230,8 @@ Result<int64_t> VisitService::Purge(store::Connection& conn) const {
     OPTIN_ASSIGN_OR_RETURN(int64_t n, conn.Execute("DELETE FROM visits WHERE id = ?", o.id));
     deleted += n;
   }
-  OPTIN_ASSIGN_OR_RETURN(int64_t tokens,
-                         conn.Execute("DELETE FROM used_token_ids WHERE expires_at < ?", now - 3600));
+  OPTIN_ASSIGN_OR_RETURN(
+      int64_t tokens, conn.Execute("DELETE FROM used_token_ids WHERE expires_at < ?", now - 3600));
   deleted += tokens;
   // A subject with no visit left and no purpose granted has nothing we may keep.
   OPTIN_ASSIGN_OR_RETURN(

@@ -38,8 +38,8 @@ struct Visit {
 };
 
 struct CheckInRequest {
-  std::string subject_id;     // already pseudonymized
-  std::string token_id;       // jti, hashed before it is stored
+  std::string subject_id;  // already pseudonymized
+  std::string token_id;    // jti, hashed before it is stored
   int64_t token_expires_at = 0;
   std::string channel;
   // Purposes the shopper decided on now; presence is always granted by checking in.

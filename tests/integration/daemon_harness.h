@@ -65,7 +65,8 @@ struct HttpResult {
 class Daemon {
  public:
   explicit Daemon(std::filesystem::path data_dir, std::vector<std::string> extra_args = {})
-      : data_dir_(std::move(data_dir)), log_(data_dir_.parent_path() / (data_dir_.filename().string() + ".log")),
+      : data_dir_(std::move(data_dir)),
+        log_(data_dir_.parent_path() / (data_dir_.filename().string() + ".log")),
         extra_args_(std::move(extra_args)) {}
   ~Daemon() {
     if (pid_ > 0) {
@@ -146,7 +147,8 @@ class Daemon {
     }
     timeval tv{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    std::string req =
+        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
     if (!body.empty()) req += "Content-Type: " + content_type + "\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -170,13 +172,15 @@ class Daemon {
   }
 
   std::string Ctl(const std::string& args) const {
-    auto r = RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
+    auto r =
+        RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
     if (r.exit_code != 0) throw std::runtime_error("optinctl " + args + " failed: " + r.out);
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;
   }
   CommandResult CtlResult(const std::string& args) const {
-    return RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
+    return RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " +
+                      args);
   }
 
   // A token for `sub` from the development HQ key (created on first use).

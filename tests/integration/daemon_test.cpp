@@ -24,9 +24,10 @@ TEST_F(DaemonProcessTest, HealthAndReadinessAnswer) {
 
 TEST_F(DaemonProcessTest, AcknowledgedConsentSurvivesRestart) {
   auto shopper = CheckIn("restart-1", R"({"offers": true})");
-  ASSERT_EQ(daemon_->Request("PUT", "/v1/me/consents/history", R"({"granted":true})",
-                             shopper.visit_token).status,
-            200);
+  ASSERT_EQ(
+      daemon_->Request("PUT", "/v1/me/consents/history", R"({"granted":true})", shopper.visit_token)
+          .status,
+      200);
   ASSERT_EQ(daemon_->Stop(), 0) << "SIGTERM should stop the daemon cleanly";
   ASSERT_TRUE(daemon_->Start());
   auto me = daemon_->Request("GET", "/v1/me", "", shopper.visit_token);
@@ -72,12 +73,17 @@ TEST_F(DaemonProcessTest, BadInputGetsProblemJsonAndChangesNothing) {
   };
   std::vector<Case> cases = {
       {"PUT", "/v1/me/consents/offers", "{not json", "application/json", 400, "malformed-json"},
-      {"PUT", "/v1/me/consents/offers", R"({"granted":"yes"})", "application/json", 400, "invalid-type"},
-      {"PUT", "/v1/me/consents/offers", R"({"granted":true})", "text/plain", 415, "unsupported-media-type"},
-      {"PUT", "/v1/me/consents/telepathy", R"({"granted":true})", "application/json", 404, "unknown-purpose"},
-      {"PUT", "/v1/me/consents/offers", R"({"granted":true,"extra":1})", "application/json", 400, "unknown-field"},
-      {"PUT", "/v1/me/consents/offers", "{\"granted\":true,\"pad\":\"" + std::string(20000, 'x') + "\"}",
-       "application/json", 413, "payload-too-large"},
+      {"PUT", "/v1/me/consents/offers", R"({"granted":"yes"})", "application/json", 400,
+       "invalid-type"},
+      {"PUT", "/v1/me/consents/offers", R"({"granted":true})", "text/plain", 415,
+       "unsupported-media-type"},
+      {"PUT", "/v1/me/consents/telepathy", R"({"granted":true})", "application/json", 404,
+       "unknown-purpose"},
+      {"PUT", "/v1/me/consents/offers", R"({"granted":true,"extra":1})", "application/json", 400,
+       "unknown-field"},
+      {"PUT", "/v1/me/consents/offers",
+       "{\"granted\":true,\"pad\":\"" + std::string(20000, 'x') + "\"}", "application/json", 413,
+       "payload-too-large"},
   };
   for (const auto& c : cases) {
     auto r = daemon_->Request(c.method, c.target, c.body, shopper.visit_token, c.content_type);
@@ -108,9 +114,10 @@ TEST_F(DaemonProcessTest, TokenChecksAreEnforced) {
 
 TEST_F(DaemonProcessTest, AuditVerifyDetectsTampering) {
   auto shopper = CheckIn("audit-1", R"({"offers": true})");
-  ASSERT_EQ(daemon_->Request("PUT", "/v1/me/consents/offers", R"({"granted":false})",
-                             shopper.visit_token).status,
-            200);
+  ASSERT_EQ(
+      daemon_->Request("PUT", "/v1/me/consents/offers", R"({"granted":false})", shopper.visit_token)
+          .status,
+      200);
   ASSERT_EQ(daemon_->Stop(), 0);
   auto ok = daemon_->CtlResult("audit verify");
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
@@ -118,8 +125,9 @@ TEST_F(DaemonProcessTest, AuditVerifyDetectsTampering) {
 
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(daemon_->db_file().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_log SET detail = replace(detail, 'withdrawn', 'granted') "
-                             "WHERE seq = 3",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE audit_log SET detail = replace(detail, 'withdrawn', 'granted') "
+                         "WHERE seq = 3",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_changes(db), 1);

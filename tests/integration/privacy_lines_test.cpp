@@ -28,9 +28,11 @@ TEST_F(PrivacyLinesTest, ErasureLeavesNoBytesInDatabaseFiles) {
   const std::string sub = "erasure-subject-7f3a9c";
   auto shopper = CheckIn(sub, R"({"offers": true, "history": true})");
   auto other = CheckIn("bystander-5511", R"({"offers": true})");
-  ASSERT_EQ(daemon_->Request("PUT", "/v1/me/interests",
-                             R"({"interests":[{"topic":"trail running","expertise":"beginner"}]})",
-                             shopper.visit_token).status,
+  ASSERT_EQ(daemon_
+                ->Request("PUT", "/v1/me/interests",
+                          R"({"interests":[{"topic":"trail running","expertise":"beginner"}]})",
+                          shopper.visit_token)
+                .status,
             200);
   auto me = daemon_->Request("GET", "/v1/me", "", shopper.token).json().as_object();
   const std::string pseudonym = Str(me["subject"].as_object()["pseudonym"]);
@@ -48,11 +50,13 @@ TEST_F(PrivacyLinesTest, ErasureLeavesNoBytesInDatabaseFiles) {
   EXPECT_EQ(deleted["visits"].as_int64(), 1);
   EXPECT_EQ(deleted["interests"].as_int64(), 1);
   EXPECT_GE(deleted["receipts"].as_int64(), 1);
-  EXPECT_EQ(erased.body.find(pseudonym), std::string::npos) << "the erasure receipt names the subject";
+  EXPECT_EQ(erased.body.find(pseudonym), std::string::npos)
+      << "the erasure receipt names the subject";
 
   const std::string bytes = DatabaseBytes(*daemon_);
-  for (const std::string& needle : {pseudonym, visit_id, receipt_id, receipt_jws.substr(receipt_jws.rfind('.') + 1),
-                                     std::string(sub)}) {
+  for (const std::string& needle :
+       {pseudonym, visit_id, receipt_id, receipt_jws.substr(receipt_jws.rfind('.') + 1),
+        std::string(sub)}) {
     EXPECT_EQ(bytes.find(needle), std::string::npos) << "still in the database files: " << needle;
   }
   // The other shopper is untouched.
@@ -68,10 +72,12 @@ TEST_F(PrivacyLinesTest, ErasureLeavesNoBytesInDatabaseFiles) {
 TEST_F(PrivacyLinesTest, RawIdentifiersAreNeverStored) {
   const std::string sub = "LOYALTY-0042-9876-5555";
   auto shopper = CheckIn(sub, R"({"offers": true, "assistance": true})");
-  ASSERT_EQ(daemon_->Request("PUT", "/v1/me/consents/history", R"({"granted":true})",
-                             shopper.visit_token).status,
+  ASSERT_EQ(
+      daemon_->Request("PUT", "/v1/me/consents/history", R"({"granted":true})", shopper.visit_token)
+          .status,
+      200);
+  ASSERT_EQ(daemon_->Request("POST", "/v1/checkins/current/end", "", shopper.visit_token).status,
             200);
-  ASSERT_EQ(daemon_->Request("POST", "/v1/checkins/current/end", "", shopper.visit_token).status, 200);
   const std::string bytes = DatabaseBytes(*daemon_);
   EXPECT_EQ(bytes.find(sub), std::string::npos) << "raw loyalty id stored";
   EXPECT_EQ(bytes.find(shopper.token.substr(shopper.token.rfind('.') + 1)), std::string::npos)
@@ -92,20 +98,27 @@ TEST_F(PrivacyLinesTest, LogsHoldNothingPersonal) {
   const std::string visit_name = Str(shopper.response["visit"].as_object()["pseudonym"]);
   const std::string receipt_id = Str(shopper.response["receipt"].as_object()["id"]);
   // Refusals of every kind.
-  EXPECT_EQ(daemon_->Request("POST", "/v1/checkins",
-                             R"({"presence_code":")" + daemon_->PresenceCode() + R"("})",
-                             shopper.token).status,
-            409);
-  EXPECT_EQ(daemon_->Request("PUT", "/v1/me/consents/offers", R"({"granted":true,"gender":"x"})",
-                             shopper.visit_token).status,
+  EXPECT_EQ(
+      daemon_
+          ->Request("POST", "/v1/checkins",
+                    R"({"presence_code":")" + daemon_->PresenceCode() + R"("})", shopper.token)
+          .status,
+      409);
+  EXPECT_EQ(daemon_
+                ->Request("PUT", "/v1/me/consents/offers", R"({"granted":true,"gender":"x"})",
+                          shopper.visit_token)
+                .status,
             422);
-  EXPECT_EQ(daemon_->Request("PUT", "/v1/me/interests", R"({"interests":["knitting"]})",
-                             shopper.visit_token).status,
-            400);
+  EXPECT_EQ(
+      daemon_
+          ->Request("PUT", "/v1/me/interests", R"({"interests":["knitting"]})", shopper.visit_token)
+          .status,
+      400);
   EXPECT_EQ(daemon_->Request("GET", "/v1/me", "", shopper.token + "x").status, 401);
-  EXPECT_EQ(daemon_->Request("PUT", "/v1/me/consents/offers", R"({"granted":false})",
-                             shopper.visit_token).status,
-            200);
+  EXPECT_EQ(
+      daemon_->Request("PUT", "/v1/me/consents/offers", R"({"granted":false})", shopper.visit_token)
+          .status,
+      200);
   auto me = daemon_->Request("GET", "/v1/me", "", shopper.visit_token).json().as_object();
   const std::string pseudonym = Str(me["subject"].as_object()["pseudonym"]);
   EXPECT_EQ(daemon_->Request("DELETE", "/v1/me", "", shopper.token).status, 200);
@@ -113,9 +126,8 @@ TEST_F(PrivacyLinesTest, LogsHoldNothingPersonal) {
 
   const std::string log = ReadWholeFile(daemon_->log_file());
   ASSERT_NE(log.find("checkin.accepted"), std::string::npos) << "the log is not being written";
-  for (const std::string& needle :
-       {sub, pseudonym, shopper.token.substr(0, 40), shopper.visit_token, visit_id, visit_name,
-        receipt_id}) {
+  for (const std::string& needle : {sub, pseudonym, shopper.token.substr(0, 40),
+                                    shopper.visit_token, visit_id, visit_name, receipt_id}) {
     EXPECT_EQ(log.find(needle), std::string::npos) << "personal data in the log: " << needle;
   }
 }
@@ -130,13 +142,15 @@ TEST_F(PrivacyLinesTest, DemographicFieldsAreRefusedAndHaveNoColumn) {
   std::vector<Case> cases = {
       {"POST", "/v1/checkins", R"({"presence_code":")" + code + R"(","age":34})",
        daemon_->MintToken("demographics-2")},
-      {"POST", "/v1/checkins", R"({"presence_code":")" + code + R"(","purposes":{"offers":true},"profile":{"gender":"f"}})",
+      {"POST", "/v1/checkins",
+       R"({"presence_code":")" + code + R"(","purposes":{"offers":true},"profile":{"gender":"f"}})",
        daemon_->MintToken("demographics-3")},
       {"PUT", "/v1/me/consents/offers", R"({"granted":true,"ethnicity":"x"})", shopper.visit_token},
-      {"PUT", "/v1/me/interests", R"({"interests":[{"topic":"running","birth_date":"1990-01-01"}]})",
-       shopper.visit_token},
+      {"PUT", "/v1/me/interests",
+       R"({"interests":[{"topic":"running","birth_date":"1990-01-01"}]})", shopper.visit_token},
       {"PUT", "/v1/me/interests", R"({"interests":["running"],"sex":"m"})", shopper.visit_token},
-      {"PUT", "/v1/me/consents/offers", R"({"granted":true,"face_image":"x"})", shopper.visit_token},
+      {"PUT", "/v1/me/consents/offers", R"({"granted":true,"face_image":"x"})",
+       shopper.visit_token},
   };
   for (const auto& c : cases) {
     auto r = daemon_->Request(c.method, c.target, c.body, c.token);
@@ -146,17 +160,24 @@ TEST_F(PrivacyLinesTest, DemographicFieldsAreRefusedAndHaveNoColumn) {
     EXPECT_FALSE(Str(problem["field"]).empty());
   }
   // The refused check-ins created nothing.
-  EXPECT_EQ(daemon_->Request("GET", "/v1/me", "", cases[0].token).json().as_object()["visits"].as_array().size(), 0u);
+  EXPECT_EQ(daemon_->Request("GET", "/v1/me", "", cases[0].token)
+                .json()
+                .as_object()["visits"]
+                .as_array()
+                .size(),
+            0u);
 
   // No column anywhere in the schema names a demographic attribute.
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(daemon_->db_file().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
-                               "WHERE m.type = 'table'",
-                               -1, &stmt, nullptr),
+  ASSERT_EQ(sqlite3_open_v2(daemon_->db_file().c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db,
+                         "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
+                         "WHERE m.type = 'table'",
+                         -1, &stmt, nullptr),
+      SQLITE_OK);
   int columns = 0;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     std::string column = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));

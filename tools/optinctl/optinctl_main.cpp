@@ -33,6 +33,7 @@ Commands:
   token init-dev            create a development HQ token key pair in DIR/keys and install its
                             public key as the HQ token key (never on a store's box)
   token mint --sub ID       print an app token signed with the development HQ key
+                            (created by init-dev, or on first use)
       [--ttl SECONDS] [--jti ID] [--purposes offers,assistance] [--iss ISSUER] [--aud STORE]
       [--count N]           N tokens, one per line, with subjects ID-1 ... ID-N
       [--bench-requests]    print load-generator request lines (token + current presence code)
@@ -78,30 +79,33 @@ Result<Context> OpenContext(optin::app::Config config) {
   ctx.config = std::move(config);
   OPTIN_TRY(ctx.fs.CreateDirectories(ctx.config.data_dir, 0700));
   OPTIN_ASSIGN_OR_RETURN(ctx.random, platform::CtrDrbg::Create("optinctl"));
-  OPTIN_ASSIGN_OR_RETURN(ctx.keys, platform::KeyStore::Open(ctx.fs, *ctx.random, ctx.config.data_dir));
+  OPTIN_ASSIGN_OR_RETURN(ctx.keys,
+                         platform::KeyStore::Open(ctx.fs, *ctx.random, ctx.config.data_dir));
   return ctx;
 }
 
-Status TokenInitDev(Context& ctx, bool force) {
+// Messages go to `out` (stdout for init-dev, stderr when mint creates the key on first use).
+Status TokenInitDev(Context& ctx, bool force, FILE* out) {
   const auto priv = ctx.keys->keys_dir() / std::string(kDevHqKey);
   const auto pub = ctx.config.hq_token_key_file();
   OPTIN_ASSIGN_OR_RETURN(bool exists, ctx.fs.Exists(priv));
   if (exists && !force) {
-    std::printf("development HQ key already exists: %s (use --force to replace it)\n",
-                priv.c_str());
+    std::fprintf(out, "development HQ key already exists: %s (use --force to replace it)\n",
+                 priv.c_str());
   } else {
     OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::Generate(*ctx.random));
     OPTIN_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
     OPTIN_TRY(ctx.fs.WriteFileAtomic(priv, pem, 0600));
-    std::printf("created development HQ key: %s\n", priv.c_str());
+    std::fprintf(out, "created development HQ key: %s\n", priv.c_str());
   }
   OPTIN_ASSIGN_OR_RETURN(std::string pem, ctx.fs.ReadFile(priv));
   OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(pem));
   OPTIN_ASSIGN_OR_RETURN(std::string pub_pem, key.PublicKey().ToPem());
   OPTIN_TRY(ctx.fs.WriteFileAtomic(pub, pub_pem, 0644));
-  std::printf("installed its public key as the HQ token key: %s\n"
-              "restart optin-edged to pick it up.\n",
-              pub.c_str());
+  std::fprintf(out,
+               "installed its public key as the HQ token key: %s\n"
+               "restart optin-edged to pick it up.\n",
+               pub.c_str());
   return optin::Ok();
 }
 
@@ -123,14 +127,19 @@ Status TokenMint(Context& ctx, std::vector<std::string>& args) {
   std::string iss = Flag(args, "--iss").value_or("dev-hq");
   std::string aud = Flag(args, "--aud").value_or(ctx.config.store.id);
   const bool bench = Switch(args, "--bench-requests");
-  if (!args.empty()) return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
+  if (!args.empty())
+    return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
 
   const auto priv = ctx.keys->keys_dir() / std::string(kDevHqKey);
-  auto pem = ctx.fs.ReadFile(priv);
-  if (!pem) {
-    return Fail(ErrorCode::kNotFound, "no development HQ key at " + priv.string() +
-                                          ": run 'optinctl token init-dev' first");
+  OPTIN_ASSIGN_OR_RETURN(bool have_key, ctx.fs.Exists(priv));
+  if (!have_key) {
+    // First use on a development box: make the key pair, telling stderr so that stdout
+    // stays the token.
+    std::fprintf(stderr, "optinctl: no development HQ key yet; creating one\n");
+    OPTIN_TRY(TokenInitDev(ctx, false, stderr));
   }
+  OPTIN_ASSIGN_OR_RETURN(std::string pem_text, ctx.fs.ReadFile(priv));
+  std::optional<std::string> pem = std::move(pem_text);
   OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(*pem));
   const std::string kid = key.PublicKey().KeyId();
   const int64_t now = platform::SystemClock::Instance().NowUnix();
@@ -142,13 +151,13 @@ Status TokenMint(Context& ctx, std::vector<std::string>& args) {
   }
   std::string out;
   for (int64_t i = 1; i <= count; ++i) {
-    boost::json::object claims{{"iss", iss},
-                               {"sub", count == 1 ? *sub : *sub + "-" + std::to_string(i)},
-                               {"aud", aud},
-                               {"iat", now},
-                               {"exp", now + ttl},
-                               {"jti", (jti && count == 1) ? *jti
-                                                           : platform::Base64UrlEncode(ctx.random->Bytes(16))}};
+    boost::json::object claims{
+        {"iss", iss},
+        {"sub", count == 1 ? *sub : *sub + "-" + std::to_string(i)},
+        {"aud", aud},
+        {"iat", now},
+        {"exp", now + ttl},
+        {"jti", (jti && count == 1) ? *jti : platform::Base64UrlEncode(ctx.random->Bytes(16))}};
     if (purposes) {
       boost::json::array list;
       std::string_view rest = *purposes;
@@ -160,10 +169,12 @@ Status TokenMint(Context& ctx, std::vector<std::string>& args) {
       }
       claims["purposes"] = std::move(list);
     }
-    OPTIN_ASSIGN_OR_RETURN(std::string token, optin::privacy::SignJws(key, *ctx.random, kid, "JWT", claims));
+    OPTIN_ASSIGN_OR_RETURN(std::string token,
+                           optin::privacy::SignJws(key, *ctx.random, kid, "JWT", claims));
     if (bench) {
-      boost::json::object body{{"presence_code", presence_code},
-                               {"purposes", boost::json::object{{"offers", true}, {"assistance", true}}}};
+      boost::json::object body{
+          {"presence_code", presence_code},
+          {"purposes", boost::json::object{{"offers", true}, {"assistance", true}}}};
       boost::json::object line{
           {"headers", boost::json::object{{"authorization", "Bearer " + token},
                                           {"content-type", "application/json"}}},
@@ -253,7 +264,10 @@ int main(int argc, char** argv) {
   if (!config) return Report(config.error());
   std::string cmd = args[0];
   std::string sub = args.size() > 1 ? args[1] : "";
-  auto rest = [&](size_t n) { return std::vector<std::string>(args.begin() + static_cast<long>(std::min(n, args.size())), args.end()); };
+  auto rest = [&](size_t n) {
+    return std::vector<std::string>(args.begin() + static_cast<long>(std::min(n, args.size())),
+                                    args.end());
+  };
 
   if (cmd == "audit" && sub == "verify") {
     auto r = AuditVerify(*config);
@@ -267,7 +281,7 @@ int main(int argc, char** argv) {
     if (!ctx) return Report(ctx.error());
     if (cmd == "token" && sub == "init-dev") {
       auto r = rest(2);
-      status = TokenInitDev(*ctx, Switch(r, "--force"));
+      status = TokenInitDev(*ctx, Switch(r, "--force"), stdout);
     } else if (cmd == "token") {
       auto r = rest(2);
       status = TokenMint(*ctx, r);
