@@ -42,6 +42,9 @@ struct Reader {
         items.push_back(*s);
       }
       out = std::move(items);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (!node->is_boolean()) return Bad(key, node, "must be true or false");
+      out = *node->value<bool>();
     } else {
       if (!node->is_integer()) return Bad(key, node, "must be an integer");
       int64_t v = *node->value<int64_t>();
@@ -91,6 +94,17 @@ Status Validate(const Config& c) {
     if (i.empty() || i.size() > 64)
       return bad("store.interests", "entries must be 1 to 64 characters");
   }
+  auto loopback = [](const std::string& a) {
+    return a == "127.0.0.1" || a == "::1" || a == "localhost" || a.starts_with("127.");
+  };
+  if (!loopback(c.admin.address) && c.admin.client_ca.empty()) {
+    return bad("admin.client_ca",
+               "is required when admin.address is not a loopback address: the admin listener "
+               "then accepts only clients with a certificate from this CA");
+  }
+  if (c.tls.host_names.empty() && c.tls.ip_addresses.empty()) {
+    return bad("tls.host_names", "and tls.ip_addresses must name at least one host");
+  }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
@@ -117,6 +131,18 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("listen.address", c.listen.address));
   OPTIN_TRY(r.Get("listen.port", c.listen.port, std::pair<int64_t, int64_t>{0, 65535}));
   OPTIN_TRY(r.Get("listen.threads", c.listen.threads, std::pair<int64_t, int64_t>{0, 64}));
+  OPTIN_TRY(r.Get("listen.plain_http", c.listen.plain_http));
+  OPTIN_TRY(r.Get("admin.address", c.admin.address));
+  OPTIN_TRY(r.Get("admin.port", c.admin.port, std::pair<int64_t, int64_t>{0, 65535}));
+  OPTIN_TRY(r.Get("admin.client_ca", c.admin.client_ca));
+  OPTIN_TRY(r.Get("tls.host_names", c.tls.host_names));
+  OPTIN_TRY(r.Get("tls.ip_addresses", c.tls.ip_addresses));
+  OPTIN_TRY(r.Get("tls.session_ticket_hours", c.tls.session_ticket_hours,
+                  std::pair<int64_t, int64_t>{1, 24 * 7}));
+  OPTIN_TRY(r.Get("tls.handshake_timeout_ms", c.tls.handshake_timeout_ms,
+                  std::pair<int64_t, int64_t>{100, 60'000}));
+  OPTIN_TRY(r.Get("tls.max_concurrent_handshakes", c.tls.max_concurrent_handshakes,
+                  std::pair<int64_t, int64_t>{1, 10'000}));
   OPTIN_TRY(r.Get("store.id", c.store.id));
   OPTIN_TRY(r.Get("store.name", c.store.name));
   OPTIN_TRY(r.Get("store.jurisdiction", c.store.jurisdiction));

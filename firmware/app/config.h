@@ -18,9 +18,26 @@ struct Config {
 
   struct Listen {
     std::string address = "127.0.0.1";
-    uint16_t port = 8080;
+    uint16_t port = 8443;
     int threads = 0;  // 0: one per core
+    bool plain_http = false;  // development only: the public listener without TLS
   } listen;
+
+  // The admin listener: health, readiness, reload (and metrics). TLS, loopback by default;
+  // anywhere else it requires client certificates issued by `client_ca`.
+  struct Admin {
+    std::string address = "127.0.0.1";
+    uint16_t port = 9443;
+    std::filesystem::path client_ca;  // PEM bundle; empty: no client certificates asked
+  } admin;
+
+  struct Tls {
+    std::vector<std::string> host_names = {"localhost"};  // in the self-signed certificate
+    std::vector<std::string> ip_addresses = {"127.0.0.1"};
+    int64_t session_ticket_hours = 12;
+    int64_t handshake_timeout_ms = 5000;
+    int64_t max_concurrent_handshakes = 64;
+  } tls;
 
   struct Store {
     std::string id = "dev-store";

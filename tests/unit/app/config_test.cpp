@@ -36,6 +36,18 @@ const std::vector<Setting>& AllSettings() {
       {"listen.address", [](const Config& c) { return c.listen.address; }},
       {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
       {"listen.threads", [](const Config& c) { return std::to_string(c.listen.threads); }},
+      {"listen.plain_http", [](const Config& c) { return S(c.listen.plain_http ? "true" : "false"); }},
+      {"admin.address", [](const Config& c) { return c.admin.address; }},
+      {"admin.port", [](const Config& c) { return std::to_string(c.admin.port); }},
+      {"admin.client_ca", [](const Config& c) { return c.admin.client_ca.string(); }},
+      {"tls.host_names", [](const Config& c) { return Join(c.tls.host_names); }},
+      {"tls.ip_addresses", [](const Config& c) { return Join(c.tls.ip_addresses); }},
+      {"tls.session_ticket_hours",
+       [](const Config& c) { return std::to_string(c.tls.session_ticket_hours); }},
+      {"tls.handshake_timeout_ms",
+       [](const Config& c) { return std::to_string(c.tls.handshake_timeout_ms); }},
+      {"tls.max_concurrent_handshakes",
+       [](const Config& c) { return std::to_string(c.tls.max_concurrent_handshakes); }},
       {"store.id", [](const Config& c) { return c.store.id; }},
       {"store.name", [](const Config& c) { return c.store.name; }},
       {"store.jurisdiction", [](const Config& c) { return c.store.jurisdiction; }},
@@ -87,6 +99,7 @@ const Setting* FindSetting(std::string_view key) {
 std::string Render(const toml::node& node) {
   if (auto s = node.value_exact<std::string>()) return *s;
   if (auto i = node.value_exact<int64_t>()) return std::to_string(*i);
+  if (auto b = node.value_exact<bool>()) return *b ? "true" : "false";
   if (const auto* a = node.as_array()) {
     std::vector<std::string> items;
     for (const auto& item : *a) items.push_back(Render(item));
@@ -123,7 +136,9 @@ TEST(ParseConfig, EmptyTextGivesTheBuiltInDefaults) {
   ASSERT_TRUE(c.has_value()) << c.error().message;
   const Config defaults;
   for (const auto& s : AllSettings()) EXPECT_EQ(s.get(*c), s.get(defaults)) << s.key;
-  EXPECT_EQ(c->listen.port, 8080);
+  EXPECT_EQ(c->listen.port, 8443);
+  EXPECT_FALSE(c->listen.plain_http) << "TLS must be the default";
+  EXPECT_EQ(c->admin.address, "127.0.0.1") << "the admin listener is loopback-only by default";
   EXPECT_EQ(c->listen.address, "127.0.0.1");
   EXPECT_EQ(c->consent.policy_version, "1");
   EXPECT_EQ(c->database_file(), std::filesystem::path("var") / "optin-edge.db");
@@ -141,8 +156,19 @@ TEST(ParseConfig, EveryKeyIsReadFromTheFile) {
 data_dir = "/var/lib/optin-edge"
 [listen]
 address = "0.0.0.0"
-port = 8443
+port = 443
 threads = 3
+plain_http = true
+[admin]
+address = "10.1.2.3"
+port = 9000
+client_ca = "/etc/optin-edge/admin-ca.pem"
+[tls]
+host_names = ["box.store.example"]
+ip_addresses = ["10.1.2.3", "::1"]
+session_ticket_hours = 2
+handshake_timeout_ms = 1500
+max_concurrent_handshakes = 8
 [store]
 id = "store-0042"
 name = "Trail & Road, Main Street"
@@ -423,6 +449,27 @@ TEST_F(ConfigFromArgsTest, ListenAcceptsPortZeroAndTheLastColonSplits) {
   ASSERT_TRUE(c6.has_value()) << c6.error().message;
   EXPECT_EQ(c6->listen.address, "::1");
   EXPECT_EQ(c6->listen.port, 8081);
+}
+
+}  // namespace
+}  // namespace optin::app
+
+namespace optin::app {
+namespace {
+
+TEST(ParseConfig, AdminListenerOffLoopbackRequiresClientCertificates) {
+  auto c = ParseConfig("[admin]\naddress = \"0.0.0.0\"\n", "test.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().field, "admin.client_ca");
+  auto ok = ParseConfig("[admin]\naddress = \"0.0.0.0\"\nclient_ca = \"/ca.pem\"\n", "test.toml");
+  EXPECT_TRUE(ok.has_value()) << ok.error().message;
+}
+
+TEST(ParseConfig, PlainHttpMustBeABoolean) {
+  auto c = ParseConfig("[listen]\nplain_http = \"yes\"\n", "test.toml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find("listen.plain_http"), std::string::npos);
+  EXPECT_NE(c.error().message.find("true or false"), std::string::npos);
 }
 
 }  // namespace
