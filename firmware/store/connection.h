@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "platform/error.h"
 
@@ -45,7 +48,10 @@ class Statement {
   void Bind(int index, Null);
   template <class T>
   void Bind(int index, const std::optional<T>& value) {
-    if (value) Bind(index, *value); else Bind(index, Null{});
+    if (value)
+      Bind(index, *value);
+    else
+      Bind(index, Null{});
   }
   template <class... Args>
   void BindAll(const Args&... args) {
@@ -105,6 +111,18 @@ class Connection {
 
   int64_t Changes() const;
   int64_t LastInsertRowId() const;
+
+  // Inside a write job: runs `fn` on the writer thread once the job's transaction is durably
+  // committed (e.g. to tell staff consoles a prompt was retracted). Dropped if the job fails or
+  // the batch rolls back. Must not block. In read jobs it is dropped.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  // For the writer: how many are pending, dropping those past a mark, taking them all.
+  size_t PendingAfterCommit() const { return after_commit_.size(); }
+  void DropAfterCommit(size_t from) {
+    if (from < after_commit_.size()) after_commit_.resize(from);
+  }
+  std::vector<std::function<void()>> TakeAfterCommit() { return std::exchange(after_commit_, {}); }
+
   sqlite3* raw() { return db_; }
   const std::filesystem::path& file() const { return file_; }
 
@@ -117,6 +135,7 @@ class Connection {
   sqlite3* db_;
   std::filesystem::path file_;
   std::map<std::string, CachedStatement, std::less<>> cache_;  // keyed by SQL text
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Converts an SQLite result code into an Error (SQLITE_FULL -> kResourceExhausted, BUSY ->

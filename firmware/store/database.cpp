@@ -227,6 +227,7 @@ void Database::ReaderLoop(std::unique_ptr<Connection> conn) {
       reads_.pop_front();
     }
     job(*conn);
+    conn->DropAfterCommit(0);  // reads commit nothing
   }
 }
 
@@ -261,11 +262,13 @@ Status Database::AttemptBatch(std::vector<PendingWrite>& batch, std::vector<Stat
   Connection& conn = *writer_conn_;
   auto abort = [&](Error e) -> Status {
     RollbackIfOpen(conn);
+    conn.DropAfterCommit(0);
     return std::unexpected(std::move(e));
   };
   if (Status s = RunSql(conn, "BEGIN IMMEDIATE"); !s) return abort(s.error());
   for (size_t i = 0; i < batch.size(); ++i) {
     if (Status s = RunSql(conn, "SAVEPOINT optin_job"); !s) return abort(s.error());
+    const size_t after_commit_mark = conn.PendingAfterCommit();
     Status job_status = batch[i].job(conn);
     if (!InTransaction(conn)) {
       // SQLite rolled the whole transaction back (e.g. on SQLITE_FULL), or the job ended it:
@@ -279,6 +282,7 @@ Status Database::AttemptBatch(std::vector<PendingWrite>& batch, std::vector<Stat
     }
     if (!job_status) {
       if (Status s = RunSql(conn, "ROLLBACK TO optin_job"); !s) return abort(s.error());
+      conn.DropAfterCommit(after_commit_mark);
     }
     if (Status s = RunSql(conn, "RELEASE optin_job"); !s) return abort(s.error());
     results[i] = std::move(job_status);
@@ -296,6 +300,10 @@ void Database::RunBatch(std::vector<PendingWrite>& batch) {
     std::fill(results.begin(), results.end(), Status{});
     committed = AttemptBatch(batch, results, /*final_attempt=*/true);
   }
+
+  // Work that waits for durability (events to live consoles) runs now, before the callers
+  // hear back; nothing of a failed batch or job is here.
+  for (auto& fn : writer_conn_->TakeAfterCommit()) fn();
 
   uint64_t succeeded = 0;
   bool checkpoint_wanted = false;

@@ -755,3 +755,82 @@ TEST(DatabaseTest, DiskFullRetriesTheWholeBatchOnceAfterACheckpoint) {
 
 }  // namespace
 }  // namespace optin::store
+
+// ---------------------------------------------------------------------------------------------
+// After-commit work (events for live consoles)
+
+namespace optin::store {
+namespace {
+
+TEST(DatabaseAfterCommitTest, AfterCommitRunsOnlyForJobsThatCommitted) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kItems);
+  ASSERT_NE(db, nullptr);
+  std::mutex mu;
+  std::vector<std::string> fired;
+  auto record = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard lock(mu);
+      fired.push_back(what);
+    };
+  };
+  Completions done(2);
+  {
+    WriterGate gate(*db);  // both jobs land in one batch
+    db->Write(
+        [&](Connection& c) -> Status {
+          c.AfterCommit(record("good"));
+          OPTIN_TRY(c.Execute("INSERT INTO items(name) VALUES (?)", "x"));
+          return Ok();
+        },
+        done.Callback(0));
+    db->Write(
+        [&](Connection& c) -> Status {
+          c.AfterCommit(record("failed-job"));
+          OPTIN_TRY(c.Execute("INSERT INTO items(name) VALUES (?)", "x"));  // UNIQUE fails
+          return Ok();
+        },
+        done.Callback(1));
+  }
+  done.Wait();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(fired, std::vector<std::string>{"good"});
+}
+
+TEST(DatabaseAfterCommitTest, AfterCommitRunsBeforeTheCallerHearsBack) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kItems);
+  ASSERT_NE(db, nullptr);
+  std::atomic<bool> fired{false};
+  bool fired_before_done = false;
+  Status s = db->WriteSync([&](Connection& c) -> Status {
+    c.AfterCommit([&] { fired = true; });
+    return Ok();
+  });
+  fired_before_done = fired.load();
+  EXPECT_TRUE(s) << Describe(s);
+  EXPECT_TRUE(fired_before_done);
+}
+
+TEST(DatabaseAfterCommitTest, AfterCommitIsDroppedWhenTheBatchFailsToCommit) {
+  TempDir dir;
+  auto db = OpenOrDie(dir, kItems);
+  ASSERT_NE(db, nullptr);
+  std::atomic<int> fired{0};
+  // A deferred foreign-key violation makes COMMIT itself fail.
+  ASSERT_TRUE(db->WriteSync([](Connection& c) -> Status {
+    return c.Exec(
+        "CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(p INTEGER "
+        "REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
+  }));
+  Status s = db->WriteSync([&](Connection& c) -> Status {
+    c.AfterCommit([&] { ++fired; });
+    OPTIN_TRY(c.Execute("INSERT INTO child(p) VALUES (42)"));
+    return Ok();
+  });
+  EXPECT_FALSE(s);
+  EXPECT_EQ(fired.load(), 0);
+}
+
+}  // namespace
+}  // namespace optin::store
