@@ -1,5 +1,8 @@
 #include "app/service.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -13,6 +16,7 @@
 #include "platform/file_system.h"
 #include "platform/key_store.h"
 #include "platform/log.h"
+#include "platform/service_notifier.h"
 #include "privacy/data_rights.h"
 #include "privacy/pseudonymizer.h"
 #include "privacy/receipt_signer.h"
@@ -59,6 +63,7 @@ struct Service::Parts {
   std::unique_ptr<net::HttpServer> server;
   std::atomic<bool> serving{false};
   uint16_t port = 0;
+  platform::ServiceNotifier notifier;
 };
 
 Service::Service(std::unique_ptr<Parts> parts) : p_(std::move(parts)) {}
@@ -193,13 +198,26 @@ int Service::Run() {
   p.loop->OnSignals({SIGINT, SIGTERM}, [&](int signal) {
     if (stopping.exchange(true)) return;
     platform::log::Info("service.stopping", {{"signal", signal}});
+    p.notifier.Stopping();
     p.serving = false;
     p.server->Shutdown([&p] { p.loop->Stop(); });
     // Do not wait forever for a stuck client.
     p.loop->Every(std::chrono::milliseconds(c.limits.shutdown_grace_ms), [&p] { p.loop->Stop(); });
   });
 
+  // The watchdog is fed from the event loop: if the loop stops turning, systemd notices.
+  if (auto timeout = p.notifier.WatchdogTimeout()) {
+    auto period = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout / 2);
+    p.loop->Every(std::max(period, std::chrono::milliseconds(100)), [&p] { p.notifier.Watchdog(); });
+  }
+  // The pid file lets `optinctl reload` find the daemon.
+  const auto pid_file = c.data_dir / "optin-edged.pid";
+  if (auto s = p.fs.WriteFileAtomic(pid_file, std::to_string(getpid()) + "\n", 0644); !s) {
+    platform::log::Warn("service.pid_file_failed", {{"message", s.error().message}});
+  }
+
   p.serving = true;
+  p.notifier.Ready("serving on " + c.listen.address + ":" + std::to_string(p.port));
   platform::log::Info("service.listening", {{"address", c.listen.address},
                                             {"port", static_cast<int64_t>(p.port)},
                                             {"data_dir", c.data_dir.string()},
@@ -210,6 +228,7 @@ int Service::Run() {
   p.loop->Run(threads);
 
   p.db->Stop();
+  (void)p.fs.Remove(pid_file);
   platform::log::Info("service.stopped");
   return 0;
 }
