@@ -1,0 +1,78 @@
+// X.509 certificates and certificate signing requests over mbedTLS 2.28: self-signed server
+// certificates, CSRs, a small CA (for tests and the reference HQ), inspection and chain checks.
+// Every function is pure with respect to its arguments (no global state) and thread-safe; keys
+// are only read. PEM text in and out; times are Unix seconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/crypto.h"
+#include "platform/error.h"
+#include "platform/random.h"
+
+namespace optin::platform {
+
+// A self-signed end-entity certificate (ecdsa-with-SHA256, random positive 16-byte serial) for
+// `key`: subject CN=`common_name`, subjectAltName with `dns_names` and `ip_addresses` (dotted
+// IPv4 or IPv6 text), basicConstraints CA:FALSE, keyUsage digitalSignature, extendedKeyUsage
+// serverAuth + clientAuth. Returns PEM.
+Result<std::string> CreateSelfSignedCertificate(const EcdsaPrivateKey& key, Random& random,
+                                                std::string_view common_name,
+                                                const std::vector<std::string>& dns_names,
+                                                const std::vector<std::string>& ip_addresses,
+                                                int64_t not_before_unix, int64_t not_after_unix);
+
+// A PKCS#10 request signed by `key`: subject CN=`common_name`, and the DNS names as a
+// subjectAltName in an extensionRequest attribute. Returns PEM ("CERTIFICATE REQUEST").
+// `random` only blinds the signature.
+Result<std::string> CreateCertificateSigningRequest(const EcdsaPrivateKey& key, Random& random,
+                                                    std::string_view common_name,
+                                                    const std::vector<std::string>& dns_names);
+
+// A self-signed CA certificate: CA:TRUE (no path length limit), keyUsage keyCertSign + cRLSign.
+Result<std::string> CreateCertificateAuthority(const EcdsaPrivateKey& key, Random& random,
+                                               std::string_view common_name, int64_t not_before,
+                                               int64_t not_after);
+
+// Issues an end-entity certificate for a CSR: checks the CSR's signature, that `ca_key` belongs
+// to `ca_cert_pem` (its first certificate) and that it is a CA; copies the CSR's subject and its
+// requested subjectAltName; CA:FALSE, keyUsage digitalSignature, extendedKeyUsage serverAuth
+// (and clientAuth when `client_and_server`). Returns the leaf alone as PEM.
+Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
+                                           std::string_view ca_cert_pem, std::string_view csr_pem,
+                                           Random& random, int64_t not_before, int64_t not_after,
+                                           bool client_and_server);
+
+struct CertificateInfo {
+  std::string subject;  // RFC 4514-ish text as mbedTLS prints it: "CN=box, O=Acme"
+  std::string issuer;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;  // "192.0.2.1", "2001:db8::1"
+  int64_t not_before = 0;
+  int64_t not_after = 0;
+  std::string sha256_fingerprint_hex;  // lowercase hex of SHA-256(DER), no separators
+  bool is_ca = false;
+};
+
+// The first certificate of a PEM chain.
+Result<CertificateInfo> InspectCertificate(std::string_view pem);
+// Every certificate of a PEM bundle, in order; fails if any of them does not parse.
+Result<std::vector<CertificateInfo>> InspectCertificateBundle(std::string_view pem);
+
+// The text form used in messages: "2026-01-01 00:00:00 UTC".
+std::string FormatUtc(int64_t unix_seconds);
+
+// Ok if the public key of the first certificate in `cert_pem` is the public half of `key`.
+Status CheckCertificateMatchesKey(std::string_view cert_pem, const EcdsaPrivateKey& key);
+
+// Ok if the chain (leaf first, then any intermediates) leads to a certificate of
+// `ca_bundle_pem`, every signature checks out and every certificate on the path is valid at
+// `now_unix` (the system clock is not consulted). Errors name the reason: "certificate expired on
+// ...", "certificate is not yet valid ...", "certificate is not issued by the given CA ...".
+Status VerifyCertificateChain(std::string_view cert_chain_pem, std::string_view ca_bundle_pem,
+                              int64_t now_unix);
+
+}  // namespace optin::platform
