@@ -618,6 +618,15 @@ std::string SubjectsOf(const mbedtls_x509_crt& bundle) {
 
 }  // namespace
 
+Result<std::string> CanonicalIpAddress(std::string_view text) {
+  OPTIN_ASSIGN_OR_RETURN(std::string bytes, IpAddressBytes(std::string(text)));
+  char out[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(bytes.size() == 4 ? AF_INET : AF_INET6, bytes.data(), out, sizeof out) == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' is not an IP address");
+  }
+  return std::string(out);
+}
+
 std::string FormatUtc(int64_t unix_seconds) {
   const CivilTime c = CivilFromUnix(unix_seconds);
   char text[48];

@@ -62,6 +62,10 @@ Result<CertificateInfo> InspectCertificate(std::string_view pem);
 // Every certificate of a PEM bundle, in order; fails if any of them does not parse.
 Result<std::vector<CertificateInfo>> InspectCertificateBundle(std::string_view pem);
 
+// An IPv4 or IPv6 address in the form InspectCertificate reports ("2001:db8::1"), to compare
+// configured addresses with a certificate's.
+Result<std::string> CanonicalIpAddress(std::string_view text);
+
 // The text form used in messages: "2026-01-01 00:00:00 UTC".
 std::string FormatUtc(int64_t unix_seconds);
 
