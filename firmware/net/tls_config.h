@@ -1,0 +1,74 @@
+// Immutable TLS configurations over mbedTLS 2.28, one for the server side and one for the client
+// side, built once and shared (std::shared_ptr<const ...>) by every TlsStream that uses them.
+// Policy: TLS 1.2 only, ECDHE-ECDSA with AES-GCM or CHACHA20-POLY1305, curves x25519 and P-256,
+// no renegotiation, session tickets on the server (AES-256-GCM keys rotated every lifetime).
+// Thread-safe once created: any number of connections on any threads may use one config.
+// The platform::Random passed to Create() must outlive the config and every stream using it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "platform/error.h"
+#include "platform/random.h"
+
+struct mbedtls_ssl_config;  // from <mbedtls/ssl.h>; kept out of this header
+
+namespace optin::net {
+
+struct TlsServerSettings {
+  std::string cert_chain_pem;        // leaf first, then intermediates
+  std::string key_pem;               // the leaf's private key (ECDSA P-256)
+  std::string client_ca_pem;         // empty: client certificates are not asked for
+  bool require_client_cert = false;  // with client_ca_pem: refuse clients without a valid one
+  std::chrono::seconds session_ticket_lifetime{std::chrono::hours(12)};
+};
+
+struct TlsClientSettings {
+  std::string ca_bundle_pem;   // the server's chain must verify against these
+  std::string cert_chain_pem;  // optional client identity for mutual TLS (with key_pem)
+  std::string key_pem;
+  // Benchmarks against throw-away certificates only: accept any server certificate.
+  bool insecure_skip_verify = false;
+};
+
+class TlsServerConfig {
+ public:
+  // Fails with a clear message when a PEM does not parse, the key is not ECDSA, or the
+  // certificate does not match its key.
+  static Result<std::shared_ptr<const TlsServerConfig>> Create(const TlsServerSettings& settings,
+                                                               platform::Random& random);
+  ~TlsServerConfig();
+  TlsServerConfig(const TlsServerConfig&) = delete;
+  TlsServerConfig& operator=(const TlsServerConfig&) = delete;
+
+  // True when client certificates are requested (client_ca_pem was given).
+  bool asks_for_client_cert() const;
+  // For TlsStream (net/ internals).
+  const mbedtls_ssl_config& native() const;
+
+ private:
+  struct Impl;
+  explicit TlsServerConfig(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class TlsClientConfig {
+ public:
+  static Result<std::shared_ptr<const TlsClientConfig>> Create(const TlsClientSettings& settings,
+                                                               platform::Random& random);
+  ~TlsClientConfig();
+  TlsClientConfig(const TlsClientConfig&) = delete;
+  TlsClientConfig& operator=(const TlsClientConfig&) = delete;
+
+  bool has_client_cert() const;
+  const mbedtls_ssl_config& native() const;
+
+ private:
+  struct Impl;
+  explicit TlsClientConfig(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace optin::net
