@@ -82,7 +82,9 @@ Status Provision::Install(platform::FileSystem& fs, const std::filesystem::path&
   std::optional<std::string> token_key_text;
   if (hq_token_key_pem) {
     auto token_key = platform::EcdsaPublicKey::FromPem(*hq_token_key_pem);
-    if (!token_key) return fail_with("the HQ token key was refused", token_key.error());
+    if (!token_key)
+      return fail_with("the HQ token key was refused (a P-256 \"PUBLIC KEY\" PEM is expected)",
+                       token_key.error());
     OPTIN_ASSIGN_OR_RETURN(token_key_text, token_key->ToPem());
   }
 

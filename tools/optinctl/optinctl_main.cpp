@@ -15,6 +15,7 @@
 #include "platform/random.h"
 #include "privacy/audit_log.h"
 #include "privacy/jws.h"
+#include "provision_cmd.h"
 #include "store/database.h"
 #include "visits/presence_code.h"
 
@@ -40,6 +41,13 @@ Commands:
   presence-code             print the store's current presence code and its seconds left
   audit verify              check the hash chain of the audit log
   keys show                 print the device's public signing key and the HQ key status
+  provision request --store-id ID [--host-name NAME ...]
+                            write a certificate request (DIR/tls/device.csr) for HQ's CA
+  provision install --cert FILE --ca FILE [--hq-token-key FILE]
+                            check and install the certificate HQ issued, its CA bundle and
+                            HQ's token key (nothing changes if any of them is refused)
+  provision show            store id, certificate in use, CA bundle
+  reload                    ask the running optin-edged to reload (SIGHUP, via DIR/optin-edged.pid)
 
 The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
 )";
@@ -269,6 +277,8 @@ int main(int argc, char** argv) {
                                     args.end());
   };
 
+  if (cmd == "provision") return RunProvisionCommand(*config, rest(1));
+  if (cmd == "reload") return RunReloadCommand(*config);
   if (cmd == "audit" && sub == "verify") {
     auto r = AuditVerify(*config);
     if (!r) return Report(r.error());
