@@ -77,8 +77,67 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_subject ON audit_log(subject_id) WHERE subject_id IS NOT NULL;
 )sql";
 
+// Help requests and staff (PRODUCT.md lines 4, 5, 9): staff see a shopper only through a help
+// request the shopper made; the note and first name are sealed with the at-rest key (AES-256-GCM,
+// AAD = the request id) and the first name is kept only under `name_to_staff`. Staff PINs are
+// PBKDF2 hashes with a per-account salt; session tokens are kept only as keyed hashes. There is
+// no loyalty id here: a request hangs off the subject pseudonym and the visit.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE staff (
+  id              TEXT PRIMARY KEY,    -- the login id, chosen by the store manager
+  role            TEXT NOT NULL CHECK (role IN ('associate', 'manager')),
+  pin_hash        BLOB NOT NULL,       -- PBKDF2-HMAC-SHA256(pin, pin_salt, pin_iterations)
+  pin_salt        BLOB NOT NULL,       -- 16 random bytes per account
+  pin_iterations  INTEGER NOT NULL CHECK (pin_iterations > 0),
+  failed_logins   INTEGER NOT NULL DEFAULT 0,
+  locked_until    INTEGER,
+  created_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE staff_sessions (
+  token_hash  BLOB PRIMARY KEY,        -- keyed hash of the session token; the token is never stored
+  staff_id    TEXT NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,        -- the end of the shift
+  ended_at    INTEGER                  -- logged out
+) STRICT, WITHOUT ROWID;
+CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff_id);
+
+CREATE TABLE help_requests (
+  id                 TEXT PRIMARY KEY,  -- "h_..." random
+  subject_id         TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+  visit_id           TEXT NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+  topic              TEXT NOT NULL,
+  expertise          TEXT NOT NULL CHECK (expertise IN ('beginner', 'intermediate', 'expert')),
+  note_sealed        BLOB,              -- AES-256-GCM, cleared when the request closes
+  first_name_sealed  BLOB,              -- only under name_to_staff; cleared on withdrawal
+  state              TEXT NOT NULL
+                     CHECK (state IN ('waiting', 'claimed', 'resolved', 'cancelled', 'retracted')),
+  created_at         INTEGER NOT NULL,
+  claimed_at         INTEGER,
+  claimed_by         TEXT,              -- staff id (no foreign key: kept if the account goes)
+  claimed_role       TEXT CHECK (claimed_role IN ('associate', 'manager')),
+  resolved_at        INTEGER,
+  closed_at          INTEGER            -- cancelled or retracted
+) STRICT;
+CREATE INDEX help_requests_live ON help_requests(created_at)
+  WHERE state IN ('waiting', 'claimed');
+CREATE INDEX help_requests_by_visit ON help_requests(visit_id, created_at);
+CREATE INDEX help_requests_by_subject ON help_requests(subject_id);
+
+-- Which staff session has seen which prompt, so that 'staff.viewed' is audited once per pair.
+CREATE TABLE staff_views (
+  session_hash  BLOB NOT NULL REFERENCES staff_sessions(token_hash) ON DELETE CASCADE,
+  request_id    TEXT NOT NULL REFERENCES help_requests(id) ON DELETE CASCADE,
+  viewed_at     INTEGER NOT NULL,
+  PRIMARY KEY (session_hash, request_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX staff_views_by_request ON staff_views(request_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core: subjects, consents, receipts, visits, interests, audit log", kV1},
+    Migration{2, "assist: staff accounts and sessions, help requests, staff views", kV2},
 };
 
 }  // namespace

@@ -1,0 +1,77 @@
+// Helpers shared by the assist and staff routes: answer with JSON or a problem (logging only the
+// route, status and reason, never who), and run one database job whose completion answers the
+// request. Header-only; stateless; thread-safe.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/problem.h"
+#include "net/http_message.h"
+#include "platform/error.h"
+#include "platform/log.h"
+#include "store/database.h"
+
+namespace optin::api::reply {
+
+inline net::Response Json(int status, const boost::json::object& body) {
+  net::Response r = net::Response::Json(status, boost::json::serialize(body));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+// Logs the refusal's route, status and reason, and builds its problem+json response.
+inline net::Response Problem(std::string_view route, const Error& error) {
+  const int status = HttpStatusFor(error);
+  if (status >= 500) {
+    platform::log::Error(
+        "request.failed",
+        {{"route", route}, {"code", ToString(error.code)}, {"message", error.message}});
+  } else {
+    platform::log::Info(
+        "request.refused",
+        {{"route", route},
+         {"status", status},
+         {"reason", error.reason.empty() ? std::string(ToString(error.code)) : error.reason}});
+  }
+  return ProblemResponse(error);
+}
+
+inline void Refuse(net::Responder& respond, std::string_view route, const Error& error) {
+  respond(Problem(route, error));
+}
+
+// Runs `job` as a durable write, then answers with `ok(value)` or the problem.
+template <class T, class Job, class OkFn>
+void WriteThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
+               OkFn ok, store::WriteOptions options = {}) {
+  auto shared = std::move(respond).Share();
+  db.Write<T>(
+      std::function<Result<T>(store::Connection&)>(std::move(job)),
+      [shared, route, ok = std::move(ok)](Result<T> result) {
+        if (!result) return Refuse(*shared, route, result.error());
+        (*shared)(ok(*result));
+      },
+      options);
+}
+
+// Runs `job` on a reader, then answers with `ok(value)` or the problem. If the read cannot be
+// queued, answers 503 at once.
+template <class T, class Job, class OkFn>
+void ReadThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
+              OkFn ok) {
+  auto shared = std::move(respond).Share();
+  Status queued = db.TryRead([shared, route, job = std::move(job),
+                              ok = std::move(ok)](store::Connection& conn) mutable {
+    Result<T> result = job(conn);
+    if (!result) return Refuse(*shared, route, result.error());
+    (*shared)(ok(*result));
+  });
+  if (!queued) Refuse(*shared, route, queued.error());
+}
+
+}  // namespace optin::api::reply
