@@ -94,6 +94,14 @@ Status Validate(const Config& c) {
     if (i.empty() || i.size() > 64)
       return bad("store.interests", "entries must be 1 to 64 characters");
   }
+  if (c.assist.topics.empty() || c.assist.topics.size() > 50)
+    return bad("assist.topics", "must list 1 to 50 topics");
+  for (const auto& t : c.assist.topics) {
+    if (t.empty() || t.size() > 64) return bad("assist.topics", "entries must be 1 to 64 characters");
+  }
+  if (c.assist.max_per_visit_per_hour < c.assist.max_open_per_visit) {
+    return bad("assist.max_per_visit_per_hour", "must be at least assist.max_open_per_visit");
+  }
   auto loopback = [](const std::string& a) {
     return a == "127.0.0.1" || a == "::1" || a == "localhost" || a.starts_with("127.");
   };
@@ -161,6 +169,16 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                   std::pair<int64_t, int64_t>{0, 3650}));
   OPTIN_TRY(r.Get("visits.retention_interval_seconds", c.visits.retention_interval_seconds,
                   std::pair<int64_t, int64_t>{1, 86400}));
+  OPTIN_TRY(r.Get("assist.topics", c.assist.topics));
+  OPTIN_TRY(r.Get("assist.shift_hours", c.assist.shift_hours, std::pair<int64_t, int64_t>{1, 24}));
+  OPTIN_TRY(r.Get("assist.max_open_per_visit", c.assist.max_open_per_visit,
+                  std::pair<int64_t, int64_t>{1, 10}));
+  OPTIN_TRY(r.Get("assist.max_per_visit_per_hour", c.assist.max_per_visit_per_hour,
+                  std::pair<int64_t, int64_t>{1, 100}));
+  OPTIN_TRY(r.Get("assist.login_max_failures", c.assist.login_max_failures,
+                  std::pair<int64_t, int64_t>{1, 100}));
+  OPTIN_TRY(r.Get("assist.lockout_minutes", c.assist.lockout_minutes,
+                  std::pair<int64_t, int64_t>{1, 24 * 60}));
   OPTIN_TRY(r.Get("hq.token_issuer", c.hq.token_issuer));
   OPTIN_TRY(r.Get("hq.token_public_key", c.hq.token_public_key));
   OPTIN_TRY(r.Get("hq.token_leeway_seconds", c.hq.token_leeway_seconds,

@@ -63,6 +63,17 @@ struct Config {
     int64_t retention_interval_seconds = 300;
   } visits;
 
+  // Help requests and staff accounts (firmware/assist).
+  struct Assist {
+    std::vector<std::string> topics = {"sizing and fit", "product advice", "find a product",
+                                       "fitting room",   "checkout",       "something else"};
+    int64_t shift_hours = 10;             // a staff session ends this long after login
+    int64_t max_open_per_visit = 1;       // open help requests per visit at once
+    int64_t max_per_visit_per_hour = 10;  // help requests per visit per hour
+    int64_t login_max_failures = 5;       // wrong PINs in a row before the account locks
+    int64_t lockout_minutes = 15;         // how long a locked account stays locked
+  } assist;
+
   struct Hq {
     std::string token_issuer;                // empty: any issuer signed by the HQ key
     std::filesystem::path token_public_key;  // empty: <data_dir>/keys/hq-token.pub

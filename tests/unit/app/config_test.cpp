@@ -66,6 +66,16 @@ const std::vector<Setting>& AllSettings() {
        [](const Config& c) { return std::to_string(c.visits.history_retention_days); }},
       {"visits.retention_interval_seconds",
        [](const Config& c) { return std::to_string(c.visits.retention_interval_seconds); }},
+      {"assist.topics", [](const Config& c) { return Join(c.assist.topics); }},
+      {"assist.shift_hours", [](const Config& c) { return std::to_string(c.assist.shift_hours); }},
+      {"assist.max_open_per_visit",
+       [](const Config& c) { return std::to_string(c.assist.max_open_per_visit); }},
+      {"assist.max_per_visit_per_hour",
+       [](const Config& c) { return std::to_string(c.assist.max_per_visit_per_hour); }},
+      {"assist.login_max_failures",
+       [](const Config& c) { return std::to_string(c.assist.login_max_failures); }},
+      {"assist.lockout_minutes",
+       [](const Config& c) { return std::to_string(c.assist.lockout_minutes); }},
       {"hq.token_issuer", [](const Config& c) { return c.hq.token_issuer; }},
       {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
       {"hq.token_leeway_seconds",
@@ -185,6 +195,13 @@ max_duration_minutes = 120
 ended_retention_hours = 6
 history_retention_days = 30
 retention_interval_seconds = 60
+[assist]
+topics = ["shoes", "bikes"]
+shift_hours = 8
+max_open_per_visit = 2
+max_per_visit_per_hour = 4
+login_max_failures = 3
+lockout_minutes = 30
 [hq]
 token_issuer = "https://hq.example.test"
 token_public_key = "/etc/optin-edge/hq.pub"
