@@ -7,7 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "net/http_session.h"
@@ -16,6 +18,7 @@
 namespace optin::net {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 namespace log = platform::log;
 using tcp = asio::ip::tcp;
 
@@ -32,6 +35,34 @@ constexpr std::string_view kOverloaded =
     R"("status":503,"detail":"The server has too many connections; retry later."})";
 
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
+constexpr std::chrono::seconds kLogInterval{10};
+
+// Logs an event at most once per kLogInterval, with how many were not logged in between, so
+// that a flood of garbage connections cannot fill the disk. Thread-safe.
+class RateLimitedLog {
+ public:
+  void Warn(std::string_view event, std::string_view reason) {
+    uint64_t suppressed = 0;
+    {
+      std::lock_guard lock(mutex_);
+      auto now = std::chrono::steady_clock::now();
+      if (logged_once_ && now - last_ < kLogInterval) {
+        ++suppressed_;
+        return;
+      }
+      logged_once_ = true;
+      last_ = now;
+      suppressed = std::exchange(suppressed_, 0);
+    }
+    log::Warn(event, {{"reason", reason}, {"suppressed", suppressed}});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_;  // GUARDED_BY(mutex_)
+  bool logged_once_ = false;                    // GUARDED_BY(mutex_)
+  uint64_t suppressed_ = 0;                     // GUARDED_BY(mutex_)
+};
 
 }  // namespace
 
@@ -44,14 +75,25 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
         options_(std::move(o)),
         strand(asio::make_strand(c)),
         acceptor(strand),
-        backoff(strand) {}
+        backoff(strand),
+        tls(options_.tls) {}
 
   const Router& router() const override { return router_; }
   const HttpServerOptions& options() const override { return options_; }
   bool shutting_down() const override { return stopping.load(); }
   void OnRequest() override { requests.fetch_add(1, std::memory_order_relaxed); }
 
-  void OnSessionClosed(HttpSession* session) override {
+  void OnHandshakeDone(std::string_view failure) override {
+    handshakes.fetch_sub(1);
+    if (failure.empty()) {
+      handshakes_completed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+    handshake_failure_log.Warn("tls.handshake_failed", failure);
+  }
+
+  void OnSessionClosed(HttpSessionBase* session) override {
     {
       std::lock_guard lock(mutex);
       sessions.erase(session);
@@ -92,13 +134,32 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
       socket.close(ignored);
       return;
     }
+    std::shared_ptr<const TlsServerConfig> config = tls.load();
     if (active.load() >= options_.max_connections) {
       refused.fetch_add(1);
-      Refuse(socket);
+      if (config) {
+        CloseAtOnce(socket);  // a plain-text 503 means nothing to a TLS client
+      } else {
+        Refuse(socket);
+      }
+    } else if (config && handshakes.load() >= options_.max_concurrent_handshakes) {
+      // Each handshake holds ~75 KB and CPU: beyond the bound, close without reading.
+      refused.fetch_add(1);
+      handshakes_refused.fetch_add(1, std::memory_order_relaxed);
+      CloseAtOnce(socket);
+      handshake_limit_log.Warn("tls.handshake_refused", "too-many-handshakes");
     } else {
       accepted.fetch_add(1);
       active.fetch_add(1);
-      auto session = std::make_shared<HttpSession>(std::move(socket), shared_from_this());
+      std::shared_ptr<HttpSessionBase> session;
+      if (config) {
+        handshakes.fetch_add(1);
+        session = std::make_shared<HttpSession<TlsStream>>(std::move(socket), shared_from_this(),
+                                                           std::move(config));
+      } else {
+        session =
+            std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), shared_from_this());
+      }
       {
         std::lock_guard lock(mutex);
         sessions.emplace(session.get(), session);
@@ -117,13 +178,18 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
     socket.close(ignored);
   }
 
+  static void CloseAtOnce(tcp::socket& socket) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+
   // Runs on `strand`.
   void BeginShutdown(std::function<void()> done) {
     stopping.store(true);
     boost::system::error_code ignored;
     acceptor.close(ignored);
     backoff.cancel();
-    std::vector<std::shared_ptr<HttpSession>> live;
+    std::vector<std::shared_ptr<HttpSessionBase>> live;
     {
       std::lock_guard lock(mutex);
       if (done) on_done.push_back(std::move(done));
@@ -167,10 +233,18 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   std::atomic<uint64_t> active{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> stopping{false};
+  std::atomic<std::shared_ptr<const TlsServerConfig>> tls;
+  std::atomic<uint64_t> handshakes{0};  // in progress
+  std::atomic<uint64_t> handshakes_completed{0};
+  std::atomic<uint64_t> handshakes_failed{0};
+  std::atomic<uint64_t> handshakes_refused{0};
+  RateLimitedLog handshake_failure_log;
+  RateLimitedLog handshake_limit_log;
 
   std::mutex mutex;
-  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;  // GUARDED_BY(mutex)
-  std::vector<std::function<void()>> on_done;                             // GUARDED_BY(mutex)
+  std::unordered_map<HttpSessionBase*, std::weak_ptr<HttpSessionBase>>
+      sessions;                                // GUARDED_BY(mutex)
+  std::vector<std::function<void()>> on_done;  // GUARDED_BY(mutex)
 };
 
 HttpServer::HttpServer(EventLoop& loop, const Router& router, HttpServerOptions options)
@@ -205,7 +279,9 @@ Result<uint16_t> HttpServer::Listen() {
   if (!ec) port = acceptor.local_endpoint(ec).port();
   if (!ec) {
     asio::post(impl_->strand, [impl = impl_] { impl->Accept(); });
-    log::Info("http_listening", {{"address", options.address}, {"port", port}});
+    log::Info(
+        "http_listening",
+        {{"address", options.address}, {"port", port}, {"tls", impl_->tls.load() != nullptr}});
     return port;
   }
   boost::system::error_code ignored;
@@ -225,7 +301,14 @@ HttpServerStats HttpServer::stats() const {
   stats.connections_refused = impl_->refused.load();
   stats.active_connections = impl_->active.load();
   stats.requests = impl_->requests.load();
+  stats.tls_handshakes_completed = impl_->handshakes_completed.load();
+  stats.tls_handshakes_failed = impl_->handshakes_failed.load();
+  stats.tls_handshakes_refused = impl_->handshakes_refused.load();
   return stats;
+}
+
+void HttpServer::SetTls(std::shared_ptr<const TlsServerConfig> tls) {
+  impl_->tls.store(std::move(tls));
 }
 
 }  // namespace optin::net

@@ -1,6 +1,8 @@
 // A generic HTTP/1.1 server on Boost.Beast: keep-alive, a strand per connection, one response
 // in flight per connection, a timeout on every read, and limits on body, header and connection
-// counts. It knows nothing about shoppers: requests go to a Router. Thread-safe.
+// counts. It knows nothing about shoppers: requests go to a Router. Serves HTTPS when given a
+// TlsServerConfig (handshakes bounded in number and time; SetTls swaps the certificate for new
+// connections without dropping the others). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,7 @@
 
 #include "net/event_loop.h"
 #include "net/router.h"
+#include "net/tls_config.h"
 #include "platform/error.h"
 
 namespace optin::net {
@@ -19,10 +22,13 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 picks an ephemeral port
   size_t max_body_bytes = 16 * 1024;
   size_t max_header_bytes = 8 * 1024;
-  std::chrono::milliseconds read_timeout{10'000};   // to receive a whole request once it starts
-  std::chrono::milliseconds idle_timeout{30'000};   // keep-alive connection with no request
-  size_t max_connections = 1024;                    // beyond this new connections are closed
+  std::chrono::milliseconds read_timeout{10'000};  // to receive a whole request once it starts
+  std::chrono::milliseconds idle_timeout{30'000};  // keep-alive connection with no request
+  size_t max_connections = 1024;                   // beyond this new connections are closed
   std::string server_name = "optin-edge";
+  std::shared_ptr<const TlsServerConfig> tls;  // null: plain HTTP
+  size_t max_concurrent_handshakes = 64;       // beyond this new connections are closed
+  std::chrono::milliseconds handshake_timeout{5000};
 };
 
 struct HttpServerStats {
@@ -30,6 +36,9 @@ struct HttpServerStats {
   uint64_t connections_refused = 0;
   uint64_t active_connections = 0;
   uint64_t requests = 0;
+  uint64_t tls_handshakes_completed = 0;
+  uint64_t tls_handshakes_failed = 0;   // garbage, timeouts, refused client certificates, ...
+  uint64_t tls_handshakes_refused = 0;  // closed at accept: max_concurrent_handshakes reached
 };
 
 class HttpServer {
@@ -42,6 +51,9 @@ class HttpServer {
   // Stops accepting and closes idle connections; in-flight requests finish, then their
   // connections close. `done` runs once every connection is gone.
   void Shutdown(std::function<void()> done);
+  // Replaces the TLS configuration (e.g. a renewed certificate): connections accepted from now
+  // on use `tls`, existing ones keep theirs. Null switches new connections to plain HTTP.
+  void SetTls(std::shared_ptr<const TlsServerConfig> tls);
 
   HttpServerStats stats() const;
 

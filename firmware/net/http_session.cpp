@@ -20,6 +20,8 @@ namespace {
 
 constexpr size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kMaxLinger{2000};
+// How long a closing TLS connection may take to send its close_notify.
+constexpr std::chrono::milliseconds kMaxCloseNotify{1000};
 
 std::string Lowercase(std::string_view text) {
   std::string out(text);
@@ -32,23 +34,70 @@ bool IsHttpError(const beast::error_code& ec) {
 }
 
 }  // namespace
+template <class Stream>
+Stream HttpSession<Stream>::MakeStream(asio::ip::tcp::socket socket,
+                                       std::shared_ptr<const TlsServerConfig> tls) {
+  if constexpr (kTls) {
+    return TlsStream(beast::tcp_stream(std::move(socket)), std::move(tls));
+  } else {
+    return beast::tcp_stream(std::move(socket));
+  }
+}
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<SessionOwner> owner)
-    : stream_(std::move(socket)), owner_(std::move(owner)) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<SessionOwner> owner,
+                                 std::shared_ptr<const TlsServerConfig> tls)
+    : stream_(MakeStream(std::move(socket), std::move(tls))), owner_(std::move(owner)) {
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = lowest().socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
 }
-
-HttpSession::~HttpSession() { owner_->OnSessionClosed(this); }
-
-void HttpSession::Start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
+  owner_->OnSessionClosed(this);
 }
 
-void HttpSession::CloseWhenIdle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void HttpSession<Stream>::Start() {
+  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      self->Handshake();
+    } else {
+      self->WaitForRequest();
+    }
+  });
+}
+
+// A handshake must finish within handshake_timeout; garbage fails it at the first record.
+template <class Stream>
+void HttpSession<Stream>::Handshake() {
+  if constexpr (kTls) {
+    state_ = State::kHandshaking;
+    lowest().expires_after(owner_->options().handshake_timeout);
+    stream_.async_handshake(
+        [self = this->shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::OnHandshake(beast::error_code ec) {
+  if constexpr (kTls) {
+    owner_->OnHandshakeDone(ec ? TlsFailureReason(ec) : std::string_view());
+    if (ec) {
+      Close();
+      return;
+    }
+    if (state_ == State::kClosed) return;
+    WaitForRequest();
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::CloseWhenIdle() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     if (self->state_ == State::kWaiting) {
+      self->CloseGracefully();
+    } else if (self->state_ == State::kHandshaking) {
       self->Close();
     } else {
       // A request is under way: answer it, then close (WaitForRequest sees shutting_down).
@@ -61,9 +110,10 @@ void HttpSession::CloseWhenIdle() {
 // first request (a fresh connection is expected to send one right away) and `idle_timeout`
 // between requests on a kept-alive connection. Once the first bytes of a request are in, the
 // whole rest of the request must arrive within `read_timeout`.
-void HttpSession::WaitForRequest() {
+template <class Stream>
+void HttpSession<Stream>::WaitForRequest() {
   if (owner_->shutting_down()) {
-    Close();
+    CloseGracefully();
     return;
   }
   state_ = State::kWaiting;
@@ -75,16 +125,21 @@ void HttpSession::WaitForRequest() {
     ReadRequest();
     return;
   }
-  stream_.expires_after(first_request_ ? owner_->options().read_timeout
-                                       : owner_->options().idle_timeout);
+  lowest().expires_after(first_request_ ? owner_->options().read_timeout
+                                        : owner_->options().idle_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                          [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->OnFirstBytes(ec, bytes);
                           });
 }
 
-void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
-  if (ec) {  // end of stream, timeout, reset or our own Close(): nothing to answer
+template <class Stream>
+void HttpSession<Stream>::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  if (ec == asio::error::eof) {  // the client closed (over TLS: with close_notify)
+    CloseGracefully();
+    return;
+  }
+  if (ec) {  // timeout, reset, truncation or our own Close(): nothing to answer
     Close();
     return;
   }
@@ -92,16 +147,19 @@ void HttpSession::OnFirstBytes(beast::error_code ec, size_t bytes) {
   ReadRequest();
 }
 
-void HttpSession::ReadRequest() {
+template <class Stream>
+void HttpSession<Stream>::ReadRequest() {
   state_ = State::kReading;
   first_request_ = false;
-  stream_.expires_after(owner_->options().read_timeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->OnRead(ec, bytes); });
+  lowest().expires_after(owner_->options().read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
+                     self->OnRead(ec, bytes);
+                   });
 }
 
-void HttpSession::OnRead(beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnRead(beast::error_code ec, size_t) {
   if (!ec) {
     Handle();
     return;
@@ -114,7 +172,8 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
   AnswerParseError(ec);
 }
 
-void HttpSession::AnswerParseError(beast::error_code ec) {
+template <class Stream>
+void HttpSession<Stream>::AnswerParseError(beast::error_code ec) {
   keep_alive_ = false;
   close_after_error_ = true;
   state_ = State::kHandling;
@@ -131,7 +190,8 @@ void HttpSession::AnswerParseError(beast::error_code ec) {
   }
 }
 
-void HttpSession::Handle() {
+template <class Stream>
+void HttpSession<Stream>::Handle() {
   state_ = State::kHandling;
   owner_->OnRequest();
   auto message = parser_->release();
@@ -155,7 +215,7 @@ void HttpSession::Handle() {
   // The sink may run on any thread, after the handler has returned: it holds the session and
   // hops back onto its strand (inline when the handler answers at once, on the strand: Write
   // only starts an operation, so running it inside the handler is safe).
-  Responder responder([self = shared_from_this()](Response response) {
+  Responder responder([self = this->shared_from_this()](Response response) {
     asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
       self->Write(std::move(response));
     });
@@ -167,7 +227,8 @@ void HttpSession::Handle() {
   }
 }
 
-void HttpSession::Write(Response response) {
+template <class Stream>
+void HttpSession<Stream>::Write(Response response) {
   if (state_ != State::kHandling) return;  // closed meanwhile; a Responder is called once
   state_ = State::kWriting;
   response_ = {};
@@ -181,14 +242,15 @@ void HttpSession::Write(Response response) {
   response_.keep_alive(keep_alive_ && !owner_->shutting_down());
   response_.prepare_payload();
   // The write gets the longer of the two timeouts: a slow reader must not hold us forever.
-  stream_.expires_after(std::max(owner_->options().read_timeout, owner_->options().idle_timeout));
+  lowest().expires_after(std::max(owner_->options().read_timeout, owner_->options().idle_timeout));
   http::async_write(stream_, response_,
-                    [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                    [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                       self->OnWrite(ec, bytes);
                     });
 }
 
-void HttpSession::OnWrite(beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnWrite(beast::error_code ec, size_t) {
   if (ec) {
     Close();
     return;
@@ -198,7 +260,7 @@ void HttpSession::OnWrite(beast::error_code ec, size_t) {
     return;
   }
   if (!response_.keep_alive()) {
-    Close();
+    CloseGracefully();
     return;
   }
   response_ = {};
@@ -208,31 +270,71 @@ void HttpSession::OnWrite(beast::error_code ec, size_t) {
 // After an error answer the client may still be sending the rest of its request. Closing a
 // socket with unread data makes the kernel send a reset, which can destroy our answer before
 // the client reads it; so stop sending, then read and discard for a short while.
-void HttpSession::LingeringClose() {
+template <class Stream>
+void HttpSession<Stream>::LingeringClose() {
+  if constexpr (kTls) {
+    lowest().expires_after(std::min(owner_->options().read_timeout, kMaxCloseNotify));
+    stream_.async_shutdown(
+        [self = this->shared_from_this()](beast::error_code) { self->StopSendingAndDrain(); });
+  } else {
+    StopSendingAndDrain();
+  }
+}
+
+// Drains the TCP connection itself: over TLS, what follows is ciphertext nobody will read.
+template <class Stream>
+void HttpSession<Stream>::StopSendingAndDrain() {
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(std::min(owner_->options().read_timeout, kMaxLinger));
+  lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  lowest().expires_after(std::min(owner_->options().read_timeout, kMaxLinger));
   drain_buffer_.resize(kReadChunk);
   Drain();
 }
 
-void HttpSession::Drain() {
-  stream_.async_read_some(asio::buffer(drain_buffer_),
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            if (ec) {
-                              self->Close();
-                            } else {
-                              self->Drain();
-                            }
-                          });
+template <class Stream>
+void HttpSession<Stream>::Drain() {
+  lowest().async_read_some(asio::buffer(drain_buffer_),
+                           [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) {
+                               self->Close();
+                             } else {
+                               self->Drain();
+                             }
+                           });
 }
 
-void HttpSession::Close() {
+template <class Stream>
+void HttpSession<Stream>::CloseGracefully() {
+  if constexpr (kTls) {
+    if (state_ == State::kClosed || !stream_.handshake_done()) {
+      Close();
+      return;
+    }
+    state_ = State::kClosed;
+    // A read may still be pending (an idle connection): one read and one write may overlap.
+    lowest().expires_after(std::min(owner_->options().read_timeout, kMaxCloseNotify));
+    stream_.async_shutdown(
+        [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
+  } else {
+    Close();
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  CloseSocket();
 }
+
+template <class Stream>
+void HttpSession<Stream>::CloseSocket() {
+  beast::error_code ignored;
+  lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  lowest().close();
+}
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace optin::net

@@ -1,7 +1,9 @@
 // One HTTP/1.1 connection of the HttpServer (private to net/): reads a request with a timeout,
 // hands it to the router, writes the response once the Responder is called (from any thread),
 // then reads the next one. Every member runs on the connection's strand; the session lives as
-// long as a handler or a Responder sink holds it.
+// long as a handler or a Responder sink holds it. `Stream` is beast::tcp_stream (plain HTTP) or
+// TlsStream (HTTPS: the session first runs the handshake under handshake_timeout, and closes
+// with close_notify); both are instantiated in http_session.cpp.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -13,13 +15,24 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "net/http_message.h"
 #include "net/http_server.h"
+#include "net/tls_stream.h"
 
 namespace optin::net {
 
-class HttpSession;
+// What the server keeps of a session, whatever its stream type.
+class HttpSessionBase {
+ public:
+  virtual ~HttpSessionBase() = default;
+  virtual void Start() = 0;
+  // The server is shutting down: close now if waiting for a request, otherwise finish the
+  // current request and close after its response. Thread-safe (posts to the strand).
+  virtual void CloseWhenIdle() = 0;
+};
 
 // What a session needs from its server. Implemented by HttpServer::Impl; thread-safe.
 class SessionOwner {
@@ -30,24 +43,36 @@ class SessionOwner {
   virtual bool shutting_down() const = 0;
   virtual void OnRequest() = 0;
   // Called from the session's destructor.
-  virtual void OnSessionClosed(HttpSession* session) = 0;
+  virtual void OnSessionClosed(HttpSessionBase* session) = 0;
+  // Called once per TLS session when its handshake ends; `failure` is empty on success, else
+  // a TlsFailureReason slug.
+  virtual void OnHandshakeDone(std::string_view failure) = 0;
 };
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession final : public HttpSessionBase,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  // `socket` must use a strand executor of its own.
-  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<SessionOwner> owner);
-  ~HttpSession();
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `socket` must use a strand executor of its own. `tls` is required for TlsStream and
+  // ignored otherwise.
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<SessionOwner> owner,
+              std::shared_ptr<const TlsServerConfig> tls = nullptr);
+  ~HttpSession() override;
   HttpSession(const HttpSession&) = delete;
 
-  void Start();
-  // The server is shutting down: close now if waiting for a request, otherwise finish the
-  // current request and close after its response. Thread-safe (posts to the strand).
-  void CloseWhenIdle();
+  void Start() override;
+  void CloseWhenIdle() override;
 
  private:
-  enum class State { kWaiting, kReading, kHandling, kWriting, kClosed };
+  enum class State { kHandshaking, kWaiting, kReading, kHandling, kWriting, kClosed };
 
+  static Stream MakeStream(boost::asio::ip::tcp::socket socket,
+                           std::shared_ptr<const TlsServerConfig> tls);
+  boost::beast::tcp_stream& lowest() { return boost::beast::get_lowest_layer(stream_); }
+  void Handshake();
+  void OnHandshake(boost::beast::error_code ec);
   void WaitForRequest();
   void OnFirstBytes(boost::beast::error_code ec, size_t bytes);
   void ReadRequest();
@@ -57,10 +82,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void AnswerParseError(boost::beast::error_code ec);
   void LingeringClose();
+  void StopSendingAndDrain();
   void Drain();
+  // Sends close_notify first on a TLS connection whose handshake is done (bounded by a short
+  // timeout), then closes; the same as Close() for plain HTTP.
+  void CloseGracefully();
   void Close();
+  void CloseSocket();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<SessionOwner> owner_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -73,5 +103,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool close_after_error_ = false;
   bool first_request_ = true;
 };
+
+extern template class HttpSession<boost::beast::tcp_stream>;
+extern template class HttpSession<TlsStream>;
 
 }  // namespace optin::net
