@@ -13,10 +13,10 @@
 namespace optin::net {
 
 struct Request {
-  std::string method;                                        // "GET", "POST", ...
-  std::string target;                                        // as sent: path and query
-  std::string path;                                          // decoded path without the query
-  std::string query;                                         // raw query string, without '?'
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string path;    // decoded path without the query
+  std::string query;   // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string remote_address;  // peer IP, for rate limiting only; never logged with identities
