@@ -44,8 +44,8 @@ Result<assist::NewHelpRequest> ParseNewRequest(const object& body) {
 bool ValidId(std::string_view id) { return id.starts_with("h_") && id.size() <= 64; }
 
 Error NotFound() {
-  return Error{ErrorCode::kNotFound, "You have no help request with this id.", {},
-               "help-request-not-found"};
+  return Error{
+      ErrorCode::kNotFound, "You have no help request with this id.", {}, "help-request-not-found"};
 }
 
 }  // namespace

@@ -65,12 +65,12 @@ template <class T, class Job, class OkFn>
 void ReadThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
               OkFn ok) {
   auto shared = std::move(respond).Share();
-  Status queued = db.TryRead([shared, route, job = std::move(job),
-                              ok = std::move(ok)](store::Connection& conn) mutable {
-    Result<T> result = job(conn);
-    if (!result) return Refuse(*shared, route, result.error());
-    (*shared)(ok(*result));
-  });
+  Status queued = db.TryRead(
+      [shared, route, job = std::move(job), ok = std::move(ok)](store::Connection& conn) mutable {
+        Result<T> result = job(conn);
+        if (!result) return Refuse(*shared, route, result.error());
+        (*shared)(ok(*result));
+      });
   if (!queued) Refuse(*shared, route, queued.error());
 }
 

@@ -34,11 +34,11 @@ net::Response AlreadyClaimed(std::string_view route, const assist::Prompt& promp
   const auto& r = prompt.request;
   const std::string staff_id = r.claimed_by.value_or("");
   const std::string role(assist::ToString(r.claimed_role.value_or(assist::StaffRole::kAssociate)));
-  net::Response response = reply::Problem(
-      route, Error{ErrorCode::kConflict,
-                   "Already claimed by " + staff_id + " (" + role + ").",
-                   {},
-                   "already-claimed"});
+  net::Response response =
+      reply::Problem(route, Error{ErrorCode::kConflict,
+                                  "Already claimed by " + staff_id + " (" + role + ").",
+                                  {},
+                                  "already-claimed"});
   boost::system::error_code ec;
   boost::json::value body = boost::json::parse(response.body, ec);
   if (!ec && body.is_object()) {
@@ -104,11 +104,10 @@ void StaffApi::Login(net::Request&& request, net::Responder respond) const {
           const auto& login = *attempt->login;
           platform::log::Info("staff.logged_in",
                               {{"role", assist::ToString(login.session.staff.role)}});
-          (*shared)(reply::Json(
-              200, object{{"token", login.token},
-                          {"staff_id", login.session.staff.id},
-                          {"role", assist::ToString(login.session.staff.role)},
-                          {"expires_at", login.session.expires_at}}));
+          (*shared)(reply::Json(200, object{{"token", login.token},
+                                            {"staff_id", login.session.staff.id},
+                                            {"role", assist::ToString(login.session.staff.role)},
+                                            {"expires_at", login.session.expires_at}}));
         });
   });
   if (!queued) reply::Refuse(*shared, kRoute, queued.error());
@@ -124,7 +123,9 @@ void StaffApi::Logout(net::Request&& request, net::Responder respond) const {
         OPTIN_TRY(d_.sessions.Logout(conn, token));
         return true;
       },
-      [](bool) { return reply::Json(200, object{{"logged_out", true}}); });
+      [](bool) {
+        return reply::Json(200, object{{"logged_out", true}});
+      });
 }
 
 void StaffApi::ListPrompts(net::Request&& request, net::Responder respond) const {
@@ -134,8 +135,8 @@ void StaffApi::ListPrompts(net::Request&& request, net::Responder respond) const
   // A write: each first view of a prompt is recorded and audited.
   reply::WriteThen<std::vector<assist::Prompt>>(
       d_.db, kRoute, std::move(respond),
-      [this, token = std::move(*token)](
-          store::Connection& conn) -> Result<std::vector<assist::Prompt>> {
+      [this,
+       token = std::move(*token)](store::Connection& conn) -> Result<std::vector<assist::Prompt>> {
         OPTIN_ASSIGN_OR_RETURN(assist::StaffSession staff, d_.sessions.Authenticate(conn, token));
         return d_.desk.Queue(conn, staff);
       },

@@ -32,10 +32,9 @@ void ClientLoginLimiter::RecordFailure(std::string_view client) {
     std::erase_if(windows_, [&](const auto& kv) { return Expired(kv.second, now); });
   }
   if (windows_.size() >= max_clients_) {
-    auto oldest = std::min_element(windows_.begin(), windows_.end(), [](const auto& a,
-                                                                        const auto& b) {
-      return a.second.started < b.second.started;
-    });
+    auto oldest = std::min_element(
+        windows_.begin(), windows_.end(),
+        [](const auto& a, const auto& b) { return a.second.started < b.second.started; });
     windows_.erase(oldest);
   }
   windows_.emplace(std::string(client), Window{now, 1});

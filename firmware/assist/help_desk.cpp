@@ -68,9 +68,9 @@ class HelpRequestRecords final : public privacy::SubjectRecords {
   std::string_view Kind() const override { return "help_requests"; }
   Result<boost::json::value> Export(store::Connection& conn,
                                     std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto rows,
-                           desk_.LoadRows(conn, "h.subject_id = ? ORDER BY h.created_at, h.id",
-                                          subject_id));
+    OPTIN_ASSIGN_OR_RETURN(
+        auto rows,
+        desk_.LoadRows(conn, "h.subject_id = ? ORDER BY h.created_at, h.id", subject_id));
     boost::json::array out;
     const int64_t now = clock_.NowUnix();
     for (const auto& row : rows) {
@@ -99,9 +99,8 @@ class HelpRequestRecords final : public privacy::SubjectRecords {
 
 }  // namespace
 
-HelpDesk::HelpDesk(const platform::Clock& clock, platform::Random& random,
-                   std::string at_rest_key, const consent::ConsentLedger& ledger, PromptFeed& feed,
-                   HelpDeskPolicy policy)
+HelpDesk::HelpDesk(const platform::Clock& clock, platform::Random& random, std::string at_rest_key,
+                   const consent::ConsentLedger& ledger, PromptFeed& feed, HelpDeskPolicy policy)
     : clock_(clock),
       random_(random),
       at_rest_key_(std::move(at_rest_key)),
@@ -117,9 +116,8 @@ Status HelpDesk::Validate(const NewHelpRequest& request) const {
       policy_.topics.end()) {
     std::string list;
     for (const auto& t : policy_.topics) list += (list.empty() ? "'" : ", '") + t + "'";
-    return Fail(ErrorCode::kInvalidArgument,
-                "Unknown topic. This store's topics are " + list + ".", "/topic",
-                "unknown-topic");
+    return Fail(ErrorCode::kInvalidArgument, "Unknown topic. This store's topics are " + list + ".",
+                "/topic", "unknown-topic");
   }
   if (std::find(kExpertise.begin(), kExpertise.end(), request.expertise) == kExpertise.end()) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -236,9 +234,8 @@ Result<ShopperView> HelpDesk::ToShopperView(store::Connection& conn, const Row& 
   OPTIN_TRY(recent.Step());
   const double per_prompt = recent.ColumnIsNull(0) ? 180.0 : std::max(30.0, recent.ColumnDouble(0));
   view.queue_position = position;
-  view.estimated_wait_minutes =
-      std::max<int64_t>(1, static_cast<int64_t>((per_prompt * static_cast<double>(position) +
-                                                 59.0) / 60.0));
+  view.estimated_wait_minutes = std::max<int64_t>(
+      1, static_cast<int64_t>((per_prompt * static_cast<double>(position) + 59.0) / 60.0));
   return view;
 }
 
@@ -380,10 +377,10 @@ Status HelpDesk::OnConsentChange(store::Connection& conn, std::string_view subje
   OPTIN_ASSIGN_OR_RETURN(
       auto rows,
       LoadRows(conn, "h.subject_id = ? AND h.first_name_sealed IS NOT NULL", subject_id));
-  OPTIN_TRY(conn.Execute(
-      "UPDATE help_requests SET first_name_sealed = NULL WHERE subject_id = ? AND "
-      "first_name_sealed IS NOT NULL",
-      subject_id));
+  OPTIN_TRY(
+      conn.Execute("UPDATE help_requests SET first_name_sealed = NULL WHERE subject_id = ? AND "
+                   "first_name_sealed IS NOT NULL",
+                   subject_id));
   for (Row& row : rows) {
     if (!IsLive(row.state)) continue;
     row.first_name_sealed.reset();
@@ -417,9 +414,8 @@ Result<std::vector<Prompt>> HelpDesk::Queue(store::Connection& conn,
                                             const StaffSession& staff) const {
   const int64_t now = clock_.NowUnix();
   OPTIN_ASSIGN_OR_RETURN(
-      auto rows,
-      LoadRows(conn, "h.state IN ('waiting', 'claimed') ORDER BY h.created_at, h.id",
-                             std::nullopt));
+      auto rows, LoadRows(conn, "h.state IN ('waiting', 'claimed') ORDER BY h.created_at, h.id",
+                          std::nullopt));
   std::vector<Prompt> out;
   for (const Row& row : rows) {
     // Only shoppers who asked, while they still allow it and are still here (line 4).
@@ -453,8 +449,7 @@ Result<ClaimResult> HelpDesk::Claim(store::Connection& conn, const StaffSession&
   const int64_t now = clock_.NowUnix();
   OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
   if (!row) {
-    return Fail(ErrorCode::kNotFound, "There is no prompt with this id.", {},
-                "prompt-not-found");
+    return Fail(ErrorCode::kNotFound, "There is no prompt with this id.", {}, "prompt-not-found");
   }
   if (row->state == RequestState::kResolved) {
     return Fail(ErrorCode::kConflict, "This prompt was already resolved.", {}, "prompt-resolved");
@@ -473,11 +468,11 @@ Result<ClaimResult> HelpDesk::Claim(store::Connection& conn, const StaffSession&
     OPTIN_ASSIGN_OR_RETURN(Prompt prompt, ToPrompt(conn, *row));
     return ClaimResult{row->claimed_by == staff.staff.id, std::move(prompt)};
   }
-  OPTIN_ASSIGN_OR_RETURN(
-      int64_t n, conn.Execute("UPDATE help_requests SET state = 'claimed', claimed_at = ?, "
-                              "claimed_by = ?, claimed_role = ? WHERE id = ? AND state = "
-                              "'waiting'",
-                              now, staff.staff.id, ToString(staff.staff.role), row->id));
+  OPTIN_ASSIGN_OR_RETURN(int64_t n,
+                         conn.Execute("UPDATE help_requests SET state = 'claimed', claimed_at = ?, "
+                                      "claimed_by = ?, claimed_role = ? WHERE id = ? AND state = "
+                                      "'waiting'",
+                                      now, staff.staff.id, ToString(staff.staff.role), row->id));
   if (n == 0) return Fail(ErrorCode::kInternal, "the prompt changed during its claim");
   OPTIN_TRY(privacy::AuditLog::Append(conn, now, "staff.claimed",
                                       boost::json::object{{"role", ToString(staff.staff.role)}},
@@ -493,8 +488,7 @@ Result<Prompt> HelpDesk::Resolve(store::Connection& conn, const StaffSession& st
   const int64_t now = clock_.NowUnix();
   OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
   if (!row) {
-    return Fail(ErrorCode::kNotFound, "There is no prompt with this id.", {},
-                "prompt-not-found");
+    return Fail(ErrorCode::kNotFound, "There is no prompt with this id.", {}, "prompt-not-found");
   }
   if (row->state == RequestState::kResolved) {
     return Fail(ErrorCode::kConflict, "This prompt was already resolved.", {}, "prompt-resolved");

@@ -57,20 +57,20 @@ bool IsControl(char32_t c) {
 bool IsNameLetter(char32_t c) {
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
   if (c == 0xD7 || c == 0xF7) return false;  // multiplication and division signs
-  return (c >= 0xC0 && c <= 0x24F) ||    // Latin-1 letters, Latin Extended-A/B
-         (c >= 0x300 && c <= 0x36F) ||   // combining diacritical marks
+  return (c >= 0xC0 && c <= 0x24F) ||        // Latin-1 letters, Latin Extended-A/B
+         (c >= 0x300 && c <= 0x36F) ||       // combining diacritical marks
          (c >= 0x370 && c <= 0x3FF && c != 0x37E && c != 0x387) ||  // Greek
-         (c >= 0x400 && c <= 0x52F) ||   // Cyrillic
-         (c >= 0x531 && c <= 0x587) ||   // Armenian
-         (c >= 0x5D0 && c <= 0x5EA) ||   // Hebrew letters
-         (c >= 0x620 && c <= 0x64A) ||   // Arabic letters
-         (c >= 0x900 && c <= 0xDFF) ||   // Indic scripts
-         (c >= 0xE01 && c <= 0xE3A) ||   // Thai
-         (c >= 0x10A0 && c <= 0x10FF) || // Georgian
-         (c >= 0x1E00 && c <= 0x1FFF) || // Latin Extended Additional, Greek Extended
-         (c >= 0x3041 && c <= 0x30FF) || // Hiragana, Katakana
-         (c >= 0x4E00 && c <= 0x9FFF) || // CJK ideographs
-         (c >= 0xAC00 && c <= 0xD7A3);   // Hangul syllables
+         (c >= 0x400 && c <= 0x52F) ||                              // Cyrillic
+         (c >= 0x531 && c <= 0x587) ||                              // Armenian
+         (c >= 0x5D0 && c <= 0x5EA) ||                              // Hebrew letters
+         (c >= 0x620 && c <= 0x64A) ||                              // Arabic letters
+         (c >= 0x900 && c <= 0xDFF) ||                              // Indic scripts
+         (c >= 0xE01 && c <= 0xE3A) ||                              // Thai
+         (c >= 0x10A0 && c <= 0x10FF) ||                            // Georgian
+         (c >= 0x1E00 && c <= 0x1FFF) ||  // Latin Extended Additional, Greek Extended
+         (c >= 0x3041 && c <= 0x30FF) ||  // Hiragana, Katakana
+         (c >= 0x4E00 && c <= 0x9FFF) ||  // CJK ideographs
+         (c >= 0xAC00 && c <= 0xD7A3);    // Hangul syllables
 }
 
 std::unexpected<Error> Bad(std::string message, std::string_view field, std::string reason) {
@@ -109,9 +109,9 @@ Status CheckFirstName(std::string_view name, std::string_view field) {
   auto cps = Decode(name);
   if (!cps) return Bad("The first name is not valid UTF-8 text.", field, "invalid-utf8");
   if (cps->size() > kMaxFirstNameChars) {
-    return Bad("The first name is longer than " + std::to_string(kMaxFirstNameChars) +
-                   " characters.",
-               field, "too-long");
+    return Bad(
+        "The first name is longer than " + std::to_string(kMaxFirstNameChars) + " characters.",
+        field, "too-long");
   }
   for (char32_t c : *cps) {
     if (IsControl(c)) {
@@ -131,8 +131,8 @@ Status CheckFirstName(std::string_view name, std::string_view field) {
     }
     first = false;
   }
-  if (cps->empty()) return Bad("The first name is empty; leave it out instead.", field,
-                               "invalid-name");
+  if (cps->empty())
+    return Bad("The first name is empty; leave it out instead.", field, "invalid-name");
   return Ok();
 }
 

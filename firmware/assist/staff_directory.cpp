@@ -64,8 +64,8 @@ Status StaffDirectory::CheckStaffId(std::string_view id, std::string_view field)
                     c == '.' || c == '_' || c == '-';
     if (!ok) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "A staff id may hold only letters, digits, '.', '_' and '-'.",
-                  std::string(field), "invalid-staff-id");
+                  "A staff id may hold only letters, digits, '.', '_' and '-'.", std::string(field),
+                  "invalid-staff-id");
     }
   }
   return Ok();
@@ -98,11 +98,11 @@ Status StaffDirectory::Add(store::Connection& conn, std::string_view id, StaffRo
   const std::string salt = random_.Bytes(kSaltBytes);
   OPTIN_ASSIGN_OR_RETURN(std::string hash, HashPin(pin, salt, pin_iterations_));
   const int64_t now = clock_.NowUnix();
-  OPTIN_TRY(conn.Execute(
-      "INSERT INTO staff(id, role, pin_hash, pin_salt, pin_iterations, failed_logins, "
-      "locked_until, created_at) VALUES (?, ?, ?, ?, ?, 0, NULL, ?)",
-      id, ToString(role), store::Blob{hash}, store::Blob{salt},
-      static_cast<int64_t>(pin_iterations_), now));
+  OPTIN_TRY(
+      conn.Execute("INSERT INTO staff(id, role, pin_hash, pin_salt, pin_iterations, failed_logins, "
+                   "locked_until, created_at) VALUES (?, ?, ?, ?, ?, 0, NULL, ?)",
+                   id, ToString(role), store::Blob{hash}, store::Blob{salt},
+                   static_cast<int64_t>(pin_iterations_), now));
   return privacy::AuditLog::Append(conn, now, "staff.added",
                                    boost::json::object{{"role", ToString(role)}});
 }

@@ -13,8 +13,8 @@ constexpr std::string_view kTokenPrefix = "st_";
 constexpr size_t kTokenBytes = 32;
 
 Error WrongCredentials() {
-  return Error{ErrorCode::kUnauthenticated, "The staff id or PIN is wrong.", {},
-               "staff-login-failed"};
+  return Error{
+      ErrorCode::kUnauthenticated, "The staff id or PIN is wrong.", {}, "staff-login-failed"};
 }
 
 std::unexpected<Error> InvalidToken() {
@@ -65,8 +65,7 @@ Result<LoginAttempt> StaffSessions::CompleteLogin(store::Connection& conn, const
   std::optional<StaffAccount> account;
   std::string stored_hash;
   if (check.account) {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT pin_hash FROM staff WHERE id = ?"));
+    OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT pin_hash FROM staff WHERE id = ?"));
     stmt.BindAll(check.account->id);
     OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) stored_hash = stmt.ColumnBlob(0);
@@ -93,21 +92,20 @@ Result<LoginAttempt> StaffSessions::CompleteLogin(store::Connection& conn, const
     clients_.RecordFailure(client_key);
     const int64_t failures = account->failed_logins + 1;
     if (failures >= policy_.max_failures) {
-      OPTIN_TRY(conn.Execute(
-          "UPDATE staff SET failed_logins = 0, locked_until = ? WHERE id = ?",
-          now + policy_.lockout.count(), account->id));
+      OPTIN_TRY(conn.Execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE id = ?",
+                             now + policy_.lockout.count(), account->id));
       OPTIN_TRY(privacy::AuditLog::Append(conn, now, "staff.locked",
                                           boost::json::object{{"role", ToString(account->role)}}));
     } else {
-      OPTIN_TRY(conn.Execute("UPDATE staff SET failed_logins = ? WHERE id = ?", failures,
-                             account->id));
+      OPTIN_TRY(
+          conn.Execute("UPDATE staff SET failed_logins = ? WHERE id = ?", failures, account->id));
     }
     attempt.refusal = WrongCredentials();
     return attempt;
   }
 
-  OPTIN_TRY(conn.Execute(
-      "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?", account->id));
+  OPTIN_TRY(conn.Execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+                         account->id));
   StaffLogin login;
   login.token = std::string(kTokenPrefix) + platform::Base64UrlEncode(random_.Bytes(kTokenBytes));
   login.session.staff = StaffMember{account->id, account->role};
@@ -124,8 +122,7 @@ Result<LoginAttempt> StaffSessions::CompleteLogin(store::Connection& conn, const
 }
 
 Result<LoginAttempt> StaffSessions::Login(store::Connection& conn, std::string_view staff_id,
-                                          std::string_view pin,
-                                          std::string_view client_key) const {
+                                          std::string_view pin, std::string_view client_key) const {
   if (auto s = CheckClient(client_key); !s) {
     LoginAttempt attempt;
     attempt.refusal = s.error();
@@ -142,9 +139,10 @@ Result<StaffSession> StaffSessions::Authenticate(store::Connection& conn,
   if (!raw || raw->size() != kTokenBytes) return InvalidToken();
   const std::string hash = TokenHash(token);
   OPTIN_ASSIGN_OR_RETURN(
-      auto stmt, conn.Prepare("SELECT s.token_hash, s.staff_id, st.role, s.expires_at "
-                              "FROM staff_sessions s JOIN staff st ON st.id = s.staff_id "
-                              "WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?"));
+      auto stmt,
+      conn.Prepare("SELECT s.token_hash, s.staff_id, st.role, s.expires_at "
+                   "FROM staff_sessions s JOIN staff st ON st.id = s.staff_id "
+                   "WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?"));
   stmt.BindAll(store::Blob{hash}, clock_.NowUnix());
   OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row || !platform::ConstantTimeEquals(stmt.ColumnBlob(0), hash)) return InvalidToken();
@@ -164,9 +162,8 @@ Status StaffSessions::Logout(store::Connection& conn, std::string_view token) co
 }
 
 Result<int64_t> StaffSessions::Purge(store::Connection& conn) const {
-  return conn.Execute(
-      "DELETE FROM staff_sessions WHERE ended_at IS NOT NULL OR expires_at <= ?",
-      clock_.NowUnix());
+  return conn.Execute("DELETE FROM staff_sessions WHERE ended_at IS NOT NULL OR expires_at <= ?",
+                      clock_.NowUnix());
 }
 
 }  // namespace optin::assist
