@@ -5,6 +5,10 @@
 //             --method POST --path /v1/checkins [--requests-file F] [--threads 1] [--label L]
 // With --requests-file, each line is {"headers":{"name":"value",...},"body":"..."} and every
 // line is sent exactly once, in order of a shared counter across connections.
+// --tls runs the same load over our TlsStream (mbedTLS), trusting any server certificate unless
+// --ca FILE is given (then the name in --server-name, default the host, is checked too).
+// --new-connection-per-request opens (and, with --tls, handshakes) a fresh connection for every
+// request, to measure full handshakes per second; the JSON line then has "handshakes".
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -27,10 +31,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "net/tls_config.h"
+#include "net/tls_stream.h"
+#include "platform/random.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -51,6 +60,10 @@ struct Options {
   std::string requests_file;
   int threads = 1;
   std::string label;
+  bool tls = false;
+  std::string ca_file;
+  std::string server_name;
+  bool new_connection_per_request = false;
 };
 
 constexpr size_t kStatusesKept = 8;
@@ -60,7 +73,8 @@ constexpr std::chrono::seconds kGrace{2};
   std::fprintf(stderr,
                "http_load: %s\nusage: http_load --host H --port N [--connections 64] "
                "[--duration-seconds 10] [--method POST] [--path /v1/checkins] "
-               "[--requests-file F] [--threads 1] [--label name]\n",
+               "[--requests-file F] [--threads 1] [--label name] [--tls [--ca FILE] "
+               "[--server-name N]] [--new-connection-per-request]\n",
                why);
   std::exit(2);
 }
@@ -69,6 +83,14 @@ Options ParseArgs(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--tls") {
+      options.tls = true;
+      continue;
+    }
+    if (arg == "--new-connection-per-request") {
+      options.new_connection_per_request = true;
+      continue;
+    }
     if (i + 1 >= argc) Usage("missing value");
     std::string value = argv[++i];
     if (arg == "--host") {
@@ -89,6 +111,10 @@ Options ParseArgs(int argc, char** argv) {
       options.threads = std::max(1, std::atoi(value.c_str()));
     } else if (arg == "--label") {
       options.label = value;
+    } else if (arg == "--ca") {
+      options.ca_file = value;
+    } else if (arg == "--server-name") {
+      options.server_name = value;
     } else {
       Usage("unknown argument");
     }
@@ -160,6 +186,8 @@ struct Run {
   std::atomic<size_t> next_request{0};
   std::atomic<bool> stopping{false};
   std::atomic<int> running{0};
+  std::atomic<uint64_t> handshakes{0};
+  std::shared_ptr<const optin::net::TlsClientConfig> tls;  // null: plain TCP
   Clock::time_point start;
   std::mutex mutex;
   Clock::time_point last_finish;  // GUARDED_BY(mutex)
@@ -167,28 +195,51 @@ struct Run {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Run& run, asio::any_io_executor executor) : run_(run), socket_(executor) {
+  Connection(Run& run, asio::any_io_executor executor)
+      : run_(run), executor_(executor), socket_(executor) {
     latencies_ns_.reserve(1 << 16);
   }
 
   void Start() {
-    socket_.async_connect(run_.endpoint, [self = shared_from_this()](beast::error_code ec) {
+    connect_started_ = Clock::now();
+    if (run_.tls) {
+      tls_.reset();  // a fresh TLS context per connection
+      tls_.emplace(beast::tcp_stream(executor_), run_.tls,
+                   run_.options.server_name.empty() ? run_.options.host : run_.options.server_name);
+    }
+    Socket().async_connect(run_.endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) {
         ++self->io_errors_;
         self->Finish();  // the server is not there: retrying would only spin
         return;
       }
       beast::error_code ignored;
-      self->socket_.set_option(tcp::no_delay(true), ignored);
-      self->SendNext();
+      self->Socket().set_option(tcp::no_delay(true), ignored);
+      if (!self->tls_) {
+        self->SendNext();
+        return;
+      }
+      self->tls_->async_handshake([self](beast::error_code handshake_ec) {
+        if (handshake_ec) {
+          ++self->io_errors_;
+          if (self->handshake_errors_++ == 0) {
+            std::fprintf(stderr, "http_load: TLS handshake failed: %s\n",
+                         handshake_ec.message().c_str());
+          }
+          self->Finish();
+          return;
+        }
+        self->run_.handshakes.fetch_add(1, std::memory_order_relaxed);
+        self->SendNext();
+      });
     });
   }
 
   // Forcibly ends a connection whose response has not come back after the grace period.
   void Abort() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
       beast::error_code ignored;
-      self->socket_.close(ignored);
+      self->Socket().close(ignored);
     });
   }
 
@@ -212,28 +263,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       request = &run_.requests[index];
     }
-    sent_at_ = Clock::now();
-    asio::async_write(socket_, asio::buffer(*request),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) {
-                          self->OnFailure();
-                          return;
-                        }
-                        self->ReadResponse();
-                      });
+    // With a connection per request, the latency includes connecting and the handshake.
+    sent_at_ = run_.options.new_connection_per_request ? connect_started_ : Clock::now();
+    auto on_written = [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->OnFailure();
+        return;
+      }
+      self->ReadResponse();
+    };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(*request), std::move(on_written));
+    } else {
+      asio::async_write(socket_, asio::buffer(*request), std::move(on_written));
+    }
   }
 
   void ReadResponse() {
     parser_.emplace();
     parser_->body_limit(64 * 1024 * 1024);
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (ec) {
-                         self->OnFailure();
-                         return;
-                       }
-                       self->OnResponse();
-                     });
+    auto on_read = [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->OnFailure();
+        return;
+      }
+      self->OnResponse();
+    };
+    if (tls_) {
+      http::async_read(*tls_, buffer_, *parser_, std::move(on_read));
+    } else {
+      http::async_read(socket_, buffer_, *parser_, std::move(on_read));
+    }
   }
 
   void OnResponse() {
@@ -245,7 +305,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ++bad_status_;
       if (statuses_.size() < kStatusesKept) statuses_.push_back(static_cast<int>(status));
     }
-    if (!response.keep_alive()) {
+    if (!response.keep_alive() || run_.options.new_connection_per_request) {
+      if (run_.stopping.load(std::memory_order_relaxed)) {
+        Finish();
+        return;
+      }
       Reconnect();
       return;
     }
@@ -263,16 +327,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Reconnect() {
     beast::error_code ignored;
-    socket_.close(ignored);
+    Socket().close(ignored);
     buffer_.clear();
-    Start();
+    // Start afresh from the loop, not from inside a handler of the stream being replaced.
+    asio::post(executor_, [self = shared_from_this()] { self->Start(); });
   }
+
+  tcp::socket& Socket() { return tls_ ? tls_->next_layer().socket() : socket_; }
 
   void Finish() {
     if (finished_) return;
     finished_ = true;
     beast::error_code ignored;
-    socket_.close(ignored);
+    Socket().close(ignored);
     {
       std::lock_guard lock(run_.mutex);
       run_.last_finish = std::max(run_.last_finish, Clock::now());
@@ -281,7 +348,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   Run& run_;
-  tcp::socket socket_;
+  asio::any_io_executor executor_;
+  tcp::socket socket_;                        // plain TCP
+  std::optional<optin::net::TlsStream> tls_;  // with --tls
+  Clock::time_point connect_started_;
+  uint64_t handshake_errors_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
   Clock::time_point sent_at_;
@@ -306,6 +377,29 @@ int main(int argc, char** argv) {
     if (run.requests.empty()) Usage("the requests file has no requests");
   } else {
     run.requests.push_back(BuildRequest(options, nullptr, {}));
+  }
+
+  std::unique_ptr<optin::platform::CtrDrbg> random;
+  if (options.tls) {
+    auto drbg = optin::platform::CtrDrbg::Create("http_load");
+    if (!drbg) Usage("cannot seed the random generator");
+    random = std::move(*drbg);
+    optin::net::TlsClientSettings settings;
+    if (options.ca_file.empty()) {
+      settings.insecure_skip_verify = true;
+    } else {
+      std::ifstream in(options.ca_file);
+      if (!in) Usage("cannot open the --ca file");
+      std::stringstream text;
+      text << in.rdbuf();
+      settings.ca_bundle_pem = text.str();
+    }
+    auto config = optin::net::TlsClientConfig::Create(settings, *random);
+    if (!config) {
+      std::fprintf(stderr, "http_load: %s\n", config.error().message.c_str());
+      return 2;
+    }
+    run.tls = std::move(*config);
   }
 
   asio::io_context context(options.threads);
@@ -392,12 +486,16 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"label\":%s,\"requests\":%zu,\"errors\":%llu,\"seconds\":%.3f,\"rps\":%.1f,"
       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"io_errors\":%llu,"
-      "\"error_statuses\":[%s],\"connections\":%d}\n",
+      "\"error_statuses\":[%s],\"connections\":%d,\"tls\":%s,"
+      "\"new_connection_per_request\":%s,\"handshakes\":%llu,\"handshakes_per_second\":%.1f}\n",
       json::serialize(json::value(options.label)).c_str(), all.size(),
       static_cast<unsigned long long>(errors), seconds,
       seconds > 0 ? static_cast<double>(all.size()) / seconds : 0.0, Millis(p50), Millis(p99),
       Millis(max), static_cast<unsigned long long>(io_errors), status_list.c_str(),
-      options.connections);
+      options.connections, options.tls ? "true" : "false",
+      options.new_connection_per_request ? "true" : "false",
+      static_cast<unsigned long long>(run.handshakes.load()),
+      seconds > 0 ? static_cast<double>(run.handshakes.load()) / seconds : 0.0);
   std::fflush(stdout);
   return 0;
 }
