@@ -1,0 +1,160 @@
+// ApiFixture plus the assist wiring as the daemon does it: a PromptFeed (every event captured),
+// HelpDesk hooked into the consent ledger and visit end, its records in DataRights, the staff
+// directory and sessions, and the AssistApi and StaffApi handlers. Header-only; one per test.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/assist_api.h"
+#include "api/staff_api.h"
+#include "assist/help_desk.h"
+#include "assist/prompt_feed.h"
+#include "assist/staff_directory.h"
+#include "assist/staff_sessions.h"
+#include "tests/unit/api/api_fixture.h"
+
+namespace optin::testing {
+
+class AssistApiFixture : public ApiFixture {
+ protected:
+  static assist::StaffSessionPolicy SessionPolicy() {
+    assist::StaffSessionPolicy p;
+    p.shift_length = std::chrono::hours(10);
+    p.max_failures = 5;
+    p.lockout = std::chrono::minutes(15);
+    p.client_max_failures = 8;
+    return p;
+  }
+
+  AssistApiFixture()
+      : desk_(clock_, *random_, keys_->DeriveKey("at-rest"), *stack_->ledger, feed_,
+              assist::HelpDeskPolicy{}),
+        directory_(clock_, *random_, 1000),
+        sessions_(clock_, *random_, *stack_->pseudonymizer, directory_, SessionPolicy()),
+        assist_api_(api::AssistApiDeps{*db_, clock_, *stack_->visits, *stack_->tokens,
+                                       *stack_->pseudonymizer, desk_}),
+        staff_api_(api::StaffApiDeps{*db_, clock_, sessions_, desk_}) {
+    const assist::HelpDesk* desk = &desk_;
+    stack_->ledger->AddChangeHook([desk](store::Connection& conn, std::string_view subject,
+                                         consent::Purpose purpose, bool granted, int64_t now) {
+      return desk->OnConsentChange(conn, subject, purpose, granted, now);
+    });
+    stack_->visits->AddEndHook([desk](store::Connection& conn, const visits::Visit& v) {
+      return desk->OnVisitEnd(conn, v);
+    });
+    stack_->rights.Register(desk_.records());
+    subscription_ = Must(feed_.Subscribe([this](const assist::PromptEvent& e) {
+      std::lock_guard lock(events_mu_);
+      events_.push_back(e);
+    }),
+                         "subscribe");
+  }
+  ~AssistApiFixture() override { db_->Stop(); }
+
+  template <class Api>
+  Reply CallOn(const Api& api, void (Api::*handler)(net::Request&&, net::Responder) const,
+               net::Request request) {
+    return CallHandler(
+        [&](net::Request&& r, net::Responder s) { (api.*handler)(std::move(r), std::move(s)); },
+        std::move(request));
+  }
+
+  // A checked-in shopper; returns the visit token.
+  std::string Shopper(std::string_view sub, boost::json::object purposes = {{"assistance", true}}) {
+    Reply r = CheckIn(MintAppToken(sub), std::move(purposes));
+    EXPECT_EQ(r.status, 201) << r.raw_body;
+    return std::string(r.obj().at("visit_token").as_string());
+  }
+  Reply Ask(std::string_view token, boost::json::object body) {
+    return CallOn(assist_api_, &api::AssistApi::CreateRequest,
+                  MakeRequest("POST", "/v1/assist", Json(body), token));
+  }
+  Reply AskFor(std::string_view token, std::string note = "") {
+    boost::json::object body{{"topic", "product advice"}, {"expertise", "beginner"}};
+    if (!note.empty()) body["note"] = note;
+    return Ask(token, std::move(body));
+  }
+  Reply GetRequest(std::string_view token, std::string_view id) {
+    net::Request r = MakeRequest("GET", "/v1/assist/" + std::string(id), {}, token);
+    r.params.emplace("id", std::string(id));
+    return CallOn(assist_api_, &api::AssistApi::GetRequest, std::move(r));
+  }
+  Reply CancelRequest(std::string_view token, std::string_view id) {
+    net::Request r = MakeRequest("DELETE", "/v1/assist/" + std::string(id), {}, token);
+    r.params.emplace("id", std::string(id));
+    return CallOn(assist_api_, &api::AssistApi::CancelRequest, std::move(r));
+  }
+
+  void AddStaff(std::string_view id, assist::StaffRole role = assist::StaffRole::kAssociate,
+                std::string_view pin = "482913") {
+    Status added = db_->WriteSync(store::Database::WriteJob(
+        [&](store::Connection& c) { return directory_.Add(c, id, role, pin); }));
+    ASSERT_TRUE(added.has_value()) << added.error().message;
+  }
+  Reply LoginCall(std::string_view id, std::string_view pin,
+                  std::string_view client = "192.168.1.20") {
+    net::Request r = MakeRequest("POST", "/v1/staff/login",
+                                 Json(boost::json::object{{"staff_id", id}, {"pin", pin}}));
+    r.remote_address = std::string(client);
+    return CallOn(staff_api_, &api::StaffApi::Login, std::move(r));
+  }
+  // Adds the account, logs in, returns the token.
+  std::string StaffToken(std::string_view id,
+                         assist::StaffRole role = assist::StaffRole::kAssociate) {
+    AddStaff(id, role);
+    Reply r = LoginCall(id, "482913");
+    EXPECT_EQ(r.status, 200) << r.raw_body;
+    return r.status == 200 ? std::string(r.obj().at("token").as_string()) : std::string();
+  }
+  Reply Prompts(std::string_view token) {
+    return CallOn(staff_api_, &api::StaffApi::ListPrompts,
+                  MakeRequest("GET", "/v1/staff/prompts", {}, token));
+  }
+  Reply Claim(std::string_view token, std::string_view id) {
+    net::Request r =
+        MakeRequest("POST", "/v1/staff/prompts/" + std::string(id) + "/claim", {}, token);
+    r.params.emplace("id", std::string(id));
+    return CallOn(staff_api_, &api::StaffApi::ClaimPrompt, std::move(r));
+  }
+  Reply Resolve(std::string_view token, std::string_view id) {
+    net::Request r =
+        MakeRequest("POST", "/v1/staff/prompts/" + std::string(id) + "/resolve", {}, token);
+    r.params.emplace("id", std::string(id));
+    return CallOn(staff_api_, &api::StaffApi::ResolvePrompt, std::move(r));
+  }
+  Reply Logout(std::string_view token) {
+    return CallOn(staff_api_, &api::StaffApi::Logout,
+                  MakeRequest("POST", "/v1/staff/logout", {}, token));
+  }
+
+  std::vector<assist::PromptEvent> Events() {
+    std::lock_guard lock(events_mu_);
+    return events_;
+  }
+  void ClearEvents() {
+    std::lock_guard lock(events_mu_);
+    events_.clear();
+  }
+
+  static std::string ProblemType(const Reply& r) {
+    if (!r.body.is_object() || !r.obj().contains("type")) return "<none>";
+    return std::string(r.obj().at("type").as_string());
+  }
+  static std::string Str(const boost::json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : std::string("<not a string>");
+  }
+
+  assist::PromptFeed feed_;
+  assist::HelpDesk desk_;
+  assist::StaffDirectory directory_;
+  assist::StaffSessions sessions_;
+  api::AssistApi assist_api_;
+  api::StaffApi staff_api_;
+  assist::PromptFeed::Subscription subscription_;
+  std::mutex events_mu_;
+  std::vector<assist::PromptEvent> events_;
+};
+
+}  // namespace optin::testing
