@@ -16,6 +16,7 @@
 #include "privacy/audit_log.h"
 #include "privacy/jws.h"
 #include "provision_cmd.h"
+#include "staff_cmd.h"
 #include "store/database.h"
 #include "visits/presence_code.h"
 
@@ -48,6 +49,11 @@ Commands:
                             HQ's token key (nothing changes if any of them is refused)
   provision show            store id, certificate in use, CA bundle
   reload                    ask the running optin-edged to reload (SIGHUP, via DIR/optin-edged.pid)
+  staff add --id ID --role associate|manager
+                            add a staff account; its PIN (4 to 12 digits) is read from stdin
+  staff remove --id ID      remove an account and end its sessions
+  staff reset-pin --id ID   set a new PIN (from stdin), unlock the account, end its sessions
+  staff list                accounts with their role and whether they are locked
 
 The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
 )";
@@ -279,6 +285,7 @@ int main(int argc, char** argv) {
 
   if (cmd == "provision") return RunProvisionCommand(*config, rest(1));
   if (cmd == "reload") return RunReloadCommand(*config);
+  if (cmd == "staff") return RunStaffCommand(*config, rest(1));
   if (cmd == "audit" && sub == "verify") {
     auto r = AuditVerify(*config);
     if (!r) return Report(r.error());
