@@ -4,14 +4,24 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/json/serialize.hpp>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
+#include "api/assist_api.h"
+#include "api/problem.h"
 #include "api/shopper_api.h"
+#include "api/staff_api.h"
 #include "api/system_api.h"
+#include "assist/help_desk.h"
+#include "assist/prompt_feed.h"
+#include "assist/staff_directory.h"
+#include "assist/staff_sessions.h"
 #include "consent/consent_ledger.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
+#include "net/tls_config.h"
 #include "offers/declared_interests.h"
 #include "platform/file_system.h"
 #include "platform/key_store.h"
@@ -20,6 +30,7 @@
 #include "privacy/data_rights.h"
 #include "privacy/pseudonymizer.h"
 #include "privacy/receipt_signer.h"
+#include "provisioning/device_identity.h"
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
@@ -47,7 +58,10 @@ struct Service::Parts {
   const platform::Clock& clock = platform::SystemClock::Instance();
   std::unique_ptr<platform::CtrDrbg> random;
   std::unique_ptr<platform::KeyStore> keys;
+  // Declared before the database: the writer's after-commit callbacks publish into it.
+  std::unique_ptr<assist::PromptFeed> feed;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<provisioning::DeviceIdentity> identity;  // GUARDED_BY(reload_mu) after start
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
   std::unique_ptr<privacy::ReceiptSigner> signer;
   std::unique_ptr<consent::ConsentLedger> ledger;
@@ -55,16 +69,109 @@ struct Service::Parts {
   std::unique_ptr<visits::VisitService> visits;
   std::unique_ptr<visits::AppTokenVerifier> tokens;
   std::unique_ptr<visits::PresenceCode> presence;
+  std::unique_ptr<assist::HelpDesk> desk;
+  std::unique_ptr<assist::StaffDirectory> staff_directory;
+  std::unique_ptr<assist::StaffSessions> staff_sessions;
   privacy::DataRights rights;
   std::unique_ptr<api::ShopperApi> shopper_api;
+  std::unique_ptr<api::AssistApi> assist_api;
+  std::unique_ptr<api::StaffApi> staff_api;
   std::unique_ptr<api::SystemApi> system_api;
-  net::Router router;
+  net::Router router;        // the public listener: shoppers, staff, kiosk
+  net::Router admin_router;  // the admin listener: health, readiness, reload
   std::unique_ptr<net::EventLoop> loop;
   std::unique_ptr<net::HttpServer> server;
+  std::unique_ptr<net::HttpServer> admin_server;
   std::atomic<bool> serving{false};
   uint16_t port = 0;
+  uint16_t admin_port = 0;
   platform::ServiceNotifier notifier;
+  std::mutex reload_mu;
 };
+
+namespace {
+
+// HQ's token key, or nothing when the device has none yet.
+Result<std::optional<platform::EcdsaPublicKey>> LoadHqTokenKey(platform::FileSystem& fs,
+                                                               const std::filesystem::path& file) {
+  OPTIN_ASSIGN_OR_RETURN(bool present, fs.Exists(file));
+  if (!present) return std::optional<platform::EcdsaPublicKey>();
+  OPTIN_ASSIGN_OR_RETURN(std::string pem, fs.ReadFile(file));
+  auto key = platform::EcdsaPublicKey::FromPem(pem);
+  if (!key) {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "HQ token key " + file.string() + " is not a P-256 public key: " + key.error().message);
+  }
+  return std::optional<platform::EcdsaPublicKey>(std::move(*key));
+}
+
+struct TlsConfigs {
+  std::shared_ptr<const net::TlsServerConfig> public_listener;  // null with plain_http
+  std::shared_ptr<const net::TlsServerConfig> admin_listener;
+};
+
+// The TLS configurations of both listeners from the device identity (provisioned certificate
+// or the self-signed one) and, for the admin listener, the configured client CA.
+Result<TlsConfigs> MakeTlsConfigs(Service::Parts& p, const provisioning::DeviceIdentity& id) {
+  const Config& c = p.config;
+  net::TlsServerSettings settings;
+  settings.cert_chain_pem = id.server_cert_chain_pem();
+  settings.key_pem = id.key_pem();
+  settings.session_ticket_lifetime = std::chrono::hours(c.tls.session_ticket_hours);
+  TlsConfigs out;
+  if (!c.listen.plain_http) {
+    OPTIN_ASSIGN_OR_RETURN(out.public_listener, net::TlsServerConfig::Create(settings, *p.random));
+  }
+  if (!c.admin.client_ca.empty()) {
+    auto ca = p.fs.ReadFile(c.admin.client_ca);
+    if (!ca) {
+      return Fail(ErrorCode::kInvalidArgument, "admin.client_ca: " + ca.error().message,
+                  "admin.client_ca");
+    }
+    settings.client_ca_pem = std::move(*ca);
+    settings.require_client_cert = true;
+  }
+  OPTIN_ASSIGN_OR_RETURN(out.admin_listener, net::TlsServerConfig::Create(settings, *p.random));
+  return out;
+}
+
+Result<std::unique_ptr<provisioning::DeviceIdentity>> LoadIdentity(Service::Parts& p) {
+  const Config& c = p.config;
+  OPTIN_ASSIGN_OR_RETURN(
+      auto id, provisioning::DeviceIdentity::Load(p.fs, *p.random, c.data_dir, c.tls.host_names,
+                                                  c.tls.ip_addresses, p.clock.NowUnix()));
+  if (!id.fallback_reason().empty()) {
+    platform::log::Warn("tls.device_certificate_unusable", {{"reason", id.fallback_reason()}});
+  }
+  return std::make_unique<provisioning::DeviceIdentity>(std::move(id));
+}
+
+// SIGHUP / optinctl reload / POST /v1/admin/reload: new certificates and HQ's token key take
+// effect for new connections; open connections are not dropped. On any error the running
+// configuration stays as it was.
+Result<boost::json::object> Reload(Service::Parts& p) {
+  std::lock_guard lock(p.reload_mu);
+  OPTIN_ASSIGN_OR_RETURN(auto identity, LoadIdentity(p));
+  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(p, *identity));
+  OPTIN_ASSIGN_OR_RETURN(auto hq_key, LoadHqTokenKey(p.fs, p.config.hq_token_key_file()));
+  if (tls.public_listener) p.server->SetTls(tls.public_listener);
+  p.admin_server->SetTls(tls.admin_listener);
+  p.tokens->SetHqKey(std::move(hq_key));
+  p.identity = std::move(identity);
+  const auto& info = p.identity->certificate_info();
+  platform::log::Info("service.reloaded", {{"certificate", info.subject},
+                                           {"provisioned", p.identity->is_provisioned()},
+                                           {"not_after", info.not_after},
+                                           {"hq_token_key", p.tokens->provisioned()}});
+  return boost::json::object{{"certificate", info.subject},
+                             {"fingerprint_sha256", info.sha256_fingerprint_hex},
+                             {"not_after", info.not_after},
+                             {"provisioned", p.identity->is_provisioned()},
+                             {"hq_token_key_provisioned", p.tokens->provisioned()}};
+}
+
+}  // namespace
 
 Service::Service(std::unique_ptr<Parts> parts) : p_(std::move(parts)) {}
 
@@ -77,33 +184,35 @@ uint16_t Service::port() const { return p_->port; }
 Result<std::unique_ptr<Service>> Service::Create(Config config) {
   auto p = std::make_unique<Parts>();
   p->config = std::move(config);
-  const Config& c = p->config;
+  Config& c = p->config;
   platform::log::SetMinLevel(ParseLevel(c.log.level));
 
   OPTIN_TRY(p->fs.CreateDirectories(c.data_dir, 0700));
   OPTIN_ASSIGN_OR_RETURN(p->random, platform::CtrDrbg::Create("optin-edged"));
   OPTIN_ASSIGN_OR_RETURN(p->keys, platform::KeyStore::Open(p->fs, *p->random, c.data_dir));
+  OPTIN_ASSIGN_OR_RETURN(p->identity, LoadIdentity(*p));
+  if (const auto& provisioned = p->identity->store_id()) {
+    if (c.store.id != Config{}.store.id && c.store.id != *provisioned) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "store.id in the config is '" + c.store.id +
+                      "' but the device was provisioned "
+                      "as '" +
+                      *provisioned + "'; remove store.id from the config or re-provision",
+                  "store.id");
+    }
+    c.store.id = *provisioned;
+  }
 
+  p->feed = std::make_unique<assist::PromptFeed>(256);
   store::DatabaseOptions db_options;
   db_options.file = c.database_file();
   db_options.max_pending_writes = static_cast<size_t>(c.limits.write_queue);
   OPTIN_ASSIGN_OR_RETURN(p->db, store::Database::Open(db_options));
 
-  std::optional<platform::EcdsaPublicKey> hq_key;
-  const auto hq_key_file = c.hq_token_key_file();
-  OPTIN_ASSIGN_OR_RETURN(bool hq_key_present, p->fs.Exists(hq_key_file));
-  if (hq_key_present) {
-    OPTIN_ASSIGN_OR_RETURN(std::string pem, p->fs.ReadFile(hq_key_file));
-    auto key = platform::EcdsaPublicKey::FromPem(pem);
-    if (!key) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "HQ token key " + hq_key_file.string() +
-                      " is not a P-256 public key: " + key.error().message);
-    }
-    hq_key = std::move(*key);
-  } else {
+  OPTIN_ASSIGN_OR_RETURN(auto hq_key, LoadHqTokenKey(p->fs, c.hq_token_key_file()));
+  if (!hq_key) {
     platform::log::Warn("hq.token_key_missing",
-                        {{"path", hq_key_file.string()},
+                        {{"path", c.hq_token_key_file().string()},
                          {"hint",
                           "app tokens are refused until the device is provisioned; for "
                           "development run: optinctl token init-dev"}});
@@ -131,34 +240,68 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       visits::AppTokenPolicy{c.store.id, c.hq.token_issuer,
                              std::chrono::seconds(c.hq.token_leeway_seconds)});
   p->presence = std::make_unique<visits::PresenceCode>(p->keys->DeriveKey("presence"), p->clock);
+  p->desk = std::make_unique<assist::HelpDesk>(
+      p->clock, *p->random, p->keys->DeriveKey("at-rest"), *p->ledger, *p->feed,
+      assist::HelpDeskPolicy{c.assist.topics, c.assist.max_open_per_visit,
+                             c.assist.max_per_visit_per_hour});
+  p->staff_directory = std::make_unique<assist::StaffDirectory>(p->clock, *p->random);
+  p->staff_sessions = std::make_unique<assist::StaffSessions>(
+      p->clock, *p->random, *p->pseudonymizer, *p->staff_directory,
+      assist::StaffSessionPolicy{.shift_length = std::chrono::hours(c.assist.shift_hours),
+                                 .max_failures = c.assist.login_max_failures,
+                                 .lockout = std::chrono::minutes(c.assist.lockout_minutes)});
 
   // Interests live only while offers or history allow, and end with a visit without history.
+  // Help requests are retracted when assistance is withdrawn or the visit ends.
   offers::DeclaredInterests* interests = p->interests.get();
+  const assist::HelpDesk* desk = p->desk.get();
   p->ledger->AddChangeHook([interests](store::Connection& conn, std::string_view subject,
                                        consent::Purpose, bool granted, int64_t) -> Status {
     if (granted) return Ok();
     OPTIN_TRY(interests->PruneIfNotAllowed(conn, subject));
     return Ok();
   });
+  p->ledger->AddChangeHook([desk](store::Connection& conn, std::string_view subject,
+                                  consent::Purpose purpose, bool granted, int64_t now) {
+    return desk->OnConsentChange(conn, subject, purpose, granted, now);
+  });
   p->visits->AddEndHook([interests](store::Connection& conn, const visits::Visit& v) -> Status {
     OPTIN_TRY(interests->ForgetUnlessHistory(conn, v.subject_id));
     return Ok();
+  });
+  p->visits->AddEndHook([desk](store::Connection& conn, const visits::Visit& v) {
+    return desk->OnVisitEnd(conn, v);
   });
 
   p->rights.Register(p->ledger->consent_records());
   p->rights.Register(p->ledger->receipt_records());
   p->rights.Register(p->visits->records());
   p->rights.Register(*p->interests);
+  p->rights.Register(p->desk->records());
 
   p->shopper_api = std::make_unique<api::ShopperApi>(
       api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
                           *p->pseudonymizer, p->rights, *p->signer, *p->interests, c.store.id});
+  p->assist_api = std::make_unique<api::AssistApi>(
+      api::AssistApiDeps{*p->db, p->clock, *p->visits, *p->tokens, *p->pseudonymizer, *p->desk});
+  p->staff_api = std::make_unique<api::StaffApi>(
+      api::StaffApiDeps{*p->db, p->clock, *p->staff_sessions, *p->desk});
   p->system_api = std::make_unique<api::SystemApi>(
       api::SystemApiDeps{*p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving,
                          c.store.interests, OPTIN_VERSION});
   p->shopper_api->Register(p->router);
+  p->assist_api->Register(p->router);
+  p->staff_api->Register(p->router);
   p->system_api->Register(p->router);
+  p->system_api->Register(p->admin_router);
+  Parts* parts = p.get();
+  p->admin_router.Add("POST", "/v1/admin/reload", [parts](net::Request&&, net::Responder respond) {
+    auto result = Reload(*parts);
+    if (!result) return respond(api::ProblemResponse(result.error()));
+    respond(net::Response::Json(200, boost::json::serialize(*result)));
+  });
 
+  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(*p, *p->identity));
   p->loop = std::make_unique<net::EventLoop>();
   net::HttpServerOptions http;
   http.address = c.listen.address;
@@ -168,8 +311,23 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   http.read_timeout = std::chrono::milliseconds(c.limits.read_timeout_ms);
   http.idle_timeout = std::chrono::milliseconds(c.limits.idle_timeout_ms);
   http.max_connections = static_cast<size_t>(c.limits.max_connections);
+  http.handshake_timeout = std::chrono::milliseconds(c.tls.handshake_timeout_ms);
+  http.max_concurrent_handshakes = static_cast<size_t>(c.tls.max_concurrent_handshakes);
+  http.tls = tls.public_listener;
   p->server = std::make_unique<net::HttpServer>(*p->loop, p->router, http);
   OPTIN_ASSIGN_OR_RETURN(p->port, p->server->Listen());
+
+  net::HttpServerOptions admin = http;
+  admin.address = c.admin.address;
+  admin.port = c.admin.port;
+  admin.max_connections = 64;
+  admin.tls = tls.admin_listener;
+  p->admin_server = std::make_unique<net::HttpServer>(*p->loop, p->admin_router, admin);
+  auto admin_port = p->admin_server->Listen();
+  if (!admin_port) {
+    return Fail(admin_port.error().code, "admin listener: " + admin_port.error().message);
+  }
+  p->admin_port = *admin_port;
   return std::unique_ptr<Service>(new Service(std::move(p)));
 }
 
@@ -183,6 +341,8 @@ int Service::Run() {
         [&p](store::Connection& conn) -> Status {
           OPTIN_ASSIGN_OR_RETURN(int64_t consents, p.ledger->PurgeExpired(conn));
           OPTIN_ASSIGN_OR_RETURN(int64_t rows, p.visits->Purge(conn));
+          OPTIN_ASSIGN_OR_RETURN(int64_t sessions, p.staff_sessions->Purge(conn));
+          rows += sessions;
           if (consents + rows > 0) {
             platform::log::Info("retention.purged",
                                 {{"expired_consents", consents}, {"rows", rows}});
@@ -200,15 +360,28 @@ int Service::Run() {
     platform::log::Info("service.stopping", {{"signal", signal}});
     p.notifier.Stopping();
     p.serving = false;
-    p.server->Shutdown([&p] { p.loop->Stop(); });
+    // Both listeners drain; the loop stops when the last one is done.
+    auto remaining = std::make_shared<std::atomic<int>>(2);
+    auto one_done = [&p, remaining] {
+      if (--*remaining == 0) p.loop->Stop();
+    };
+    p.server->Shutdown(one_done);
+    p.admin_server->Shutdown(one_done);
     // Do not wait forever for a stuck client.
     p.loop->Every(std::chrono::milliseconds(c.limits.shutdown_grace_ms), [&p] { p.loop->Stop(); });
+  });
+
+  p.loop->OnSignals({SIGHUP}, [&p](int) {
+    if (auto r = Reload(p); !r) {
+      platform::log::Error("service.reload_failed", {{"message", r.error().message}});
+    }
   });
 
   // The watchdog is fed from the event loop: if the loop stops turning, systemd notices.
   if (auto timeout = p.notifier.WatchdogTimeout()) {
     auto period = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout / 2);
-    p.loop->Every(std::max(period, std::chrono::milliseconds(100)), [&p] { p.notifier.Watchdog(); });
+    p.loop->Every(std::max(period, std::chrono::milliseconds(100)),
+                  [&p] { p.notifier.Watchdog(); });
   }
   // The pid file lets `optinctl reload` find the daemon.
   const auto pid_file = c.data_dir / "optin-edged.pid";
@@ -218,11 +391,23 @@ int Service::Run() {
 
   p.serving = true;
   p.notifier.Ready("serving on " + c.listen.address + ":" + std::to_string(p.port));
-  platform::log::Info("service.listening", {{"address", c.listen.address},
-                                            {"port", static_cast<int64_t>(p.port)},
-                                            {"data_dir", c.data_dir.string()},
-                                            {"store_id", c.store.id},
-                                            {"tls", false}});
+  if (c.listen.plain_http) {
+    platform::log::Warn("listen.plain_http",
+                        {{"message",
+                          "THE PUBLIC LISTENER SPEAKS PLAIN HTTP: tokens and personal data cross "
+                          "the network unencrypted. For development only; never in a store."}});
+  }
+  platform::log::Info("service.listening",
+                      {{"address", c.listen.address},
+                       {"port", static_cast<int64_t>(p.port)},
+                       {"tls", !c.listen.plain_http},
+                       {"admin_address", c.admin.address},
+                       {"admin_port", static_cast<int64_t>(p.admin_port)},
+                       {"admin_client_certificates", !c.admin.client_ca.empty()},
+                       {"certificate", p.identity->certificate_path().string()},
+                       {"provisioned", p.identity->is_provisioned()},
+                       {"data_dir", c.data_dir.string()},
+                       {"store_id", c.store.id}});
   size_t threads = c.listen.threads > 0 ? static_cast<size_t>(c.listen.threads)
                                         : std::max(1u, std::thread::hardware_concurrency());
   p.loop->Run(threads);

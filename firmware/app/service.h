@@ -21,8 +21,10 @@ class Service {
   int Run();
   uint16_t port() const;
 
- private:
+  // Everything the service is made of (defined in service.cpp only).
   struct Parts;
+
+ private:
   explicit Service(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> p_;
 };

@@ -48,17 +48,34 @@ Result<int64_t> TimeClaim(const boost::json::object& claims, std::string_view na
 AppTokenVerifier::AppTokenVerifier(const platform::Clock& clock,
                                    std::optional<platform::EcdsaPublicKey> hq_key,
                                    AppTokenPolicy policy)
-    : clock_(clock), hq_key_(std::move(hq_key)), policy_(std::move(policy)) {}
+    : clock_(clock), policy_(std::move(policy)) {
+  SetHqKey(std::move(hq_key));
+}
+
+void AppTokenVerifier::SetHqKey(std::optional<platform::EcdsaPublicKey> hq_key) {
+  std::shared_ptr<const platform::EcdsaPublicKey> key;
+  if (hq_key) key = std::make_shared<const platform::EcdsaPublicKey>(std::move(*hq_key));
+  std::lock_guard lock(mu_);
+  hq_key_ = std::move(key);
+}
+
+std::shared_ptr<const platform::EcdsaPublicKey> AppTokenVerifier::hq_key() const {
+  std::lock_guard lock(mu_);
+  return hq_key_;
+}
+
+bool AppTokenVerifier::provisioned() const { return hq_key() != nullptr; }
 
 Result<AppTokenClaims> AppTokenVerifier::Verify(std::string_view token) const {
-  if (!hq_key_) {
+  const auto key = hq_key();
+  if (!key) {
     return Fail(
         ErrorCode::kUnavailable,
         "This device has no HQ token key yet; app tokens cannot be checked. Provision it "
         "(optinctl provision) or, for development, create one with optinctl token init-dev.",
         {}, "not-provisioned");
   }
-  OPTIN_ASSIGN_OR_RETURN(privacy::ParsedJws jws, privacy::VerifyJws(*hq_key_, token));
+  OPTIN_ASSIGN_OR_RETURN(privacy::ParsedJws jws, privacy::VerifyJws(*key, token));
   const boost::json::object& c = jws.payload;
   AppTokenClaims claims;
   OPTIN_ASSIGN_OR_RETURN(claims.issuer, StringClaim(c, "iss", 256));

@@ -1,10 +1,13 @@
 // Verifies the shopper's app token offline: a JWT (RFC 7519) signed ES256 by HQ, with claims
 // iss, sub, aud (this store), exp, iat and jti. Any other algorithm, a wrong audience or issuer,
 // an expired or future token, or a missing claim is refused with a reason a client can act on.
-// Replay (a used jti) is checked by VisitService at check-in. Immutable; thread-safe.
+// Replay (a used jti) is checked by VisitService at check-in. Thread-safe; HQ's key can be
+// replaced at run time.
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,11 +44,16 @@ class AppTokenVerifier {
 
   Result<AppTokenClaims> Verify(std::string_view token) const;
 
-  bool provisioned() const { return hq_key_.has_value(); }
+  // Replaces HQ's key (reload after provisioning); tokens verified afterwards use the new one.
+  void SetHqKey(std::optional<platform::EcdsaPublicKey> hq_key);
+  bool provisioned() const;
 
  private:
+  std::shared_ptr<const platform::EcdsaPublicKey> hq_key() const;
+
   const platform::Clock& clock_;
-  std::optional<platform::EcdsaPublicKey> hq_key_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const platform::EcdsaPublicKey> hq_key_;  // GUARDED_BY(mu_); null: none
   AppTokenPolicy policy_;
 };
 

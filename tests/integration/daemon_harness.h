@@ -67,6 +67,7 @@ class Daemon {
   explicit Daemon(std::filesystem::path data_dir, std::vector<std::string> extra_args = {})
       : data_dir_(std::move(data_dir)),
         log_(data_dir_.parent_path() / (data_dir_.filename().string() + ".log")),
+        test_config_(data_dir_.parent_path() / (data_dir_.filename().string() + ".test.toml")),
         extra_args_(std::move(extra_args)) {}
   ~Daemon() {
     if (pid_ > 0) {
@@ -78,6 +79,7 @@ class Daemon {
   // Starts the daemon and waits (up to 20 s) for it to listen. Returns false if it did not.
   bool Start() {
     std::filesystem::create_directories(data_dir_);
+    std::ofstream(test_config_) << "[listen]\nplain_http = true\n[admin]\nport = 0\n";
     log_offset_ = std::filesystem::exists(log_) ? std::filesystem::file_size(log_) : 0;
     pid_ = fork();
     if (pid_ == 0) {
@@ -89,6 +91,10 @@ class Daemon {
       dup2(null_fd, STDIN_FILENO);
       std::vector<std::string> args = {OPTIN_EDGED_PATH, "--data-dir", data_dir_.string(),
                                        "--listen", "127.0.0.1:0"};
+      if (!has_config_arg()) {
+        // API tests talk plain HTTP over raw sockets; TLS has its own tests.
+        args.insert(args.end(), {"--config", test_config_.string()});
+      }
       args.insert(args.end(), extra_args_.begin(), extra_args_.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -103,6 +109,9 @@ class Daemon {
       if (at != std::string::npos) {
         size_t p = log.find("\"port\":", at);
         port_ = static_cast<uint16_t>(std::stoi(log.substr(p + 7)));
+        size_t a = log.find("\"admin_port\":", at);
+        if (a != std::string::npos)
+          admin_port_ = static_cast<uint16_t>(std::stoi(log.substr(a + 13)));
         return true;
       }
       int status = 0;
@@ -192,6 +201,15 @@ class Daemon {
     return out.substr(0, out.find('\n'));
   }
 
+  bool has_config_arg() const {
+    for (const auto& a : extra_args_) {
+      if (a == "--config") return true;
+    }
+    return false;
+  }
+  // The admin listener's port (from the log), once started.
+  uint16_t admin_port() const { return admin_port_; }
+
   const std::filesystem::path& data_dir() const { return data_dir_; }
   const std::filesystem::path& log_file() const { return log_; }
   std::filesystem::path db_file() const { return data_dir_ / "optin-edge.db"; }
@@ -200,10 +218,12 @@ class Daemon {
  private:
   std::filesystem::path data_dir_;
   std::filesystem::path log_;
+  std::filesystem::path test_config_;
   std::vector<std::string> extra_args_;
   size_t log_offset_ = 0;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
 };
 
 // A started daemon with a development HQ key, in its own temporary directory.
