@@ -13,7 +13,7 @@ constexpr const char* kUsage =
     "usage: optin-edged [--config FILE] [--data-dir DIR] [--listen ADDRESS:PORT]\n"
     "\n"
     "Runs with built-in defaults when no config file is given: data in ./var, listening on\n"
-    "127.0.0.1:8080. See config/optin-edge.toml for every setting.\n";
+    "127.0.0.1:8443 (HTTPS). See config/optin-edge.toml for every setting.\n";
 
 }  // namespace
 
