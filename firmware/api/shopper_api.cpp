@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/caller.h"
+#include "api/job_reply.h"
 #include "api/json_body.h"
 #include "api/problem.h"
 #include "platform/log.h"
@@ -14,28 +15,11 @@ namespace {
 using boost::json::array;
 using boost::json::object;
 
-net::Response JsonResponse(int status, const object& body) {
-  net::Response r = net::Response::Json(status, boost::json::serialize(body));
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
+using reply::ReadThen;
+using reply::Refuse;
+using reply::WriteThen;
 
-// Answers with the error and logs its reason (never its subject).
-void Refuse(net::Responder& respond, std::string_view route, const Error& error) {
-  int status = HttpStatusFor(error);
-  if (status >= 500) {
-    platform::log::Error(
-        "request.failed",
-        {{"route", route}, {"code", ToString(error.code)}, {"message", error.message}});
-  } else {
-    platform::log::Info(
-        "request.refused",
-        {{"route", route},
-         {"status", status},
-         {"reason", error.reason.empty() ? std::string(ToString(error.code)) : error.reason}});
-  }
-  respond(ProblemResponse(error));
-}
+net::Response JsonResponse(int status, const object& body) { return reply::Json(status, body); }
 
 array PurposesJson(const std::vector<consent::PurposeStatus>& statuses) {
   array out;
@@ -71,31 +55,6 @@ object VisitJson(const visits::Visit& v) {
            {"expires_at", v.expires_at}};
   if (v.ended_at) o["ended_at"] = *v.ended_at;
   return o;
-}
-
-// Runs `job` as a durable write, then answers with `ok(value)` or the problem.
-template <class T, class Job, class OkFn>
-void WriteThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
-               OkFn ok, store::WriteOptions options = {}) {
-  auto shared = std::move(respond).Share();
-  db.Write<T>(
-      std::function<Result<T>(store::Connection&)>(std::move(job)),
-      [shared, route, ok = std::move(ok)](Result<T> result) {
-        if (!result) return Refuse(*shared, route, result.error());
-        (*shared)(ok(*result));
-      },
-      options);
-}
-
-template <class T, class Job, class OkFn>
-void ReadThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
-              OkFn ok) {
-  auto shared = std::move(respond).Share();
-  db.Read([shared, route, job = std::move(job), ok = std::move(ok)](store::Connection& conn) {
-    Result<T> result = job(conn);
-    if (!result) return Refuse(*shared, route, result.error());
-    (*shared)(ok(*result));
-  });
 }
 
 // {"offers": true, "assistance": false} -> decisions; presence may only be true.
