@@ -12,8 +12,18 @@ constexpr size_t kSecretSize = 32;
 constexpr mode_t kKeyFileMode = 0600;
 constexpr mode_t kKeysDirMode = 0700;
 
-// Refuses a key file that anyone but its owner can read or write.
-Status CheckPrivate(FileSystem& fs, const std::filesystem::path& path) {
+// Reads an existing key file (after the permission check), or nullopt if there is none.
+Result<std::optional<std::string>> ReadKeyFile(FileSystem& fs, const std::filesystem::path& path) {
+  OPTIN_ASSIGN_OR_RETURN(bool exists, fs.Exists(path));
+  if (!exists) return std::optional<std::string>();
+  OPTIN_TRY(CheckKeyFileIsPrivate(fs, path));
+  OPTIN_ASSIGN_OR_RETURN(std::string content, fs.ReadFile(path));
+  return std::optional<std::string>(std::move(content));
+}
+
+}  // namespace
+
+Status CheckKeyFileIsPrivate(FileSystem& fs, const std::filesystem::path& path) {
   OPTIN_ASSIGN_OR_RETURN(mode_t mode, fs.Mode(path));
   if ((mode & 077) != 0) {
     char octal[16];
@@ -26,17 +36,6 @@ Status CheckPrivate(FileSystem& fs, const std::filesystem::path& path) {
   }
   return Ok();
 }
-
-// Reads an existing key file (after the permission check), or nullopt if there is none.
-Result<std::optional<std::string>> ReadKeyFile(FileSystem& fs, const std::filesystem::path& path) {
-  OPTIN_ASSIGN_OR_RETURN(bool exists, fs.Exists(path));
-  if (!exists) return std::optional<std::string>();
-  OPTIN_TRY(CheckPrivate(fs, path));
-  OPTIN_ASSIGN_OR_RETURN(std::string content, fs.ReadFile(path));
-  return std::optional<std::string>(std::move(content));
-}
-
-}  // namespace
 
 KeyStore::KeyStore(EcdsaPrivateKey key, std::string secret, std::filesystem::path dir)
     : signing_key_(std::move(key)),

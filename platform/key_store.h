@@ -15,6 +15,10 @@
 
 namespace optin::platform {
 
+// Refuses (kPermissionDenied, reason "key-file-permissions") a key file that anyone but its
+// owner can read or write, saying how to fix it.
+Status CheckKeyFileIsPrivate(FileSystem& fs, const std::filesystem::path& path);
+
 class KeyStore {
  public:
   // Loads the keys, generating any that are missing. Refuses key files readable by others.

@@ -2,25 +2,9 @@
 
 #include <cstdio>
 
+#include "platform/key_store.h"
+
 namespace optin::provisioning {
-namespace {
-
-// Refuses a key file that anyone but its owner can read or write.
-Status CheckPrivate(platform::FileSystem& fs, const std::filesystem::path& path) {
-  OPTIN_ASSIGN_OR_RETURN(mode_t mode, fs.Mode(path));
-  if ((mode & 077) != 0) {
-    char octal[16];
-    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
-    return Fail(ErrorCode::kPermissionDenied,
-                "key file " + path.string() + " has mode " + octal +
-                    " and is accessible to other users; run `chmod 600 " + path.string() +
-                    "` (and check who may have copied it)",
-                {}, "key-file-permissions");
-  }
-  return Ok();
-}
-
-}  // namespace
 
 Result<std::optional<std::string>> ReadOptionalFile(platform::FileSystem& fs,
                                                     const std::filesystem::path& path) {
@@ -33,7 +17,7 @@ Result<std::optional<std::string>> ReadOptionalFile(platform::FileSystem& fs,
 Result<std::optional<DeviceKey>> ReadDeviceKey(platform::FileSystem& fs, const TlsFiles& files) {
   OPTIN_ASSIGN_OR_RETURN(bool exists, fs.Exists(files.key));
   if (!exists) return std::optional<DeviceKey>();
-  OPTIN_TRY(CheckPrivate(fs, files.key));
+  OPTIN_TRY(platform::CheckKeyFileIsPrivate(fs, files.key));
   OPTIN_ASSIGN_OR_RETURN(std::string pem, fs.ReadFile(files.key));
   auto key = platform::EcdsaPrivateKey::FromPem(pem);
   if (!key) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "cli_args.h"
 #include "platform/clock.h"
 #include "platform/encoding.h"
 #include "platform/file_system.h"
@@ -60,26 +61,8 @@ The data dir defaults to ./var, as for optin-edged; --config reads the same file
 
 constexpr std::string_view kDevHqKey = "dev-hq-token.pem";
 
-std::optional<std::string> Flag(std::vector<std::string>& args, std::string_view name) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == name) {
-      std::string v = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
-bool Switch(std::vector<std::string>& args, std::string_view name) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == name) {
-      args.erase(args.begin() + static_cast<long>(i));
-      return true;
-    }
-  }
-  return false;
-}
+using optinctl::TakeFlag;
+using optinctl::TakeSwitch;
 
 struct Context {
   optin::app::Config config;
@@ -124,23 +107,27 @@ Status TokenInitDev(Context& ctx, bool force, FILE* out) {
 }
 
 Status TokenMint(Context& ctx, std::vector<std::string>& args) {
-  auto sub = Flag(args, "--sub");
+  OPTIN_ASSIGN_OR_RETURN(auto sub, TakeFlag(args, "--sub"));
   if (!sub || sub->empty()) return Fail(ErrorCode::kInvalidArgument, "token mint needs --sub ID");
   int64_t ttl = 600, count = 1;
+  OPTIN_ASSIGN_OR_RETURN(auto ttl_text, TakeFlag(args, "--ttl"));
+  OPTIN_ASSIGN_OR_RETURN(auto count_text, TakeFlag(args, "--count"));
   try {
-    if (auto v = Flag(args, "--ttl")) ttl = std::stoll(*v);
-    if (auto v = Flag(args, "--count")) count = std::stoll(*v);
+    if (ttl_text) ttl = std::stoll(*ttl_text);
+    if (count_text) count = std::stoll(*count_text);
   } catch (const std::exception&) {
     return Fail(ErrorCode::kInvalidArgument, "--ttl and --count take whole numbers");
   }
   if (ttl <= 0 || count <= 0 || count > 10'000'000) {
     return Fail(ErrorCode::kInvalidArgument, "--ttl and --count must be positive");
   }
-  auto jti = Flag(args, "--jti");
-  auto purposes = Flag(args, "--purposes");
-  std::string iss = Flag(args, "--iss").value_or("dev-hq");
-  std::string aud = Flag(args, "--aud").value_or(ctx.config.store.id);
-  const bool bench = Switch(args, "--bench-requests");
+  OPTIN_ASSIGN_OR_RETURN(auto jti, TakeFlag(args, "--jti"));
+  OPTIN_ASSIGN_OR_RETURN(auto purposes, TakeFlag(args, "--purposes"));
+  OPTIN_ASSIGN_OR_RETURN(auto iss_text, TakeFlag(args, "--iss"));
+  OPTIN_ASSIGN_OR_RETURN(auto aud_text, TakeFlag(args, "--aud"));
+  const std::string iss = iss_text.value_or("dev-hq");
+  const std::string aud = aud_text.value_or(ctx.config.store.id);
+  const bool bench = TakeSwitch(args, "--bench-requests");
   if (!args.empty())
     return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
 
@@ -298,7 +285,7 @@ int main(int argc, char** argv) {
     if (!ctx) return Report(ctx.error());
     if (cmd == "token" && sub == "init-dev") {
       auto r = rest(2);
-      status = TokenInitDev(*ctx, Switch(r, "--force"), stdout);
+      status = TokenInitDev(*ctx, TakeSwitch(r, "--force"), stdout);
     } else if (cmd == "token") {
       auto r = rest(2);
       status = TokenMint(*ctx, r);

@@ -1,5 +1,7 @@
 #include "provision_cmd.h"
 
+#include "cli_args.h"
+
 #include <signal.h>
 
 #include <cerrno>
@@ -31,11 +33,6 @@ constexpr const char* kProvisionUsage =
        optinctl provision show
 )";
 
-// A usage mistake (exit 2), as opposed to a failure (exit 1).
-struct UsageError {
-  std::string message;
-};
-
 int Usage(const std::string& message) {
   std::fprintf(stderr, "optinctl: %s\n\n%s", message.c_str(), kProvisionUsage);
   return 2;
@@ -46,29 +43,8 @@ int Failure(const Error& e) {
   return 1;
 }
 
-// Removes "NAME VALUE" from args; nullopt if absent. A trailing NAME without value is a
-// usage error.
-std::optional<std::string> TakeFlag(std::vector<std::string>& args, std::string_view name,
-                                    std::optional<UsageError>& usage) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] != name) continue;
-    if (i + 1 >= args.size()) {
-      usage = UsageError{std::string(name) + " needs a value"};
-      return std::nullopt;
-    }
-    std::string value = args[i + 1];
-    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-    return value;
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> TakeRepeatedFlag(std::vector<std::string>& args, std::string_view name,
-                                          std::optional<UsageError>& usage) {
-  std::vector<std::string> values;
-  while (auto v = TakeFlag(args, name, usage)) values.push_back(std::move(*v));
-  return values;
-}
+using optinctl::TakeFlag;
+using optinctl::TakeRepeatedFlag;
 
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
@@ -97,10 +73,12 @@ void PrintCertificate(const platform::CertificateInfo& info, std::string_view in
 int64_t Now() { return platform::SystemClock::Instance().NowUnix(); }
 
 int Request(const optin::app::Config& config, std::vector<std::string> args) {
-  std::optional<UsageError> usage;
-  auto store_id = TakeFlag(args, "--store-id", usage);
-  auto host_names = TakeRepeatedFlag(args, "--host-name", usage);
-  if (usage) return Usage(usage->message);
+  auto store_id_flag = TakeFlag(args, "--store-id");
+  if (!store_id_flag) return Usage(store_id_flag.error().message);
+  auto host_names_flag = TakeRepeatedFlag(args, "--host-name");
+  if (!host_names_flag) return Usage(host_names_flag.error().message);
+  const std::optional<std::string>& store_id = *store_id_flag;
+  const std::vector<std::string>& host_names = *host_names_flag;
   if (!args.empty()) return Usage("unknown argument '" + args.front() + "'");
   if (!store_id) return Usage("provision request needs --store-id ID");
 
@@ -142,11 +120,15 @@ Result<std::string> ReadInput(platform::FileSystem& fs, const std::string& path,
 }
 
 int Install(const optin::app::Config& config, std::vector<std::string> args) {
-  std::optional<UsageError> usage;
-  auto cert_file = TakeFlag(args, "--cert", usage);
-  auto ca_file = TakeFlag(args, "--ca", usage);
-  auto token_key_file = TakeFlag(args, "--hq-token-key", usage);
-  if (usage) return Usage(usage->message);
+  auto cert_flag = TakeFlag(args, "--cert");
+  auto ca_flag = TakeFlag(args, "--ca");
+  auto token_key_flag = TakeFlag(args, "--hq-token-key");
+  for (const auto* flag : {&cert_flag, &ca_flag, &token_key_flag}) {
+    if (!*flag) return Usage(flag->error().message);
+  }
+  const auto& cert_file = *cert_flag;
+  const auto& ca_file = *ca_flag;
+  const auto& token_key_file = *token_key_flag;
   if (!args.empty()) return Usage("unknown argument '" + args.front() + "'");
   if (!cert_file || !ca_file) return Usage("provision install needs --cert FILE and --ca FILE");
 

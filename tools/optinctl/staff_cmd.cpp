@@ -1,5 +1,7 @@
 #include "staff_cmd.h"
 
+#include "cli_args.h"
+
 #include <termios.h>
 #include <unistd.h>
 
@@ -31,20 +33,8 @@ constexpr const char* kStaffUsage = R"(usage:
   optinctl staff list
 )";
 
-std::optional<std::string> TakeFlag(std::vector<std::string>& args, std::string_view name) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == name) {
-      std::string v = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return v;
-    }
-  }
-  return std::nullopt;
-}
-
-void TakeSwitch(std::vector<std::string>& args, std::string_view name) {
-  std::erase(args, std::string(name));
-}
+using optinctl::TakeFlag;
+using optinctl::TakeSwitch;
 
 // One line from stdin, without its line ending. On a terminal: a prompt on stderr, echo off.
 Result<std::string> ReadPin(std::string_view id) {
@@ -95,8 +85,8 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
                   "shell history); send the PIN on stdin instead");
     }
   }
-  auto id = TakeFlag(args, "--id");
-  auto role_text = TakeFlag(args, "--role");
+  OPTIN_ASSIGN_OR_RETURN(auto id, TakeFlag(args, "--id"));
+  OPTIN_ASSIGN_OR_RETURN(auto role_text, TakeFlag(args, "--role"));
   if (!args.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
   }

@@ -1,0 +1,47 @@
+// Command-line word handling shared by optinctl's commands: flags are taken out of the word
+// list as they are read, so whatever is left over is an unknown argument. Stateless.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/error.h"
+
+namespace optinctl {
+
+// Removes "NAME VALUE" from `args` and returns VALUE; nothing when NAME is absent; an error
+// (kInvalidArgument) when NAME is the last word.
+inline optin::Result<std::optional<std::string>> TakeFlag(std::vector<std::string>& args,
+                                                          std::string_view name) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != name) continue;
+    if (i + 1 >= args.size()) {
+      return optin::Fail(optin::ErrorCode::kInvalidArgument, std::string(name) + " needs a value");
+    }
+    std::string value = std::move(args[i + 1]);
+    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+    return std::optional<std::string>(std::move(value));
+  }
+  return std::optional<std::string>();
+}
+
+// Every VALUE of a flag that may repeat ("--host-name a --host-name b").
+inline optin::Result<std::vector<std::string>> TakeRepeatedFlag(std::vector<std::string>& args,
+                                                                std::string_view name) {
+  std::vector<std::string> values;
+  while (true) {
+    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> v, TakeFlag(args, name));
+    if (!v) return values;
+    values.push_back(std::move(*v));
+  }
+}
+
+// Removes every NAME from `args`; true if there was one.
+inline bool TakeSwitch(std::vector<std::string>& args, std::string_view name) {
+  return std::erase(args, std::string(name)) > 0;
+}
+
+}  // namespace optinctl
