@@ -35,6 +35,7 @@
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
 #include "visits/visit_service.h"
+#include "web/static_assets.h"
 
 #ifndef OPTIN_VERSION
 #define OPTIN_VERSION "0.1.0"
@@ -293,6 +294,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->assist_api->Register(p->router);
   p->staff_api->Register(p->router);
   p->system_api->Register(p->router);
+  web::RegisterStaticRoutes(p->router);
   p->system_api->Register(p->admin_router);
   Parts* parts = p.get();
   p->admin_router.Add("POST", "/v1/admin/reload", [parts](net::Request&&, net::Responder respond) {

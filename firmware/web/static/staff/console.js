@@ -1,0 +1,775 @@
+// Staff console: log in with staff id + PIN, then follow the live help queue over the
+// WebSocket at /v1/staff/stream; claims and resolutions go through the REST API.
+// Each prompt shows only what staff may see: the visit's pseudonym, topic, expertise, note,
+// waiting time and, when the shopper shared it, the first name. The staff token lives in
+// sessionStorage only (gone when the tab closes). No framework, no build step.
+'use strict';
+
+(function () {
+  const SESSION_KEY = 'optin-edge.staff-session';
+  const STREAM_PATH = '/v1/staff/stream';
+  const PING_EVERY_MS = 20000;
+  const PONG_WITHIN_MS = 8000;
+  const SNAPSHOT_WITHIN_MS = 8000;
+  const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+  const LONG_WAIT_SECONDS = 300;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    body: document.body,
+    main: $('main'),
+    who: $('who'),
+    whoText: $('who-text'),
+    logout: $('logout-button'),
+    banner: $('connection-banner'),
+    bannerText: $('connection-text'),
+    loginView: $('login-view'),
+    loginTitle: $('login-title'),
+    loginMessage: $('login-message'),
+    loginForm: $('login-form'),
+    loginButton: $('login-button'),
+    staffId: $('staff-id'),
+    pin: $('pin'),
+    queueView: $('queue-view'),
+    queueTitle: $('queue-title'),
+    queueCount: $('queue-count'),
+    queueMessage: $('queue-message'),
+    queueEmpty: $('queue-empty'),
+    queue: $('queue'),
+    announcer: $('announcer'),
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Session (sessionStorage only)
+
+  function loadSession() {
+    try {
+      const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+      if (s && typeof s.token === 'string' && s.token) return s;
+    } catch (e) {
+      /* a damaged entry is the same as none */
+    }
+    return null;
+  }
+
+  function saveSession(s) {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  }
+
+  function clearSession() {
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+
+  let session = null;
+
+  // ---------------------------------------------------------------------------------------
+  // Screen reader announcements: one polite live region, messages queued so none is lost.
+
+  let announceTimer = null;
+  const pendingAnnouncements = [];
+  function announce(text) {
+    pendingAnnouncements.push(text);
+    if (announceTimer) return;
+    announceTimer = setTimeout(() => {
+      announceTimer = null;
+      ui.announcer.textContent = pendingAnnouncements.splice(0).join(' ');
+    }, 150);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Talking to the box
+
+  class ApiError extends Error {
+    constructor(status, problem, message) {
+      super(message);
+      this.status = status;
+      this.problem = problem || {};
+    }
+  }
+
+  const NETWORK_MESSAGE =
+    'Cannot reach the store server. Check that the tablet is on the store Wi-Fi, then try again.';
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (session && session.token) headers.Authorization = 'Bearer ' + session.token;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch (e) {
+      throw new ApiError(0, null, NETWORK_MESSAGE);
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    if (!response.ok) {
+      const problem = data && typeof data === 'object' ? data : {};
+      throw new ApiError(response.status, problem, describeProblem(response.status, problem));
+    }
+    return data || {};
+  }
+
+  function problemKind(problem) {
+    const t = (problem && typeof problem.type === 'string' && problem.type) || '';
+    return t.slice(t.lastIndexOf(':') + 1);
+  }
+
+  // A sentence for people: the server's own detail when it gave one, else one by status.
+  function describeProblem(status, problem) {
+    if (problem && typeof problem.detail === 'string' && problem.detail) return problem.detail;
+    switch (status) {
+      case 400:
+      case 422:
+        return 'The request was not accepted. Check what you entered and try again.';
+      case 401:
+        return 'Your session has ended. Log in again.';
+      case 403:
+        return 'You are not allowed to do this.';
+      case 404:
+        return 'This help request no longer exists.';
+      case 409:
+        return 'Someone else changed this help request first.';
+      case 429:
+        return 'Too many attempts. Wait a few minutes, then try again.';
+      case 503:
+        return 'The store server is busy. Try again in a few seconds.';
+      default:
+        return 'Something went wrong on the store server (' + status + '). Try again.';
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Views
+
+  function setMessage(el, text, kind) {
+    el.textContent = text || '';
+    el.classList.toggle('info', kind === 'info');
+  }
+
+  function showLogin(message, kind) {
+    stopStream();
+    clearQueue();
+    ui.body.dataset.view = 'login';
+    ui.body.dataset.connection = 'none';
+    ui.banner.hidden = true;
+    ui.queueView.hidden = true;
+    ui.who.hidden = true;
+    ui.loginView.hidden = false;
+    document.title = 'Staff console – log in';
+    ui.pin.value = '';
+    setMessage(ui.queueMessage, '');
+    setMessage(ui.loginMessage, message || '', kind);
+    setLoginBusy(false);
+    if (session && session.staff_id && !ui.staffId.value) ui.staffId.value = session.staff_id;
+    ui.staffId.focus();
+  }
+
+  function showQueue() {
+    ui.body.dataset.view = 'queue';
+    ui.loginView.hidden = true;
+    ui.queueView.hidden = false;
+    ui.who.hidden = false;
+    ui.whoText.textContent = 'Logged in as ' + session.staff_id + ' (' + session.role + ')';
+    document.title = 'Staff console – help requests';
+    setMessage(ui.loginMessage, '');
+    renderCount();
+    ui.queueTitle.focus();
+    startStream();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Login and logout
+
+  function setLoginBusy(busy) {
+    ui.loginButton.disabled = busy;
+    ui.loginButton.textContent = busy ? 'Logging in…' : 'Log in';
+    ui.loginForm.setAttribute('aria-busy', busy ? 'true' : 'false');
+  }
+
+  function markInvalid(input, invalid) {
+    if (invalid) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+
+  async function onLogin(event) {
+    event.preventDefault();
+    const staffId = ui.staffId.value.trim();
+    const pin = ui.pin.value;
+    markInvalid(ui.staffId, false);
+    markInvalid(ui.pin, false);
+    if (!staffId) {
+      markInvalid(ui.staffId, true);
+      setMessage(ui.loginMessage, 'Enter your staff ID.');
+      ui.staffId.focus();
+      return;
+    }
+    if (!/^[0-9]{4,12}$/.test(pin)) {
+      markInvalid(ui.pin, true);
+      setMessage(ui.loginMessage, 'Enter your PIN: 4 to 12 digits, numbers only.');
+      ui.pin.focus();
+      return;
+    }
+    setMessage(ui.loginMessage, '');
+    setLoginBusy(true);
+    session = null;
+    try {
+      const r = await api('POST', '/v1/staff/login', { staff_id: staffId, pin: pin });
+      session = {
+        token: r.token,
+        staff_id: r.staff_id || staffId,
+        role: r.role || 'associate',
+        expires_at: r.expires_at || 0,
+      };
+      saveSession(session);
+      ui.pin.value = '';
+      setLoginBusy(false);
+      showQueue();
+    } catch (e) {
+      setLoginBusy(false);
+      ui.pin.value = '';
+      const kind = problemKind(e.problem);
+      let text = e.message;
+      if (e.status === 401 || kind === 'staff-login-failed') {
+        text = 'Wrong staff ID or PIN. Check both and try again.';
+        markInvalid(ui.pin, true);
+      } else if (kind === 'account-locked') {
+        text = 'This account is locked. ' + e.message;
+      } else if (e.status === 0) {
+        text = e.message;
+      }
+      setMessage(ui.loginMessage, text);
+      ui.pin.focus();
+    }
+  }
+
+  async function onLogout() {
+    const ending = session;
+    clearSession();
+    stopStream();
+    if (ending) {
+      try {
+        await api('POST', '/v1/staff/logout');
+      } catch (e) {
+        /* the token expires by itself; locally it is gone already */
+      }
+    }
+    session = null;
+    ui.staffId.value = '';
+    showLogin('You are logged out.', 'info');
+  }
+
+  function sessionEnded(detail) {
+    clearSession();
+    const id = session && session.staff_id;
+    session = null;
+    ui.staffId.value = id || '';
+    showLogin(detail || 'Your session has ended. Log in again.');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The queue: id -> entry {prompt, startedAt (ms, local clock), el, refs}
+
+  const entries = new Map();
+  let lostRaces = new Map(); // id -> claimed_by, after our claim lost
+
+  function clearQueue() {
+    entries.clear();
+    lostRaces = new Map();
+    ui.queue.replaceChildren();
+    renderCount();
+  }
+
+  function startedAtFor(prompt, previous) {
+    const waited = Number(prompt.waiting_seconds) || 0;
+    const started = Date.now() - waited * 1000;
+    // Keep the first estimate so that cards do not jitter between updates.
+    return previous !== undefined ? Math.min(previous, started) : started;
+  }
+
+  function waitingText(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return s + ' s';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+  }
+
+  function waitingSpoken(seconds) {
+    const m = Math.floor(Math.max(0, seconds) / 60);
+    if (m < 1) return 'less than a minute';
+    return m === 1 ? '1 minute' : m + ' minutes';
+  }
+
+  function describeForSpeech(p) {
+    return p.topic + (p.first_name ? ' for ' + p.first_name : '') + ', ' + p.pseudonym;
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function detailRow(dl, label, value, valueClass) {
+    const dt = el('dt', '', label);
+    const dd = el('dd', valueClass || '', value);
+    dl.append(dt, dd);
+    return dd;
+  }
+
+  function domId(id) {
+    return 'prompt-' + String(id).replace(/[^A-Za-z0-9_-]/g, '_');
+  }
+
+  // Builds (or rebuilds) a card from the staff view. Only the allowed fields are read.
+  function renderCard(entry) {
+    const p = entry.prompt;
+    const mine = p.claimed_by && session && p.claimed_by.staff_id === session.staff_id;
+    const claimed = p.state === 'claimed' || !!p.claimed_by;
+    const lost = lostRaces.get(p.id);
+    const hadFocus = entry.el && entry.el.contains(document.activeElement);
+    const focusedAction = hadFocus && document.activeElement.dataset.action;
+
+    const li = entry.el || el('li', 'prompt');
+    li.dataset.id = p.id;
+    li.className = 'prompt' + (claimed ? ' is-claimed' : '') + (mine ? ' is-mine' : '');
+    const titleId = domId(p.id) + '-title';
+    const card = el('article', 'prompt-card');
+    card.setAttribute('aria-labelledby', titleId);
+
+    const h = el('h2', '', p.topic);
+    h.id = titleId;
+    card.append(h);
+
+    const dl = el('dl', 'details');
+    detailRow(dl, 'Visitor', p.pseudonym, 'pseudonym');
+    if (p.first_name) detailRow(dl, 'First name', p.first_name, 'first-name');
+    detailRow(dl, 'Expertise', p.expertise, 'expertise');
+    const wait = detailRow(dl, 'Waiting', '', 'wait');
+    if (p.note) detailRow(dl, 'Note', p.note, 'note');
+    card.append(dl);
+
+    if (claimed) {
+      let text;
+      let cls = 'status';
+      if (mine) {
+        text = 'Claimed by you';
+        cls += ' mine';
+      } else {
+        const by = p.claimed_by || lost || {};
+        text = 'Claimed by ' + (by.role || 'staff') + (by.staff_id ? ' ' + by.staff_id : '');
+        if (lost) cls += ' lost';
+      }
+      card.append(el('p', cls, text));
+    }
+
+    const error = el('p', 'card-error');
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    card.append(error);
+
+    const actions = el('div', 'actions');
+    const describedBy = titleId;
+    if (!claimed) {
+      const b = el('button', 'button button-primary', 'Claim');
+      b.type = 'button';
+      b.dataset.action = 'claim';
+      b.setAttribute('aria-describedby', describedBy);
+      actions.append(b);
+    }
+    if (claimed && (mine || (session && session.role === 'manager'))) {
+      const b = el('button', 'button button-ok', 'Resolve');
+      b.type = 'button';
+      b.dataset.action = 'resolve';
+      b.setAttribute('aria-describedby', describedBy);
+      actions.append(b);
+    }
+    card.append(actions);
+
+    li.replaceChildren(card);
+    entry.el = li;
+    entry.refs = { wait, error };
+    tickOne(entry, Date.now());
+    if (hadFocus) {
+      const again = li.querySelector('[data-action="' + focusedAction + '"]') || li.querySelector('button');
+      if (again) again.focus();
+      else focusAfterRemoval(li);
+    }
+  }
+
+  function tickOne(entry, now) {
+    const seconds = (now - entry.startedAt) / 1000;
+    entry.refs.wait.textContent = waitingText(seconds);
+    entry.refs.wait.classList.toggle('long', seconds >= LONG_WAIT_SECONDS);
+  }
+
+  function tick() {
+    const now = Date.now();
+    for (const entry of entries.values()) tickOne(entry, now);
+  }
+
+  function order(a, b) {
+    return a.startedAt - b.startedAt || (a.prompt.id < b.prompt.id ? -1 : 1);
+  }
+
+  // Inserts an entry's card at its place: longest waiting first. Existing cards never move,
+  // so keyboard focus stays where it is.
+  function place(entry) {
+    let before = null;
+    for (const other of entries.values()) {
+      if (other === entry || !other.el || !other.el.isConnected) continue;
+      if (order(entry, other) < 0 && (!before || order(other, before) < 0)) before = other;
+    }
+    ui.queue.insertBefore(entry.el, before ? before.el : null);
+  }
+
+  function renderCount() {
+    const n = entries.size;
+    ui.queueEmpty.hidden = n > 0;
+    ui.queueCount.textContent = n === 0 ? '' : n === 1 ? '1 waiting or in progress' : n + ' waiting or in progress';
+    document.title = (n > 0 ? '(' + n + ') ' : '') + 'Staff console – help requests';
+  }
+
+  function upsert(prompt, announceIt) {
+    if (!prompt || typeof prompt.id !== 'string') return;
+    const existing = entries.get(prompt.id);
+    if (existing) {
+      existing.prompt = prompt;
+      existing.startedAt = startedAtFor(prompt, existing.startedAt);
+      renderCard(existing);
+      return;
+    }
+    const entry = { prompt, startedAt: startedAtFor(prompt), el: null, refs: null };
+    entries.set(prompt.id, entry);
+    renderCard(entry);
+    place(entry);
+    renderCount();
+    if (announceIt) {
+      announce('New help request: ' + describeForSpeech(prompt) + '. ' + entries.size + ' in the queue.');
+    }
+  }
+
+  // Where focus goes when the card holding it disappears: the next card, else the previous,
+  // else the queue heading.
+  function focusAfterRemoval(li) {
+    const target = li.nextElementSibling || li.previousElementSibling;
+    const button = target && target.querySelector('button');
+    if (button) button.focus();
+    else ui.queueTitle.focus();
+  }
+
+  function remove(id, why) {
+    const entry = entries.get(id);
+    if (!entry) return;
+    const li = entry.el;
+    const hadFocus = li && li.contains(document.activeElement);
+    if (hadFocus) focusAfterRemoval(li);
+    if (li) li.remove();
+    entries.delete(id);
+    lostRaces.delete(id);
+    renderCount();
+    if (why) announce(why + ': ' + describeForSpeech(entry.prompt) + '. ' + entries.size + ' in the queue.');
+  }
+
+  function live(prompt) {
+    return prompt && (prompt.state === undefined || prompt.state === 'waiting' || prompt.state === 'claimed');
+  }
+
+  // A full list (stream snapshot or REST): brings the cards in line with it.
+  function applyList(prompts, announceChanges) {
+    const seen = new Set();
+    for (const p of prompts || []) {
+      if (!live(p)) continue;
+      seen.add(p.id);
+      upsert(p, announceChanges);
+    }
+    for (const id of Array.from(entries.keys())) {
+      if (!seen.has(id)) remove(id, announceChanges ? 'No longer waiting' : '');
+    }
+  }
+
+  function applyEvent(msg) {
+    const p = msg.prompt;
+    switch (msg.type) {
+      case 'added':
+        if (live(p)) upsert(p, true);
+        break;
+      case 'updated':
+      case 'claimed':
+        if (!live(p)) {
+          remove(msg.id, 'No longer waiting');
+          break;
+        }
+        if (msg.type === 'claimed' && p.claimed_by && session && p.claimed_by.staff_id !== session.staff_id) {
+          const was = entries.get(msg.id);
+          if (was && !was.prompt.claimed_by) {
+            announce(p.topic + ' was claimed by ' + p.claimed_by.role + ' ' + p.claimed_by.staff_id + '.');
+          }
+        }
+        upsert(p, !entries.has(msg.id));
+        break;
+      case 'resolved':
+        remove(msg.id, 'Resolved');
+        break;
+      case 'retracted':
+        remove(msg.id, 'Withdrawn by the shopper');
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Claim and resolve (REST)
+
+  async function onQueueClick(event) {
+    const button = event.target.closest('button[data-action]');
+    if (!button || !ui.queue.contains(button)) return;
+    const li = button.closest('li.prompt');
+    const id = li && li.dataset.id;
+    const entry = id && entries.get(id);
+    if (!entry || button.disabled) return;
+    const action = button.dataset.action;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    const label = button.textContent;
+    button.textContent = action === 'claim' ? 'Claiming…' : 'Resolving…';
+    entry.refs.error.hidden = true;
+    try {
+      const r = await api('POST', '/v1/staff/prompts/' + encodeURIComponent(id) + '/' + action);
+      if (action === 'claim') {
+        if (r.prompt && entries.has(id)) upsert(r.prompt, false);
+        announce('You claimed ' + describeForSpeech(entry.prompt) + '.');
+        const resolve = entry.el && entry.el.querySelector('[data-action="resolve"]');
+        if (resolve) resolve.focus();
+      } else {
+        remove(id, 'You resolved');
+      }
+    } catch (e) {
+      if (e.status === 401) return sessionEnded(e.message);
+      const current = entries.get(id);
+      if (!current) return;
+      if (e.status === 409 && e.problem && e.problem.claimed_by) {
+        // Lost the race: show who has it.
+        const by = e.problem.claimed_by;
+        lostRaces.set(id, by);
+        current.prompt = Object.assign({}, current.prompt, { state: 'claimed', claimed_by: by });
+        renderCard(current);
+        announce('Already claimed by ' + by.role + ' ' + by.staff_id + '.');
+        const next = current.el.querySelector('button') || ui.queueTitle;
+        if (current.el.contains(document.activeElement) === false) next.focus();
+        return;
+      }
+      if (e.status === 404) {
+        remove(id, 'No longer waiting');
+        setMessage(ui.queueMessage, 'That help request is no longer waiting.');
+        return;
+      }
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+      button.textContent = label;
+      current.refs.error.textContent = e.message;
+      current.refs.error.hidden = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The live stream: auth, snapshot, events, ping; reconnect with backoff on loss.
+
+  let ws = null;
+  let attempt = 0;
+  let retryTimer = null;
+  let pingTimer = null;
+  let pongTimer = null;
+  let snapshotTimer = null;
+  let wanted = false;
+
+  function setConnection(state, text) {
+    ui.body.dataset.connection = state;
+    const showBanner = state === 'reconnecting' || state === 'offline';
+    ui.banner.hidden = !showBanner;
+    if (text) ui.bannerText.textContent = text;
+    ui.queue.setAttribute('aria-busy', state === 'live' ? 'false' : 'true');
+  }
+
+  function clearTimers() {
+    clearTimeout(retryTimer);
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    clearTimeout(snapshotTimer);
+    retryTimer = pingTimer = pongTimer = snapshotTimer = null;
+  }
+
+  function stopStream() {
+    wanted = false;
+    clearTimers();
+    if (ws) {
+      const old = ws;
+      ws = null;
+      old.onopen = old.onmessage = old.onclose = old.onerror = null;
+      try {
+        old.close(1000, 'bye');
+      } catch (e) {
+        /* already closed */
+      }
+    }
+  }
+
+  function startStream() {
+    stopStream();
+    wanted = true;
+    attempt = 0;
+    setConnection('connecting');
+    connect();
+  }
+
+  function streamUrl() {
+    return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + STREAM_PATH;
+  }
+
+  function connect() {
+    if (!wanted || !session) return;
+    if (session.expires_at && Date.now() / 1000 >= session.expires_at) {
+      sessionEnded('Your shift session has expired. Log in again.');
+      return;
+    }
+    let socket;
+    try {
+      socket = new WebSocket(streamUrl());
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    ws = socket;
+    let gotSnapshot = false;
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'auth', token: session.token }));
+      snapshotTimer = setTimeout(() => {
+        if (!gotSnapshot) socket.close(4000, 'no snapshot');
+      }, SNAPSHOT_WITHIN_MS);
+    };
+    socket.onmessage = (event) => {
+      let msg;
+      try {
+        msg = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (!msg || typeof msg.type !== 'string') return;
+      clearTimeout(pongTimer);
+      pongTimer = null;
+      if (msg.type === 'snapshot') {
+        gotSnapshot = true;
+        clearTimeout(snapshotTimer);
+        const reconnected = attempt > 0;
+        attempt = 0;
+        if (msg.staff && msg.staff.id) {
+          session.staff_id = msg.staff.id;
+          session.role = msg.staff.role || session.role;
+          saveSession(session);
+        }
+        applyList(msg.prompts, reconnected);
+        setConnection('live');
+        if (reconnected) announce('Connected again. The queue is up to date.');
+        startPings(socket);
+      } else if (msg.type === 'error') {
+        const p = msg.problem || {};
+        socket.pendingError = describeProblem(p.status || 401, p);
+      } else if (msg.type === 'pong') {
+        /* the connection is alive */
+      } else {
+        applyEvent(msg);
+      }
+    };
+    socket.onerror = () => {
+      /* onclose follows and decides */
+    };
+    socket.onclose = (event) => {
+      if (ws !== socket) return;
+      ws = null;
+      clearTimers();
+      if (event.code === 4001) {
+        sessionEnded(socket.pendingError);
+        return;
+      }
+      scheduleReconnect();
+    };
+  }
+
+  function startPings(socket) {
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      socket.send(JSON.stringify({ type: 'ping' }));
+      clearTimeout(pongTimer);
+      pongTimer = setTimeout(() => socket.close(4000, 'no pong'), PONG_WITHIN_MS);
+    }, PING_EVERY_MS);
+  }
+
+  function scheduleReconnect() {
+    if (!wanted) return;
+    const offline = navigator.onLine === false;
+    setConnection(
+      offline ? 'offline' : 'reconnecting',
+      offline ? 'No network. Waiting for the tablet to come back online…' : 'Connection lost. Reconnecting…'
+    );
+    const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+    attempt += 1;
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      refreshOverRest().finally(connect);
+    }, delay);
+  }
+
+  // While the stream is down, the list is refreshed over REST on each retry, so the cards do
+  // not go stale; a 401 there means the session is over.
+  async function refreshOverRest() {
+    if (!session) return;
+    try {
+      const r = await api('GET', '/v1/staff/prompts');
+      if (ui.body.dataset.connection !== 'live' && session) applyList(r.prompts, true);
+    } catch (e) {
+      if (e.status === 401) sessionEnded(e.message);
+    }
+  }
+
+  window.addEventListener('online', () => {
+    if (wanted && !ws) {
+      clearTimeout(retryTimer);
+      attempt = 0;
+      connect();
+    }
+  });
+  window.addEventListener('offline', () => {
+    if (wanted && ws) ws.close(4000, 'offline');
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Start
+
+  ui.loginForm.addEventListener('submit', onLogin);
+  ui.logout.addEventListener('click', onLogout);
+  ui.queue.addEventListener('click', onQueueClick);
+  for (const input of [ui.staffId, ui.pin]) {
+    input.addEventListener('input', () => markInvalid(input, false));
+  }
+  setInterval(tick, 1000);
+
+  session = loadSession();
+  if (session) showQueue();
+  else showLogin();
+})();
