@@ -723,7 +723,7 @@
     const offline = navigator.onLine === false;
     setConnection(
       offline ? 'offline' : 'reconnecting',
-      offline ? 'No network. Waiting for the tablet to come back online…' : 'Connection lost. Reconnecting…'
+      offline ? 'Reconnecting… The tablet has no network.' : 'Reconnecting…'
     );
     const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     attempt += 1;

@@ -1,0 +1,496 @@
+// Browser tests of the staff console: the real optin-edged (plain HTTP on an ephemeral
+// loopback port, temporary data dir), staff accounts made with optinctl, shoppers driven
+// through the REST API, and the page driven in Debian's Chromium through playwright-core.
+//
+//   node tests/e2e/run.mjs --daemon build/dev/firmware/optin-edged \
+//        --optinctl build/dev/tools/optinctl/optinctl [--out build/dev/e2e]
+//
+// The same can come from OPTIN_EDGED, OPTINCTL, E2E_OUT_DIR and CHROMIUM (default
+// /usr/bin/chromium). Screenshots land in the output dir (default: next to the daemon's
+// build dir, <build>/e2e).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+// ------------------------------------------------------------------------------------------
+// Settings
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const daemonPath = path.resolve(argValue('--daemon') || process.env.OPTIN_EDGED || '');
+const optinctlPath = path.resolve(argValue('--optinctl') || process.env.OPTINCTL || '');
+const chromiumPath = argValue('--chromium') || process.env.CHROMIUM || '/usr/bin/chromium';
+const outDir = path.resolve(
+  argValue('--out') || process.env.E2E_OUT_DIR || path.join(path.dirname(daemonPath), '..', 'e2e')
+);
+
+for (const [what, p] of [
+  ['optin-edged (--daemon or OPTIN_EDGED)', daemonPath],
+  ['optinctl (--optinctl or OPTINCTL)', optinctlPath],
+  ['Chromium (--chromium or CHROMIUM)', chromiumPath],
+]) {
+  if (!p || !existsSync(p)) {
+    console.error(`e2e: ${what} not found: '${p}'`);
+    process.exit(2);
+  }
+}
+
+const STAFF = { id: 'anna', role: 'associate', pin: '482913' };
+const MANAGER = { id: 'marek', role: 'manager', pin: '731905' };
+const TOPIC = 'sizing and fit';
+
+// ------------------------------------------------------------------------------------------
+// The daemon and optinctl
+
+let workDir;
+let dataDir;
+let configFile;
+let daemon = null;
+let daemonLog = '';
+let baseUrl;
+let port = 0;
+
+function ctl(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      optinctlPath,
+      ['--data-dir', dataDir, ...args],
+      { timeout: 30000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`optinctl ${args.join(' ')} failed: ${stderr || error.message}`));
+        else resolve(stdout.trim());
+      }
+    );
+    child.stdin.end(input === undefined ? '' : input);
+  });
+}
+
+// Starts optin-edged and resolves once its log says it listens (port from the log line).
+function startDaemon(listen = '127.0.0.1:0') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      daemonPath,
+      ['--config', configFile, '--data-dir', dataDir, '--listen', listen],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    daemon = child;
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error('optin-edged did not start:\n' + seen)), 20000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      daemonLog += chunk;
+      if (port && seen === null) return;
+      seen += chunk;
+      for (const line of seen.split('\n')) {
+        if (!line.includes('"event":"service.listening"')) continue;
+        const m = /"port":(\d+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          port = Number(m[1]);
+          baseUrl = `http://127.0.0.1:${port}`;
+          seen = null;
+          resolve();
+          return;
+        }
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (daemon === child) daemon = null;
+      if (seen !== null) {
+        clearTimeout(timer);
+        reject(new Error(`optin-edged exited (${code ?? signal}) before listening:\n${seen}`));
+      }
+    });
+  });
+}
+
+function stopDaemon(signal = 'SIGTERM') {
+  const child = daemon;
+  if (!child) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function call(method, route, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(baseUrl + route, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+// A shopper checked in with the given purposes; returns the app token.
+let shopperCount = 0;
+async function checkIn(purposes) {
+  shopperCount += 1;
+  const token = await ctl(['token', 'mint', '--sub', `e2e-shopper-${shopperCount}`]);
+  const code = (await ctl(['presence-code'])).split('\n')[0];
+  const r = await call('POST', '/v1/checkins', {
+    token,
+    body: { presence_code: code, purposes },
+  });
+  assert.equal(r.status, 201, `check-in: ${r.text}`);
+  return { token, pseudonym: r.json.visit && r.json.visit.pseudonym };
+}
+
+// ------------------------------------------------------------------------------------------
+// The browser
+
+let browser;
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function newTabletPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
+  return page;
+}
+
+// Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays
+// as served) and returns the violations with impact serious or critical.
+async function seriousAxeViolations(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  return result;
+}
+
+async function checkAxe(page, label) {
+  const all = await seriousAxeViolations(page);
+  const serious = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  await writeFile(path.join(outDir, `axe-${label}.json`), JSON.stringify(all, null, 2));
+  console.log(
+    `axe ${label}: ${all.length} violation(s) in all, ${serious.length} serious or critical` +
+      (all.length ? ': ' + all.map((v) => `${v.id} (${v.impact})`).join(', ') : '')
+  );
+  assert.deepEqual(serious, [], `axe found serious violations on the ${label} screen`);
+}
+
+async function shot(page, name) {
+  const file = path.join(outDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+async function logIn(page, who) {
+  await page.goto(baseUrl + '/staff');
+  await page.getByLabel('Staff ID').fill(who.id);
+  await page.getByLabel('PIN').fill(who.pin);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForSelector('body[data-view="queue"][data-connection="live"]', { timeout: 10000 });
+}
+
+function card(page, promptId) {
+  return page.locator(`#queue li[data-id="${promptId}"]`);
+}
+
+// ------------------------------------------------------------------------------------------
+
+before(async () => {
+  await mkdir(outDir, { recursive: true });
+  workDir = await mkdtemp(path.join(tmpdir(), 'optin-e2e-'));
+  dataDir = path.join(workDir, 'data');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  configFile = path.join(workDir, 'optin-edge.toml');
+  await writeFile(configFile, '[listen]\nplain_http = true\n[admin]\nport = 0\n');
+  await ctl(['token', 'init-dev']);
+  for (const s of [STAFF, MANAGER]) {
+    await ctl(['staff', 'add', '--id', s.id, '--role', s.role], s.pin + '\n');
+  }
+  await startDaemon();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopDaemon();
+  await writeFile(path.join(outDir, 'optin-edged.log'), daemonLog);
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+test('the console is served from the binary with its security headers', async () => {
+  const r = await call('GET', '/staff');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.equal(
+    r.headers.get('content-security-policy'),
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; " +
+      "script-src 'self'; frame-ancestors 'none'"
+  );
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  assert.ok(r.headers.get('cache-control'));
+  const js = await call('GET', '/staff/console.js');
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  const css = await call('GET', '/staff/console.css');
+  assert.match(css.headers.get('content-type'), /^text\/css/);
+});
+
+test('login screen: readable errors, no serious axe violations', async () => {
+  const page = await newTabletPage();
+  await page.goto(baseUrl + '/staff');
+  await page.waitForSelector('body[data-view="login"]');
+  await checkAxe(page, 'login');
+  await shot(page, 'staff-login');
+
+  // Nothing typed: the message names what is missing.
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'Enter your staff ID' }).waitFor());
+  // A PIN that is not digits never leaves the page.
+  await page.getByLabel('Staff ID').fill(STAFF.id);
+  await page.getByLabel('PIN').fill('12ab');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: '4 to 12 digits' }).waitFor();
+  // A wrong PIN: the server refuses, the page says so in words.
+  await page.getByLabel('PIN').fill('000000');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong staff ID or PIN' }).waitFor();
+  assert.equal(await page.getByLabel('PIN').getAttribute('aria-invalid'), 'true');
+  await shot(page, 'staff-login-wrong-pin');
+  await checkAxe(page, 'login-error');
+  assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
+  assert.deepEqual(page.problems.filter((p) => !/status of 401/.test(p)), []);
+  await page.context().close();
+});
+
+let page; // the logged-in staff tablet, shared by the queue tests in order
+
+test('staff logs in and sees an empty queue over the live stream', async () => {
+  page = await newTabletPage();
+  await logIn(page, STAFF);
+  assert.equal(await page.locator('#queue li').count(), 0);
+  assert.ok(await page.locator('#queue-empty').isVisible());
+  assert.ok(await page.locator('#connection-banner').isHidden());
+  await assert.doesNotReject(
+    page.getByText(`Logged in as ${STAFF.id} (${STAFF.role})`).waitFor({ timeout: 2000 })
+  );
+  // The token is in sessionStorage only.
+  const stored = await page.evaluate(() => ({
+    session: Object.keys(sessionStorage),
+    local: localStorage.length,
+    cookies: document.cookie,
+  }));
+  assert.equal(stored.session.length, 1);
+  assert.equal(stored.local, 0);
+  assert.equal(stored.cookies, '');
+  await checkAxe(page, 'queue-empty');
+  await shot(page, 'staff-queue-empty');
+});
+
+let asker; // the shopper who asks for help
+let promptId;
+
+test('a shopper asks for help: the prompt appears with topic and first name only', async () => {
+  asker = await checkIn({ assistance: true, name_to_staff: true });
+  const r = await call('POST', '/v1/assist', {
+    token: asker.token,
+    body: { topic: TOPIC, expertise: 'beginner', note: 'Trail shoes, size 42 or 43?', first_name: 'Ada' },
+  });
+  assert.equal(r.status, 201, r.text);
+  promptId = r.json.request.id;
+  const c = card(page, promptId);
+  await c.waitFor({ timeout: 3000 });
+  const text = await c.innerText();
+  assert.match(text, new RegExp(TOPIC));
+  assert.match(text, /Ada/);
+  assert.match(text, /beginner/);
+  assert.match(text, /Trail shoes, size 42 or 43\?/);
+  if (asker.pseudonym) assert.ok(text.includes(asker.pseudonym), 'the pseudonym is shown');
+  // Exactly the allowed fields, nothing else.
+  const labels = await c.locator('dt').allInnerTexts();
+  assert.deepEqual(labels, ['Visitor', 'First name', 'Expertise', 'Waiting', 'Note']);
+  // The screen reader hears about it.
+  await page.locator('#announcer', { hasText: 'New help request' }).waitFor({ timeout: 2000 });
+  // The waiting time ticks.
+  const w1 = await c.locator('dd.wait').innerText();
+  await page.waitForTimeout(1300);
+  const w2 = await c.locator('dd.wait').innerText();
+  assert.notEqual(w1, w2, 'waiting time should tick');
+  await checkAxe(page, 'queue-with-prompt');
+  await shot(page, 'staff-queue-prompt');
+});
+
+test('the prompts are sorted longest waiting first', async () => {
+  const second = await checkIn({ assistance: true });
+  const r = await call('POST', '/v1/assist', {
+    token: second.token,
+    body: { topic: 'checkout', expertise: 'expert' },
+  });
+  assert.equal(r.status, 201, r.text);
+  const id2 = r.json.request.id;
+  await card(page, id2).waitFor({ timeout: 3000 });
+  const ids = await page.locator('#queue li').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(ids, [promptId, id2]);
+  // No name without name_to_staff.
+  const labels = await card(page, id2).locator('dt').allInnerTexts();
+  assert.deepEqual(labels, ['Visitor', 'Expertise', 'Waiting']);
+  // This one leaves again (the shopper cancels), so the queue holds only the first.
+  const cancel = await call('DELETE', `/v1/assist/${id2}`, { token: second.token });
+  assert.equal(cancel.status, 200, cancel.text);
+  await card(page, id2).waitFor({ state: 'detached', timeout: 2000 });
+});
+
+test('staff claims the prompt through the page', async () => {
+  const c = card(page, promptId);
+  await c.getByRole('button', { name: 'Claim' }).click();
+  await c.getByText('Claimed by you').waitFor({ timeout: 3000 });
+  // Focus moves to the next thing to do.
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Resolve');
+  const mine = await call('GET', `/v1/assist/${promptId}`, { token: asker.token });
+  assert.equal(mine.json.request.state, 'claimed');
+  await shot(page, 'staff-queue-claimed');
+});
+
+test('withdrawing assistance drops the prompt from the page within 1 second', async () => {
+  const r = await call('PUT', '/v1/me/consents/assistance', {
+    token: asker.token,
+    body: { granted: false },
+  });
+  assert.equal(r.status, 200, r.text);
+  const answered = Date.now();
+  await card(page, promptId).waitFor({ state: 'detached', timeout: 1000 });
+  const took = Date.now() - answered;
+  console.log(`withdrawal: prompt gone from the page ${took} ms after the API answered`);
+  assert.ok(took <= 1000);
+  await page.locator('#announcer', { hasText: 'Withdrawn' }).waitFor({ timeout: 2000 });
+  assert.ok(await page.locator('#queue-empty').isVisible());
+});
+
+test('a shopper who did not ask never appears', async () => {
+  // Checked in with assistance granted, but never asks.
+  await checkIn({ assistance: true, name_to_staff: true });
+  // Checked in without assistance: asking is refused, so nothing reaches staff.
+  const quiet = await checkIn({ offers: true });
+  const refused = await call('POST', '/v1/assist', {
+    token: quiet.token,
+    body: { topic: TOPIC, expertise: 'beginner', first_name: 'Zed' },
+  });
+  assert.equal(refused.status, 403, refused.text);
+  // A marker that does ask: events are delivered in order, so once it shows, anything about
+  // the others would have shown before it.
+  const marker = await checkIn({ assistance: true });
+  const r = await call('POST', '/v1/assist', {
+    token: marker.token,
+    body: { topic: 'find a product', expertise: 'intermediate' },
+  });
+  assert.equal(r.status, 201, r.text);
+  const markerId = r.json.request.id;
+  await card(page, markerId).waitFor({ timeout: 3000 });
+  const ids = await page.locator('#queue li').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(ids, [markerId]);
+  assert.ok(!(await page.locator('#queue').innerText()).includes('Zed'));
+  // A fresh page (snapshot) shows the same single prompt.
+  const other = await newTabletPage({ width: 800, height: 1280 });
+  await logIn(other, MANAGER);
+  const otherIds = await other.locator('#queue li').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(otherIds, [markerId]);
+  await shot(other, 'staff-queue-portrait-manager');
+  await other.context().close();
+});
+
+test('a lost claim race says who has the prompt', async () => {
+  const ids = await page.locator('#queue li').evaluateAll((els) => els.map((e) => e.dataset.id));
+  const id = ids[0];
+  // A second tablet whose stream never hears about claims (as if its events were late), so
+  // it still offers Claim after the manager got there first.
+  const slow = await newTabletPage();
+  await slow.context().routeWebSocket('**/v1/staff/stream', (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      if (JSON.parse(m).type !== 'claimed') ws.send(m);
+    });
+    ws.onMessage((m) => server.send(m));
+  });
+  await logIn(slow, STAFF);
+  const claimButton = card(slow, id).getByRole('button', { name: 'Claim' });
+  await claimButton.waitFor({ timeout: 3000 });
+  const login = await call('POST', '/v1/staff/login', {
+    body: { staff_id: MANAGER.id, pin: MANAGER.pin },
+  });
+  assert.equal(login.status, 200, login.text);
+  const won = await call('POST', `/v1/staff/prompts/${id}/claim`, { token: login.json.token });
+  assert.equal(won.status, 200, won.text);
+  await claimButton.click();
+  const expected = `Claimed by ${MANAGER.role} ${MANAGER.id}`;
+  await card(slow, id).getByText(expected).waitFor({ timeout: 3000 });
+  assert.equal(await card(slow, id).getByRole('button', { name: 'Claim' }).count(), 0);
+  await shot(slow, 'staff-queue-lost-race');
+  await slow.context().close();
+  // The first tablet heard the claim over its stream.
+  await card(page, id).getByText(expected).waitFor({ timeout: 3000 });
+});
+
+test('a lost connection shows "Reconnecting…" and recovers with the same token', async () => {
+  await stopDaemon('SIGKILL');
+  await page.locator('#connection-banner', { hasText: 'Reconnecting' }).waitFor({ timeout: 5000 });
+  assert.equal(await page.getAttribute('body', 'data-connection'), 'reconnecting');
+  await shot(page, 'staff-reconnecting');
+  await startDaemon(`127.0.0.1:${port}`);
+  await page.waitForSelector('body[data-connection="live"]', { timeout: 20000 });
+  assert.ok(await page.locator('#connection-banner').isHidden());
+  assert.equal(await page.getAttribute('body', 'data-view'), 'queue');
+});
+
+test('logging out ends the session and clears the token', async () => {
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem(sessionStorage.key(0))).token);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForSelector('body[data-view="login"]');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  const after = await call('GET', '/v1/staff/prompts', { token });
+  assert.equal(after.status, 401);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'staff-id');
+  const csp = page.problems.filter((p) => /Content Security Policy/i.test(p));
+  assert.deepEqual(csp, [], 'no CSP violations');
+  await page.context().close();
+});
