@@ -1,0 +1,36 @@
+// A scanner in USB serial mode (CDC-ACM, /dev/ttyACM*) or on RS-232: the port is put in raw
+// mode (cfmakeraw) at the configured standard baud rate and the byte stream is split into scans
+// at the terminator (LineDecoder). Thread-safety: as Scanner.
+#pragma once
+
+#include <optional>
+
+#include "drivers/device_scanner.h"
+#include "drivers/line_decoder.h"
+
+namespace optin::drivers {
+
+class SerialScanner final : public DeviceScanner {
+ public:
+  SerialScanner(ScannerConfig config, platform::FileSystem& fs, const platform::Clock& clock);
+  ~SerialScanner() override { Stop(); }
+
+ protected:
+  Result<int> OpenDevice() override;
+  std::vector<DecodedScan> Decode(std::string_view bytes, platform::MonoTime now) override {
+    return decoder_.Feed(bytes, now);
+  }
+  std::optional<DecodedScan> Expire(platform::MonoTime now) override {
+    return decoder_.Expire(now);
+  }
+  std::optional<platform::MonoTime> deadline() const override { return decoder_.deadline(); }
+  void ResetDecoder() override { decoder_.Reset(); }
+
+ private:
+  LineDecoder decoder_;
+};
+
+// The termios speed constant for a standard baud rate (B9600 for 9600), or nothing.
+std::optional<unsigned> BaudConstant(int baud);
+
+}  // namespace optin::drivers
