@@ -2,7 +2,8 @@
 // in flight per connection, a timeout on every read, and limits on body, header and connection
 // counts. It knows nothing about shoppers: requests go to a Router. Serves HTTPS when given a
 // TlsServerConfig (handshakes bounded in number and time; SetTls swaps the certificate for new
-// connections without dropping the others). Thread-safe.
+// connections without dropping the others). Upgrades requests on the Router's WebSocket routes;
+// Shutdown() closes those with 1001 (going away). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -29,6 +30,7 @@ struct HttpServerOptions {
   std::shared_ptr<const TlsServerConfig> tls;  // null: plain HTTP
   size_t max_concurrent_handshakes = 64;       // beyond this new connections are closed
   std::chrono::milliseconds handshake_timeout{5000};
+  WebSocketOptions websocket;  // connections upgraded on Router::AddWebSocket routes
 };
 
 struct HttpServerStats {
@@ -49,7 +51,8 @@ class HttpServer {
   // Binds and starts accepting. Returns the bound port.
   Result<uint16_t> Listen();
   // Stops accepting and closes idle connections; in-flight requests finish, then their
-  // connections close. `done` runs once every connection is gone.
+  // connections close; WebSockets close with 1001 (going away). `done` runs once every
+  // connection is gone.
   void Shutdown(std::function<void()> done);
   // Replaces the TLS configuration (e.g. a renewed certificate): connections accepted from now
   // on use `tls`, existing ones keep theirs. Null switches new connections to plain HTTP.

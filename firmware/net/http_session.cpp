@@ -6,9 +6,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
 #include "net/percent_decode.h"
+#include "net/websocket_session.h"
 
 namespace optin::net {
 
@@ -99,6 +101,8 @@ void HttpSession<Stream>::CloseWhenIdle() {
       self->CloseGracefully();
     } else if (self->state_ == State::kHandshaking) {
       self->Close();
+    } else if (self->state_ == State::kUpgraded) {
+      if (auto websocket = self->websocket_.lock()) websocket->GoingAway();
     } else {
       // A request is under way: answer it, then close (WaitForRequest sees shutting_down).
       self->keep_alive_ = false;
@@ -212,6 +216,16 @@ void HttpSession<Stream>::Handle() {
   request.body = std::move(message.body());
   request.remote_address = remote_address_;
 
+  if (boost::beast::websocket::is_upgrade(message)) {
+    auto route = owner_->router().FindWebSocket(
+        std::string_view(request.target).substr(0, request.target.find('?')));
+    if (route.handler != nullptr) {
+      request.params = std::move(route.params);
+      Upgrade(std::move(message), std::move(request), *route.handler);
+      return;
+    }
+  }
+
   // The sink may run on any thread, after the handler has returned: it holds the session and
   // hops back onto its strand (inline when the handler answers at once, on the strand: Write
   // only starts an operation, so running it inside the handler is safe).
@@ -225,6 +239,26 @@ void HttpSession<Stream>::Handle() {
   } catch (...) {
     // The handler threw after taking the responder: its destructor has answered 500.
   }
+}
+
+// The WebSocketSession takes over the stream; this session stays alive (holding the stream and
+// the connection's place in the server's count) as long as the WebSocket does.
+template <class Stream>
+void HttpSession<Stream>::Upgrade(http::request<http::string_body> message, Request request,
+                                  const WebSocketHandler& handler) {
+  if (owner_->shutting_down()) {
+    keep_alive_ = false;
+    Write(Response::Problem(503, "urn:optin-edge:problem:shutting-down", "Service Unavailable",
+                            "The server is shutting down; reconnect in a moment."));
+    return;
+  }
+  state_ = State::kUpgraded;
+  parser_.reset();
+  auto session = std::make_shared<WebSocketSession<Stream>>(
+      stream_, this->shared_from_this(), owner_->options().websocket, owner_->options().server_name,
+      handler, std::move(request));
+  websocket_ = session;
+  session->Start(std::move(message));
 }
 
 template <class Stream>

@@ -3,7 +3,9 @@
 // then reads the next one. Every member runs on the connection's strand; the session lives as
 // long as a handler or a Responder sink holds it. `Stream` is beast::tcp_stream (plain HTTP) or
 // TlsStream (HTTPS: the session first runs the handshake under handshake_timeout, and closes
-// with close_notify); both are instantiated in http_session.cpp.
+// with close_notify); both are instantiated in http_session.cpp. A GET that asks for a WebSocket
+// upgrade on a path with a WebSocket route turns the connection over to a WebSocketSession,
+// which keeps this session (and so its stream) alive until the connection ends.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,13 +26,16 @@
 
 namespace optin::net {
 
+class WebSocketSessionBase;
+
 // What the server keeps of a session, whatever its stream type.
 class HttpSessionBase {
  public:
   virtual ~HttpSessionBase() = default;
   virtual void Start() = 0;
   // The server is shutting down: close now if waiting for a request, otherwise finish the
-  // current request and close after its response. Thread-safe (posts to the strand).
+  // current request and close after its response; a WebSocket closes with 1001 (going away).
+  // Thread-safe (posts to the strand).
   virtual void CloseWhenIdle() = 0;
 };
 
@@ -66,7 +71,7 @@ class HttpSession final : public HttpSessionBase,
   void CloseWhenIdle() override;
 
  private:
-  enum class State { kHandshaking, kWaiting, kReading, kHandling, kWriting, kClosed };
+  enum class State { kHandshaking, kWaiting, kReading, kHandling, kWriting, kUpgraded, kClosed };
 
   static Stream MakeStream(boost::asio::ip::tcp::socket socket,
                            std::shared_ptr<const TlsServerConfig> tls);
@@ -78,6 +83,8 @@ class HttpSession final : public HttpSessionBase,
   void ReadRequest();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void Handle();
+  void Upgrade(boost::beast::http::request<boost::beast::http::string_body> message,
+               Request request, const WebSocketHandler& handler);
   void Write(Response response);
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void AnswerParseError(boost::beast::error_code ec);
@@ -97,6 +104,7 @@ class HttpSession final : public HttpSessionBase,
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::string remote_address_;
   std::string drain_buffer_;
+  std::weak_ptr<WebSocketSessionBase> websocket_;  // once upgraded
   State state_ = State::kWaiting;
   unsigned version_ = 11;
   bool keep_alive_ = true;

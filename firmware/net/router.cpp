@@ -24,6 +24,12 @@ bool IsPlaceholder(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+std::vector<std::string> DecodedSegments(std::string_view path) {
+  std::vector<std::string> decoded;
+  for (std::string_view segment : SplitPath(path)) decoded.push_back(PercentDecode(segment));
+  return decoded;
+}
+
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
@@ -35,19 +41,22 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
   entries_.push_back(std::move(entry));
 }
 
-// `path` is the path as sent (still percent-encoded): it is split on '/' first and each
-// segment is decoded afterwards, so an encoded "%2F" inside an id cannot add a segment.
+void Router::AddWebSocket(std::string pattern, WebSocketHandler handler) {
+  Entry entry;
+  for (std::string_view segment : SplitPath(pattern)) entry.segments.emplace_back(segment);
+  entry.method = "GET";
+  entry.pattern = std::move(pattern);
+  entry.websocket = std::move(handler);
+  websockets_.push_back(std::move(entry));
+}
+
 // Among the routes whose pattern matches and whose method is `method`, the most specific
 // wins: comparing segment by segment from the left, a literal beats a placeholder.
-Router::Match Router::Find(std::string_view method, std::string_view path) const {
-  Match match;
-  std::vector<std::string_view> raw = SplitPath(path);
-  std::vector<std::string> decoded;
-  decoded.reserve(raw.size());
-  for (std::string_view segment : raw) decoded.push_back(PercentDecode(segment));
-
+const Router::Entry* Router::Best(const std::vector<Entry>& entries, std::string_view method,
+                                  const std::vector<std::string>& decoded,
+                                  std::vector<std::string>* allowed) {
   const Entry* best = nullptr;
-  for (const Entry& entry : entries_) {
+  for (const Entry& entry : entries) {
     if (entry.segments.size() != decoded.size()) continue;
     bool matches = true;
     for (size_t i = 0; i < decoded.size() && matches; ++i) {
@@ -56,9 +65,9 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     }
     if (!matches) continue;
     if (entry.method != method) {
-      if (std::find(match.allowed.begin(), match.allowed.end(), entry.method) ==
-          match.allowed.end()) {
-        match.allowed.push_back(entry.method);
+      if (allowed != nullptr &&
+          std::find(allowed->begin(), allowed->end(), entry.method) == allowed->end()) {
+        allowed->push_back(entry.method);
       }
       continue;
     }
@@ -75,16 +84,42 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       }
     }
   }
-  if (best == nullptr) return match;
+  return best;
+}
 
-  match.allowed.clear();
-  match.handler = &best->handler;
+std::map<std::string, std::string, std::less<>> Router::Params(const Entry& entry,
+                                                               std::vector<std::string>& decoded) {
+  std::map<std::string, std::string, std::less<>> params;
   for (size_t i = 0; i < decoded.size(); ++i) {
-    const std::string& segment = best->segments[i];
+    const std::string& segment = entry.segments[i];
     if (IsPlaceholder(segment)) {
-      match.params.emplace(segment.substr(1, segment.size() - 2), std::move(decoded[i]));
+      params.emplace(segment.substr(1, segment.size() - 2), std::move(decoded[i]));
     }
   }
+  return params;
+}
+
+// `path` is the path as sent (still percent-encoded): it is split on '/' first and each
+// segment is decoded afterwards, so an encoded "%2F" inside an id cannot add a segment.
+Router::Match Router::Find(std::string_view method, std::string_view path) const {
+  Match match;
+  std::vector<std::string> decoded = DecodedSegments(path);
+  const Entry* best = Best(entries_, method, decoded, &match.allowed);
+  if (best == nullptr) return match;
+  match.allowed.clear();
+  match.handler = &best->handler;
+  match.params = Params(*best, decoded);
+  return match;
+}
+
+Router::WebSocketMatch Router::FindWebSocket(std::string_view path) const {
+  WebSocketMatch match;
+  if (websockets_.empty()) return match;
+  std::vector<std::string> decoded = DecodedSegments(path);
+  const Entry* best = Best(websockets_, "GET", decoded, nullptr);
+  if (best == nullptr) return match;
+  match.handler = &best->websocket;
+  match.params = Params(*best, decoded);
   return match;
 }
 
@@ -105,6 +140,14 @@ void Router::Dispatch(Request&& request, Responder responder) const {
   if (match.handler != nullptr) {
     request.params = std::move(match.params);
     (*match.handler)(std::move(request), std::move(responder));
+    return;
+  }
+  if (match.allowed.empty() && FindWebSocket(raw_path).handler != nullptr) {
+    Response response = Response::Problem(
+        426, "urn:optin-edge:problem:upgrade-required", "Upgrade Required",
+        "This resource speaks WebSocket only: connect with \"Upgrade: websocket\".");
+    response.headers.emplace_back("Upgrade", "websocket");
+    responder(std::move(response));
     return;
   }
   if (match.allowed.empty()) {

@@ -1,6 +1,6 @@
-// Maps (method, path pattern) to handlers. Patterns are literal segments and `{name}`
-// placeholders ("/v1/me/consents/{purpose}"). Build it at start-up, then it is read-only and
-// thread-safe for Find.
+// Maps (method, path pattern) to handlers, and path patterns to WebSocket handlers. Patterns are
+// literal segments and `{name}` placeholders ("/v1/me/consents/{purpose}"). Build it at
+// start-up, then it is read-only and thread-safe for Find.
 #pragma once
 
 #include <map>
@@ -9,12 +9,16 @@
 #include <vector>
 
 #include "net/http_message.h"
+#include "net/websocket_connection.h"
 
 namespace optin::net {
 
 class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler);
+  // A WebSocket endpoint: a GET with "Upgrade: websocket" on a matching path is upgraded and
+  // handed to `handler`; a plain request there gets 426 (unless an HTTP route matches too).
+  void AddWebSocket(std::string pattern, WebSocketHandler handler);
 
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched
@@ -22,6 +26,13 @@ class Router {
     std::vector<std::string> allowed;  // when the path matched but not the method: for 405 Allow
   };
   Match Find(std::string_view method, std::string_view path) const;
+
+  struct WebSocketMatch {
+    const WebSocketHandler* handler = nullptr;  // null when no WebSocket route matched
+    std::map<std::string, std::string, std::less<>> params;
+  };
+  // `path` as sent (percent-encoded), as for Find.
+  WebSocketMatch FindWebSocket(std::string_view path) const;
 
   struct Route {
     std::string method;
@@ -38,8 +49,17 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    WebSocketHandler websocket;  // set instead of `handler` for WebSocket routes
   };
+  // The most specific entry of `entries` for `method` whose pattern matches `decoded`; fills
+  // `allowed` with the other methods whose pattern matches.
+  static const Entry* Best(const std::vector<Entry>& entries, std::string_view method,
+                           const std::vector<std::string>& decoded,
+                           std::vector<std::string>* allowed);
+  static std::map<std::string, std::string, std::less<>> Params(const Entry& entry,
+                                                                std::vector<std::string>& decoded);
   std::vector<Entry> entries_;
+  std::vector<Entry> websockets_;
 };
 
 }  // namespace optin::net
