@@ -63,17 +63,14 @@
   let session = null;
 
   // ---------------------------------------------------------------------------------------
-  // Screen reader announcements: one polite live region, messages queued so none is lost.
-
-  let announceTimer = null;
-  const pendingAnnouncements = [];
+  // Screen reader announcements: one polite live region. Messages within a second of each
+  // other are joined, so that a burst (a reconnect, two prompts at once) is read in full.
+  let lastAnnouncedAt = 0;
   function announce(text) {
-    pendingAnnouncements.push(text);
-    if (announceTimer) return;
-    announceTimer = setTimeout(() => {
-      announceTimer = null;
-      ui.announcer.textContent = pendingAnnouncements.splice(0).join(' ');
-    }, 150);
+    const now = Date.now();
+    const current = ui.announcer.textContent;
+    ui.announcer.textContent = now - lastAnnouncedAt < 1000 && current ? current + ' ' + text : text;
+    lastAnnouncedAt = now;
   }
 
   // ---------------------------------------------------------------------------------------
