@@ -303,6 +303,7 @@ Result<ShopperView> HelpDesk::Request(store::Connection& conn, const visits::Vis
       "first_name_sealed, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)",
       id, visit.subject_id, visit.id, request.topic, request.expertise, blob(note_sealed),
       blob(name_sealed), now));
+  for (const auto& hook : request_hooks_) OPTIN_TRY(hook(conn, visit.subject_id, request.topic));
 
   OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
   if (!row) return Fail(ErrorCode::kInternal, "the new help request vanished");
@@ -477,6 +478,9 @@ Result<ClaimResult> HelpDesk::Claim(store::Connection& conn, const StaffSession&
   OPTIN_TRY(privacy::AuditLog::Append(conn, now, "staff.claimed",
                                       boost::json::object{{"role", ToString(staff.staff.role)}},
                                       row->subject_id));
+  for (const auto& hook : claim_hooks_) {
+    OPTIN_TRY(hook(conn, row->subject_id, row->created_at, now));
+  }
   OPTIN_ASSIGN_OR_RETURN(row, LoadRow(conn, id));
   OPTIN_ASSIGN_OR_RETURN(Prompt prompt, ToPrompt(conn, *row));
   Announce(conn, PromptEventKind::kClaimed, prompt.request.id, StaffView(prompt, now));
@@ -515,6 +519,9 @@ Result<Prompt> HelpDesk::Resolve(store::Connection& conn, const StaffSession& st
   OPTIN_TRY(privacy::AuditLog::Append(conn, now, "staff.resolved",
                                       boost::json::object{{"role", ToString(staff.staff.role)}},
                                       row->subject_id));
+  for (const auto& hook : claim_hooks_) {
+    OPTIN_TRY(hook(conn, row->subject_id, row->created_at, now));
+  }
   OPTIN_ASSIGN_OR_RETURN(row, LoadRow(conn, id));
   Prompt prompt{Decrypt(*row, false), row->pseudonym};
   Announce(conn, PromptEventKind::kResolved, prompt.request.id, StaffView(prompt, now));

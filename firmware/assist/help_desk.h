@@ -9,6 +9,8 @@
 // Immutable after construction; methods run inside database jobs; thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +49,15 @@ class HelpDesk {
   HelpDesk(const platform::Clock& clock, platform::Random& random, std::string at_rest_key,
            const consent::ConsentLedger& ledger, PromptFeed& feed, HelpDeskPolicy policy);
   ~HelpDesk();
+
+  // Hooks run inside the transaction of a new request / a first claim (e.g. HQ aggregates).
+  // Register them before serving.
+  using RequestHook = std::function<Status(store::Connection&, std::string_view subject_id,
+                                           std::string_view topic)>;
+  using ClaimHook = std::function<Status(store::Connection&, std::string_view subject_id,
+                                         int64_t requested_at, int64_t claimed_at)>;
+  void AddRequestHook(RequestHook hook) { request_hooks_.push_back(std::move(hook)); }
+  void AddClaimHook(ClaimHook hook) { claim_hooks_.push_back(std::move(hook)); }
 
   // Topic from the list, expertise word, note and first name rules; errors name the field.
   Status Validate(const NewHelpRequest& request) const;
@@ -112,6 +123,8 @@ class HelpDesk {
   PromptFeed& feed_;
   const HelpDeskPolicy policy_;
   std::unique_ptr<privacy::SubjectRecords> records_;
+  std::vector<RequestHook> request_hooks_;
+  std::vector<ClaimHook> claim_hooks_;
 };
 
 }  // namespace optin::assist

@@ -135,9 +135,52 @@ CREATE TABLE staff_views (
 CREATE INDEX staff_views_by_request ON staff_views(request_id);
 )sql";
 
+// HQ sync (PRODUCT.md line 6): events recorded only while the subject's `hq_aggregates` is in
+// force, holding a metric and a label (channel, topic, time-to-claim bucket, offer category) and
+// nothing else about the shopper; erased with the subject and deleted once their period is
+// released. Released periods record the epsilon each spent (the daily budget's ledger). The
+// outbox holds signed batches until HQ acknowledges them: `content` keeps the noisy counts
+// (all of them, for merging), `jws` what is sent.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE sync_events (
+  id          INTEGER PRIMARY KEY,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+  at          INTEGER NOT NULL,
+  metric      TEXT NOT NULL,
+  label       TEXT NOT NULL
+) STRICT;
+CREATE INDEX sync_events_by_time ON sync_events(at);
+CREATE INDEX sync_events_by_subject ON sync_events(subject_id);
+
+CREATE TABLE sync_periods (
+  period_start    INTEGER PRIMARY KEY,
+  period_end      INTEGER NOT NULL,
+  day             INTEGER NOT NULL,    -- UTC day number of period_start, for the daily budget
+  outcome         TEXT NOT NULL CHECK (outcome IN ('released', 'over-budget', 'skipped')),
+  epsilon_micros  INTEGER NOT NULL,    -- epsilon spent, in millionths
+  decided_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sync_periods_by_day ON sync_periods(day);
+
+CREATE TABLE sync_outbox (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id        TEXT NOT NULL UNIQUE,
+  period_start    INTEGER NOT NULL,
+  period_end      INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  content         TEXT NOT NULL,
+  jws             TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  maybe_sent      INTEGER NOT NULL DEFAULT 0,  -- an attempt may have reached HQ: never merge
+  last_error      TEXT
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core: subjects, consents, receipts, visits, interests, audit log", kV1},
     Migration{2, "assist: staff accounts and sessions, help requests, staff views", kV2},
+    Migration{3, "sync: consented aggregate events, released periods, HQ outbox", kV3},
 };
 
 }  // namespace

@@ -127,6 +127,7 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
                    "started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    v.id, v.subject_id, v.pseudonym, v.channel, store::Blob{token_hash},
                    v.started_at, v.expires_at));
+  for (const auto& hook : check_in_hooks_) OPTIN_TRY(hook(conn, v));
   result.receipt = std::move(receipt);
   return result;
 }

@@ -62,6 +62,9 @@ class VisitService {
                VisitPolicy policy);
 
   void AddEndHook(EndHook hook) { end_hooks_.push_back(std::move(hook)); }
+  // Runs inside the check-in's transaction once the visit is recorded (e.g. HQ aggregates).
+  using CheckInHook = std::function<Status(store::Connection&, const Visit&)>;
+  void AddCheckInHook(CheckInHook hook) { check_in_hooks_.push_back(std::move(hook)); }
 
   // kConflict (reason "token-replayed") when the token id was used before. An open visit of
   // the same subject is ended first: one shopper, one visit.
@@ -91,6 +94,7 @@ class VisitService {
   const consent::ConsentLedger& ledger_;
   VisitPolicy policy_;
   std::vector<EndHook> end_hooks_;
+  std::vector<CheckInHook> check_in_hooks_;
   std::unique_ptr<privacy::SubjectRecords> records_;
 };
 
