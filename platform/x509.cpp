@@ -801,6 +801,16 @@ Result<std::vector<CertificateInfo>> InspectCertificateBundle(std::string_view p
   return out;
 }
 
+Result<std::string> CertificatePublicKeyPem(std::string_view cert_pem) {
+  OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(cert_pem, "the certificate"));
+  OPTIN_ASSIGN_OR_RETURN(std::string der, PublicKeyDer(chain->crt.pk));
+  const std::string b64 = Base64Encode(der);
+  std::string pem = "-----BEGIN PUBLIC KEY-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  pem += "-----END PUBLIC KEY-----\n";
+  return pem;
+}
+
 Status CheckCertificateMatchesKey(std::string_view cert_pem, const EcdsaPrivateKey& key) {
   OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(cert_pem, "the certificate"));
   return CheckPublicKeysEqual(chain->crt.pk, key,

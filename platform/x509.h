@@ -69,6 +69,10 @@ Result<std::string> CanonicalIpAddress(std::string_view text);
 // The text form used in messages: "2026-01-01 00:00:00 UTC".
 std::string FormatUtc(int64_t unix_seconds);
 
+// The public key of the first certificate in `cert_pem`, as SubjectPublicKeyInfo PEM ("PUBLIC
+// KEY"), e.g. to verify what a client that presented the certificate signed.
+Result<std::string> CertificatePublicKeyPem(std::string_view cert_pem);
+
 // Ok if the public key of the first certificate in `cert_pem` is the public half of `key`.
 Status CheckCertificateMatchesKey(std::string_view cert_pem, const EcdsaPrivateKey& key);
 

@@ -20,6 +20,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
   std::string remote_address;  // peer IP, for rate limiting only; never logged with identities
+  // DER of the client certificate, when the TLS session presented one whose chain verified
+  // (servers with client_ca_pem only); empty otherwise.
+  std::string peer_certificate_der;
   std::map<std::string, std::string, std::less<>> params;  // filled by the router: {name} -> value
 
   // First header with this (lowercase) name, or empty.

@@ -215,6 +215,11 @@ void HttpSession<Stream>::Handle() {
   }
   request.body = std::move(message.body());
   request.remote_address = remote_address_;
+  if constexpr (kTls) {
+    if (stream_.peer_certificate_verified()) {
+      request.peer_certificate_der = stream_.peer_certificate_der();
+    }
+  }
 
   if (boost::beast::websocket::is_upgrade(message)) {
     auto route = owner_->router().FindWebSocket(

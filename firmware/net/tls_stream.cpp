@@ -301,6 +301,12 @@ bool TlsStream::peer_certificate_verified() const {
 
 uint32_t TlsStream::verify_flags() const { return mbedtls_ssl_get_verify_result(&native_->ssl); }
 
+std::string TlsStream::peer_certificate_der() const {
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&native_->ssl);
+  if (peer == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(peer->raw.p), peer->raw.len);
+}
+
 void teardown(boost::beast::role_type role, TlsStream& stream, error_code& ec) {
   stream.shutdown(ec);
   using boost::beast::websocket::teardown;

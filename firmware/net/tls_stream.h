@@ -102,6 +102,8 @@ class TlsStream {
   bool peer_certificate_present() const;
   bool peer_certificate_verified() const;  // present and its chain verified
   uint32_t verify_flags() const;           // mbedTLS X.509 verification flags (0: fine)
+  // DER of the peer's leaf certificate; empty if none.
+  std::string peer_certificate_der() const;
 
  private:
   enum class Want { kDone, kSocketRead, kRetry };

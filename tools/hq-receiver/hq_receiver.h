@@ -1,0 +1,63 @@
+// The reference HQ's request handling: POST /v1/batches takes {"batches": [jws, ...]} from a
+// store presenting a client certificate issued by the store CA, verifies each batch's ES256
+// signature against that certificate's key, checks the store (the batch's store_id must be on
+// the allow-list, or, without one, equal the certificate's CN), the batch id (it must be the one
+// the store id and period give) and the payload's shape, and stores each batch once: a batch id
+// already stored with the same content answers "duplicate", with other content "rejected".
+// GET /batches?store=ID lists what was stored (tests and demos). Thread-safe.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <set>
+#include <string>
+
+#include "net/router.h"
+#include "platform/clock.h"
+#include "platform/error.h"
+#include "store/database.h"
+#include "store/schema.h"
+
+namespace optin::hq {
+
+// The receiver's own schema (its database is not a store's).
+std::span<const store::Migration> ReceiverSchema();
+
+struct ReceiverOptions {
+  std::set<std::string> allowed_stores;  // empty: the client certificate's CN must match
+  size_t max_batches_per_request = 500;
+};
+
+// One batch's verdict, as answered to the store.
+struct BatchVerdict {
+  std::string batch_id;
+  std::string status;  // "stored", "duplicate", "rejected"
+  std::string reason;  // when rejected: "bad-signature", "unknown-store", "malformed", ...
+};
+
+class HqReceiver {
+ public:
+  HqReceiver(store::Database& db, const platform::Clock& clock, ReceiverOptions options);
+
+  void Register(net::Router& router);
+
+  // Checks one batch against the presenting certificate (DER); does not store it.
+  BatchVerdict Check(std::string_view jws, std::string_view peer_certificate_der,
+                     std::string* store_id, boost::json::object* payload) const;
+
+  struct Counters {
+    uint64_t stored = 0, duplicate = 0, rejected = 0;
+  };
+  Counters counters() const;
+
+ private:
+  void PostBatches(net::Request&& request, net::Responder respond);
+  void GetBatches(net::Request&& request, net::Responder respond);
+
+  store::Database& db_;
+  const platform::Clock& clock_;
+  ReceiverOptions options_;
+  mutable std::mutex mu_;
+  Counters counters_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace optin::hq
