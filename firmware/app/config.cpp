@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "platform/file_system.h"
+
 namespace optin::app {
 namespace {
 
@@ -13,14 +15,16 @@ struct Reader {
   const toml::table& root;
   std::string origin;
   std::set<std::string> known;
+  std::string prefix;  // prepended to keys in messages ("scanners[0].")
 
   std::unexpected<Error> Bad(std::string_view key, const toml::node* node, std::string what) {
     std::string where = origin;
     if (node != nullptr && node->source().begin) {
       where += ":" + std::to_string(node->source().begin.line);
     }
-    return Fail(ErrorCode::kInvalidArgument, where + ": '" + std::string(key) + "' " + what,
-                std::string(key), "invalid-config");
+    const std::string full = prefix + std::string(key);
+    return Fail(ErrorCode::kInvalidArgument, where + ": '" + full + "' " + what, full,
+                "invalid-config");
   }
 
   template <class T>
@@ -80,6 +84,85 @@ struct Reader {
   }
 };
 
+// [[scanners]]: an array of tables, each with only the keys below; names unique; devices
+// never cameras.
+Status ParseScanners(Reader& r, Config& c) {
+  static const std::set<std::string, std::less<>> kKeys = {"name",       "kind",
+                                                           "device",     "baud",
+                                                           "terminator", "partial_timeout_ms",
+                                                           "max_length", "max_scans_per_second"};
+  r.known.insert("scanners");
+  const toml::node* node = r.root.get("scanners");
+  if (node == nullptr) return Ok();
+  const toml::array* arr = node->as_array();
+  if (arr == nullptr || !arr->is_array_of_tables()) {
+    return r.Bad("scanners", node, "must be an array of tables: one [[scanners]] per scanner");
+  }
+  if (arr->size() > 16) return r.Bad("scanners", node, "lists more than 16 scanners");
+  std::set<std::string> names;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& t = *arr->get(i)->as_table();
+    Reader s{t, r.origin, {}, "scanners[" + std::to_string(i) + "]."};
+    std::optional<Error> unknown;
+    t.for_each([&](const toml::key& k, auto&& v) {
+      if (!unknown && !kKeys.contains(k.str())) {
+        unknown = s.Bad(k.str(), &v,
+                        "is not a known scanner setting (name, kind, device, baud, terminator, "
+                        "partial_timeout_ms, max_length, max_scans_per_second)")
+                      .error();
+      }
+    });
+    if (unknown) return std::unexpected(*unknown);
+    for (const char* required : {"name", "kind", "device"}) {
+      if (!t.contains(required)) return s.Bad(required, &t, "is required for every scanner");
+    }
+    drivers::ScannerConfig sc;
+    std::string kind, terminator = std::string(drivers::ToString(sc.terminator));
+    int64_t partial_ms = sc.partial_timeout.count();
+    int64_t max_length = static_cast<int64_t>(sc.max_length);
+    OPTIN_TRY(s.Get("name", sc.name));
+    OPTIN_TRY(s.Get("kind", kind));
+    OPTIN_TRY(s.Get("device", sc.device));
+    OPTIN_TRY(s.Get("baud", sc.baud, std::pair<int64_t, int64_t>{50, 4'000'000}));
+    OPTIN_TRY(s.Get("terminator", terminator));
+    OPTIN_TRY(s.Get("partial_timeout_ms", partial_ms, std::pair<int64_t, int64_t>{1, 60'000}));
+    OPTIN_TRY(s.Get("max_length", max_length, std::pair<int64_t, int64_t>{1, 65'536}));
+    OPTIN_TRY(s.Get("max_scans_per_second", sc.max_scans_per_second,
+                    std::pair<int64_t, int64_t>{1, 1000}));
+    if (sc.name.empty() || sc.name.size() > 64) {
+      return s.Bad("name", t.get("name"), "must be 1 to 64 characters");
+    }
+    if (!names.insert(sc.name).second) {
+      return s.Bad("name", t.get("name"), "'" + sc.name + "' names two scanners");
+    }
+    auto parsed_kind = drivers::ParseScannerKind(kind);
+    if (!parsed_kind) return s.Bad("kind", t.get("kind"), "must be evdev, serial or fifo");
+    sc.kind = *parsed_kind;
+    auto parsed_terminator = drivers::ParseTerminator(terminator);
+    if (!parsed_terminator) {
+      return s.Bad("terminator", t.get("terminator"), "must be enter, tab, cr or lf");
+    }
+    sc.terminator = *parsed_terminator;
+    sc.partial_timeout = std::chrono::milliseconds(partial_ms);
+    sc.max_length = static_cast<size_t>(max_length);
+    if (sc.device.empty()) return s.Bad("device", t.get("device"), "must not be empty");
+    // PRODUCT.md line 1: no camera, ever.
+    if (platform::IsVideoDevicePath(sc.device)) {
+      return s.Bad("device", t.get("device"),
+                   "of scanner '" + sc.name + "' is " + sc.device.string() +
+                       ", a camera device: optin-edge never opens a camera (no camera, ever: "
+                       "/dev/video*, /dev/media* and /dev/v4l* are refused). Use the scanner's "
+                       "keyboard (evdev) or serial mode.");
+    }
+    if (auto ok = drivers::ValidateScannerConfig(sc); !ok) {
+      return s.Bad(ok.error().message.find("baud") != std::string::npos ? "baud" : "device", &t,
+                   "is invalid: " + ok.error().message);
+    }
+    c.scanners.push_back(std::move(sc));
+  }
+  return Ok();
+}
+
 Status Validate(const Config& c) {
   auto bad = [](std::string key, std::string what) {
     return Fail(ErrorCode::kInvalidArgument, "'" + key + "' " + what, key, "invalid-config");
@@ -113,6 +196,9 @@ Status Validate(const Config& c) {
   if (c.tls.host_names.empty() && c.tls.ip_addresses.empty()) {
     return bad("tls.host_names", "and tls.ip_addresses must name at least one host");
   }
+  if (!c.indicator.led.empty() && platform::IsVideoDevicePath(c.indicator.led)) {
+    return bad("indicator.led", "must be an LED, never a camera device");
+  }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
@@ -133,7 +219,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                 {}, "invalid-config");
   }
   Config c;
-  Reader r{root, std::string(origin), {}};
+  Reader r{root, std::string(origin), {}, {}};
   constexpr std::pair<int64_t, int64_t> kPositive{1, int64_t{1} << 40};
   OPTIN_TRY(r.Get("data_dir", c.data_dir));
   OPTIN_TRY(r.Get("listen.address", c.listen.address));
@@ -195,6 +281,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
       r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
   OPTIN_TRY(r.Get("log.level", c.log.level));
+  OPTIN_TRY(r.Get("indicator.led", c.indicator.led));
+  OPTIN_TRY(ParseScanners(r, c));
   OPTIN_TRY(r.CheckUnknown());
   OPTIN_TRY(Validate(c));
   return c;

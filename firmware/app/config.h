@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "drivers/scanner.h"
 #include "platform/error.h"
 
 namespace optin::app {
@@ -93,6 +94,17 @@ struct Config {
   struct Log {
     std::string level = "info";
   } log;
+
+  // Kiosk scanners ([[scanners]], one table each); none by default. A scanner's device is never
+  // a camera: /dev/video*, /dev/media* and /dev/v4l* are refused (PRODUCT.md line 1).
+  std::vector<drivers::ScannerConfig> scanners;
+
+  // The LED that blinks once for an accepted scan and three times for a refused one: a Linux
+  // LED class name ("kiosk:green" -> /sys/class/leds/kiosk:green/brightness) or a brightness
+  // file path. Empty: no indicator.
+  struct Indicator {
+    std::string led;
+  } indicator;
 
   std::filesystem::path database_file() const { return data_dir / "optin-edge.db"; }
   std::filesystem::path hq_token_key_file() const {

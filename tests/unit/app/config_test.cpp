@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,7 @@ const std::vector<Setting>& AllSettings() {
       {"limits.shutdown_grace_ms",
        [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
       {"log.level", [](const Config& c) { return S(c.log.level); }},
+      {"indicator.led", [](const Config& c) { return c.indicator.led; }},
   };
   return kSettings;
 }
@@ -216,6 +218,8 @@ write_queue = 128
 shutdown_grace_ms = 2000
 [log]
 level = "debug"
+[indicator]
+led = "kiosk:green"
 )";
   auto c = Parse(kText);
   ASSERT_TRUE(c.has_value()) << c.error().message;
@@ -487,6 +491,139 @@ TEST(ParseConfig, PlainHttpMustBeABoolean) {
   ASSERT_FALSE(c.has_value());
   EXPECT_NE(c.error().message.find("listen.plain_http"), std::string::npos);
   EXPECT_NE(c.error().message.find("true or false"), std::string::npos);
+}
+
+// --- [[scanners]] ---------------------------------------------------------------------------
+
+TEST(ParseConfigScanners, NoScannersByDefault) {
+  auto c = Parse("");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->scanners.empty());
+  EXPECT_TRUE(c->indicator.led.empty());
+}
+
+TEST(ParseConfigScanners, EveryScannerKeyIsRead) {
+  auto c = Parse(R"(
+[[scanners]]
+name = "kiosk"
+kind = "evdev"
+device = "/dev/input/by-id/usb-Datalogic-event-kbd"
+terminator = "tab"
+partial_timeout_ms = 150
+max_length = 1024
+max_scans_per_second = 3
+
+[[scanners]]
+name = "counter"
+kind = "serial"
+device = "/dev/serial/by-id/usb-Honeywell-if00"
+baud = 115200
+terminator = "cr"
+
+[[scanners]]
+name = "dev"
+kind = "fifo"
+device = "var/scanner.fifo"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->scanners.size(), 3u);
+  const drivers::ScannerConfig& kiosk = c->scanners[0];
+  EXPECT_EQ(kiosk.name, "kiosk");
+  EXPECT_EQ(kiosk.kind, drivers::ScannerKind::kEvdev);
+  EXPECT_EQ(kiosk.device, "/dev/input/by-id/usb-Datalogic-event-kbd");
+  EXPECT_EQ(kiosk.terminator, drivers::Terminator::kTab);
+  EXPECT_EQ(kiosk.partial_timeout, std::chrono::milliseconds(150));
+  EXPECT_EQ(kiosk.max_length, 1024u);
+  EXPECT_EQ(kiosk.max_scans_per_second, 3);
+  const drivers::ScannerConfig& counter = c->scanners[1];
+  EXPECT_EQ(counter.kind, drivers::ScannerKind::kSerial);
+  EXPECT_EQ(counter.baud, 115200);
+  EXPECT_EQ(counter.terminator, drivers::Terminator::kCr);
+  const drivers::ScannerConfig& dev = c->scanners[2];
+  EXPECT_EQ(dev.kind, drivers::ScannerKind::kFifo);
+  // Unset keys keep the driver's defaults.
+  const drivers::ScannerConfig defaults;
+  EXPECT_EQ(dev.baud, defaults.baud);
+  EXPECT_EQ(dev.terminator, defaults.terminator);
+  EXPECT_EQ(dev.partial_timeout, defaults.partial_timeout);
+  EXPECT_EQ(dev.max_length, defaults.max_length);
+  EXPECT_EQ(dev.max_scans_per_second, defaults.max_scans_per_second);
+}
+
+TEST(ParseConfigScanners, ACameraDeviceIsRefusedNamingTheScannerAndTheRule) {
+  for (const char* device : {"/dev/video0", "/dev/media0", "/dev/v4l/by-id/usb-Cam-index0"}) {
+    const std::string text = std::string("[[scanners]]\nname = \"kiosk\"\nkind = \"evdev\"\n") +
+                             "device = \"" + device + "\"\n";
+    auto c = Parse(text);
+    ASSERT_FALSE(c) << device;
+    const std::string& m = c.error().message;
+    EXPECT_NE(m.find("scanners[0].device"), std::string::npos) << m;
+    EXPECT_NE(m.find("'kiosk'"), std::string::npos) << m;
+    EXPECT_NE(m.find("never opens a camera"), std::string::npos) << m;
+    EXPECT_NE(m.find("test.toml:4"), std::string::npos) << m;
+  }
+}
+
+TEST(ParseConfigScanners, UnknownScannerKeyIsRefusedNamingItAndItsLine) {
+  auto c = Parse(
+      "[[scanners]]\nname = \"kiosk\"\nkind = \"evdev\"\ndevice = \"/dev/input/x\"\n"
+      "camera = true\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("test.toml:5: 'scanners[0].camera' is not a known scanner"),
+            std::string::npos)
+      << c.error().message;
+}
+
+TEST(ParseConfigScanners, InvalidScannersAreRefusedNamingTheKey) {
+  const std::string base = "[[scanners]]\nname = \"kiosk\"\n";
+  struct Case {
+    std::string text;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {base + "kind = \"evdev\"\n", "'scanners[0].device' is required"},
+      {"[[scanners]]\nkind = \"evdev\"\ndevice = \"/dev/input/x\"\n",
+       "'scanners[0].name' is required"},
+      {base + "kind = \"camera\"\ndevice = \"/dev/input/x\"\n", "must be evdev, serial or fifo"},
+      {base + "kind = \"evdev\"\ndevice = \"/dev/input/x\"\nterminator = \"space\"\n",
+       "must be enter, tab, cr or lf"},
+      {base + "kind = \"serial\"\ndevice = \"/dev/ttyACM0\"\nbaud = 12345\n",
+       "12345 is not a standard rate"},
+      {base + "kind = \"evdev\"\ndevice = \"/dev/input/x\"\nmax_scans_per_second = 0\n",
+       "'scanners[0].max_scans_per_second' must be between 1 and 1000"},
+      {base + "kind = \"evdev\"\ndevice = \"/dev/input/x\"\npartial_timeout_ms = \"300\"\n",
+       "'scanners[0].partial_timeout_ms' must be an integer"},
+      {base + "kind = \"evdev\"\ndevice = \"\"\n", "'scanners[0].device' must not be empty"},
+      {base + "kind = \"evdev\"\ndevice = \"/dev/input/a\"\n" + base +
+           "kind = \"evdev\"\ndevice = \"/dev/input/b\"\n",
+       "'scanners[1].name' 'kiosk' names two scanners"},
+      {"scanners = [\"kiosk\"]\n", "'scanners' must be an array of tables"},
+      {"[scanners]\nname = \"kiosk\"\n", "'scanners' must be an array of tables"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_NE(ErrorOf(c.text).find(c.expect), std::string::npos)
+        << c.text << "\n-> " << ErrorOf(c.text);
+  }
+}
+
+TEST(ParseConfigScanners, IndicatorLedIsNeverACamera) {
+  EXPECT_NE(ErrorOf("[indicator]\nled = \"/dev/video0\"\n").find("never a camera"),
+            std::string::npos);
+  auto c = Parse("[indicator]\nled = \"kiosk:green\"\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->indicator.led, "kiosk:green");
+}
+
+TEST(ParseConfigScanners, ShippedConfigFileHasNoScannerButDocumentsThem) {
+  const std::filesystem::path file =
+      std::filesystem::path(OPTIN_SOURCE_DIR) / "config" / "optin-edge.toml";
+  auto c = LoadConfigFile(file);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->scanners.empty());
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("# [[scanners]]"), std::string::npos);
 }
 
 }  // namespace
