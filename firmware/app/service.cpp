@@ -19,6 +19,8 @@
 #include "assist/staff_directory.h"
 #include "assist/staff_sessions.h"
 #include "consent/consent_ledger.h"
+#include "drivers/led_indicator.h"
+#include "drivers/scanner.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/tls_config.h"
@@ -34,6 +36,7 @@
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
+#include "visits/scan_check_in.h"
 #include "visits/visit_service.h"
 #include "web/static_assets.h"
 
@@ -88,6 +91,11 @@ struct Service::Parts {
   uint16_t admin_port = 0;
   platform::ServiceNotifier notifier;
   std::mutex reload_mu;
+  // Kiosk scanners (loyalty QR check-ins) and the LED that answers them. Declared last: the
+  // scanners are destroyed first.
+  std::unique_ptr<visits::ScanCheckIn> scan_check_in;
+  std::unique_ptr<drivers::Indicator> indicator;
+  std::vector<std::unique_ptr<drivers::Scanner>> scanners;
 };
 
 namespace {
@@ -330,6 +338,19 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     return Fail(admin_port.error().code, "admin listener: " + admin_port.error().message);
   }
   p->admin_port = *admin_port;
+  p->scan_check_in =
+      std::make_unique<visits::ScanCheckIn>(*p->db, *p->tokens, *p->pseudonymizer, *p->visits);
+  if (c.indicator.led.empty()) {
+    p->indicator = std::make_unique<drivers::NullIndicator>();
+  } else {
+    drivers::LedOptions led;
+    led.brightness = drivers::LedBrightnessPath(c.indicator.led);
+    p->indicator = std::make_unique<drivers::LedIndicator>(std::move(led), p->fs);
+  }
+  for (const drivers::ScannerConfig& sc : c.scanners) {
+    OPTIN_ASSIGN_OR_RETURN(auto scanner, drivers::MakeScanner(sc, p->fs, p->clock));
+    p->scanners.push_back(std::move(scanner));
+  }
   return std::unique_ptr<Service>(new Service(std::move(p)));
 }
 
@@ -412,7 +433,28 @@ int Service::Run() {
                        {"store_id", c.store.id}});
   size_t threads = c.listen.threads > 0 ? static_cast<size_t>(c.listen.threads)
                                         : std::max(1u, std::thread::hardware_concurrency());
+  // Each scan (on its driver's thread) is checked in from the loop; the LED answers. Logs say
+  // which scanner and why, never the scanned text or who it was.
+  for (auto& scanner : p.scanners) {
+    auto started = scanner->Start([&p](drivers::Scan scan) {
+      p.loop->Post([&p, scan = std::move(scan)] {
+        p.scan_check_in->Submit(scan.text, [&p, name = scan.scanner](visits::ScanCheckInResult r) {
+          if (r.accepted) {
+            p.indicator->Accepted();
+          } else {
+            p.indicator->Refused();
+          }
+          platform::log::Info("scan.checkin",
+                              {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
+        });
+      });
+    });
+    if (!started) {
+      platform::log::Error("scanner.start_failed", {{"message", started.error().message}});
+    }
+  }
   p.loop->Run(threads);
+  for (auto& scanner : p.scanners) scanner->Stop();  // before the database stops
 
   p.db->Stop();
   (void)p.fs.Remove(pid_file);
