@@ -186,13 +186,14 @@ class StaffStream::Console : public std::enable_shared_from_this<Console> {
       return;
     }
     if (phase_ != Phase::kLive || event.seq <= snapshot_seq_) return;
-    conn_->Send(*event.frame);
+    // The view is queued for recording before the frame leaves.
     if (Shows(event.kind)) {
       if (shown_.insert(event.prompt_id).second) to_record_.push_back(event.prompt_id);
+      RecordViews();
     } else {
       shown_.erase(event.prompt_id);  // resolved or retracted: gone from the console
     }
-    RecordViews();
+    conn_->Send(*event.frame);
   }
 
   // One write job at a time per console; the ids that arrive meanwhile go in the next one.
