@@ -55,9 +55,7 @@ class ScanCheckInTest : public ::testing::Test {
     return f.get();
   }
 
-  std::string Subject() {
-    return world_.keys().pseudonymizer().SubjectId(kIssuer, "loyalty-123");
-  }
+  std::string Subject() { return world_.keys().pseudonymizer().SubjectId(kIssuer, "loyalty-123"); }
 
   optin::testing::VisitsWorld world_;
   platform::SeededRandom hq_random_;
