@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "platform/file_system.h"
+#include "sync/sync_policy.h"
 
 namespace optin::app {
 namespace {
@@ -199,6 +200,24 @@ Status Validate(const Config& c) {
   if (!c.indicator.led.empty() && platform::IsVideoDevicePath(c.indicator.led)) {
     return bad("indicator.led", "must be an LED, never a camera device");
   }
+  if (!c.sync.hq_url.empty() && !c.sync.hq_url.starts_with("https://")) {
+    return bad("sync.hq_url", "must be an https:// URL (or empty to keep sync off)");
+  }
+  if (1440 % c.sync.period_minutes != 0) {
+    return bad("sync.period_minutes", "must divide a day (15, 30, 60, 120, ... 1440)");
+  }
+  auto day_epsilon = sync::ParseEpsilonMicros(c.sync.epsilon_per_day);
+  if (!day_epsilon) return bad("sync.epsilon_per_day", day_epsilon.error().message);
+  if (!c.sync.epsilon_per_period.empty()) {
+    auto period_epsilon = sync::ParseEpsilonMicros(c.sync.epsilon_per_period);
+    if (!period_epsilon) return bad("sync.epsilon_per_period", period_epsilon.error().message);
+    if (*period_epsilon > *day_epsilon) {
+      return bad("sync.epsilon_per_period", "must not exceed sync.epsilon_per_day");
+    }
+  }
+  if (c.sync.backoff_max_seconds < c.sync.backoff_initial_seconds) {
+    return bad("sync.backoff_max_seconds", "must be at least sync.backoff_initial_seconds");
+  }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
@@ -280,6 +299,33 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(
       r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
+  OPTIN_TRY(r.Get("sync.hq_url", c.sync.hq_url));
+  OPTIN_TRY(r.Get("sync.period_minutes", c.sync.period_minutes,
+                  std::pair<int64_t, int64_t>{1, 1440}));
+  OPTIN_TRY(r.Get("sync.epsilon_per_day", c.sync.epsilon_per_day));
+  OPTIN_TRY(r.Get("sync.epsilon_per_period", c.sync.epsilon_per_period));
+  OPTIN_TRY(r.Get("sync.suppress_below", c.sync.suppress_below,
+                  std::pair<int64_t, int64_t>{0, 1'000'000}));
+  for (auto [key, field] : {std::pair{"sync.cap_checkins", &c.sync.cap_checkins},
+                            std::pair{"sync.cap_help_requests", &c.sync.cap_help_requests},
+                            std::pair{"sync.cap_claims", &c.sync.cap_claims},
+                            std::pair{"sync.cap_offer_views", &c.sync.cap_offer_views}}) {
+    OPTIN_TRY(r.Get(key, *field, std::pair<int64_t, int64_t>{1, 100}));
+  }
+  OPTIN_TRY(r.Get("sync.max_catch_up_periods", c.sync.max_catch_up_periods,
+                  std::pair<int64_t, int64_t>{1, 10'000}));
+  OPTIN_TRY(r.Get("sync.outbox_max_batches", c.sync.outbox_max_batches,
+                  std::pair<int64_t, int64_t>{2, 1'000'000}));
+  OPTIN_TRY(r.Get("sync.outbox_max_age_days", c.sync.outbox_max_age_days,
+                  std::pair<int64_t, int64_t>{1, 3650}));
+  OPTIN_TRY(r.Get("sync.batches_per_request", c.sync.batches_per_request,
+                  std::pair<int64_t, int64_t>{1, 500}));
+  OPTIN_TRY(r.Get("sync.backoff_initial_seconds", c.sync.backoff_initial_seconds,
+                  std::pair<int64_t, int64_t>{1, 86'400}));
+  OPTIN_TRY(r.Get("sync.backoff_max_seconds", c.sync.backoff_max_seconds,
+                  std::pair<int64_t, int64_t>{1, 7 * 86'400}));
+  OPTIN_TRY(r.Get("sync.timeout_seconds", c.sync.timeout_seconds,
+                  std::pair<int64_t, int64_t>{1, 600}));
   OPTIN_TRY(r.Get("log.level", c.log.level));
   OPTIN_TRY(r.Get("indicator.led", c.indicator.led));
   OPTIN_TRY(ParseScanners(r, c));

@@ -35,6 +35,7 @@
 #include "privacy/receipt_signer.h"
 #include "provisioning/device_identity.h"
 #include "store/database.h"
+#include "sync/sync_service.h"
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
 #include "visits/scan_check_in.h"
@@ -91,6 +92,7 @@ struct Service::Parts {
   std::atomic<bool> serving{false};
   uint16_t port = 0;
   uint16_t admin_port = 0;
+  std::unique_ptr<sync::SyncService> hq_sync;  // HQ aggregates: recorder, outbox, uploader
   platform::ServiceNotifier notifier;
   std::mutex reload_mu;
   // Kiosk scanners (loyalty QR check-ins) and the LED that answers them. Declared last: the
@@ -161,6 +163,40 @@ Result<std::unique_ptr<provisioning::DeviceIdentity>> LoadIdentity(Service::Part
 // SIGHUP / optinctl reload / POST /v1/admin/reload: new certificates and HQ's token key take
 // effect for new connections; open connections are not dropped. On any error the running
 // configuration stays as it was.
+// HQ sync ([sync]); null when hq_url is empty (then no event is even recorded).
+Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
+  const Config& c = p.config;
+  if (c.sync.hq_url.empty()) {
+    platform::log::Info("hq.sync_off", {{"reason", "sync.hq_url is empty"}});
+    return std::unique_ptr<sync::SyncService>();
+  }
+  sync::SyncServiceConfig sc;
+  sc.policy.store_id = c.store.id;
+  sc.policy.software_version = OPTIN_VERSION;
+  sc.policy.period = std::chrono::minutes(c.sync.period_minutes);
+  OPTIN_ASSIGN_OR_RETURN(sc.policy.epsilon_per_day_micros,
+                         sync::ParseEpsilonMicros(c.sync.epsilon_per_day));
+  if (!c.sync.epsilon_per_period.empty()) {
+    OPTIN_ASSIGN_OR_RETURN(sc.policy.epsilon_per_period_micros,
+                           sync::ParseEpsilonMicros(c.sync.epsilon_per_period));
+  }
+  sc.policy.suppress_below = c.sync.suppress_below;
+  sc.policy.caps = {c.sync.cap_checkins, c.sync.cap_help_requests, c.sync.cap_claims,
+                    c.sync.cap_offer_views};
+  sc.policy.topics = c.assist.topics;
+  sc.policy.offer_categories = c.store.interests;
+  sc.policy.max_catch_up_periods = c.sync.max_catch_up_periods;
+  sc.outbox.max_batches = c.sync.outbox_max_batches;
+  sc.outbox.max_age = std::chrono::days(c.sync.outbox_max_age_days);
+  sc.outbox.batches_per_request = c.sync.batches_per_request;
+  sc.outbox.backoff_initial = std::chrono::seconds(c.sync.backoff_initial_seconds);
+  sc.outbox.backoff_max = std::chrono::seconds(c.sync.backoff_max_seconds);
+  sc.hq_url = c.sync.hq_url;
+  sc.timeout = std::chrono::seconds(c.sync.timeout_seconds);
+  return sync::SyncService::Create(std::move(sc), *p.db, p.clock, *p.random, *p.identity, *p.ledger,
+                                   *p.visits, *p.desk, p.rights);
+}
+
 Result<boost::json::object> Reload(Service::Parts& p) {
   std::lock_guard lock(p.reload_mu);
   OPTIN_ASSIGN_OR_RETURN(auto identity, LoadIdentity(p));
@@ -289,6 +325,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->rights.Register(p->visits->records());
   p->rights.Register(*p->interests);
   p->rights.Register(p->desk->records());
+  OPTIN_ASSIGN_OR_RETURN(p->hq_sync, MakeSyncService(*p));
 
   p->shopper_api = std::make_unique<api::ShopperApi>(
       api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
@@ -382,6 +419,7 @@ int Service::Run() {
         });
   });
 
+  if (p.hq_sync) p.hq_sync->Start(*p.loop);
   std::atomic<bool> stopping{false};
   p.loop->OnSignals({SIGINT, SIGTERM}, [&](int signal) {
     if (stopping.exchange(true)) return;
@@ -461,6 +499,7 @@ int Service::Run() {
   p.loop->Run(threads);
   for (auto& scanner : p.scanners) scanner->Stop();  // before the database stops
 
+  if (p.hq_sync) p.hq_sync->Stop();
   p.db->Stop();
   (void)p.fs.Remove(pid_file);
   platform::log::Info("service.stopped");

@@ -1,6 +1,7 @@
 #include "sync/aggregator.h"
 
 #include <boost/json/object.hpp>
+#include <unordered_map>
 
 #include "privacy/audit_log.h"
 #include "sync/discrete_laplace.h"
@@ -61,28 +62,40 @@ Result<Cells> Aggregator::CountEvents(store::Connection& conn, int64_t before,
     auto& m = cells[std::string(kTimeToClaim)];
     for (const ClaimBucket& b : kClaimBuckets) m[std::string(b.label)] = 0;
   }
-  // Each subject's first `cap` events of each metric count; the rest are dropped.
-  OPTIN_ASSIGN_OR_RETURN(
-      auto stmt,
-      conn.Prepare("SELECT metric, label, count(*) FROM (SELECT metric, label, row_number() OVER "
-                   "(PARTITION BY subject_id, metric ORDER BY at, id) AS n FROM sync_events "
-                   "WHERE at < ?) WHERE n <= CASE metric WHEN ? THEN ? WHEN ? THEN ? WHEN ? "
-                   "THEN ? WHEN ? THEN ? ELSE 0 END GROUP BY metric, label"));
-  stmt.BindAll(before, kCheckinsByChannel, policy_.caps.checkins, kHelpRequestsByTopic,
-               policy_.caps.help_requests, kTimeToClaim, policy_.caps.claims, kOfferViewsByCategory,
-               policy_.caps.offer_views);
+  // Each subject's first `cap` events of each metric count (in time order); the rest are
+  // dropped. One pass over the time index, counting per (subject, metric) in memory.
+  OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                         conn.Prepare("SELECT subject_id, metric, label FROM sync_events "
+                                      "INDEXED BY sync_events_by_time WHERE at < ? "
+                                      "ORDER BY at, id"));
+  stmt.BindAll(before);
+  auto cap_of = [this](std::string_view metric) -> int64_t {
+    if (metric == kCheckinsByChannel) return policy_.caps.checkins;
+    if (metric == kHelpRequestsByTopic) return policy_.caps.help_requests;
+    if (metric == kTimeToClaim) return policy_.caps.claims;
+    if (metric == kOfferViewsByCategory) return policy_.caps.offer_views;
+    return 0;
+  };
+  std::unordered_map<std::string, int64_t> taken;
   int64_t total = 0;
+  std::string key;
   for (;;) {
     OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    auto metric = cells.find(stmt.ColumnText(0));
+    const std::string metric_name = stmt.ColumnText(1);
+    auto metric = cells.find(metric_name);
     if (metric == cells.end()) continue;  // a metric this version does not report
-    const std::string label = stmt.ColumnText(1);
-    auto cell = metric->second.find(label);
+    key = stmt.ColumnText(0);
+    key += '\x1f';
+    key += metric_name;
+    int64_t& n = taken[key];
+    if (n >= cap_of(metric_name)) continue;
+    ++n;
+    auto cell = metric->second.find(stmt.ColumnText(2));
     if (cell == metric->second.end()) cell = metric->second.find(std::string(kOtherLabel));
     if (cell == metric->second.end()) continue;
-    cell->second += stmt.ColumnInt(2);
-    total += stmt.ColumnInt(2);
+    ++cell->second;
+    ++total;
   }
   if (events) *events = total;
   return cells;

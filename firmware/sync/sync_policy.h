@@ -10,7 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "platform/error.h"
+
 namespace optin::sync {
+
+// An epsilon written as a decimal ("1.0", "0.25", "2") in millionths, exactly (no floating
+// point): at most 6 decimals, greater than 0 and at most 100.
+Result<int64_t> ParseEpsilonMicros(std::string_view text);
 
 // The four metrics of a batch (event table `metric` values and batch keys).
 inline constexpr std::string_view kCheckinsByChannel = "checkins_by_channel";

@@ -81,6 +81,22 @@ const std::vector<Setting>& AllSettings() {
       {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
       {"hq.token_leeway_seconds",
        [](const Config& c) { return std::to_string(c.hq.token_leeway_seconds); }},
+      {"sync.hq_url", [](const Config& c) { return c.sync.hq_url; }},
+      {"sync.period_minutes", [](const Config& c) { return std::to_string(c.sync.period_minutes); }},
+      {"sync.epsilon_per_day", [](const Config& c) { return c.sync.epsilon_per_day; }},
+      {"sync.epsilon_per_period", [](const Config& c) { return c.sync.epsilon_per_period; }},
+      {"sync.suppress_below", [](const Config& c) { return std::to_string(c.sync.suppress_below); }},
+      {"sync.cap_checkins", [](const Config& c) { return std::to_string(c.sync.cap_checkins); }},
+      {"sync.cap_help_requests", [](const Config& c) { return std::to_string(c.sync.cap_help_requests); }},
+      {"sync.cap_claims", [](const Config& c) { return std::to_string(c.sync.cap_claims); }},
+      {"sync.cap_offer_views", [](const Config& c) { return std::to_string(c.sync.cap_offer_views); }},
+      {"sync.max_catch_up_periods", [](const Config& c) { return std::to_string(c.sync.max_catch_up_periods); }},
+      {"sync.outbox_max_batches", [](const Config& c) { return std::to_string(c.sync.outbox_max_batches); }},
+      {"sync.outbox_max_age_days", [](const Config& c) { return std::to_string(c.sync.outbox_max_age_days); }},
+      {"sync.batches_per_request", [](const Config& c) { return std::to_string(c.sync.batches_per_request); }},
+      {"sync.backoff_initial_seconds", [](const Config& c) { return std::to_string(c.sync.backoff_initial_seconds); }},
+      {"sync.backoff_max_seconds", [](const Config& c) { return std::to_string(c.sync.backoff_max_seconds); }},
+      {"sync.timeout_seconds", [](const Config& c) { return std::to_string(c.sync.timeout_seconds); }},
       {"limits.max_body_bytes",
        [](const Config& c) { return std::to_string(c.limits.max_body_bytes); }},
       {"limits.max_header_bytes",
@@ -208,6 +224,23 @@ lockout_minutes = 30
 token_issuer = "https://hq.example.test"
 token_public_key = "/etc/optin-edge/hq.pub"
 token_leeway_seconds = 30
+[sync]
+hq_url = "https://hq.example.test:8444/v1/batches"
+period_minutes = 30
+epsilon_per_day = "2.5"
+epsilon_per_period = "0.5"
+suppress_below = 5
+cap_checkins = 2
+cap_help_requests = 3
+cap_claims = 2
+cap_offer_views = 6
+max_catch_up_periods = 24
+outbox_max_batches = 200
+outbox_max_age_days = 7
+batches_per_request = 20
+backoff_initial_seconds = 2
+backoff_max_seconds = 600
+timeout_seconds = 20
 [limits]
 max_body_bytes = 4096
 max_header_bytes = 2048

@@ -1,0 +1,126 @@
+#include "sync/sync_service.h"
+
+#include "platform/log.h"
+#include "sync/hq_transport.h"
+
+namespace optin::sync {
+namespace log = platform::log;
+
+Result<std::unique_ptr<SyncService>> SyncService::Create(
+    SyncServiceConfig config, store::Database& db, const platform::Clock& clock,
+    platform::Random& random, const provisioning::DeviceIdentity& identity,
+    consent::ConsentLedger& ledger, visits::VisitService& visits, assist::HelpDesk& desk,
+    privacy::DataRights& rights) {
+  std::unique_ptr<SyncService> s(new SyncService());
+  s->config_ = std::move(config);
+  s->db_ = &db;
+  s->clock_ = &clock;
+  s->random_ = &random;
+  // The device TLS key (the one HQ's CA certified): batches are verified against the client
+  // certificate. A copy, so that a reload replacing the identity cannot pull it away.
+  OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(identity.key_pem()));
+  s->key_ = std::make_unique<platform::EcdsaPrivateKey>(std::move(key));
+  s->cert_chain_pem_ = identity.server_cert_chain_pem();
+  s->key_pem_ = identity.key_pem();
+  s->hq_ca_pem_ = identity.hq_ca_pem();
+  s->provisioned_ = identity.is_provisioned();
+  OPTIN_TRY(ParseHqUrl(s->config_.hq_url));
+
+  const BatchSigner signer = MakeJwsSigner(*s->key_, random);
+  s->recorder_ = std::make_unique<EventRecorder>(clock, ledger);
+  s->outbox_ = std::make_unique<Outbox>(clock, s->config_.outbox, signer);
+  s->aggregator_ =
+      std::make_unique<Aggregator>(clock, random, s->config_.policy, *s->outbox_, signer);
+
+  const EventRecorder* r = s->recorder_.get();
+  ledger.AddChangeHook(
+      [r](store::Connection& c, std::string_view subject, consent::Purpose purpose, bool granted,
+          int64_t now) { return r->OnConsentChange(c, subject, purpose, granted, now); });
+  visits.AddCheckInHook([r](store::Connection& c, const visits::Visit& v) {
+    return r->OnCheckIn(c, v.subject_id, v.channel);
+  });
+  desk.AddRequestHook([r](store::Connection& c, std::string_view subject, std::string_view topic) {
+    return r->OnHelpRequest(c, subject, topic);
+  });
+  desk.AddClaimHook([r](store::Connection& c, std::string_view subject, int64_t asked,
+                        int64_t claimed) { return r->OnClaim(c, subject, asked, claimed); });
+  rights.Register(r->records());
+  return s;
+}
+
+SyncService::~SyncService() { Stop(); }
+
+void SyncService::Start(net::EventLoop& loop) {
+  std::string off_reason;
+  if (!provisioned_) {
+    off_reason =
+        "the device is not provisioned (no HQ-issued certificate): batches wait in the "
+        "outbox; run optinctl provision";
+  } else if (!hq_ca_pem_) {
+    off_reason = "hq-ca.pem is missing: batches wait in the outbox";
+  }
+  if (off_reason.empty()) {
+    net::TlsClientSettings tls;
+    tls.ca_bundle_pem = *hq_ca_pem_;
+    tls.cert_chain_pem = cert_chain_pem_;
+    tls.key_pem = key_pem_;
+    auto config = net::TlsClientConfig::Create(tls, *random_);
+    auto url = ParseHqUrl(config_.hq_url);
+    if (!config || !url) {
+      off_reason = !config ? config.error().message : url.error().message;
+    } else {
+      net::HttpsClientOptions options;
+      options.read_timeout = config_.timeout;
+      transport_ = std::make_unique<HttpsTransport>(loop, *config, *url, options);
+      uploader_ = std::make_unique<Uploader>(*db_, *outbox_, *transport_, *clock_, *random_);
+      uploader_->Start();
+      log::Info("hq.sync_on",
+                {{"hq_url", config_.hq_url},
+                 {"period_seconds", config_.policy.period_seconds()},
+                 {"epsilon_per_period_micros", config_.policy.period_epsilon_micros()}});
+    }
+  }
+  if (!off_reason.empty()) log::Warn("hq.upload_off", {{"reason", off_reason}});
+  ReleaseDue();
+  loop.Every(std::chrono::seconds(30), [this] { ReleaseDue(); });
+}
+
+void SyncService::ReleaseDue() {
+  const int64_t now = clock_->NowUnix();
+  if (now < next_close_.load() || releasing_.exchange(true)) return;
+  db_->Write(
+      [this](store::Connection& c) -> Status {
+        OPTIN_ASSIGN_OR_RETURN(auto outcomes, aggregator_->ReleaseClosedPeriods(c));
+        OPTIN_ASSIGN_OR_RETURN(int64_t merged, outbox_->Compact(c));
+        for (const PeriodOutcome& o : outcomes) {
+          (o.outcome == "released" ? log::Info : log::Warn)("hq.period",
+                                                            {{"outcome", o.outcome},
+                                                             {"period_start", o.period_start},
+                                                             {"period_end", o.period_end},
+                                                             {"events", o.events},
+                                                             {"epsilon_micros", o.epsilon_micros}});
+        }
+        if (merged > 0) log::Warn("hq.outbox_merged", {{"batches_merged", merged}});
+        return Ok();
+      },
+      [this, now](Status s) {
+        releasing_ = false;
+        if (!s) {
+          // Rolled back: the events stay, the next tick tries again (e.g. after a full disk).
+          log::Error("hq.release_failed", {{"error", s.error().message}});
+          return;
+        }
+        next_close_ = aggregator_->NextCloseAfter(now);
+        if (uploader_) uploader_->Wake();
+      });
+}
+
+void SyncService::Stop() {
+  if (uploader_) uploader_->Stop();
+}
+
+UploaderStats SyncService::stats() const {
+  return uploader_ ? uploader_->stats() : UploaderStats{};
+}
+
+}  // namespace optin::sync

@@ -1,0 +1,76 @@
+// HQ sync put together for the daemon: the event recorder on the consent, check-in, help
+// request and claim hooks, the outbox, the aggregator signing with the device key, a period
+// timer on the event loop that releases closed periods (one write job each time), and the
+// uploader to HQ over mutual TLS when the device is provisioned (otherwise batches wait in the
+// bounded outbox and the reason is logged once). Create before serving; Start on the loop;
+// Stop before the database stops. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "assist/help_desk.h"
+#include "consent/consent_ledger.h"
+#include "net/event_loop.h"
+#include "platform/clock.h"
+#include "platform/crypto.h"
+#include "platform/random.h"
+#include "privacy/data_rights.h"
+#include "provisioning/device_identity.h"
+#include "store/database.h"
+#include "sync/aggregator.h"
+#include "sync/event_recorder.h"
+#include "sync/outbox.h"
+#include "sync/uploader.h"
+#include "visits/visit_service.h"
+
+namespace optin::sync {
+
+struct SyncServiceConfig {
+  SyncPolicy policy;
+  OutboxPolicy outbox;
+  std::string hq_url;
+  std::chrono::seconds timeout{10};
+};
+
+class SyncService {
+ public:
+  static Result<std::unique_ptr<SyncService>> Create(
+      SyncServiceConfig config, store::Database& db, const platform::Clock& clock,
+      platform::Random& random, const provisioning::DeviceIdentity& identity,
+      consent::ConsentLedger& ledger, visits::VisitService& visits, assist::HelpDesk& desk,
+      privacy::DataRights& rights);
+  ~SyncService();
+
+  // Starts the period timer (checks every 30 s) and the uploader (when possible).
+  void Start(net::EventLoop& loop);
+  void Stop();
+
+  // For the metrics issue.
+  UploaderStats stats() const;
+  const EventRecorder& recorder() const { return *recorder_; }
+
+ private:
+  SyncService() = default;
+  void ReleaseDue();
+
+  SyncServiceConfig config_;
+  store::Database* db_ = nullptr;
+  const platform::Clock* clock_ = nullptr;
+  platform::Random* random_ = nullptr;
+  std::unique_ptr<platform::EcdsaPrivateKey> key_;  // a copy of the device key
+  std::string cert_chain_pem_, key_pem_;
+  std::optional<std::string> hq_ca_pem_;
+  bool provisioned_ = false;
+  std::unique_ptr<EventRecorder> recorder_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Aggregator> aggregator_;
+  std::unique_ptr<BatchTransport> transport_;
+  std::unique_ptr<Uploader> uploader_;
+  std::atomic<int64_t> next_close_{0};
+  std::atomic<bool> releasing_{false};
+};
+
+}  // namespace optin::sync
