@@ -300,8 +300,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
       r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
   OPTIN_TRY(r.Get("sync.hq_url", c.sync.hq_url));
-  OPTIN_TRY(r.Get("sync.period_minutes", c.sync.period_minutes,
-                  std::pair<int64_t, int64_t>{1, 1440}));
+  OPTIN_TRY(
+      r.Get("sync.period_minutes", c.sync.period_minutes, std::pair<int64_t, int64_t>{1, 1440}));
   OPTIN_TRY(r.Get("sync.epsilon_per_day", c.sync.epsilon_per_day));
   OPTIN_TRY(r.Get("sync.epsilon_per_period", c.sync.epsilon_per_period));
   OPTIN_TRY(r.Get("sync.suppress_below", c.sync.suppress_below,
@@ -324,8 +324,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                   std::pair<int64_t, int64_t>{1, 86'400}));
   OPTIN_TRY(r.Get("sync.backoff_max_seconds", c.sync.backoff_max_seconds,
                   std::pair<int64_t, int64_t>{1, 7 * 86'400}));
-  OPTIN_TRY(r.Get("sync.timeout_seconds", c.sync.timeout_seconds,
-                  std::pair<int64_t, int64_t>{1, 600}));
+  OPTIN_TRY(
+      r.Get("sync.timeout_seconds", c.sync.timeout_seconds, std::pair<int64_t, int64_t>{1, 600}));
   OPTIN_TRY(r.Get("log.level", c.log.level));
   OPTIN_TRY(r.Get("indicator.led", c.indicator.led));
   OPTIN_TRY(ParseScanners(r, c));

@@ -84,22 +84,22 @@ struct Config {
   // HQ sync of consented aggregates (firmware/sync). Off while hq_url is empty or the device is
   // not provisioned (no HQ-issued certificate).
   struct Sync {
-    std::string hq_url;                        // "https://hq.example:443/v1/batches"; empty: off
-    int64_t period_minutes = 60;               // aggregation period (divides a day)
-    std::string epsilon_per_day = "1.0";       // privacy budget per UTC day (exact decimal)
-    std::string epsilon_per_period;            // empty: epsilon_per_day spread over the periods
-    int64_t suppress_below = 10;               // noisy counts under this are not sent
-    int64_t cap_checkins = 1;                  // per subject and period
+    std::string hq_url;                   // "https://hq.example:443/v1/batches"; empty: off
+    int64_t period_minutes = 60;          // aggregation period (divides a day)
+    std::string epsilon_per_day = "1.0";  // privacy budget per UTC day (exact decimal)
+    std::string epsilon_per_period;       // empty: epsilon_per_day spread over the periods
+    int64_t suppress_below = 10;          // noisy counts under this are not sent
+    int64_t cap_checkins = 1;             // per subject and period
     int64_t cap_help_requests = 1;
     int64_t cap_claims = 1;
     int64_t cap_offer_views = 3;
-    int64_t max_catch_up_periods = 48;         // after a long stop
-    int64_t outbox_max_batches = 1000;         // beyond: oldest merged
-    int64_t outbox_max_age_days = 14;          // older: merged
+    int64_t max_catch_up_periods = 48;  // after a long stop
+    int64_t outbox_max_batches = 1000;  // beyond: oldest merged
+    int64_t outbox_max_age_days = 14;   // older: merged
     int64_t batches_per_request = 50;
     int64_t backoff_initial_seconds = 5;
     int64_t backoff_max_seconds = 3600;
-    int64_t timeout_seconds = 10;              // to answer one upload
+    int64_t timeout_seconds = 10;  // to answer one upload
   } sync;
 
   struct Limits {
