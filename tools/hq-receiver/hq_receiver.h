@@ -3,7 +3,8 @@
 // signature against that certificate's key, checks the store (the batch's store_id must be on
 // the allow-list, or, without one, equal the certificate's CN), the batch id (it must be the one
 // the store id and period give) and the payload's shape, and stores each batch once: a batch id
-// already stored with the same content answers "duplicate", with other content "rejected".
+// already stored answers "duplicate" (a retry may be re-signed: ECDSA signatures are randomised,
+// and the id already binds the store and the period).
 // GET /batches?store=ID lists what was stored (tests and demos). Thread-safe.
 #pragma once
 
