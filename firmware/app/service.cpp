@@ -207,6 +207,16 @@ Result<boost::json::object> Reload(Service::Parts& p) {
   p.tokens->SetHqKey(std::move(hq_key));
   p.identity = std::move(identity);
   const auto& info = p.identity->certificate_info();
+  // The store id is wired into the ledger, tokens and receipts at start: a newly provisioned
+  // one takes effect at the next start.
+  const auto& provisioned_store = p.identity->store_id();
+  const bool restart_required = provisioned_store && *provisioned_store != p.config.store.id;
+  if (restart_required) {
+    platform::log::Warn("service.restart_required",
+                        {{"reason",
+                          "the device was provisioned for another store id; restart "
+                          "optin-edged to serve it"}});
+  }
   platform::log::Info("service.reloaded", {{"certificate", info.subject},
                                            {"provisioned", p.identity->is_provisioned()},
                                            {"not_after", info.not_after},
@@ -215,7 +225,8 @@ Result<boost::json::object> Reload(Service::Parts& p) {
                              {"fingerprint_sha256", info.sha256_fingerprint_hex},
                              {"not_after", info.not_after},
                              {"provisioned", p.identity->is_provisioned()},
-                             {"hq_token_key_provisioned", p.tokens->provisioned()}};
+                             {"hq_token_key_provisioned", p.tokens->provisioned()},
+                             {"restart_required", restart_required}};
 }
 
 }  // namespace
