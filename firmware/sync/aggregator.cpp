@@ -1,6 +1,7 @@
 #include "sync/aggregator.h"
 
 #include <boost/json/object.hpp>
+#include <limits>
 #include <unordered_map>
 
 #include "privacy/audit_log.h"
@@ -47,7 +48,23 @@ NoiseParameters Aggregator::Noise() const {
   return n;
 }
 
-Result<Cells> Aggregator::CountEvents(store::Connection& conn, int64_t before,
+Result<int64_t> Aggregator::ReleasedUntil(store::Connection& conn) {
+  // Periods are decided in order and never overlap: the latest start has the latest end.
+  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT period_end FROM sync_periods "
+                                                 "ORDER BY period_start DESC LIMIT 1"));
+  OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : std::numeric_limits<int64_t>::min();
+}
+
+Result<int64_t> Aggregator::DeleteReleasedEvents(store::Connection& conn, int64_t max_rows) {
+  OPTIN_ASSIGN_OR_RETURN(int64_t until, ReleasedUntil(conn));
+  return conn.Execute(
+      "DELETE FROM sync_events WHERE id IN (SELECT id FROM sync_events "
+      "INDEXED BY sync_events_by_time WHERE at < ? ORDER BY at LIMIT ?)",
+      until, max_rows);
+}
+
+Result<Cells> Aggregator::CountEvents(store::Connection& conn, int64_t from, int64_t before,
                                       int64_t* events) const {
   Cells cells;
   auto domain = [&cells](std::string_view metric, const auto& labels) {
@@ -66,9 +83,9 @@ Result<Cells> Aggregator::CountEvents(store::Connection& conn, int64_t before,
   // dropped. One pass over the time index, counting per (subject, metric) in memory.
   OPTIN_ASSIGN_OR_RETURN(auto stmt,
                          conn.Prepare("SELECT subject_id, metric, label FROM sync_events "
-                                      "INDEXED BY sync_events_by_time WHERE at < ? "
-                                      "ORDER BY at, id"));
-  stmt.BindAll(before);
+                                      "INDEXED BY sync_events_by_time WHERE at >= ? AND "
+                                      "at < ? ORDER BY at, id"));
+  stmt.BindAll(from, before);
   auto cap_of = [this](std::string_view metric) -> int64_t {
     if (metric == kCheckinsByChannel) return policy_.caps.checkins;
     if (metric == kHelpRequestsByTopic) return policy_.caps.help_requests;
@@ -101,8 +118,8 @@ Result<Cells> Aggregator::CountEvents(store::Connection& conn, int64_t before,
   return cells;
 }
 
-Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t start, int64_t end,
-                                                int64_t now) const {
+Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t from,
+                                                int64_t start, int64_t end, int64_t now) const {
   PeriodOutcome out;
   out.period_start = start;
   out.period_end = end;
@@ -118,7 +135,7 @@ Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t
   if (spent + noise.epsilon_micros > policy_.epsilon_per_day_micros) {
     out.outcome = "over-budget";
   } else {
-    OPTIN_ASSIGN_OR_RETURN(Cells cells, CountEvents(conn, end, &out.events));
+    OPTIN_ASSIGN_OR_RETURN(Cells cells, CountEvents(conn, from, end, &out.events));
     if (mode_ == NoiseMode::kPrivate) {
       const DiscreteLaplace laplace(noise.scale_num, noise.scale_den);
       for (auto& [metric, labels] : cells) {
@@ -152,8 +169,8 @@ Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t
       conn.Execute("INSERT INTO sync_periods(period_start, period_end, day, outcome, "
                    "epsilon_micros, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
                    start, end, day, out.outcome, out.epsilon_micros, now));
-  // Released or not, the period's events are done with.
-  OPTIN_TRY(conn.Execute("DELETE FROM sync_events WHERE at < ?", end));
+  // Released or not, the period's events are done with: the row just written marks them so
+  // (ReleasedUntil), and DeleteReleasedEvents removes them later, a chunk at a time.
   return out;
 }
 
@@ -161,10 +178,9 @@ Result<std::vector<PeriodOutcome>> Aggregator::ReleaseClosedPeriods(store::Conne
   const int64_t now = clock_.NowUnix();
   const int64_t p = policy_.period_seconds();
   const int64_t closed_end = FloorDiv(now, p) * p;  // end of the latest closed period
-  OPTIN_ASSIGN_OR_RETURN(auto last_stmt, conn.Prepare("SELECT max(period_end) FROM sync_periods"));
-  OPTIN_TRY(last_stmt.Step());
-  int64_t next_start =
-      last_stmt.ColumnIsNull(0) ? closed_end - p : std::max(last_stmt.ColumnInt(0), 0L);
+  OPTIN_ASSIGN_OR_RETURN(const int64_t released_until, ReleasedUntil(conn));
+  const bool first = released_until == std::numeric_limits<int64_t>::min();
+  int64_t next_start = first ? closed_end - p : std::max<int64_t>(released_until, 0);
   std::vector<PeriodOutcome> outcomes;
   if (next_start + p > closed_end) return outcomes;  // nothing closed (or the clock went back)
   // Align a start left over from another period length.
@@ -178,8 +194,12 @@ Result<std::vector<PeriodOutcome>> Aggregator::ReleaseClosedPeriods(store::Conne
     outcomes.push_back(PeriodOutcome{next_start, oldest_allowed, "skipped", {}, 0, 0});
     next_start = oldest_allowed;
   }
+  // The first period also counts what is left from before it (a skipped stretch, events stamped
+  // before the first period); each later one starts where the previous ended.
+  int64_t from = released_until;
   for (int64_t s = next_start; s + p <= closed_end; s += p) {
-    OPTIN_ASSIGN_OR_RETURN(PeriodOutcome o, ReleasePeriod(conn, s, s + p, now));
+    OPTIN_ASSIGN_OR_RETURN(PeriodOutcome o, ReleasePeriod(conn, from, s, s + p, now));
+    from = s + p;
     outcomes.push_back(std::move(o));
   }
   return outcomes;

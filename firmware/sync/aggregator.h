@@ -43,9 +43,18 @@ class Aggregator {
   // max_catch_up_periods; older ones are recorded as skipped, their events counted later).
   Result<std::vector<PeriodOutcome>> ReleaseClosedPeriods(store::Connection& conn) const;
 
-  // The capped true counts of the events before `before`, over the label domains (zeros
+  // The capped true counts of the events in [from, before), over the label domains (zeros
   // included).
-  Result<Cells> CountEvents(store::Connection& conn, int64_t before, int64_t* events) const;
+  Result<Cells> CountEvents(store::Connection& conn, int64_t from, int64_t before,
+                            int64_t* events) const;
+
+  // The end of the last decided (released, over-budget or skipped) period: every event before
+  // it is done with. INT64_MIN when no period was decided yet.
+  static Result<int64_t> ReleasedUntil(store::Connection& conn);
+
+  // Deletes at most `max_rows` events before ReleasedUntil (oldest first); returns how many.
+  // Fewer than `max_rows` means none is left.
+  static Result<int64_t> DeleteReleasedEvents(store::Connection& conn, int64_t max_rows);
 
   // Unix time at which the period containing `now` closes.
   int64_t NextCloseAfter(int64_t now) const;
@@ -53,8 +62,9 @@ class Aggregator {
   const SyncPolicy& policy() const { return policy_; }
 
  private:
-  Result<PeriodOutcome> ReleasePeriod(store::Connection& conn, int64_t start, int64_t end,
-                                      int64_t now) const;
+  // Counts the events in [from, end).
+  Result<PeriodOutcome> ReleasePeriod(store::Connection& conn, int64_t from, int64_t start,
+                                      int64_t end, int64_t now) const;
   NoiseParameters Noise() const;
 
   const platform::Clock& clock_;

@@ -3,6 +3,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "sync/aggregator.h"
+
 namespace optin::sync {
 namespace {
 
@@ -52,9 +54,12 @@ Status EventRecorder::Record(store::Connection& conn, std::string_view subject_i
   OPTIN_ASSIGN_OR_RETURN(bool allowed,
                          ledger_.MayProcess(conn, subject_id, consent::Purpose::kHqAggregates));
   if (!allowed) return Ok();
+  // Never stamped inside an already decided period (a clock that stepped back): such an event
+  // would pass for a released one. It counts in the next period instead.
+  OPTIN_ASSIGN_OR_RETURN(const int64_t released_until, Aggregator::ReleasedUntil(conn));
   OPTIN_TRY(
       conn.Execute("INSERT INTO sync_events(subject_id, at, metric, label) VALUES (?, ?, ?, ?)",
-                   subject_id, clock_.NowUnix(), metric, label));
+                   subject_id, std::max(clock_.NowUnix(), released_until), metric, label));
   return Ok();
 }
 

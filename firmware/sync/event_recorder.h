@@ -3,7 +3,8 @@
 // (category; offers do not exist yet, so nothing calls it). An event is recorded only when the
 // subject's `hq_aggregates` is in force at that moment, and holds the subject link (for erasure
 // and the per-subject caps), the time, the metric and the label: nothing else. Withdrawing
-// `hq_aggregates` (or presence) deletes the subject's events not yet released.
+// `hq_aggregates` (or presence) deletes the subject's events still stored (pending, or released
+// and not yet cleaned up). The time is never before the end of the last decided period.
 // Immutable; methods run inside database jobs; thread-safe.
 #pragma once
 

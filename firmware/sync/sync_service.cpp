@@ -82,6 +82,7 @@ void SyncService::Start(net::EventLoop& loop) {
   }
   if (!off_reason.empty()) log::Warn("hq.upload_off", {{"reason", off_reason}});
   ReleaseDue();
+  CleanUp();  // what an interrupted clean-up (a stop, a crash) left
   loop.Every(std::chrono::seconds(30), [this] { ReleaseDue(); });
 }
 
@@ -112,10 +113,37 @@ void SyncService::ReleaseDue() {
         }
         next_close_ = aggregator_->NextCloseAfter(now);
         if (uploader_) uploader_->Wake();
+        CleanUp();
+      });
+}
+
+void SyncService::CleanUp() {
+  if (stopped_ || cleaning_.exchange(true)) return;
+  CleanUpChunk(0);
+}
+
+void SyncService::CleanUpChunk(int64_t deleted_so_far) {
+  db_->Write<int64_t>(
+      [](store::Connection& c) { return Aggregator::DeleteReleasedEvents(c, kCleanupChunk); },
+      [this, deleted_so_far](Result<int64_t> deleted) {
+        if (!deleted) {
+          // Nothing lost: the released events stay marked; the next release or start retries.
+          log::Error("hq.cleanup_failed", {{"error", deleted.error().message}});
+          cleaning_ = false;
+          return;
+        }
+        const int64_t total = deleted_so_far + *deleted;
+        if (*deleted >= kCleanupChunk && !stopped_) {
+          CleanUpChunk(total);  // the next chunk queues behind whatever else is waiting
+          return;
+        }
+        if (total > 0) log::Info("hq.released_events_deleted", {{"events", total}});
+        cleaning_ = false;
       });
 }
 
 void SyncService::Stop() {
+  stopped_ = true;
   if (uploader_) uploader_->Stop();
 }
 

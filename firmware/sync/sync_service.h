@@ -1,6 +1,9 @@
 // HQ sync put together for the daemon: the event recorder on the consent, check-in, help
 // request and claim hooks, the outbox, the aggregator signing with the device key, a period
-// timer on the event loop that releases closed periods (one write job each time), and the
+// timer on the event loop that releases closed periods (one write job each time, which does not
+// delete the released events), the clean-up of released events in short write jobs of at most
+// kCleanupChunk rows enqueued one after another (after each release, and at start so that a
+// restart finishes an interrupted clean-up), and the
 // uploader to HQ over mutual TLS when the device is provisioned (otherwise batches wait in the
 // bounded outbox and the reason is logged once). Create before serving; Start on the loop;
 // Stop before the database stops. Thread-safe.
@@ -27,6 +30,9 @@
 #include "visits/visit_service.h"
 
 namespace optin::sync {
+
+// Released events deleted per clean-up write job.
+inline constexpr int64_t kCleanupChunk = 5'000;
 
 struct SyncServiceConfig {
   SyncPolicy policy;
@@ -55,6 +61,9 @@ class SyncService {
  private:
   SyncService() = default;
   void ReleaseDue();
+  // Starts the chained clean-up unless one is running.
+  void CleanUp();
+  void CleanUpChunk(int64_t deleted_so_far);
 
   SyncServiceConfig config_;
   store::Database* db_ = nullptr;
@@ -71,6 +80,8 @@ class SyncService {
   std::unique_ptr<Uploader> uploader_;
   std::atomic<int64_t> next_close_{0};
   std::atomic<bool> releasing_{false};
+  std::atomic<bool> cleaning_{false};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace optin::sync

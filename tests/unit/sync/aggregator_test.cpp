@@ -114,6 +114,9 @@ TEST_F(AggregatorTest, WithdrawalAndErasureDropPendingEvents) {
 TEST_F(AggregatorTest, ReleasedEventsAreDeletedAndPeriodsReleasedOnce) {
   w_.Shopper("a", {Purpose::kHqAggregates});
   w_.NextPeriod();
+  // The release only marks them (the period row); the clean-up deletes them.
+  EXPECT_EQ(w_.database().Count("sync_events"), 1);
+  EXPECT_EQ(w_.CleanUp(), std::vector<int64_t>{1});
   EXPECT_EQ(w_.database().Count("sync_events"), 0);
   EXPECT_TRUE(ValueOrDie(w_.Release(), "again").empty());  // nothing new closed
   EXPECT_EQ(w_.Batches().size(), 1u);
@@ -165,6 +168,7 @@ TEST(AggregatorBudgetTest, PeriodThatWouldExceedTheDailyBudgetIsNotReleased) {
   }
   EXPECT_EQ(outcomes, (std::vector<std::string>{"released", "released", "over-budget"}));
   EXPECT_EQ(w.Batches().size(), 3u);  // the one released on set-up and two of this day
+  w.CleanUp();
   EXPECT_EQ(w.database().Count("sync_events"), 0);
   EXPECT_EQ(w.database().Count("sync_periods",
                                "day = ? AND outcome = 'over-budget' AND "

@@ -70,6 +70,19 @@ class SyncWorld : public AssistWorld {
     clock().SetUnix(aggregator_.NextCloseAfter(now) + 60);
     return ValueOrDie(Release(), "release");
   }
+  // Deletes the released events in chunks of `chunk`, as the service does; returns the chunk
+  // sizes.
+  std::vector<int64_t> CleanUp(int64_t chunk = 5'000) {
+    std::vector<int64_t> sizes;
+    for (;;) {
+      int64_t n = ValueOrDie(database().Write([&](store::Connection& c) -> Result<int64_t> {
+        return sync::Aggregator::DeleteReleasedEvents(c, chunk);
+      }),
+                             "clean up");
+      sizes.push_back(n);
+      if (n < chunk) return sizes;
+    }
+  }
   std::vector<sync::OutboxBatch> Batches() {
     return ValueOrDie(
         database().Read([&](store::Connection& c) { return outbox_.Head(c, 100000); }),
