@@ -22,6 +22,7 @@
 #include "consent/consent_ledger.h"
 #include "drivers/led_indicator.h"
 #include "drivers/scanner.h"
+#include "kiosk/kiosk_feed.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/tls_config.h"
@@ -83,6 +84,7 @@ struct Service::Parts {
   std::unique_ptr<api::AssistApi> assist_api;
   std::unique_ptr<api::StaffApi> staff_api;
   std::unique_ptr<api::StaffStream> staff_stream;  // WebSocket /v1/staff/stream
+  std::unique_ptr<kiosk::KioskFeed> kiosk;         // GET /kiosk's WebSocket /v1/kiosk/stream
   std::unique_ptr<api::SystemApi> system_api;
   net::Router router;        // the public listener: shoppers, staff, kiosk
   net::Router admin_router;  // the admin listener: health, readiness, reload
@@ -354,6 +356,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->staff_stream = std::make_unique<api::StaffStream>(
       api::StaffStreamDeps{*p->db, p->clock, *p->staff_sessions, *p->desk, *p->feed});
   p->staff_stream->Register(p->router);
+  p->kiosk = std::make_unique<kiosk::KioskFeed>(*p->presence, std::string());
+  p->kiosk->Register(p->router);
   p->system_api->Register(p->router);
   web::RegisterStaticRoutes(p->router);
   p->system_api->Register(p->admin_router);
@@ -379,6 +383,10 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   http.tls = tls.public_listener;
   p->server = std::make_unique<net::HttpServer>(*p->loop, p->router, http);
   OPTIN_ASSIGN_OR_RETURN(p->port, p->server->Listen());
+  // The presence QR opens the shopper page on this listener (the bound port when it was 0).
+  p->kiosk->SetShopUrl(kiosk::ShopPageUrl(
+      !c.listen.plain_http, c.tls.host_names.empty() ? "localhost" : c.tls.host_names.front(),
+      c.listen.port != 0 ? c.listen.port : p->port));
 
   net::HttpServerOptions admin = http;
   admin.address = c.admin.address;
@@ -431,6 +439,8 @@ int Service::Run() {
   });
 
   if (p.hq_sync) p.hq_sync->Start(*p.loop);
+  // The kiosk gets each new presence code as its step begins.
+  p.loop->Every(std::chrono::seconds(1), [&p] { p.kiosk->Tick(); });
   std::atomic<bool> stopping{false};
   p.loop->OnSignals({SIGINT, SIGTERM}, [&](int signal) {
     if (stopping.exchange(true)) return;
@@ -498,6 +508,7 @@ int Service::Run() {
           } else {
             p.indicator->Refused();
           }
+          p.kiosk->PublishScan(r);
           platform::log::Info("scan.checkin",
                               {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
         });

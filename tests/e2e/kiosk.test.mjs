@@ -1,0 +1,291 @@
+// Browser tests of the kiosk screen (GET /kiosk): the real optin-edged (plain HTTP on an
+// ephemeral loopback port, a FIFO scanner, temporary data dir), the page in Debian's Chromium
+// through playwright-core, its presence QR decoded from a screenshot by zbarimg, loyalty scans
+// written to the FIFO, and axe-core.
+//
+//   node tests/e2e/kiosk.test.mjs --daemon build/dev/firmware/optin-edged \
+//        --optinctl build/dev/tools/optinctl/optinctl [--out build/dev/e2e] [--zbarimg PATH]
+//
+// The same can come from OPTIN_EDGED, OPTINCTL, E2E_OUT_DIR, CHROMIUM and ZBARIMG. Screenshots
+// land in the output dir as kiosk-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+const daemonPath = path.resolve(argValue('--daemon') || process.env.OPTIN_EDGED || '');
+const optinctlPath = path.resolve(argValue('--optinctl') || process.env.OPTINCTL || '');
+const chromiumPath = argValue('--chromium') || process.env.CHROMIUM || '/usr/bin/chromium';
+const zbarimgPath = argValue('--zbarimg') || process.env.ZBARIMG || '/usr/bin/zbarimg';
+const outDir = path.resolve(
+  argValue('--out') || process.env.E2E_OUT_DIR || path.join(path.dirname(daemonPath), '..', 'e2e')
+);
+
+for (const [what, p] of [
+  ['optin-edged (--daemon or OPTIN_EDGED)', daemonPath],
+  ['optinctl (--optinctl or OPTINCTL)', optinctlPath],
+  ['Chromium (--chromium or CHROMIUM)', chromiumPath],
+  ['zbarimg (--zbarimg or ZBARIMG)', zbarimgPath],
+]) {
+  if (!p || !existsSync(p)) {
+    console.error(`e2e kiosk: ${what} not found: '${p}'`);
+    process.exit(2);
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// The daemon, optinctl, the scanner FIFO
+
+let workDir;
+let dataDir;
+let configFile;
+let fifo;
+let daemon = null;
+let daemonLog = '';
+let baseUrl;
+let port = 0;
+
+function run(file, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { timeout: 30000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr || error.message}`));
+      else resolve(stdout.trim());
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input === undefined ? '' : input);
+  });
+}
+
+const ctl = (args, input) => run(optinctlPath, ['--data-dir', dataDir, ...args], input);
+
+// Starts optin-edged; resolves once its log says it listens (the port from the log line).
+function startDaemon(listen = '127.0.0.1:0') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(daemonPath, ['--config', configFile, '--data-dir', dataDir, '--listen', listen], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    daemon = child;
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error('optin-edged did not start:\n' + seen)), 20000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      daemonLog += chunk;
+      if (seen === null) return;
+      seen += chunk;
+      const m = /"event":"service\.listening".*?"port":(\d+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        port = Number(m[1]);
+        baseUrl = `http://127.0.0.1:${port}`;
+        seen = null;
+        resolve();
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (daemon === child) daemon = null;
+      if (seen !== null) {
+        clearTimeout(timer);
+        reject(new Error(`optin-edged exited (${code ?? signal}) before listening:\n${seen}`));
+      }
+    });
+  });
+}
+
+function stopDaemon(signal = 'SIGTERM') {
+  const child = daemon;
+  if (!child) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+// One scan, as the kiosk's scanner would deliver it.
+async function scan(text) {
+  await writeFile(fifo, text + '\n', { flag: 'a' });
+}
+
+// The store's current presence code, from optinctl (the first word of its output).
+async function presenceCode() {
+  return (await ctl(['presence-code'])).split(/\s+/)[0];
+}
+
+// ------------------------------------------------------------------------------------------
+// The browser
+
+let browser;
+let page;
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function checkAxe(label) {
+  await page.evaluate(axeSource);
+  const all = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  const serious = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  await writeFile(path.join(outDir, `axe-kiosk-${label}.json`), JSON.stringify(all, null, 2));
+  console.log(
+    `axe kiosk-${label}: ${all.length} violation(s) in all, ${serious.length} serious or critical` +
+      (all.length ? ': ' + all.map((v) => `${v.id} (${v.impact})`).join(', ') : '')
+  );
+  assert.deepEqual(serious, [], `axe found serious violations on the kiosk ${label} screen`);
+}
+
+async function shot(name) {
+  const file = path.join(outDir, `kiosk-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// ------------------------------------------------------------------------------------------
+
+before(async () => {
+  await mkdir(outDir, { recursive: true });
+  workDir = await mkdtemp(path.join(tmpdir(), 'optin-kiosk-e2e-'));
+  dataDir = path.join(workDir, 'data');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  fifo = path.join(workDir, 'scanner.fifo');
+  configFile = path.join(workDir, 'optin-edge.toml');
+  await writeFile(
+    configFile,
+    '[listen]\nplain_http = true\n[admin]\nport = 0\n' +
+      `[[scanners]]\nname = "kiosk"\nkind = "fifo"\ndevice = ${JSON.stringify(fifo)}\n`
+  );
+  await ctl(['token', 'init-dev']);
+  await startDaemon();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopDaemon();
+  await writeFile(path.join(outDir, 'optin-edged-kiosk.log'), daemonLog);
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+test('the kiosk page is served from the binary with its security headers', async () => {
+  const r = await fetch(baseUrl + '/kiosk');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
+  const html = await r.text();
+  assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/, 'no CDN or other origin');
+  for (const asset of ['/kiosk/kiosk.js', '/kiosk/kiosk.css']) {
+    assert.equal((await fetch(baseUrl + asset)).status, 200, asset);
+  }
+});
+
+test('the presence QR decodes to the shopper page URL with the current code', async () => {
+  await page.goto(baseUrl + '/kiosk');
+  await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
+  // Around a step the page may still show the previous code (accepted too) for up to a second:
+  // a second look then sees the new one.
+  let decoded;
+  let codes;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const first = await presenceCode();
+    const png = path.join(outDir, 'kiosk-qr.png');
+    await page.locator('#qr-image').screenshot({ path: png });
+    codes = [first, await presenceCode()];
+    decoded = await run(zbarimgPath, ['--quiet', '--raw', png]);
+    if (codes.some((c) => decoded.endsWith('=' + c))) break;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  console.log(`kiosk QR decodes to ${decoded}`);
+  const m = /^http:\/\/localhost:(\d+)\/shop\?p=([0-9A-Z]{8})$/.exec(decoded);
+  assert.ok(m, `not a presence URL: '${decoded}'`);
+  assert.equal(Number(m[1]), port);
+  assert.ok(codes.includes(m[2]), `code ${m[2]} is not optinctl's ${codes.join(' or ')}`);
+  assert.equal(await page.locator('#qr').getAttribute('data-url'), decoded);
+  await assert.doesNotReject(page.getByText(/New code in \d+ s/).waitFor({ timeout: 3000 }));
+  // The notice says what, why, how long, how to see or delete, and no cameras.
+  const notice = await page.locator('#privacy').innerText();
+  for (const words of ['No cameras, no facial recognition', '24 hours', '12 months', '/v1/me']) {
+    assert.ok(notice.includes(words), `the privacy notice lacks '${words}'`);
+  }
+  await shot('presence');
+  await checkAxe('presence');
+});
+
+test('a loyalty scan shows the welcome with the purposes, then the QR again', async () => {
+  const token = await ctl(['token', 'mint', '--sub', 'kiosk-shopper-1', '--purposes', 'offers,assistance']);
+  await scan(token);
+  await page.waitForSelector('body[data-view="scan"][data-scan="accepted"]', { timeout: 10000 });
+  await assert.doesNotReject(page.getByRole('heading', { name: /Welcome/ }).waitFor({ timeout: 2000 }));
+  const purposes = await page.locator('#scan-purposes li').allInnerTexts();
+  assert.deepEqual(purposes.sort(), ['Help from store staff', 'Offers that match your interests']);
+  const pseudonym = await page.locator('#scan-pseudonym').innerText();
+  assert.ok(pseudonym.length > 0, 'no visit pseudonym');
+  assert.ok(!(await page.content()).includes(token), 'the token reached the page');
+  assert.ok(!(await page.content()).includes('kiosk-shopper-1'), 'the loyalty id reached the page');
+  // Said to screen readers too.
+  assert.match(await page.locator('#scan-live').innerText(), /Welcome! You are checked in as/);
+  await shot('welcome');
+  await checkAxe('welcome');
+  // ~10 s later the QR is back.
+  await page.waitForSelector('body[data-view="presence"] #qr-image:not([hidden])', { timeout: 15000 });
+
+  // The same token again: replayed, said in words.
+  await scan(token);
+  await page.waitForSelector('body[data-scan="refused"]', { timeout: 10000 });
+  assert.match(await page.locator('#scan-message').innerText(), /already been used/);
+});
+
+test('garbage at the scanner gets a refusal a shopper understands', async () => {
+  await scan('HELLO-THIS-IS-NOT-A-TOKEN');
+  await page.waitForFunction(
+    () => document.getElementById('scan-message').dataset.reason === 'not-a-loyalty-code',
+    null,
+    { timeout: 10000 }
+  );
+  const message = await page.locator('#scan-message').innerText();
+  assert.match(message, /not a loyalty code/i);
+  assert.doesNotMatch(message, /not-a-loyalty-code/);
+  assert.equal(await page.getByRole('heading', { name: 'Sorry, that did not work' }).count(), 1);
+  await shot('refused');
+  await checkAxe('refused');
+});
+
+test('a lost connection shows Reconnecting… and recovers', async () => {
+  await stopDaemon();
+  await page.waitForSelector('body[data-connection="reconnecting"]', { timeout: 10000 });
+  assert.ok(await page.locator('#connection-banner').isVisible());
+  assert.match(await page.locator('#connection-text').innerText(), /Reconnecting…/);
+  await shot('reconnecting');
+  await checkAxe('reconnecting');
+  await startDaemon(`127.0.0.1:${port}`);
+  await page.waitForSelector('body[data-connection="live"]', { timeout: 20000 });
+  assert.ok(await page.locator('#connection-banner').isHidden());
+  const unexpected = page.problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p));
+  assert.deepEqual(unexpected, []);
+});
