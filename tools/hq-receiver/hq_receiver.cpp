@@ -166,6 +166,15 @@ void HqReceiver::Register(net::Router& router) {
 }
 
 void HqReceiver::PostBatches(net::Request&& request, net::Responder respond) {
+  {
+    std::lock_guard lock(mu_);
+    if (static_cast<int64_t>(counters_.failed_on_purpose) < options_.fail_first) {
+      ++counters_.failed_on_purpose;
+      log::Warn("hq.failed_on_purpose", {{"count", counters_.failed_on_purpose}});
+      respond(Problem(500, "injected-failure", "answering 500 on purpose (--fail-first)"));
+      return;
+    }
+  }
   boost::system::error_code ec;
   json::value body = json::parse(request.body, ec);
   const json::array* list = nullptr;

@@ -26,6 +26,9 @@ std::span<const store::Migration> ReceiverSchema();
 struct ReceiverOptions {
   std::set<std::string> allowed_stores;  // empty: the client certificate's CN must match
   size_t max_batches_per_request = 500;
+  // For fault tests: the first `fail_first` POST /v1/batches are answered 500 without looking at
+  // them (as an HQ with a broken back end would).
+  int64_t fail_first = 0;
 };
 
 // One batch's verdict, as answered to the store.
@@ -47,6 +50,7 @@ class HqReceiver {
 
   struct Counters {
     uint64_t stored = 0, duplicate = 0, rejected = 0;
+    uint64_t failed_on_purpose = 0;  // --fail-first
   };
   Counters counters() const;
 

@@ -34,6 +34,7 @@ constexpr std::string_view kUsage =
   --allow-store ID      accept batches of this store id (repeatable); without any, a batch's
                         store id must equal the client certificate's CN
   --threads N           network threads (default 1)
+  --fail-first N        for fault tests: answer the first N uploads with 500
 
 Routes: POST /v1/batches {"batches": [jws, ...]}, GET /batches?store=ID.
 Prints "hq-receiver listening on PORT" once serving; SIGINT/SIGTERM stop it.
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     } else if (a == "--db" && value(&db_file)) {
     } else if (a == "--allow-store" && value(&v)) {
       options.allowed_stores.insert(v);
+    } else if (a == "--fail-first" && value(&v)) {
+      options.fail_first = std::max(0, std::atoi(v.c_str()));
     } else if (a == "--threads" && value(&v)) {
       threads = std::max(1, std::atoi(v.c_str()));
     } else {
@@ -126,8 +129,10 @@ int main(int argc, char** argv) {
   platform::log::Info("hq.listening", {{"port", *port}});
   loop.Run(static_cast<size_t>(threads));
   auto c = receiver.counters();
-  platform::log::Info("hq.stopped",
-                      {{"stored", c.stored}, {"duplicate", c.duplicate}, {"rejected", c.rejected}});
+  platform::log::Info("hq.stopped", {{"stored", c.stored},
+                                     {"duplicate", c.duplicate},
+                                     {"rejected", c.rejected},
+                                     {"failed_on_purpose", c.failed_on_purpose}});
   (*db)->Stop();
   return 0;
 }
