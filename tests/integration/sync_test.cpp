@@ -311,8 +311,9 @@ TEST_F(SyncFaultTest, DaemonKilledMidDrainLosesNoBatchAndSendsNoneTwice) {
   const auto deadline = SteadyClock::now() + std::chrono::seconds(60);
   int64_t left = -1;
   while (SteadyClock::now() < deadline) {
-    left = SqlInt("SELECT count(*) FROM sync_outbox");
+    // Released first: once the release committed, a smaller outbox means batches were acked.
     const int64_t released = SqlInt("SELECT count(*) FROM sync_periods WHERE outcome='released'");
+    left = SqlInt("SELECT count(*) FROM sync_outbox");
     if (released >= kPeriods && left < released) break;
     poll(nullptr, 0, 5);
   }
