@@ -241,6 +241,13 @@ Service::~Service() {
 
 uint16_t Service::port() const { return p_->port; }
 
+std::vector<Service::RouteInfo> Service::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& r : p_->router.Routes()) out.push_back({"public", r.method, r.pattern});
+  for (const auto& r : p_->admin_router.Routes()) out.push_back({"admin", r.method, r.pattern});
+  return out;
+}
+
 Result<std::unique_ptr<Service>> Service::Create(Config config) {
   auto p = std::make_unique<Parts>();
   p->config = std::move(config);

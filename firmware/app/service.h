@@ -6,6 +6,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/config.h"
 #include "platform/error.h"
@@ -20,6 +22,14 @@ class Service {
   // Serves until a termination signal; returns the process exit code.
   int Run();
   uint16_t port() const;
+
+  // Every route served, with its listener ("public" or "admin"): for the API contract test.
+  struct RouteInfo {
+    std::string listener;
+    std::string method;
+    std::string pattern;
+  };
+  std::vector<RouteInfo> Routes() const;
 
   // Everything the service is made of (defined in service.cpp only).
   struct Parts;

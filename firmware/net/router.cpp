@@ -125,8 +125,10 @@ Router::WebSocketMatch Router::FindWebSocket(std::string_view path) const {
 
 std::vector<Router::Route> Router::Routes() const {
   std::vector<Route> routes;
-  routes.reserve(entries_.size());
+  routes.reserve(entries_.size() + websockets_.size());
   for (const Entry& entry : entries_) routes.push_back(Route{entry.method, entry.pattern});
+  // WebSocket endpoints are GET requests that upgrade.
+  for (const Entry& entry : websockets_) routes.push_back(Route{entry.method, entry.pattern});
   return routes;
 }
 

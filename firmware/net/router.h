@@ -38,6 +38,7 @@ class Router {
     std::string method;
     std::string pattern;
   };
+  // Every HTTP route and WebSocket endpoint (as GET), in the order they were added.
   std::vector<Route> Routes() const;
 
   // Finds the handler and calls it, or answers 404/405 with a problem.
