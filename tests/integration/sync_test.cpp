@@ -1,7 +1,8 @@
 // HQ sync faults with real processes on loopback: optin-edged (provisioned for mutual TLS with a
 // test CA made by the openssl CLI) uploading to the reference HQ (hq-receiver, whose --client-ca
-// is that CA). Cases: HQ down then up, HQ answering 500, the daemon SIGKILLed mid-drain. In
-// every case each batch the daemon released reaches HQ exactly once, or is still in the outbox.
+// is that CA). Cases: HQ down then up, HQ answering 500, HQ hanging (never answering, the
+// connection left open), the daemon SIGKILLed mid-drain. In every case each batch the daemon
+// released reaches HQ exactly once, or is still in the outbox.
 //
 // No test-only code in the daemon: batches come from its real catch-up. The periods are one
 // minute (the configuration's minimum); before the first start the test records, in the
@@ -79,7 +80,7 @@ class Receiver {
   ~Receiver() { Kill(); }
 
   // Starts on `port` (0: any) and waits (20 s) for "hq-receiver listening on PORT".
-  bool Start(uint16_t port, int fail_first = 0) {
+  bool Start(uint16_t port, int fail_first = 0, int hang_first = 0) {
     const fs::path log = dir_ / "hq-receiver.log";
     const size_t offset = fs::exists(log) ? fs::file_size(log) : 0;
     pid_ = fork();
@@ -100,7 +101,9 @@ class Receiver {
                                        "--db",
                                        (dir_ / "hq-batches.db").string(),
                                        "--fail-first",
-                                       std::to_string(fail_first)};
+                                       std::to_string(fail_first),
+                                       "--hang-first",
+                                       std::to_string(hang_first)};
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -123,11 +126,20 @@ class Receiver {
     }
     return false;
   }
-  void Stop() {
-    if (pid_ <= 0) return;
+  // SIGTERM, then waits (20 s) for the receiver to finish; false (and SIGKILL) if it did not.
+  bool Stop() {
+    if (pid_ <= 0) return true;
     kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+    while (SteadyClock::now() < deadline) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;
+      }
+      poll(nullptr, 0, 20);  // waiting for the child to exit
+    }
+    Kill();
+    return false;
   }
   void Kill() {
     if (pid_ <= 0) return;
@@ -176,7 +188,7 @@ class SyncFaultTest : public ::testing::Test {
   // Provisions the data dir with the test CA (optinctl provision request, openssl signs,
   // optinctl provision install), writes the config for an HQ on `hq_port`, creates the database
   // and records that the last period was decided `periods` minutes ago.
-  void Prepare(uint16_t hq_port, int periods, int batches_per_request) {
+  void Prepare(uint16_t hq_port, int periods, int batches_per_request, int timeout_seconds = 5) {
     Daemon ctl(data_);
     ctl.Ctl(std::string("provision request --store-id ") + kStore + " --host-name localhost");
     const fs::path cert = dir_ / "device.crt";
@@ -189,7 +201,7 @@ class SyncFaultTest : public ::testing::Test {
                            << "/v1/batches\"\nperiod_minutes = 1\nmax_catch_up_periods = 1000\n"
                            << "batches_per_request = " << batches_per_request
                            << "\nbackoff_initial_seconds = 1\nbackoff_max_seconds = 1\n"
-                           << "timeout_seconds = 5\n";
+                           << "timeout_seconds = " << timeout_seconds << "\n";
     ctl.Ctl("staff list --config " + config_.string());  // creates the database
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -300,6 +312,23 @@ TEST_F(SyncFaultTest, Hq500IsRetriedAndDeliveredLater) {
   EXPECT_NE(ReadWholeFile(daemon_->log_file()).find("hq.upload_failed"), std::string::npos);
   ASSERT_TRUE(receiver_->Start(0));
   ExpectEachBatchOnce(4);
+}
+
+TEST_F(SyncFaultTest, HangingHqTimesOutAndIsRetriedWithEachBatchOnce) {
+  ASSERT_TRUE(receiver_->Start(0, /*fail_first=*/0, /*hang_first=*/2)) << receiver_->Log();
+  Prepare(receiver_->port(), 3, 1, /*timeout_seconds=*/1);
+  ASSERT_TRUE(daemon_->Start()) << Logs();
+  ASSERT_TRUE(WaitDelivered()) << Logs();
+  EXPECT_EQ(daemon_->Stop(), 0);
+  // The hung uploads ended in the daemon's read timeout, not in an answer.
+  const std::string daemon_log = ReadWholeFile(daemon_->log_file());
+  EXPECT_NE(daemon_log.find("hq.upload_failed"), std::string::npos) << Logs();
+  EXPECT_NE(daemon_log.find("timed out after 1000 ms"), std::string::npos) << Logs();
+  EXPECT_NE(daemon_log.find("\"maybe_sent\":true"), std::string::npos) << Logs();
+  EXPECT_TRUE(receiver_->Stop()) << "the held requests kept the receiver from stopping";
+  EXPECT_NE(receiver_->Log().find("\"hung_on_purpose\":2"), std::string::npos) << Logs();
+  ASSERT_TRUE(receiver_->Start(0));
+  ExpectEachBatchOnce(3);
 }
 
 TEST_F(SyncFaultTest, DaemonKilledMidDrainLosesNoBatchAndSendsNoneTwice) {

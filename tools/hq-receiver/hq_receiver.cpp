@@ -151,6 +151,17 @@ HqReceiver::Counters HqReceiver::counters() const {
   return counters_;
 }
 
+void HqReceiver::ReleaseHung() {
+  std::vector<net::Responder> hung;
+  {
+    std::lock_guard lock(mu_);
+    hung.swap(hung_);
+  }
+  for (net::Responder& r : hung) {
+    r(Problem(503, "shutting-down", "the receiver stops (--hang-first)"));
+  }
+}
+
 BatchVerdict HqReceiver::Check(std::string_view jws, std::string_view peer_certificate_der,
                                std::string* store_id, json::object* payload) const {
   return CheckOne(jws, PeerOf(peer_certificate_der), options_, store_id, payload);
@@ -172,6 +183,12 @@ void HqReceiver::PostBatches(net::Request&& request, net::Responder respond) {
       ++counters_.failed_on_purpose;
       log::Warn("hq.failed_on_purpose", {{"count", counters_.failed_on_purpose}});
       respond(Problem(500, "injected-failure", "answering 500 on purpose (--fail-first)"));
+      return;
+    }
+    if (static_cast<int64_t>(counters_.hung_on_purpose) < options_.hang_first) {
+      ++counters_.hung_on_purpose;
+      log::Warn("hq.hung_on_purpose", {{"count", counters_.hung_on_purpose}});
+      hung_.push_back(std::move(respond));  // never answered; the connection stays open
       return;
     }
   }

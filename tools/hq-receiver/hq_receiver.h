@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "net/router.h"
 #include "platform/clock.h"
@@ -29,6 +30,10 @@ struct ReceiverOptions {
   // For fault tests: the first `fail_first` POST /v1/batches are answered 500 without looking at
   // them (as an HQ with a broken back end would).
   int64_t fail_first = 0;
+  // For fault tests: the first `hang_first` POST /v1/batches (after the failed ones) are read
+  // and never answered; their connections stay open until ReleaseHung() (as an HQ whose back end
+  // hangs would).
+  int64_t hang_first = 0;
 };
 
 // One batch's verdict, as answered to the store.
@@ -51,8 +56,11 @@ class HqReceiver {
   struct Counters {
     uint64_t stored = 0, duplicate = 0, rejected = 0;
     uint64_t failed_on_purpose = 0;  // --fail-first
+    uint64_t hung_on_purpose = 0;    // --hang-first
   };
   Counters counters() const;
+  // Answers the requests held by --hang-first (503), so that a shutdown can finish.
+  void ReleaseHung();
 
  private:
   void PostBatches(net::Request&& request, net::Responder respond);
@@ -62,7 +70,8 @@ class HqReceiver {
   const platform::Clock& clock_;
   ReceiverOptions options_;
   mutable std::mutex mu_;
-  Counters counters_;  // GUARDED_BY(mu_)
+  Counters counters_;                 // GUARDED_BY(mu_)
+  std::vector<net::Responder> hung_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace optin::hq

@@ -35,6 +35,8 @@ constexpr std::string_view kUsage =
                         store id must equal the client certificate's CN
   --threads N           network threads (default 1)
   --fail-first N        for fault tests: answer the first N uploads with 500
+  --hang-first N        for fault tests: never answer the next N uploads (the connections
+                        stay open until the receiver stops)
 
 Routes: POST /v1/batches {"batches": [jws, ...]}, GET /batches?store=ID.
 Prints "hq-receiver listening on PORT" once serving; SIGINT/SIGTERM stop it.
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
       options.allowed_stores.insert(v);
     } else if (a == "--fail-first" && value(&v)) {
       options.fail_first = std::max(0, std::atoi(v.c_str()));
+    } else if (a == "--hang-first" && value(&v)) {
+      options.hang_first = std::max(0, std::atoi(v.c_str()));
     } else if (a == "--threads" && value(&v)) {
       threads = std::max(1, std::atoi(v.c_str()));
     } else {
@@ -124,7 +128,10 @@ int main(int argc, char** argv) {
   net::HttpServer server(loop, router, server_options);
   auto port = server.Listen();
   if (!port) return Fail("listen on " + listen + ": " + port.error().message);
-  loop.OnSignals({SIGINT, SIGTERM}, [&](int) { server.Shutdown([&loop] { loop.Stop(); }); });
+  loop.OnSignals({SIGINT, SIGTERM}, [&](int) {
+    receiver.ReleaseHung();  // in-flight requests must finish for the shutdown to complete
+    server.Shutdown([&loop] { loop.Stop(); });
+  });
   std::cout << "hq-receiver listening on " << *port << std::endl;
   platform::log::Info("hq.listening", {{"port", *port}});
   loop.Run(static_cast<size_t>(threads));
@@ -132,7 +139,8 @@ int main(int argc, char** argv) {
   platform::log::Info("hq.stopped", {{"stored", c.stored},
                                      {"duplicate", c.duplicate},
                                      {"rejected", c.rejected},
-                                     {"failed_on_purpose", c.failed_on_purpose}});
+                                     {"failed_on_purpose", c.failed_on_purpose},
+                                     {"hung_on_purpose", c.hung_on_purpose}});
   (*db)->Stop();
   return 0;
 }
