@@ -10,40 +10,30 @@
 // land in the output dir as kiosk-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import {
+  argValue,
+  commonSettings,
+  commonFiles,
+  requireFiles,
+  run,
+  makeWorkDir,
+  optinctl,
+  Daemon,
+  launchChromium,
+  newPage,
+  shot as shotFile,
+  checkAxe as checkAxeIn,
+} from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
-}
-
-const daemonPath = path.resolve(argValue('--daemon') || process.env.OPTIN_EDGED || '');
-const optinctlPath = path.resolve(argValue('--optinctl') || process.env.OPTINCTL || '');
-const chromiumPath = argValue('--chromium') || process.env.CHROMIUM || '/usr/bin/chromium';
+const { daemonPath, optinctlPath, chromiumPath, outDir } = commonSettings();
 const zbarimgPath = argValue('--zbarimg') || process.env.ZBARIMG || '/usr/bin/zbarimg';
-const outDir = path.resolve(
-  argValue('--out') || process.env.E2E_OUT_DIR || path.join(path.dirname(daemonPath), '..', 'e2e')
-);
 
-for (const [what, p] of [
-  ['optin-edged (--daemon or OPTIN_EDGED)', daemonPath],
-  ['optinctl (--optinctl or OPTINCTL)', optinctlPath],
-  ['Chromium (--chromium or CHROMIUM)', chromiumPath],
+requireFiles('e2e kiosk', [
+  ...commonFiles({ daemonPath, optinctlPath, chromiumPath }),
   ['zbarimg (--zbarimg or ZBARIMG)', zbarimgPath],
-]) {
-  if (!p || !existsSync(p)) {
-    console.error(`e2e kiosk: ${what} not found: '${p}'`);
-    process.exit(2);
-  }
-}
+]);
 
 // ------------------------------------------------------------------------------------------
 // The daemon, optinctl, the scanner FIFO
@@ -52,65 +42,18 @@ let workDir;
 let dataDir;
 let configFile;
 let fifo;
-let daemon = null;
-let daemonLog = '';
+let daemon;
+let ctl;
 let baseUrl;
 let port = 0;
 
-function run(file, args, input) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: 30000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr || error.message}`));
-      else resolve(stdout.trim());
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input === undefined ? '' : input);
-  });
+// Starts optin-edged; resolves once it listens (baseUrl and port from its log line).
+async function startDaemon(listen = '127.0.0.1:0') {
+  await daemon.start(listen);
+  ({ baseUrl, port } = daemon);
 }
 
-const ctl = (args, input) => run(optinctlPath, ['--data-dir', dataDir, ...args], input);
-
-// Starts optin-edged; resolves once its log says it listens (the port from the log line).
-function startDaemon(listen = '127.0.0.1:0') {
-  return new Promise((resolve, reject) => {
-    const child = spawn(daemonPath, ['--config', configFile, '--data-dir', dataDir, '--listen', listen], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    daemon = child;
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error('optin-edged did not start:\n' + seen)), 20000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      daemonLog += chunk;
-      if (seen === null) return;
-      seen += chunk;
-      const m = /"event":"service\.listening".*?"port":(\d+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        port = Number(m[1]);
-        baseUrl = `http://127.0.0.1:${port}`;
-        seen = null;
-        resolve();
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (daemon === child) daemon = null;
-      if (seen !== null) {
-        clearTimeout(timer);
-        reject(new Error(`optin-edged exited (${code ?? signal}) before listening:\n${seen}`));
-      }
-    });
-  });
-}
-
-function stopDaemon(signal = 'SIGTERM') {
-  const child = daemon;
-  if (!child) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const stopDaemon = (signal) => daemon.stop(signal);
 
 // One scan, as the kiosk's scanner would deliver it.
 async function scan(text) {
@@ -127,42 +70,17 @@ async function presenceCode() {
 
 let browser;
 let page;
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-async function checkAxe(label) {
-  await page.evaluate(axeSource);
-  const all = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
-  const serious = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  await writeFile(path.join(outDir, `axe-kiosk-${label}.json`), JSON.stringify(all, null, 2));
-  console.log(
-    `axe kiosk-${label}: ${all.length} violation(s) in all, ${serious.length} serious or critical` +
-      (all.length ? ': ' + all.map((v) => `${v.id} (${v.impact})`).join(', ') : '')
-  );
-  assert.deepEqual(serious, [], `axe found serious violations on the kiosk ${label} screen`);
-}
+const checkAxe = (label) =>
+  checkAxeIn(page, { outDir, label: `kiosk-${label}`, screen: `kiosk ${label}` });
 
-async function shot(name) {
-  const file = path.join(outDir, `kiosk-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const shot = (name) => shotFile(page, path.join(outDir, `kiosk-${name}.png`));
 
 // ------------------------------------------------------------------------------------------
 
 before(async () => {
   await mkdir(outDir, { recursive: true });
-  workDir = await mkdtemp(path.join(tmpdir(), 'optin-kiosk-e2e-'));
-  dataDir = path.join(workDir, 'data');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  ({ workDir, dataDir } = await makeWorkDir('optin-kiosk-e2e-'));
   fifo = path.join(workDir, 'scanner.fifo');
   configFile = path.join(workDir, 'optin-edge.toml');
   await writeFile(
@@ -170,26 +88,18 @@ before(async () => {
     '[listen]\nplain_http = true\n[admin]\nport = 0\n' +
       `[[scanners]]\nname = "kiosk"\nkind = "fifo"\ndevice = ${JSON.stringify(fifo)}\n`
   );
+  ctl = optinctl(optinctlPath, dataDir);
   await ctl(['token', 'init-dev']);
+  daemon = new Daemon({ daemonPath, configFile, dataDir });
   await startDaemon();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(m.text());
-  });
-  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
+  browser = await launchChromium(chromiumPath);
+  page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopDaemon();
-  await writeFile(path.join(outDir, 'optin-edged-kiosk.log'), daemonLog);
+  if (daemon) await stopDaemon();
+  await writeFile(path.join(outDir, 'optin-edged-kiosk.log'), daemon ? daemon.log : '');
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 

@@ -10,43 +10,26 @@
 // build dir, <build>/e2e).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import {
+  commonSettings,
+  commonFiles,
+  requireFiles,
+  makeWorkDir,
+  optinctl,
+  Daemon,
+  launchChromium,
+  newPage,
+  shot as shotFile,
+  checkAxe as checkAxeIn,
+} from './harness.mjs';
 
 // ------------------------------------------------------------------------------------------
 // Settings
 
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const daemonPath = path.resolve(argValue('--daemon') || process.env.OPTIN_EDGED || '');
-const optinctlPath = path.resolve(argValue('--optinctl') || process.env.OPTINCTL || '');
-const chromiumPath = argValue('--chromium') || process.env.CHROMIUM || '/usr/bin/chromium';
-const outDir = path.resolve(
-  argValue('--out') || process.env.E2E_OUT_DIR || path.join(path.dirname(daemonPath), '..', 'e2e')
-);
-
-for (const [what, p] of [
-  ['optin-edged (--daemon or OPTIN_EDGED)', daemonPath],
-  ['optinctl (--optinctl or OPTINCTL)', optinctlPath],
-  ['Chromium (--chromium or CHROMIUM)', chromiumPath],
-]) {
-  if (!p || !existsSync(p)) {
-    console.error(`e2e: ${what} not found: '${p}'`);
-    process.exit(2);
-  }
-}
+const { daemonPath, optinctlPath, chromiumPath, outDir } = commonSettings();
+requireFiles('e2e', commonFiles({ daemonPath, optinctlPath, chromiumPath }));
 
 const STAFF = { id: 'anna', role: 'associate', pin: '482913' };
 const MANAGER = { id: 'marek', role: 'manager', pin: '731905' };
@@ -58,75 +41,18 @@ const TOPIC = 'sizing and fit';
 let workDir;
 let dataDir;
 let configFile;
-let daemon = null;
-let daemonLog = '';
+let daemon;
+let ctl;
 let baseUrl;
 let port = 0;
 
-function ctl(args, input) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      optinctlPath,
-      ['--data-dir', dataDir, ...args],
-      { timeout: 30000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`optinctl ${args.join(' ')} failed: ${stderr || error.message}`));
-        else resolve(stdout.trim());
-      }
-    );
-    // optinctl may exit before reading stdin (it only reads a PIN): ignore a closed pipe.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input === undefined ? '' : input);
-  });
+// Starts optin-edged and resolves once it listens (baseUrl and port from its log line).
+async function startDaemon(listen = '127.0.0.1:0') {
+  await daemon.start(listen);
+  ({ baseUrl, port } = daemon);
 }
 
-// Starts optin-edged and resolves once its log says it listens (port from the log line).
-function startDaemon(listen = '127.0.0.1:0') {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      daemonPath,
-      ['--config', configFile, '--data-dir', dataDir, '--listen', listen],
-      { stdio: ['ignore', 'ignore', 'pipe'] }
-    );
-    daemon = child;
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error('optin-edged did not start:\n' + seen)), 20000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      daemonLog += chunk;
-      if (port && seen === null) return;
-      seen += chunk;
-      for (const line of seen.split('\n')) {
-        if (!line.includes('"event":"service.listening"')) continue;
-        const m = /"port":(\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          port = Number(m[1]);
-          baseUrl = `http://127.0.0.1:${port}`;
-          seen = null;
-          resolve();
-          return;
-        }
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (daemon === child) daemon = null;
-      if (seen !== null) {
-        clearTimeout(timer);
-        reject(new Error(`optin-edged exited (${code ?? signal}) before listening:\n${seen}`));
-      }
-    });
-  });
-}
-
-function stopDaemon(signal = 'SIGTERM') {
-  const child = daemon;
-  if (!child) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const stopDaemon = (signal) => daemon.stop(signal);
 
 async function call(method, route, { token, body } = {}) {
   const headers = {};
@@ -165,52 +91,13 @@ async function checkIn(purposes) {
 // The browser
 
 let browser;
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-async function newTabletPage(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(m.text());
-  });
-  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
-  return page;
-}
+const newTabletPage = (viewport = { width: 1280, height: 800 }) =>
+  newPage(browser, { viewport, hasTouch: true });
 
-// Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays
-// as served) and returns the violations with impact serious or critical.
-async function seriousAxeViolations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
-  return result;
-}
+const checkAxe = (page, label) => checkAxeIn(page, { outDir, label });
 
-async function checkAxe(page, label) {
-  const all = await seriousAxeViolations(page);
-  const serious = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  await writeFile(path.join(outDir, `axe-${label}.json`), JSON.stringify(all, null, 2));
-  console.log(
-    `axe ${label}: ${all.length} violation(s) in all, ${serious.length} serious or critical` +
-      (all.length ? ': ' + all.map((v) => `${v.id} (${v.impact})`).join(', ') : '')
-  );
-  assert.deepEqual(serious, [], `axe found serious violations on the ${label} screen`);
-}
-
-async function shot(page, name) {
-  const file = path.join(outDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const shot = (page, name) => shotFile(page, path.join(outDir, `${name}.png`));
 
 async function logIn(page, who) {
   await page.goto(baseUrl + '/staff');
@@ -228,35 +115,23 @@ function card(page, promptId) {
 
 before(async () => {
   await mkdir(outDir, { recursive: true });
-  workDir = await mkdtemp(path.join(tmpdir(), 'optin-e2e-'));
-  dataDir = path.join(workDir, 'data');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  ({ workDir, dataDir } = await makeWorkDir('optin-e2e-'));
   configFile = path.join(workDir, 'optin-edge.toml');
   await writeFile(configFile, '[listen]\nplain_http = true\n[admin]\nport = 0\n');
+  ctl = optinctl(optinctlPath, dataDir);
   await ctl(['token', 'init-dev']);
   for (const s of [STAFF, MANAGER]) {
     await ctl(['staff', 'add', '--id', s.id, '--role', s.role], s.pin + '\n');
   }
+  daemon = new Daemon({ daemonPath, configFile, dataDir });
   await startDaemon();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium(chromiumPath);
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopDaemon();
-  await writeFile(path.join(outDir, 'optin-edged.log'), daemonLog);
+  if (daemon) await stopDaemon();
+  await writeFile(path.join(outDir, 'optin-edged.log'), daemon ? daemon.log : '');
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,217 @@
+// Shared harness of the browser tests (run.mjs: staff console, kiosk.test.mjs: kiosk): where
+// the binaries are, running a tool, the optin-edged daemon, Debian's Chromium through
+// playwright-core, screenshots and the axe-core check.
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+// ------------------------------------------------------------------------------------------
+// Settings
+
+// The value after `name` on the command line, or undefined.
+export function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+// The paths every suite needs, from the command line or the environment:
+// --daemon/OPTIN_EDGED, --optinctl/OPTINCTL, --chromium/CHROMIUM (default /usr/bin/chromium)
+// and --out/E2E_OUT_DIR (default <daemon's build dir>/e2e).
+export function commonSettings() {
+  const daemonPath = path.resolve(argValue('--daemon') || process.env.OPTIN_EDGED || '');
+  const optinctlPath = path.resolve(argValue('--optinctl') || process.env.OPTINCTL || '');
+  const chromiumPath = argValue('--chromium') || process.env.CHROMIUM || '/usr/bin/chromium';
+  const outDir = path.resolve(
+    argValue('--out') || process.env.E2E_OUT_DIR || path.join(path.dirname(daemonPath), '..', 'e2e')
+  );
+  return { daemonPath, optinctlPath, chromiumPath, outDir };
+}
+
+// Exits with status 2 (after "<prefix>: <what> not found") unless every [what, path] exists.
+export function requireFiles(prefix, entries) {
+  for (const [what, p] of entries) {
+    if (!p || !existsSync(p)) {
+      console.error(`${prefix}: ${what} not found: '${p}'`);
+      process.exit(2);
+    }
+  }
+}
+
+// The [what, path] entries of commonSettings() for requireFiles().
+export function commonFiles({ daemonPath, optinctlPath, chromiumPath }) {
+  return [
+    ['optin-edged (--daemon or OPTIN_EDGED)', daemonPath],
+    ['optinctl (--optinctl or OPTINCTL)', optinctlPath],
+    ['Chromium (--chromium or CHROMIUM)', chromiumPath],
+  ];
+}
+
+// ------------------------------------------------------------------------------------------
+// Tools and the daemon
+
+// Runs `file args` with `input` on stdin (30 s at most); resolves with its trimmed stdout.
+export function run(file, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { timeout: 30000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr || error.message}`));
+      else resolve(stdout.trim());
+    });
+    // A tool may exit before reading stdin (optinctl only reads a PIN): ignore a closed pipe.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input === undefined ? '' : input);
+  });
+}
+
+// A fresh temporary work dir (named after prefix) with a private data dir inside.
+export async function makeWorkDir(prefix) {
+  const workDir = await mkdtemp(path.join(tmpdir(), prefix));
+  const dataDir = path.join(workDir, 'data');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return { workDir, dataDir };
+}
+
+// optinctl on the given data dir: optinctl(args, input) resolves with its trimmed stdout.
+export function optinctl(optinctlPath, dataDir) {
+  return (args, input) => run(optinctlPath, ['--data-dir', dataDir, ...args], input);
+}
+
+// optin-edged on a config file and data dir. `log` collects all its stderr across restarts;
+// `port` and `baseUrl` come from the first start's "service.listening" log line.
+export class Daemon {
+  constructor({ daemonPath, configFile, dataDir }) {
+    this.daemonPath = daemonPath;
+    this.configFile = configFile;
+    this.dataDir = dataDir;
+    this.child = null;
+    this.log = '';
+    this.port = 0;
+    this.baseUrl = undefined;
+  }
+
+  // Starts it; resolves once its log says it listens (the port from the log line).
+  start(listen = '127.0.0.1:0') {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        this.daemonPath,
+        ['--config', this.configFile, '--data-dir', this.dataDir, '--listen', listen],
+        { stdio: ['ignore', 'ignore', 'pipe'] }
+      );
+      this.child = child;
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error('optin-edged did not start:\n' + seen)), 20000);
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk) => {
+        this.log += chunk;
+        if (seen === null) return;
+        seen += chunk;
+        for (const line of seen.split('\n')) {
+          if (!line.includes('"event":"service.listening"')) continue;
+          const m = /"port":(\d+)/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            this.port = Number(m[1]);
+            this.baseUrl = `http://127.0.0.1:${this.port}`;
+            seen = null;
+            resolve();
+            return;
+          }
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (this.child === child) this.child = null;
+        if (seen !== null) {
+          clearTimeout(timer);
+          reject(new Error(`optin-edged exited (${code ?? signal}) before listening:\n${seen}`));
+        }
+      });
+    });
+  }
+
+  // Sends `signal` and resolves once it has exited (at once if it is not running).
+  stop(signal = 'SIGTERM') {
+    const child = this.child;
+    if (!child) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// The browser
+
+// Debian's Chromium, headless, through playwright-core.
+export function launchChromium(executablePath) {
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+// A page in a new context; page.problems collects console errors and page errors.
+export async function newPage(browser, { viewport = { width: 1280, height: 800 }, hasTouch } = {}) {
+  const options = { viewport, deviceScaleFactor: 1 };
+  if (hasTouch !== undefined) options.hasTouch = hasTouch;
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
+  return page;
+}
+
+// A full-page screenshot to `file`; returns the file.
+export async function shot(page, file) {
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays
+// as served) and returns all its violations.
+export async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+}
+
+// Runs axe on the page, writes all violations to <outDir>/axe-<label>.json, logs a summary
+// and asserts none is serious or critical (failing with "... on the <screen> screen").
+export async function checkAxe(page, { outDir, label, screen = label }) {
+  const all = await axeViolations(page);
+  const serious = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  await writeFile(path.join(outDir, `axe-${label}.json`), JSON.stringify(all, null, 2));
+  console.log(
+    `axe ${label}: ${all.length} violation(s) in all, ${serious.length} serious or critical` +
+      (all.length ? ': ' + all.map((v) => `${v.id} (${v.impact})`).join(', ') : '')
+  );
+  assert.deepEqual(serious, [], `axe found serious violations on the ${screen} screen`);
+}
