@@ -143,14 +143,8 @@ class PosixFileSystem final : public FileSystem {
     fs::path temp;
     int raw_fd = -1;
     for (int attempt = 0; attempt < 100 && raw_fd < 0; ++attempt) {
-      // Built by appending: GCC 12 at -O3 misreports `"." + std::string` as an overlapping copy.
-      std::string name = ".";
-      name += path.filename().string();
-      name += ".tmp-";
-      name += std::to_string(::getpid());
-      name += '-';
-      name += std::to_string(counter.fetch_add(1));
-      temp = dir / name;
+      temp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(counter.fetch_add(1)));
       raw_fd = RetryOnEintr(
           [&] { return ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode); });
       if (raw_fd < 0 && errno != EEXIST) break;
