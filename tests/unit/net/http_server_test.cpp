@@ -1,4 +1,5 @@
 #include "net/http_server.h"
+#include "tests/unit/net/server_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ std::string ProblemType(const testing::http::response<testing::http::string_body
   return std::string(boost::json::parse(response.body()).at("type").as_string());
 }
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public testing::ServerFixture {
  protected:
   HttpServerTest() {
     platform::log::SetMinLevel(platform::log::Level::kWarn);  // keep the test output readable
@@ -40,16 +41,6 @@ class HttpServerTest : public ::testing::Test {
     });
   }
 
-  void StartServer(HttpServerOptions options = {}) {
-    options.address = "127.0.0.1";
-    options.port = 0;
-    server_ = std::make_unique<HttpServer>(loop_, router_, options);
-    Result<uint16_t> port = server_->Listen();
-    ASSERT_TRUE(port.has_value()) << port.error().message;
-    port_ = *port;
-    runner_ = std::thread([this] { loop_.Run(2); });
-  }
-
   // Waits for the /hold handler and returns its responder.
   std::shared_ptr<Responder> HeldResponder() {
     auto future = held_.get_future();
@@ -57,17 +48,6 @@ class HttpServerTest : public ::testing::Test {
     return future.get();
   }
 
-  void TearDown() override {
-    loop_.Stop();
-    if (runner_.joinable()) runner_.join();
-    server_.reset();
-  }
-
-  EventLoop loop_;
-  Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread runner_;
-  uint16_t port_ = 0;
   std::promise<std::shared_ptr<Responder>> held_;
   std::promise<Request> seen_;
 };

@@ -16,6 +16,7 @@
 #include "test_http_client.h"
 #include "test_pki.h"
 #include "test_websocket_client.h"
+#include "tests/unit/net/server_fixture.h"
 
 namespace optin::net {
 namespace {
@@ -33,7 +34,7 @@ bool Ready(std::future<T>& future) {
   return future.wait_for(kDeadline) == std::future_status::ready;
 }
 
-class WebSocketServerTest : public ::testing::Test {
+class WebSocketServerTest : public testing::ServerFixture {
  protected:
   WebSocketServerTest() {
     platform::log::SetMinLevel(platform::log::Level::kError);
@@ -63,16 +64,6 @@ class WebSocketServerTest : public ::testing::Test {
     });
   }
 
-  void StartServer(HttpServerOptions options = {}) {
-    options.address = "127.0.0.1";
-    options.port = 0;
-    server_ = std::make_unique<HttpServer>(loop_, router_, options);
-    Result<uint16_t> port = server_->Listen();
-    ASSERT_TRUE(port.has_value()) << port.error().message;
-    port_ = *port;
-    runner_ = std::thread([this] { loop_.Run(2); });
-  }
-
   // The server side of the connection the test opened, once its handler ran.
   std::shared_ptr<WebSocketConnection> ServerSide() {
     auto future = connected_.get_future();
@@ -84,17 +75,6 @@ class WebSocketServerTest : public ::testing::Test {
     return Ready(future);
   }
 
-  void TearDown() override {
-    loop_.Stop();
-    if (runner_.joinable()) runner_.join();
-    server_.reset();
-  }
-
-  EventLoop loop_;
-  Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread runner_;
-  uint16_t port_ = 0;
   std::vector<std::string> paths_seen_;
   std::promise<std::shared_ptr<WebSocketConnection>> connected_;
   std::promise<void> closed_;
