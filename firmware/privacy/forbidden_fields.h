@@ -1,0 +1,35 @@
+// The names and values the product never accepts anywhere (PRODUCT.md lines 1 and 2): age,
+// birth date, sex or gender, ethnicity, images, biometrics, device MAC addresses. One list,
+// used by the API's request bodies and by the offer catalog loader.
+// Pure functions over constant tables; thread-safe.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/error.h"
+
+namespace optin::privacy {
+
+// A member name split into lowercase words at '_', '-', '.', ' ' and camelCase boundaries
+// ("dateOfBirth" -> date, of, birth).
+std::vector<std::string> NameParts(std::string_view name);
+
+// True when any word of `name` is a forbidden word ("customer_age", "faceId") or the whole name
+// is a forbidden name ("race", "dateOfBirth", "mac_address").
+bool IsForbiddenName(std::string_view name);
+
+// True for a data: URL of an image or video, or base64 of a JPEG, PNG, GIF or WebP header.
+bool LooksLikeImage(std::string_view s);
+
+// "~" -> "~0", "/" -> "~1" (RFC 6901), for building JSON pointers from member names.
+std::string EscapeJsonPointerToken(std::string_view key);
+
+// The first forbidden member name (kForbiddenField, reason "forbidden-field") or image-like
+// string value ("image-refused") in `v` at any depth, with its JSON pointer as the field.
+std::optional<Error> FindForbiddenField(const boost::json::value& v);
+
+}  // namespace optin::privacy
