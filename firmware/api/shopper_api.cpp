@@ -125,10 +125,17 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
   auto decisions = ParseDecisions(body->if_contains("purposes"));
   if (!decisions) return Refuse(respond, kRoute, decisions.error());
 
-  auto token = BearerToken(request);
-  if (!token) return Refuse(respond, kRoute, token.error());
-  auto claims = d_.tokens.Verify(*token);
-  if (!claims) return Refuse(respond, kRoute, claims.error());
+  // Without an Authorization header this is the shopper web page's anonymous check-in: no
+  // account, no app, a visit of its own. With one, it must be a valid app token.
+  const bool anonymous = request.Header("authorization").empty();
+  std::optional<visits::AppTokenClaims> claims;
+  if (!anonymous) {
+    auto token = BearerToken(request);
+    if (!token) return Refuse(respond, kRoute, token.error());
+    auto verified = d_.tokens.Verify(*token);
+    if (!verified) return Refuse(respond, kRoute, verified.error());
+    claims = std::move(*verified);
+  }
   if (!d_.presence.Accepts(**code)) {
     return Refuse(respond, kRoute,
                   Error{ErrorCode::kPermissionDenied,
@@ -137,7 +144,7 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
                         "/presence_code", "presence-code-invalid"});
   }
   // A token may carry the purposes the shopper chose in the app; the body wins when present.
-  if (decisions->empty() && claims->purposes) {
+  if (claims && decisions->empty() && claims->purposes) {
     object from_claim;
     for (const auto& p : *claims->purposes) from_claim[p] = true;
     boost::json::value v = std::move(from_claim);
@@ -153,10 +160,14 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
   }
 
   visits::CheckInRequest req;
-  req.subject_id = d_.pseudonymizer.SubjectId(claims->issuer, claims->subject);
-  req.token_id = claims->token_id;
-  req.token_expires_at = claims->expires_at;
-  req.channel = "app";
+  if (claims) {
+    req.subject_id = d_.pseudonymizer.SubjectId(claims->issuer, claims->subject);
+    req.token_id = claims->token_id;
+    req.token_expires_at = claims->expires_at;
+    req.channel = "app";
+  } else {
+    req.channel = "web";  // the visit service gives it a random subject of its own
+  }
   req.decisions = std::move(*decisions);
 
   struct Out {

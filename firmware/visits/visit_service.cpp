@@ -84,7 +84,7 @@ VisitService::VisitService(const platform::Clock& clock, platform::Random& rando
 
 Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
                                             const CheckInRequest& request) const {
-  const int64_t now = clock_.NowUnix();
+  if (request.subject_id.empty()) return CheckInAnonymously(conn, request);
   const std::string jti_hash = pseudonymizer_.TokenHash("jti:" + request.token_id);
   {
     OPTIN_ASSIGN_OR_RETURN(auto stmt,
@@ -99,6 +99,26 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
     }
   }
 
+  return StartVisit(conn, request);
+}
+
+Result<CheckInResult> VisitService::CheckInAnonymously(store::Connection& conn,
+                                                       const CheckInRequest& request) const {
+  if (request.channel != "web" || !request.token_id.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "Only the shopper web page checks in without an app token.", {},
+                "anonymous-check-in");
+  }
+  // A subject of its own for this visit: nothing links it to any other visit or person.
+  CheckInRequest anonymous = request;
+  anonymous.subject_id =
+      pseudonymizer_.SubjectId("web", platform::Base64UrlEncode(random_.Bytes(32)));
+  return StartVisit(conn, anonymous);
+}
+
+Result<CheckInResult> VisitService::StartVisit(store::Connection& conn,
+                                               const CheckInRequest& request) const {
+  const int64_t now = clock_.NowUnix();
   std::vector<consent::ConsentChange> decisions{{consent::Purpose::kPresence, true}};
   for (const auto& d : request.decisions) {
     if (d.purpose != consent::Purpose::kPresence) decisions.push_back(d);

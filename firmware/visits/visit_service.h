@@ -68,6 +68,9 @@ class VisitService {
 
   // kConflict (reason "token-replayed") when the token id was used before. An open visit of
   // the same subject is ended first: one shopper, one visit.
+  // An empty subject_id and token_id is an anonymous check-in from the shopper web page
+  // (channel "web"): the visit gets a random subject of its own, linked to nothing else, and
+  // the visit token is the shopper's only handle on it.
   Result<CheckInResult> CheckIn(store::Connection& conn, const CheckInRequest& request) const;
 
   // The active visit for a visit token, or kUnauthenticated ("visit-token-invalid").
@@ -85,6 +88,9 @@ class VisitService {
   const VisitPolicy& policy() const { return policy_; }
 
  private:
+  Result<CheckInResult> CheckInAnonymously(store::Connection& conn,
+                                           const CheckInRequest& request) const;
+  Result<CheckInResult> StartVisit(store::Connection& conn, const CheckInRequest& request) const;
   Result<std::vector<Visit>> Query(store::Connection& conn, std::string_view where,
                                    std::string_view arg) const;
 

@@ -111,13 +111,57 @@ TEST_F(CheckInTest, BodyPurposesWinOverTheTokenClaim) {
   EXPECT_EQ(StateOf(r.obj().at("purposes"), "assistance"), "not_asked");
 }
 
-TEST_F(CheckInTest, MissingTokenIs401WithBearerChallenge) {
+TEST_F(CheckInTest, AuthorizationThatIsNotBearerIs401WithBearerChallenge) {
   const auto before = Snapshot();
-  Reply r = PostCheckIn({{"presence_code", stack_->presence->Current()}}, "");
+  net::Request req = MakeRequest("POST", "/v1/checkins",
+                                 Json(object{{"presence_code", stack_->presence->Current()}}));
+  req.headers.emplace_back("authorization", "Basic dXNlcjpwYXNz");
+  Reply r = Call(&api::ShopperApi::CheckIn, std::move(req));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.content_type, "application/problem+json");
   EXPECT_EQ(r.Header("WWW-Authenticate"), "Bearer");
   EXPECT_EQ(r.problem_reason(), "missing-token");
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(CheckInTest, WithoutAnyTokenTheWebPageChecksInAnonymously) {
+  Reply r = PostCheckIn(
+      {{"presence_code", stack_->presence->Current()}, {"purposes", {{"offers", true}}}}, "");
+  ASSERT_EQ(r.status, 201) << r.raw_body;
+  const auto& visit = r.obj().at("visit").as_object();
+  EXPECT_EQ(visit.at("channel").as_string(), "web");
+  EXPECT_TRUE(r.obj().at("visit_token").as_string().starts_with("vt_"));
+  EXPECT_EQ(StateOf(r.obj().at("purposes"), "offers"), "granted");
+  EXPECT_EQ(StateOf(r.obj().at("purposes"), "assistance"), "not_asked");
+  EXPECT_TRUE(SignedByDevice(r.obj().at("receipt").as_object().at("jws").as_string()));
+  // No token id to remember: nothing was added to the replay table.
+  EXPECT_EQ(CountRows("used_token_ids"), 0);
+  // The visit token is the shopper's handle on everything.
+  Reply me = GetMe(r.obj().at("visit_token").as_string());
+  ASSERT_EQ(me.status, 200) << me.raw_body;
+  EXPECT_EQ(StateOf(me.obj().at("purposes"), "offers"), "granted");
+}
+
+TEST_F(CheckInTest, TwoAnonymousCheckInsAreTwoUnlinkedSubjects) {
+  const object body{{"presence_code", stack_->presence->Current()}};
+  Reply a = PostCheckIn(body, "");
+  Reply b = PostCheckIn(body, "");
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  EXPECT_EQ(CountRows("subjects"), 2);
+  EXPECT_EQ(CountRows("visits"), 2);
+  // The first visit is still open: an anonymous check-in never ends someone else's visit.
+  EXPECT_EQ(GetMe(a.obj().at("visit_token").as_string()).status, 200);
+}
+
+TEST_F(CheckInTest, AnonymousCheckInStillNeedsTheStoresPresenceCode) {
+  const auto before = Snapshot();
+  Reply r = PostCheckIn({{"presence_code", "ZZZZZZZZ"}}, "");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.problem_reason(), "presence-code-invalid");
+  Reply missing = PostCheckIn(object{}, "");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.problem_field(), "/presence_code");
   EXPECT_EQ(Snapshot(), before);
 }
 
