@@ -8,8 +8,6 @@
 namespace optin::privacy {
 namespace {
 
-constexpr size_t kMaxCompactJwsBytes = 8 * 1024;
-
 Result<boost::json::object> DecodeJsonPart(std::string_view part, std::string_view what) {
   auto bytes = platform::Base64UrlDecode(part);
   if (!bytes) {
@@ -42,8 +40,8 @@ Result<std::string> SignJws(const platform::EcdsaPrivateKey& key, platform::Rand
   return input;
 }
 
-Result<ParsedJws> ParseJws(std::string_view compact) {
-  if (compact.empty() || compact.size() > kMaxCompactJwsBytes) {
+Result<ParsedJws> ParseJws(std::string_view compact, size_t max_bytes) {
+  if (compact.empty() || compact.size() > max_bytes) {
     return Fail(ErrorCode::kUnauthenticated, "The token is empty or too long.", {},
                 "token-malformed");
   }
@@ -68,8 +66,9 @@ Result<ParsedJws> ParseJws(std::string_view compact) {
   return out;
 }
 
-Result<ParsedJws> VerifyJws(const platform::EcdsaPublicKey& key, std::string_view compact) {
-  OPTIN_ASSIGN_OR_RETURN(ParsedJws jws, ParseJws(compact));
+Result<ParsedJws> VerifyJws(const platform::EcdsaPublicKey& key, std::string_view compact,
+                            size_t max_bytes) {
+  OPTIN_ASSIGN_OR_RETURN(ParsedJws jws, ParseJws(compact, max_bytes));
   const auto* alg = jws.header.if_contains("alg");
   if (alg == nullptr || !alg->is_string() || alg->as_string() != "ES256") {
     return Fail(ErrorCode::kUnauthenticated,

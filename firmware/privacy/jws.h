@@ -25,12 +25,17 @@ struct ParsedJws {
   std::string signature;      // raw bytes
 };
 
+// The longest compact JWS accepted by default (tokens and receipts are far smaller); signed
+// documents such as offer catalog bundles pass a larger bound.
+inline constexpr size_t kMaxCompactJwsBytes = 8 * 1024;
+
 // Splits and decodes a compact JWS without checking the signature. Errors are
 // kUnauthenticated with reason "token-malformed".
-Result<ParsedJws> ParseJws(std::string_view compact);
+Result<ParsedJws> ParseJws(std::string_view compact, size_t max_bytes = kMaxCompactJwsBytes);
 
 // Parses, requires header alg == "ES256" exactly (reason "token-algorithm" otherwise: "none",
 // HS256 and every other algorithm are refused) and checks the signature ("token-signature").
-Result<ParsedJws> VerifyJws(const platform::EcdsaPublicKey& key, std::string_view compact);
+Result<ParsedJws> VerifyJws(const platform::EcdsaPublicKey& key, std::string_view compact,
+                            size_t max_bytes = kMaxCompactJwsBytes);
 
 }  // namespace optin::privacy
