@@ -177,10 +177,30 @@ CREATE TABLE sync_outbox (
 ) STRICT;
 )sql";
 
+// Offers shown (issue 7): per visit and offer, how often, for which category and with which
+// reason, so that the frequency cap, "why am I seeing this" and (under `history`) earlier
+// visits' categories work. Nothing but the offer id, its category and the reason shown; rows go
+// with their visit (ended visits are purged unless `history` is in force) and with the subject.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE offer_views (
+  subject_id      TEXT NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+  visit_id        TEXT NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+  offer_id        TEXT NOT NULL,
+  category        TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  times           INTEGER NOT NULL CHECK (times > 0),
+  first_shown_at  INTEGER NOT NULL,
+  last_shown_at   INTEGER NOT NULL,
+  PRIMARY KEY (visit_id, offer_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX offer_views_by_subject ON offer_views(subject_id, visit_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core: subjects, consents, receipts, visits, interests, audit log", kV1},
     Migration{2, "assist: staff accounts and sessions, help requests, staff views", kV2},
     Migration{3, "sync: consented aggregate events, released periods, HQ outbox", kV3},
+    Migration{4, "offers: offers shown per visit (frequency cap, reasons, history)", kV4},
 };
 
 }  // namespace
