@@ -225,6 +225,10 @@ void HttpSession<Stream>::Handle() {
     auto route = owner_->router().FindWebSocket(
         std::string_view(request.target).substr(0, request.target.find('?')));
     if (route.handler != nullptr) {
+      if (RequestObserver* observer = owner_->router().observer()) {  // Upgrade() says why
+        observer->OnRequest(request.method, route.pattern, owner_->shutting_down() ? 503 : 101,
+                            std::chrono::nanoseconds(0));
+      }
       request.params = std::move(route.params);
       Upgrade(std::move(message), std::move(request), *route.handler);
       return;

@@ -1,6 +1,7 @@
 #include "net/router.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "net/percent_decode.h"
 
@@ -120,6 +121,7 @@ Router::WebSocketMatch Router::FindWebSocket(std::string_view path) const {
   if (best == nullptr) return match;
   match.handler = &best->websocket;
   match.params = Params(*best, decoded);
+  match.pattern = best->pattern;
   return match;
 }
 
@@ -132,19 +134,37 @@ std::vector<Router::Route> Router::Routes() const {
   return routes;
 }
 
+// Reports the answer to the observer, then passes it on. `pattern` points into the router's
+// entries (or is kUnmatchedRoute), which outlive every request.
+Responder Router::Observed(Responder responder, std::string method,
+                           std::string_view pattern) const {
+  if (observer_ == nullptr) return responder;
+  return Responder([observer = observer_, inner = std::move(responder).Share(),
+                    method = std::move(method), pattern,
+                    start = std::chrono::steady_clock::now()](Response response) {
+    observer->OnRequest(method, pattern, response.status, std::chrono::steady_clock::now() - start);
+    (*inner)(std::move(response));
+  });
+}
+
 void Router::Dispatch(Request&& request, Responder responder) const {
   // Match on the path as sent when there is one (see Find); a request built by hand in a
   // test may carry only the decoded path.
   std::string_view raw_path =
       request.target.empty() ? std::string_view(request.path)
                              : std::string_view(request.target).substr(0, request.target.find('?'));
-  Match match = Find(request.method, raw_path);
-  if (match.handler != nullptr) {
-    request.params = std::move(match.params);
-    (*match.handler)(std::move(request), std::move(responder));
+  std::vector<std::string> decoded = DecodedSegments(raw_path);
+  std::vector<std::string> allowed;
+  if (const Entry* best = Best(entries_, request.method, decoded, &allowed)) {
+    request.params = Params(*best, decoded);
+    best->handler(std::move(request), Observed(std::move(responder), best->method, best->pattern));
     return;
   }
-  if (match.allowed.empty() && FindWebSocket(raw_path).handler != nullptr) {
+  const Entry* websocket = allowed.empty() && !websockets_.empty()
+                               ? Best(websockets_, "GET", decoded, nullptr)
+                               : nullptr;
+  if (websocket != nullptr) {
+    responder = Observed(std::move(responder), request.method, websocket->pattern);
     Response response = Response::Problem(
         426, "urn:optin-edge:problem:upgrade-required", "Upgrade Required",
         "This resource speaks WebSocket only: connect with \"Upgrade: websocket\".");
@@ -152,13 +172,14 @@ void Router::Dispatch(Request&& request, Responder responder) const {
     responder(std::move(response));
     return;
   }
-  if (match.allowed.empty()) {
+  responder = Observed(std::move(responder), request.method, kUnmatchedRoute);
+  if (allowed.empty()) {
     responder(Response::Problem(404, "urn:optin-edge:problem:not-found", "Not Found",
                                 "There is no resource at this path."));
     return;
   }
   std::string allow;
-  for (const std::string& method : match.allowed) {
+  for (const std::string& method : allowed) {
     if (!allow.empty()) allow += ", ";
     allow += method;
   }

@@ -1,6 +1,6 @@
 // Maps (method, path pattern) to handlers, and path patterns to WebSocket handlers. Patterns are
 // literal segments and `{name}` placeholders ("/v1/me/consents/{purpose}"). Build it at
-// start-up, then it is read-only and thread-safe for Find.
+// start-up (routes and the observer), then it is read-only and thread-safe for Find and Dispatch.
 #pragma once
 
 #include <map>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/http_message.h"
+#include "net/request_observer.h"
 #include "net/websocket_connection.h"
 
 namespace optin::net {
@@ -30,6 +31,7 @@ class Router {
   struct WebSocketMatch {
     const WebSocketHandler* handler = nullptr;  // null when no WebSocket route matched
     std::map<std::string, std::string, std::less<>> params;
+    std::string_view pattern;  // the matched route's pattern (lives as long as the router)
   };
   // `path` as sent (percent-encoded), as for Find.
   WebSocketMatch FindWebSocket(std::string_view path) const;
@@ -41,8 +43,14 @@ class Router {
   // Every HTTP route and WebSocket endpoint (as GET), in the order they were added.
   std::vector<Route> Routes() const;
 
-  // Finds the handler and calls it, or answers 404/405 with a problem.
+  // Finds the handler and calls it, or answers 404/405 with a problem. With an observer, the
+  // answer is reported to it (route pattern, status, time to answer) before it is sent.
   void Dispatch(Request&& request, Responder responder) const;
+
+  // Set at start-up, before serving; `observer` must outlive the router's use. Null: none.
+  void SetObserver(RequestObserver* observer) { observer_ = observer; }
+  // For the server, which reports WebSocket upgrades (status 101) itself.
+  RequestObserver* observer() const { return observer_; }
 
  private:
   struct Entry {
@@ -57,10 +65,13 @@ class Router {
   static const Entry* Best(const std::vector<Entry>& entries, std::string_view method,
                            const std::vector<std::string>& decoded,
                            std::vector<std::string>* allowed);
+  // `responder`, reporting to the observer first when there is one.
+  Responder Observed(Responder responder, std::string method, std::string_view pattern) const;
   static std::map<std::string, std::string, std::less<>> Params(const Entry& entry,
                                                                 std::vector<std::string>& decoded);
   std::vector<Entry> entries_;
   std::vector<Entry> websockets_;
+  RequestObserver* observer_ = nullptr;
 };
 
 }  // namespace optin::net

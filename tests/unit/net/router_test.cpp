@@ -147,5 +147,74 @@ TEST(RouterTest, RoutesListsEveryRouteInOrder) {
   EXPECT_EQ(routes[1].pattern, "/b/{id}");
 }
 
+// Records what the router reports.
+class RecordingObserver : public RequestObserver {
+ public:
+  struct Seen {
+    std::string method;
+    std::string pattern;
+    int status;
+  };
+  void OnRequest(std::string_view method, std::string_view pattern, int status,
+                 std::chrono::nanoseconds elapsed) override {
+    seen.push_back({std::string(method), std::string(pattern), status});
+    EXPECT_GE(elapsed.count(), 0);
+  }
+  std::vector<Seen> seen;
+};
+
+TEST(RouterTest, ObserverHearsTheRoutePatternNeverThePathAsSent) {
+  Router router;
+  RecordingObserver observer;
+  router.SetObserver(&observer);
+  std::string called;
+  router.Add("GET", "/v1/assist/{id}", Named("assist", &called));
+  DispatchTo(router, "GET", "/v1/assist/h_secret123?x=1");
+  ASSERT_EQ(observer.seen.size(), 1u);
+  EXPECT_EQ(observer.seen[0].method, "GET");
+  EXPECT_EQ(observer.seen[0].pattern, "/v1/assist/{id}");
+  EXPECT_EQ(observer.seen[0].status, 200);
+}
+
+TEST(RouterTest, ObserverHearsUnknownPathsAndWrongMethodsAsUnmatched) {
+  Router router;
+  RecordingObserver observer;
+  router.SetObserver(&observer);
+  std::string called;
+  router.Add("GET", "/a", Named("a", &called));
+  DispatchTo(router, "GET", "/nowhere/subject-42");
+  DispatchTo(router, "DELETE", "/a");
+  ASSERT_EQ(observer.seen.size(), 2u);
+  EXPECT_EQ(observer.seen[0].pattern, kUnmatchedRoute);
+  EXPECT_EQ(observer.seen[0].status, 404);
+  EXPECT_EQ(observer.seen[1].pattern, kUnmatchedRoute);
+  EXPECT_EQ(observer.seen[1].method, "DELETE");
+  EXPECT_EQ(observer.seen[1].status, 405);
+}
+
+TEST(RouterTest, ObserverHearsALateAnswerWhenItIsGivenAndAnAbandonedOneAs500) {
+  Router router;
+  RecordingObserver observer;
+  router.SetObserver(&observer);
+  std::optional<Responder> parked;
+  router.Add("POST", "/later", [&](Request&&, Responder r) { parked.emplace(std::move(r)); });
+  router.Add("POST", "/never", [](Request&&, Responder) {});
+  Request request;
+  request.method = "POST";
+  request.target = "/later";
+  std::optional<int> status;
+  router.Dispatch(std::move(request), Responder([&](Response r) { status = r.status; }));
+  EXPECT_TRUE(observer.seen.empty());
+  (*parked)(Response::Json(201, "{}"));
+  ASSERT_EQ(observer.seen.size(), 1u);
+  EXPECT_EQ(observer.seen[0].status, 201);
+  EXPECT_EQ(status, 201);
+
+  DispatchTo(router, "POST", "/never");
+  ASSERT_EQ(observer.seen.size(), 2u);
+  EXPECT_EQ(observer.seen[1].pattern, "/never");
+  EXPECT_EQ(observer.seen[1].status, 500);
+}
+
 }  // namespace
 }  // namespace optin::net

@@ -1,0 +1,23 @@
+// Told about every request a Router answers (e.g. to count requests and time them per route).
+// `pattern` is the route's pattern ("/v1/assist/{id}"), never the path as sent, or
+// kUnmatchedRoute when no route took the request (404, 405); `method` is the route's method, or
+// the method as sent when nothing matched (unbounded: an observer that keeps it must map it onto
+// a fixed set). `elapsed` runs from dispatch until the handler answered. Implementations must be
+// thread-safe and must not block: OnRequest runs on whichever thread answered the request.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace optin::net {
+
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
+
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void OnRequest(std::string_view method, std::string_view pattern, int status,
+                         std::chrono::nanoseconds elapsed) = 0;
+};
+
+}  // namespace optin::net
