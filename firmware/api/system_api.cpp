@@ -74,6 +74,8 @@ void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
   }
   array interests;
   for (const auto& i : d_.interests) interests.push_back(boost::json::string(i));
+  array topics;
+  for (const auto& t : d_.assist_topics) topics.push_back(boost::json::string(t));
   const auto& c = d_.ledger.controller();
   object body{{"store_id", c.store_id},
               {"name", c.name},
@@ -81,6 +83,8 @@ void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
               {"policy_url", c.policy_url},
               {"purposes", purposes},
               {"interests", interests},
+              {"expertise_levels", array{"beginner", "intermediate", "expert"}},
+              {"assist_topics", topics},
               {"version", d_.version}};
   respond(net::Response::Json(200, boost::json::serialize(body)));
 }

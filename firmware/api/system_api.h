@@ -24,6 +24,7 @@ struct SystemApiDeps {
   const std::atomic<bool>& serving;  // set once the listener is up, cleared on shutdown
   std::vector<std::string> interests;
   std::string version;
+  std::vector<std::string> assist_topics = {};  // what shoppers may ask staff for help with
 };
 
 class SystemApi {

@@ -356,7 +356,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       api::StaffApiDeps{*p->db, p->clock, *p->staff_sessions, *p->desk});
   p->system_api = std::make_unique<api::SystemApi>(
       api::SystemApiDeps{*p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving,
-                         c.store.interests, OPTIN_VERSION});
+                         c.store.interests, OPTIN_VERSION, c.assist.topics});
   p->shopper_api->Register(p->router);
   p->assist_api->Register(p->router);
   p->staff_api->Register(p->router);

@@ -170,6 +170,11 @@ inline const std::vector<std::string>& TestInterests() {
   return kInterests;
 }
 
+inline const std::vector<std::string>& TestAssistTopics() {
+  static const std::vector<std::string> kTopics = {"footwear", "sizing", "repairs"};
+  return kTopics;
+}
+
 class ApiFixture : public ::testing::Test {
  protected:
   ApiFixture()
@@ -230,7 +235,7 @@ class ApiFixture : public ::testing::Test {
         s->rights, *s->signer, *s->interests, std::string(kTestStoreId)});
     s->system = std::make_unique<api::SystemApi>(
         api::SystemApiDeps{*db_, keys_->SigningPublicKey(), *s->ledger, *s->tokens, serving_,
-                           TestInterests(), "test-version"});
+                           TestInterests(), "test-version", TestAssistTopics()});
     return s;
   }
 

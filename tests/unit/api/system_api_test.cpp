@@ -118,6 +118,19 @@ TEST_F(SystemApiTest, StoreListsEveryPurposeOffByDefaultAndItsInterests) {
   EXPECT_EQ(interests, TestInterests());
 }
 
+TEST_F(SystemApiTest, StoreListsItsHelpTopicsAndExpertiseLevelsForTheShopperPage) {
+  Reply r = Get(&api::SystemApi::StoreInfo, "/v1/store");
+  ASSERT_EQ(r.status, 200) << r.raw_body;
+  std::vector<std::string> topics;
+  for (const auto& t : r.obj().at("assist_topics").as_array()) topics.emplace_back(t.as_string());
+  EXPECT_EQ(topics, TestAssistTopics());
+  std::vector<std::string> levels;
+  for (const auto& l : r.obj().at("expertise_levels").as_array()) {
+    levels.emplace_back(l.as_string());
+  }
+  EXPECT_EQ(levels, (std::vector<std::string>{"beginner", "intermediate", "expert"}));
+}
+
 TEST_F(SystemApiTest, StoreReportsTheCurrentPolicyVersion) {
   auto v2 = MakeStack("2");
   Reply r = Call(&api::SystemApi::StoreInfo, MakeRequest("GET", "/v1/store"), v2.get());
