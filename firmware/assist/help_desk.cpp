@@ -528,4 +528,13 @@ Result<Prompt> HelpDesk::Resolve(store::Connection& conn, const StaffSession& st
   return prompt;
 }
 
+Result<LivePromptCounts> HelpDesk::CountLive(store::Connection& conn) const {
+  OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                         conn.Prepare("SELECT count(*) FILTER (WHERE state = 'waiting'), "
+                                      "count(*) FILTER (WHERE state = 'claimed') FROM "
+                                      "help_requests WHERE state IN ('waiting', 'claimed')"));
+  OPTIN_TRY(stmt.Step());
+  return LivePromptCounts{stmt.ColumnInt(0), stmt.ColumnInt(1)};
+}
+
 }  // namespace optin::assist

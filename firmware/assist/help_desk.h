@@ -37,6 +37,12 @@ struct HelpDeskPolicy {
   int64_t max_per_visit_per_hour = 10;
 };
 
+// Live prompts right now (for the metrics).
+struct LivePromptCounts {
+  int64_t waiting = 0;
+  int64_t claimed = 0;
+};
+
 // The outcome of a claim: either this staff member holds the prompt now, or someone else got
 // there first (`prompt.request.claimed_by` says who).
 struct ClaimResult {
@@ -92,6 +98,8 @@ class HelpDesk {
                          consent::Purpose purpose, bool granted, int64_t now) const;
   // VisitService end hook: the visit's live prompts are retracted.
   Status OnVisitEnd(store::Connection& conn, const visits::Visit& visit) const;
+  // How many prompts are waiting and claimed (any connection, a reader's too).
+  Result<LivePromptCounts> CountLive(store::Connection& conn) const;
   // Retracts every live prompt of the subject; returns how many.
   Result<int64_t> RetractForSubject(store::Connection& conn, std::string_view subject_id) const;
 

@@ -369,4 +369,18 @@ Status Database::CheckpointUntilTruncated() {
   return Ok();
 }
 
+Result<DatabaseFileSizes> Database::FileSizes() const {
+  DatabaseFileSizes sizes;
+  std::error_code ec;
+  sizes.main_bytes = std::filesystem::file_size(options_.file, ec);
+  if (ec) {
+    return Fail(ErrorCode::kIo, "cannot read the size of the database file: " + ec.message());
+  }
+  std::filesystem::path wal = options_.file;
+  wal += "-wal";
+  const uint64_t wal_bytes = std::filesystem::file_size(wal, ec);
+  sizes.wal_bytes = ec ? 0 : wal_bytes;  // absent between a clean close and the next write
+  return sizes;
+}
+
 }  // namespace optin::store

@@ -40,6 +40,12 @@ struct WriteOptions {
   bool checkpoint_after = false;
 };
 
+// The database's files on disk: the main file and the write-ahead log (0 when absent).
+struct DatabaseFileSizes {
+  uint64_t main_bytes = 0;
+  uint64_t wal_bytes = 0;
+};
+
 struct DatabaseStats {
   uint64_t transactions = 0;  // batches committed
   uint64_t writes = 0;        // jobs completed successfully
@@ -113,6 +119,9 @@ class Database {
   void Stop();
 
   DatabaseStats stats() const;
+  // Stats the files (a system call each: call it off the network threads, e.g. in a read job).
+  // kIo when the main file cannot be read.
+  Result<DatabaseFileSizes> FileSizes() const;
   const std::filesystem::path& file() const { return options_.file; }
 
  private:

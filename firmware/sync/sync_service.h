@@ -57,6 +57,8 @@ class SyncService {
   // For the metrics issue.
   UploaderStats stats() const;
   const EventRecorder& recorder() const { return *recorder_; }
+  // The outbox's depth is read from it (Outbox::Depth in a read job) even while nothing uploads.
+  const Outbox& outbox() const { return *outbox_; }
 
  private:
   SyncService() = default;
