@@ -412,6 +412,8 @@
       explain.id = base + '-explain';
       describedBy.push(explain.id);
       fieldset.append(explain);
+    }
+    if (!compact && !live) {
       if (info.data_used) {
         const uses = el('p', 'uses', 'Uses: ' + info.data_used + '.');
         uses.id = base + '-uses';
@@ -1184,6 +1186,21 @@
     issued_at: 'Issued',
   };
 
+  const STATE_WORDS = {
+    granted: 'on',
+    not_asked: 'off (never turned on)',
+    withdrawn: 'off (you turned it off)',
+    expired: 'off (lapsed)',
+    needs_renewal: 'off until you confirm it (the notice changed)',
+    waiting: 'waiting for staff',
+    claimed: 'staff on the way',
+    resolved: 'resolved',
+    cancelled: 'cancelled by you',
+    retracted: 'withdrawn',
+  };
+
+  const CHANNEL_WORDS = { web: 'this web page', app: 'the store app', loyalty_scan: 'your loyalty QR at the kiosk' };
+
   function isTimeKey(key) {
     return key === 'at' || key.endsWith('_at') || key === 'known_since' || key.endsWith('_until');
   }
@@ -1198,6 +1215,8 @@
     if (v === null || v === undefined) return '—';
     if (isTimeKey(key) && (typeof v === 'number' || typeof v === 'string')) return when(v) || String(v);
     if (key === 'purpose' && typeof v === 'string') return titleOf(v) + ' (' + v + ')';
+    if (key === 'state' && typeof v === 'string' && STATE_WORDS[v]) return STATE_WORDS[v];
+    if (key === 'channel' && typeof v === 'string' && CHANNEL_WORDS[v]) return CHANNEL_WORDS[v];
     if (typeof v === 'boolean') return v ? 'yes' : 'no';
     if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') || '—';
     if (typeof v === 'object') {
@@ -1306,7 +1325,8 @@
       area.rows = 5;
       area.value = r.jws || '';
       label.htmlFor = area.id;
-      const copy = el('button', 'button button-secondary button-small', 'Copy receipt ' + r.id);
+      const copy = el('button', 'button button-secondary button-small', 'Copy');
+      copy.append(el('span', 'visually-hidden', ' receipt ' + r.id));
       copy.type = 'button';
       copy.addEventListener('click', () => copyText(area));
       details.append(label, area, copy);
