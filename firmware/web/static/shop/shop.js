@@ -56,6 +56,7 @@
     visitTitle: $('visit-title'),
     pseudonym: $('pseudonym'),
     choicesMessage: $('choices-message'),
+    renewalNote: $('renewal-note'),
     visitPurposes: $('visit-purposes'),
     offersMessage: $('offers-message'),
     offersOff: $('offers-off'),
@@ -495,6 +496,13 @@
   }
 
   function renderChoices() {
+    const renew = choosablePurposes()
+      .filter((p) => (purposeState.get(p.purpose) || {}).state === 'needs_renewal')
+      .map((p) => titleOf(p.purpose));
+    ui.renewalNote.hidden = renew.length === 0;
+    ui.renewalNote.textContent = renew.length
+      ? 'The privacy notice changed since you said yes. Until you confirm them again, these are off: ' + renew.join(', ') + '.'
+      : '';
     for (const [purpose, controls] of choiceControls) {
       const on = isOn(purpose);
       for (const c of controls) {
@@ -838,7 +846,12 @@
       : (Array.isArray(me && me.interests) && me.interests.length)
         ? 'No offer matches your interests right now.'
         : 'Tick some interests above and save them: offers are picked only from what you tell us.';
-    ui.offersNote.textContent = typeof data.note === 'string' ? data.note : '';
+    const notes = [];
+    if (typeof data.note === 'string' && data.note) notes.push(data.note);
+    if (typeof data.catalog_version === 'string' && data.catalog_version) {
+      notes.push('From the store’s offer catalog, version ' + data.catalog_version + '. Prices and terms are the same for everyone.');
+    }
+    ui.offersNote.textContent = notes.join(' ');
   }
 
   async function loadOffers() {
@@ -1389,7 +1402,14 @@
     });
   }
 
-  const WHY_KINDS = { purpose: 'Your choice', offer: 'Offer', staff: 'Staff', visit: 'Visit' };
+  const WHY_KINDS = {
+    visit: 'Visit',
+    purpose: 'Allowed',
+    consent: 'Your choice',
+    interests: 'Your interests',
+    offer: 'Offer',
+    staff: 'Staff',
+  };
 
   async function loadWhy() {
     let data;
