@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "catalog_cmd.h"
 #include "cli_args.h"
 #include "platform/clock.h"
 #include "platform/encoding.h"
@@ -55,6 +56,9 @@ Commands:
   staff remove --id ID      remove an account and end its sessions
   staff reset-pin --id ID   set a new PIN (from stdin), unlock the account, end its sessions
   staff list                accounts with their role and whether they are locked
+  catalog sign --in FILE [--ttl-days N]
+                            sign an offer catalog as an HQ bundle with the development HQ key
+  catalog check FILE        validate a catalog file or HQ bundle: "ok: N offers" or what is wrong
 
 The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
 )";
@@ -273,6 +277,7 @@ int main(int argc, char** argv) {
   if (cmd == "provision") return RunProvisionCommand(*config, rest(1));
   if (cmd == "reload") return RunReloadCommand(*config);
   if (cmd == "staff") return RunStaffCommand(*config, rest(1));
+  if (cmd == "catalog") return RunCatalogCommand(*config, rest(1));
   if (cmd == "audit" && sub == "verify") {
     auto r = AuditVerify(*config);
     if (!r) return Report(r.error());
