@@ -23,6 +23,7 @@
 #include "drivers/led_indicator.h"
 #include "drivers/scanner.h"
 #include "kiosk/kiosk_feed.h"
+#include "metrics/metrics.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/tls_config.h"
@@ -67,6 +68,7 @@ struct Service::Parts {
   std::unique_ptr<platform::KeyStore> keys;
   // Declared before the database: the writer's after-commit callbacks publish into it.
   std::unique_ptr<assist::PromptFeed> feed;
+  std::unique_ptr<metrics::Metrics> metrics;  // after-commit callbacks count into it too
   std::unique_ptr<store::Database> db;
   std::unique_ptr<provisioning::DeviceIdentity> identity;  // GUARDED_BY(reload_mu) after start
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
@@ -346,6 +348,18 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->rights.Register(*p->interests);
   p->rights.Register(p->desk->records());
   OPTIN_ASSIGN_OR_RETURN(p->hq_sync, MakeSyncService(*p));
+  // Prometheus metrics (GET /metrics on the admin listener): domain counts after commit, request
+  // counts per route pattern, gauges read at scrape time. Nothing personal in any label.
+  {
+    std::vector<std::string> scanner_names;
+    for (const drivers::ScannerConfig& sc : c.scanners) scanner_names.push_back(sc.name);
+    p->metrics = std::make_unique<metrics::Metrics>(
+        metrics::MetricsDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->desk,
+                             p->hq_sync ? &p->hq_sync->outbox() : nullptr, c.assist.topics,
+                             std::move(scanner_names), OPTIN_VERSION});
+    p->router.SetObserver(&p->metrics->RequestObserver("public"));
+    p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
+  }
 
   p->shopper_api = std::make_unique<api::ShopperApi>(
       api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
@@ -368,6 +382,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->system_api->Register(p->router);
   web::RegisterStaticRoutes(p->router);
   p->system_api->Register(p->admin_router);
+  p->metrics->Register(p->admin_router);
   Parts* parts = p.get();
   p->admin_router.Add("POST", "/v1/admin/reload", [parts](net::Request&&, net::Responder respond) {
     auto result = Reload(*parts);
@@ -406,6 +421,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     return Fail(admin_port.error().code, "admin listener: " + admin_port.error().message);
   }
   p->admin_port = *admin_port;
+  p->metrics->listeners().Add("public", *p->server);
+  p->metrics->listeners().Add("admin", *p->admin_server);
   p->scan_check_in =
       std::make_unique<visits::ScanCheckIn>(*p->db, *p->tokens, *p->pseudonymizer, *p->visits);
   if (c.indicator.led.empty()) {
@@ -506,21 +523,29 @@ int Service::Run() {
                                         : std::max(1u, std::thread::hardware_concurrency());
   // Each scan (on its driver's thread) is checked in from the loop; the LED answers. Logs say
   // which scanner and why, never the scanned text or who it was.
-  for (auto& scanner : p.scanners) {
-    auto started = scanner->Start([&p](drivers::Scan scan) {
-      p.loop->Post([&p, scan = std::move(scan)] {
-        p.scan_check_in->Submit(scan.text, [&p, name = scan.scanner](visits::ScanCheckInResult r) {
-          if (r.accepted) {
-            p.indicator->Accepted();
-          } else {
-            p.indicator->Refused();
-          }
-          p.kiosk->PublishScan(r);
-          platform::log::Info("scan.checkin",
-                              {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
-        });
-      });
-    });
+  for (size_t i = 0; i < p.scanners.size(); ++i) {
+    auto& scanner = p.scanners[i];
+    auto on_state = [&p, name = c.scanners[i].name](drivers::ScannerState state) {
+      p.metrics->scanners().SetState(name, drivers::ToString(state));
+    };
+    auto started = scanner->Start(
+        [&p](drivers::Scan scan) {
+          p.loop->Post([&p, scan = std::move(scan)] {
+            p.scan_check_in->Submit(
+                scan.text, [&p, name = scan.scanner](visits::ScanCheckInResult r) {
+                  if (r.accepted) {
+                    p.indicator->Accepted();
+                  } else {
+                    p.indicator->Refused();
+                  }
+                  p.kiosk->PublishScan(r);
+                  platform::log::Info(
+                      "scan.checkin",
+                      {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
+                });
+          });
+        },
+        on_state);
     if (!started) {
       platform::log::Error("scanner.start_failed", {{"message", started.error().message}});
     }
