@@ -72,14 +72,20 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   Impl(asio::io_context& c, const Router& r, HttpServerOptions o)
       : context(c),
         router_(r),
-        options_(std::move(o)),
+        options_(std::make_shared<const HttpServerOptions>(o)),
+        limiter(platform::SystemClock::Instance(), o.rate_limit),
         strand(asio::make_strand(c)),
         acceptor(strand),
         backoff(strand),
-        tls(options_.tls) {}
+        tls(o.tls) {}
 
   const Router& router() const override { return router_; }
-  const HttpServerOptions& options() const override { return options_; }
+  std::shared_ptr<const HttpServerOptions> options() const override { return options_.load(); }
+  std::optional<std::chrono::seconds> Throttle(std::string_view remote_address) override {
+    auto retry_after = limiter.Admit(remote_address);
+    if (retry_after) rate_limited.fetch_add(1, std::memory_order_relaxed);
+    return retry_after;
+  }
   bool shutting_down() const override { return stopping.load(); }
   void OnRequest() override { requests.fetch_add(1, std::memory_order_relaxed); }
 
@@ -135,14 +141,15 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
       return;
     }
     std::shared_ptr<const TlsServerConfig> config = tls.load();
-    if (active.load() >= options_.max_connections) {
+    const auto options = options_.load();
+    if (active.load() >= options->max_connections) {
       refused.fetch_add(1);
       if (config) {
         CloseAtOnce(socket);  // a plain-text 503 means nothing to a TLS client
       } else {
         Refuse(socket);
       }
-    } else if (config && handshakes.load() >= options_.max_concurrent_handshakes) {
+    } else if (config && handshakes.load() >= options->max_concurrent_handshakes) {
       // Each handshake holds ~75 KB and CPU: beyond the bound, close without reading.
       refused.fetch_add(1);
       handshakes_refused.fetch_add(1, std::memory_order_relaxed);
@@ -221,7 +228,9 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
 
   asio::io_context& context;
   const Router& router_;
-  const HttpServerOptions options_;
+  std::atomic<std::shared_ptr<const HttpServerOptions>> options_;
+  RateLimiter limiter;
+  std::atomic<uint64_t> rate_limited{0};
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
   asio::steady_timer backoff;
@@ -258,7 +267,7 @@ HttpServer::~HttpServer() {
 }
 
 Result<uint16_t> HttpServer::Listen() {
-  const HttpServerOptions& options = impl_->options();
+  const HttpServerOptions& options = *impl_->options();
   std::string where = options.address + ":" + std::to_string(options.port);
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(options.address, ec);
@@ -304,11 +313,26 @@ HttpServerStats HttpServer::stats() const {
   stats.tls_handshakes_completed = impl_->handshakes_completed.load();
   stats.tls_handshakes_failed = impl_->handshakes_failed.load();
   stats.tls_handshakes_refused = impl_->handshakes_refused.load();
+  stats.requests_rate_limited = impl_->rate_limited.load();
   return stats;
 }
 
 void HttpServer::SetTls(std::shared_ptr<const TlsServerConfig> tls) {
   impl_->tls.store(std::move(tls));
+}
+
+void HttpServer::UpdateLimits(const HttpServerOptions& options) {
+  auto next = std::make_shared<HttpServerOptions>(*impl_->options_.load());
+  next->max_body_bytes = options.max_body_bytes;
+  next->max_header_bytes = options.max_header_bytes;
+  next->read_timeout = options.read_timeout;
+  next->idle_timeout = options.idle_timeout;
+  next->max_connections = options.max_connections;
+  next->max_concurrent_handshakes = options.max_concurrent_handshakes;
+  next->handshake_timeout = options.handshake_timeout;
+  next->rate_limit = options.rate_limit;
+  impl_->limiter.SetLimit(options.rate_limit);
+  impl_->options_.store(std::move(next));
 }
 
 }  // namespace optin::net

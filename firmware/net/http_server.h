@@ -3,7 +3,9 @@
 // counts. It knows nothing about shoppers: requests go to a Router. Serves HTTPS when given a
 // TlsServerConfig (handshakes bounded in number and time; SetTls swaps the certificate for new
 // connections without dropping the others). Upgrades requests on the Router's WebSocket routes;
-// Shutdown() closes those with 1001 (going away). Thread-safe.
+// Shutdown() closes those with 1001 (going away). Requests beyond the rate limit per client
+// address get 429 with Retry-After. UpdateLimits() changes the limits for the next request
+// of every connection, without dropping any. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "net/event_loop.h"
+#include "net/rate_limiter.h"
 #include "net/router.h"
 #include "net/tls_config.h"
 #include "platform/error.h"
@@ -30,7 +33,8 @@ struct HttpServerOptions {
   std::shared_ptr<const TlsServerConfig> tls;  // null: plain HTTP
   size_t max_concurrent_handshakes = 64;       // beyond this new connections are closed
   std::chrono::milliseconds handshake_timeout{5000};
-  WebSocketOptions websocket;  // connections upgraded on Router::AddWebSocket routes
+  WebSocketOptions websocket;             // connections upgraded on Router::AddWebSocket routes
+  RateLimit rate_limit{.per_second = 0};  // per client address; off unless set
 };
 
 struct HttpServerStats {
@@ -41,6 +45,7 @@ struct HttpServerStats {
   uint64_t tls_handshakes_completed = 0;
   uint64_t tls_handshakes_failed = 0;   // garbage, timeouts, refused client certificates, ...
   uint64_t tls_handshakes_refused = 0;  // closed at accept: max_concurrent_handshakes reached
+  uint64_t requests_rate_limited = 0;   // answered 429
 };
 
 class HttpServer {
@@ -57,6 +62,10 @@ class HttpServer {
   // Replaces the TLS configuration (e.g. a renewed certificate): connections accepted from now
   // on use `tls`, existing ones keep theirs. Null switches new connections to plain HTTP.
   void SetTls(std::shared_ptr<const TlsServerConfig> tls);
+  // Applies the limits of `options` (body, header, timeouts, connections, handshakes, rate)
+  // from the next request of every connection on; the address, port, TLS, WebSocket options
+  // and server name stay as they were.
+  void UpdateLimits(const HttpServerOptions& options);
 
   HttpServerStats stats() const;
 

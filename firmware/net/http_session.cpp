@@ -75,7 +75,7 @@ template <class Stream>
 void HttpSession<Stream>::Handshake() {
   if constexpr (kTls) {
     state_ = State::kHandshaking;
-    lowest().expires_after(owner_->options().handshake_timeout);
+    lowest().expires_after(owner_->options()->handshake_timeout);
     stream_.async_handshake(
         [self = this->shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
   }
@@ -122,15 +122,12 @@ void HttpSession<Stream>::WaitForRequest() {
   }
   state_ = State::kWaiting;
   parser_.emplace();
-  parser_->body_limit(owner_->options().max_body_bytes);
-  parser_->header_limit(
-      static_cast<uint32_t>(std::min<size_t>(owner_->options().max_header_bytes, UINT32_MAX)));
   if (buffer_.size() > 0) {  // the client already sent (part of) the next request
     ReadRequest();
     return;
   }
-  lowest().expires_after(first_request_ ? owner_->options().read_timeout
-                                        : owner_->options().idle_timeout);
+  lowest().expires_after(first_request_ ? owner_->options()->read_timeout
+                                        : owner_->options()->idle_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->OnFirstBytes(ec, bytes);
@@ -155,7 +152,12 @@ template <class Stream>
 void HttpSession<Stream>::ReadRequest() {
   state_ = State::kReading;
   first_request_ = false;
-  lowest().expires_after(owner_->options().read_timeout);
+  // The limits in force when the request starts (they may change while a connection idles).
+  const auto options = owner_->options();
+  parser_->body_limit(options->max_body_bytes);
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(options->max_header_bytes, UINT32_MAX)));
+  lowest().expires_after(options->read_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                      self->OnRead(ec, bytes);
@@ -221,6 +223,17 @@ void HttpSession<Stream>::Handle() {
     }
   }
 
+  // Too many requests from this address (the public listener's rate limit): 429, and the
+  // connection stays open.
+  if (auto retry_after = owner_->Throttle(remote_address_)) {
+    Response refused =
+        Response::Problem(429, "urn:optin-edge:problem:rate-limited", "Too Many Requests",
+                          "Too many requests from this address; retry later.");
+    refused.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
+    Write(std::move(refused));
+    return;
+  }
+
   if (boost::beast::websocket::is_upgrade(message)) {
     auto route = owner_->router().FindWebSocket(
         std::string_view(request.target).substr(0, request.target.find('?')));
@@ -264,8 +277,8 @@ void HttpSession<Stream>::Upgrade(http::request<http::string_body> message, Requ
   state_ = State::kUpgraded;
   parser_.reset();
   auto session = std::make_shared<WebSocketSession<Stream>>(
-      stream_, this->shared_from_this(), owner_->options().websocket, owner_->options().server_name,
-      handler, std::move(request));
+      stream_, this->shared_from_this(), owner_->options()->websocket,
+      owner_->options()->server_name, handler, std::move(request));
   websocket_ = session;
   session->Start(std::move(message));
 }
@@ -278,14 +291,15 @@ void HttpSession<Stream>::Write(Response response) {
   response_.version(version_);
   if (response.status < 100 || response.status > 999) response.status = 500;
   response_.result(static_cast<unsigned>(response.status));
-  response_.set(http::field::server, owner_->options().server_name);
+  response_.set(http::field::server, owner_->options()->server_name);
   response_.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) response_.insert(name, value);
   response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive_ && !owner_->shutting_down());
   response_.prepare_payload();
   // The write gets the longer of the two timeouts: a slow reader must not hold us forever.
-  lowest().expires_after(std::max(owner_->options().read_timeout, owner_->options().idle_timeout));
+  lowest().expires_after(
+      std::max(owner_->options()->read_timeout, owner_->options()->idle_timeout));
   http::async_write(stream_, response_,
                     [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                       self->OnWrite(ec, bytes);
@@ -316,7 +330,7 @@ void HttpSession<Stream>::OnWrite(beast::error_code ec, size_t) {
 template <class Stream>
 void HttpSession<Stream>::LingeringClose() {
   if constexpr (kTls) {
-    lowest().expires_after(std::min(owner_->options().read_timeout, kMaxCloseNotify));
+    lowest().expires_after(std::min(owner_->options()->read_timeout, kMaxCloseNotify));
     stream_.async_shutdown(
         [self = this->shared_from_this()](beast::error_code) { self->StopSendingAndDrain(); });
   } else {
@@ -329,7 +343,7 @@ template <class Stream>
 void HttpSession<Stream>::StopSendingAndDrain() {
   beast::error_code ignored;
   lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  lowest().expires_after(std::min(owner_->options().read_timeout, kMaxLinger));
+  lowest().expires_after(std::min(owner_->options()->read_timeout, kMaxLinger));
   drain_buffer_.resize(kReadChunk);
   Drain();
 }
@@ -355,7 +369,7 @@ void HttpSession<Stream>::CloseGracefully() {
     }
     state_ = State::kClosed;
     // A read may still be pending (an idle connection): one read and one write may overlap.
-    lowest().expires_after(std::min(owner_->options().read_timeout, kMaxCloseNotify));
+    lowest().expires_after(std::min(owner_->options()->read_timeout, kMaxCloseNotify));
     stream_.async_shutdown(
         [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
   } else {

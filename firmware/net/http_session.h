@@ -44,7 +44,12 @@ class SessionOwner {
  public:
   virtual ~SessionOwner() = default;
   virtual const Router& router() const = 0;
-  virtual const HttpServerOptions& options() const = 0;
+  // The options now in force (limits may change while the server runs); each use takes a
+  // fresh snapshot, so a new limit applies from the next request on.
+  virtual std::shared_ptr<const HttpServerOptions> options() const = 0;
+  // Empty when a request from `remote_address` may go on; otherwise how long the client must
+  // wait (the listener's rate limit).
+  virtual std::optional<std::chrono::seconds> Throttle(std::string_view remote_address) = 0;
   virtual bool shutting_down() const = 0;
   virtual void OnRequest() = 0;
   // Called from the session's destructor.
