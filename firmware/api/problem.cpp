@@ -93,9 +93,19 @@ net::Response ProblemResponse(const Error& error) {
                                                 "The device could not complete this "
                                                 "request. Nothing was changed.")
                                           : std::string_view(error.message);
-  net::Response r = net::Response::Problem(status, type, Title(status), detail, error.field);
+  std::string_view title = Title(status);
+  // A full disk: the database's own words mean nothing to the caller; say what happened, what
+  // still works, and that it takes someone freeing space, not an instant retry.
+  const bool disk_full = error.reason == "disk-full";
+  if (disk_full) {
+    title = "Storage full";
+    detail =
+        "The device's storage is full, so nothing was saved. Reading data still works; try "
+        "again later.";
+  }
+  net::Response r = net::Response::Problem(status, type, title, detail, error.field);
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
-  if (status == 503 || status == 429) r.headers.emplace_back("Retry-After", "5");
+  if (status == 503 || status == 429) r.headers.emplace_back("Retry-After", disk_full ? "60" : "5");
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

@@ -89,6 +89,20 @@ TEST(ProblemResponse, OverloadAndUnavailableSayWhenToRetry) {
   EXPECT_FALSE(HeaderOf(limited, "Retry-After").empty());
 }
 
+TEST(ProblemResponse, FullDiskSaysSoPlainlyWithoutTheDatabasesWords) {
+  net::Response r = ProblemResponse(
+      Error{ErrorCode::kResourceExhausted, "step: database or disk is full", {}, "disk-full"});
+  EXPECT_EQ(r.status, 503);
+  auto body = BodyOf(r);
+  EXPECT_EQ(body.at("type").as_string(), "urn:optin-edge:problem:disk-full");
+  EXPECT_EQ(body.at("title").as_string(), "Storage full");
+  const std::string detail(body.at("detail").as_string());
+  EXPECT_NE(detail.find("storage is full"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("nothing was saved"), std::string::npos) << detail;
+  EXPECT_EQ(r.body.find("step:"), std::string::npos) << r.body;
+  EXPECT_EQ(HeaderOf(r, "Retry-After"), "60");
+}
+
 TEST(HttpStatusFor, EachErrorCodeMapsToItsStatus) {
   auto status = [](ErrorCode c, std::string reason = {}) {
     return HttpStatusFor(Error{c, "m", {}, std::move(reason)});
