@@ -548,7 +548,7 @@
         }
         return;
       }
-      await refresh();
+      await refresh({ offers: purpose === 'offers' || purpose === 'history' });
     });
   }
 
@@ -699,13 +699,16 @@
     show('visit');
     renderChoices();
     ui.visitTitle.focus();
-    await refresh();
+    await refresh({ offers: true });
   }
 
   // ---------------------------------------------------------------------------------------
   // Re-reading everything after each change
 
-  async function refresh() {
+  // Re-reads what the store holds. Offers are fetched again only when `offers` is true: the
+  // store records every showing (the frequency cap and "why" count them), so unrelated changes
+  // must not show them again.
+  async function refresh({ offers = false } = {}) {
     if (!session) return;
     let data;
     try {
@@ -725,7 +728,12 @@
     applyPurposes(me.purposes);
     renderData();
     syncInterestEditor();
-    await Promise.all([loadOffers(), loadReceipts(), syncHelp(), ui.whyPanel.hidden ? null : loadWhy()]);
+    await Promise.all([
+      offers || !isOn('offers') ? loadOffers() : null,
+      loadReceipts(),
+      syncHelp(),
+      ui.whyPanel.hidden ? null : loadWhy(),
+    ]);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -807,7 +815,7 @@
         setMessage(ui.interestsMessage, text);
         return;
       }
-      await refresh();
+      await refresh({ offers: true });
     });
   }
 
@@ -840,16 +848,19 @@
       li.append(article);
       ui.offersList.append(li);
     }
+    const note = typeof data.note === 'string' ? data.note : '';
+    const declared = Array.isArray(me && me.interests) && me.interests.length > 0;
     ui.offersEmpty.hidden = offers.length > 0;
     ui.offersEmpty.textContent = offers.length
       ? ''
-      : (Array.isArray(me && me.interests) && me.interests.length)
-        ? 'No offer matches your interests right now.'
-        : 'Tick some interests above and save them: offers are picked only from what you tell us.';
+      : note ||
+        (declared
+          ? 'No offer matches your interests right now.'
+          : 'Tick some interests above and save them: offers are picked only from what you tell us.');
     const notes = [];
-    if (typeof data.note === 'string' && data.note) notes.push(data.note);
+    if (offers.length && note) notes.push(note);
     if (typeof data.catalog_version === 'string' && data.catalog_version) {
-      notes.push('From the store’s offer catalog, version ' + data.catalog_version + '. Prices and terms are the same for everyone.');
+      notes.push('From the store’s offer catalog, version ' + data.catalog_version + '.');
     }
     ui.offersNote.textContent = notes.join(' ');
   }
