@@ -1,6 +1,9 @@
 #include "app/config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
+
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -164,6 +167,26 @@ Status ParseScanners(Reader& r, Config& c) {
   return Ok();
 }
 
+// Every setting in the file, "section.key" (or a top-level key) -> its value as TOML text.
+std::map<std::string, std::string> Flatten(const toml::table& root) {
+  std::map<std::string, std::string> out;
+  auto text = [](const toml::node& node) {
+    std::ostringstream os;
+    node.visit([&os](const auto& n) { os << n; });
+    return os.str();
+  };
+  for (const auto& [key, node] : root) {
+    const std::string top(key.str());
+    if (const toml::table* section = node.as_table()) {
+      for (const auto& [key2, node2] : *section)
+        out[top + "." + std::string(key2.str())] = text(node2);
+    } else {
+      out[top] = text(node);
+    }
+  }
+  return out;
+}
+
 Status Validate(const Config& c) {
   auto bad = [](std::string key, std::string what) {
     return Fail(ErrorCode::kInvalidArgument, "'" + key + "' " + what, key, "invalid-config");
@@ -217,6 +240,13 @@ Status Validate(const Config& c) {
   }
   if (c.sync.backoff_max_seconds < c.sync.backoff_initial_seconds) {
     return bad("sync.backoff_max_seconds", "must be at least sync.backoff_initial_seconds");
+  }
+  for (const auto& a : c.limits.rate_exempt) {
+    in6_addr v6{};
+    in_addr v4{};
+    if (inet_pton(AF_INET, a.c_str(), &v4) != 1 && inet_pton(AF_INET6, a.c_str(), &v6) != 1) {
+      return bad("limits.rate_exempt", "'" + a + "' is not an IP address (\"127.0.0.1\", \"::1\")");
+    }
   }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
@@ -299,6 +329,13 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(
       r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));
+  OPTIN_TRY(r.Get("limits.rate_per_second", c.limits.rate_per_second,
+                  std::pair<int64_t, int64_t>{0, 100'000}));
+  OPTIN_TRY(
+      r.Get("limits.rate_burst", c.limits.rate_burst, std::pair<int64_t, int64_t>{1, 1'000'000}));
+  OPTIN_TRY(r.Get("limits.rate_clients", c.limits.rate_clients,
+                  std::pair<int64_t, int64_t>{1, 1'000'000}));
+  OPTIN_TRY(r.Get("limits.rate_exempt", c.limits.rate_exempt));
   OPTIN_TRY(r.Get("sync.hq_url", c.sync.hq_url));
   OPTIN_TRY(
       r.Get("sync.period_minutes", c.sync.period_minutes, std::pair<int64_t, int64_t>{1, 1440}));
@@ -331,6 +368,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(ParseScanners(r, c));
   OPTIN_TRY(r.CheckUnknown());
   OPTIN_TRY(Validate(c));
+  c.file_settings = Flatten(root);
   return c;
 }
 
@@ -367,11 +405,16 @@ Result<Config> ConfigFromArgs(std::vector<std::string>& args) {
       rest.push_back(a);
     }
   }
+  std::vector<std::string> consumed;
+  if (file) consumed.insert(consumed.end(), {"--config", file->string()});
+  if (data_dir) consumed.insert(consumed.end(), {"--data-dir", data_dir->string()});
+  if (listen) consumed.insert(consumed.end(), {"--listen", *listen});
   args = std::move(rest);
   Config c;
   if (file) {
     OPTIN_ASSIGN_OR_RETURN(c, LoadConfigFile(*file));
   }
+  c.source_args = std::move(consumed);
   if (data_dir) c.data_dir = *data_dir;
   if (listen) {
     size_t colon = listen->rfind(':');
@@ -391,6 +434,19 @@ Result<Config> ConfigFromArgs(std::vector<std::string>& args) {
     c.listen.port = static_cast<uint16_t>(port);
   }
   return c;
+}
+
+std::vector<std::string> ChangedSettings(const Config& before, const Config& after) {
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : before.file_settings) {
+    auto it = after.file_settings.find(key);
+    if (it == after.file_settings.end() || it->second != value) changed.push_back(key);
+  }
+  for (const auto& [key, value] : after.file_settings) {
+    if (!before.file_settings.contains(key)) changed.push_back(key);
+  }
+  std::sort(changed.begin(), changed.end());
+  return changed;
 }
 
 }  // namespace optin::app

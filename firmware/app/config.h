@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,6 +111,12 @@ struct Config {
     int64_t max_connections = 1024;
     int64_t write_queue = 4096;
     int64_t shutdown_grace_ms = 10'000;
+    // Requests per client address on the public listener (a token bucket): `rate_burst` at
+    // once, refilled at `rate_per_second`; beyond, 429 with Retry-After. 0 turns it off.
+    int64_t rate_per_second = 50;
+    int64_t rate_burst = 200;
+    int64_t rate_clients = 4096;  // addresses tracked at once (bounds the memory)
+    std::vector<std::string> rate_exempt = {"127.0.0.1", "::1"};  // the box itself (kiosk)
   } limits;
 
   struct Log {
@@ -127,6 +134,12 @@ struct Config {
     std::string led;
   } indicator;
 
+  // Where it came from, so that a reload (SIGHUP) builds it again the same way: the flags
+  // ConfigFromArgs consumed, and every setting the file set, flattened ("limits.rate_burst")
+  // to its TOML text (what ChangedSettings compares).
+  std::vector<std::string> source_args;
+  std::map<std::string, std::string> file_settings;
+
   std::filesystem::path database_file() const { return data_dir / "optin-edge.db"; }
   std::filesystem::path hq_token_key_file() const {
     return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;
@@ -139,7 +152,11 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin =
 Result<Config> LoadConfigFile(const std::filesystem::path& file);
 
 // Command-line handling shared by optin-edged and optinctl: --config FILE, --data-dir DIR,
-// --listen ADDR:PORT. Recognised flags are removed from `args`.
+// --listen ADDR:PORT. Recognised flags are removed from `args` (and kept in source_args).
 Result<Config> ConfigFromArgs(std::vector<std::string>& args);
+
+// The settings ("section.key", or a top-level key such as "scanners") whose value differs
+// between two configs built from the same flags, sorted: set, changed or removed in the file.
+std::vector<std::string> ChangedSettings(const Config& before, const Config& after);
 
 }  // namespace optin::app

@@ -121,6 +121,12 @@ const std::vector<Setting>& AllSettings() {
       {"limits.write_queue", [](const Config& c) { return std::to_string(c.limits.write_queue); }},
       {"limits.shutdown_grace_ms",
        [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
+      {"limits.rate_per_second",
+       [](const Config& c) { return std::to_string(c.limits.rate_per_second); }},
+      {"limits.rate_burst", [](const Config& c) { return std::to_string(c.limits.rate_burst); }},
+      {"limits.rate_clients",
+       [](const Config& c) { return std::to_string(c.limits.rate_clients); }},
+      {"limits.rate_exempt", [](const Config& c) { return Join(c.limits.rate_exempt); }},
       {"log.level", [](const Config& c) { return S(c.log.level); }},
       {"indicator.led", [](const Config& c) { return c.indicator.led; }},
   };
@@ -260,6 +266,10 @@ idle_timeout_ms = 15000
 max_connections = 64
 write_queue = 128
 shutdown_grace_ms = 2000
+rate_per_second = 5
+rate_burst = 20
+rate_clients = 100
+rate_exempt = ["10.1.2.3"]
 [log]
 level = "debug"
 [indicator]
