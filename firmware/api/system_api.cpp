@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "platform/encoding.h"
+#include "store/readiness_probe.h"
 
 namespace optin::api {
 
@@ -26,20 +27,40 @@ void SystemApi::Healthz(net::Request&&, net::Responder respond) const {
   respond(net::Response::Json(200, R"({"status":"ok"})"));
 }
 
+// Ready means: a durable write commits (the readiness probe row is rewritten with
+// synchronous=FULL, so a full disk, a read-only file system or a stopped writer fail it), the
+// device's signing key is loaded, and the listener is accepting. The answer names each check,
+// lists the failed ones and says why in `detail`. HQ's token key is reported, not required (a box
+// not yet provisioned still serves its kiosk and staff).
 void SystemApi::Readyz(net::Request&&, net::Responder respond) const {
   auto shared = std::move(respond).Share();
   const bool serving = d_.serving.load();
   const bool provisioned = d_.tokens.provisioned();
-  // A real, durable (empty) transaction proves the database is writable.
-  d_.db.Write([](store::Connection& conn) -> Status { return conn.Exec("SELECT 1"); },
-              [shared, serving, provisioned](Status s) {
-                const bool ready = s.has_value() && serving;
-                object checks{{"database_writable", s.has_value()},
-                              {"keys_loaded", true},
+  const bool keys_loaded = d_.device_key.X().size() == 32 && d_.device_key.Y().size() == 32;
+  d_.db.Write([](store::Connection& conn) { return store::WriteReadinessProbe(conn); },
+              [shared, serving, provisioned, keys_loaded](Status s) {
+                const bool writable = s.has_value();
+                const bool ready = writable && keys_loaded && serving;
+                object checks{{"database_writable", writable},
+                              {"keys_loaded", keys_loaded},
                               {"listener_up", serving},
                               {"hq_token_key_provisioned", provisioned}};
+                array failed;
+                std::string detail;
+                auto fail = [&](std::string_view check, std::string_view why) {
+                  failed.push_back(boost::json::string(check));
+                  if (!detail.empty()) detail += "; ";
+                  detail.append(check).append(": ").append(why);
+                };
+                if (!writable) fail("database_writable", s.error().message);
+                if (!keys_loaded) fail("keys_loaded", "the device signing key is not loaded");
+                if (!serving)
+                  fail("listener_up", "the listener is not accepting (starting or stopping)");
                 object body{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}};
-                if (!s) body["detail"] = s.error().message;
+                if (!ready) {
+                  body["failed"] = std::move(failed);
+                  body["detail"] = detail;
+                }
                 (*shared)(net::Response::Json(ready ? 200 : 503, boost::json::serialize(body)));
               });
 }

@@ -1,5 +1,6 @@
-// Routes about the device rather than a shopper: liveness (/healthz), readiness (/readyz: the
-// database accepts a durable write, keys are loaded, the listener is up), the public keys that
+// Routes about the device rather than a shopper: liveness (/healthz: the event loop answers),
+// readiness (/readyz: the database commits a durable write, the device key is loaded, the
+// listener is up; the answer names the failed checks), the public keys that
 // verify receipts (/v1/device/keys) and what the store offers (/v1/store).
 // Immutable after Register(); thread-safe.
 #pragma once

@@ -196,11 +196,23 @@ CREATE TABLE offer_views (
 CREATE INDEX offer_views_by_subject ON offer_views(subject_id, visit_id);
 )sql";
 
+// Readiness (GET /readyz): one row rewritten by every probe, so that "the database is writable"
+// is proved by a real durable commit (a WAL frame and its fsync), not by an empty transaction.
+// Nothing about anyone: a counter and the time of the last probe.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE readiness_probe (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  probes      INTEGER NOT NULL,
+  probed_at   INTEGER NOT NULL
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core: subjects, consents, receipts, visits, interests, audit log", kV1},
     Migration{2, "assist: staff accounts and sessions, help requests, staff views", kV2},
     Migration{3, "sync: consented aggregate events, released periods, HQ outbox", kV3},
     Migration{4, "offers: offers shown per visit (frequency cap, reasons, history)", kV4},
+    Migration{5, "readiness: the row each readiness probe rewrites durably", kV5},
 };
 
 }  // namespace

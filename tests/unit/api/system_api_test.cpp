@@ -57,6 +57,46 @@ TEST_F(SystemApiTest, ReadyzIs503WhenTheDatabaseHasStopped) {
   EXPECT_EQ(r.obj().at("checks").as_object().at("database_writable").as_bool(), false);
 }
 
+TEST_F(SystemApiTest, ReadyzProvesTheDatabaseWritableWithADurableWrite) {
+  serving_ = true;
+  auto probes = [&] {
+    return db_->ReadSync<int64_t>([](store::Connection& c) -> Result<int64_t> {
+      OPTIN_ASSIGN_OR_RETURN(auto stmt, c.Prepare("SELECT coalesce(max(probes), 0) FROM "
+                                                  "readiness_probe"));
+      OPTIN_TRY(stmt.Step());
+      return stmt.ColumnInt(0);
+    });
+  };
+  ASSERT_EQ(probes(), 0);
+  ASSERT_EQ(Get(&api::SystemApi::Readyz, "/readyz").status, 200);
+  EXPECT_EQ(probes(), 1);
+  ASSERT_EQ(Get(&api::SystemApi::Readyz, "/readyz").status, 200);
+  EXPECT_EQ(probes(), 2) << "every probe commits a change";
+}
+
+TEST_F(SystemApiTest, ReadyzNamesEveryFailedCheckAndWhy) {
+  serving_ = false;
+  db_->Stop();
+  Reply r = Get(&api::SystemApi::Readyz, "/readyz");
+  ASSERT_EQ(r.status, 503) << r.raw_body;
+  const auto& failed = r.obj().at("failed").as_array();
+  ASSERT_EQ(failed.size(), 2u) << r.raw_body;
+  EXPECT_EQ(failed[0].as_string(), "database_writable");
+  EXPECT_EQ(failed[1].as_string(), "listener_up");
+  const std::string detail(r.obj().at("detail").as_string());
+  EXPECT_NE(detail.find("database_writable: "), std::string::npos) << detail;
+  EXPECT_NE(detail.find("listener_up: "), std::string::npos) << detail;
+  EXPECT_EQ(r.obj().at("checks").as_object().at("keys_loaded").as_bool(), true);
+}
+
+TEST_F(SystemApiTest, AReadyAnswerListsNoFailure) {
+  serving_ = true;
+  Reply r = Get(&api::SystemApi::Readyz, "/readyz");
+  ASSERT_EQ(r.status, 200) << r.raw_body;
+  EXPECT_FALSE(r.obj().contains("failed"));
+  EXPECT_EQ(r.obj().at("checks").as_object().at("keys_loaded").as_bool(), true);
+}
+
 TEST_F(SystemApiTest, ReadyzReportsAnUnprovisionedHqKey) {
   auto unprovisioned = MakeStack("1", /*provisioned=*/false);
   Reply r = Call(&api::SystemApi::Readyz, MakeRequest("GET", "/readyz"), unprovisioned.get());
