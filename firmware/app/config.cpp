@@ -194,6 +194,8 @@ Status Validate(const Config& c) {
   if (c.store.id.empty() || c.store.id.size() > 64)
     return bad("store.id", "must be 1 to 64 characters");
   if (c.consent.policy_version.empty()) return bad("consent.policy_version", "must not be empty");
+  if (c.offers.source != "file" && c.offers.source != "hq-bundle")
+    return bad("offers.source", "must be \"file\" or \"hq-bundle\"");
   if (c.data_dir.empty()) return bad("data_dir", "must not be empty");
   if (c.store.interests.size() > 500)
     return bad("store.interests", "must list at most 500 interests");
@@ -204,7 +206,8 @@ Status Validate(const Config& c) {
   if (c.assist.topics.empty() || c.assist.topics.size() > 50)
     return bad("assist.topics", "must list 1 to 50 topics");
   for (const auto& t : c.assist.topics) {
-    if (t.empty() || t.size() > 64) return bad("assist.topics", "entries must be 1 to 64 characters");
+    if (t.empty() || t.size() > 64)
+      return bad("assist.topics", "entries must be 1 to 64 characters");
   }
   if (c.assist.max_per_visit_per_hour < c.assist.max_open_per_visit) {
     return bad("assist.max_per_visit_per_hour", "must be at least assist.max_open_per_visit");
@@ -314,6 +317,14 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                   std::pair<int64_t, int64_t>{1, 100}));
   OPTIN_TRY(r.Get("assist.lockout_minutes", c.assist.lockout_minutes,
                   std::pair<int64_t, int64_t>{1, 24 * 60}));
+  OPTIN_TRY(r.Get("offers.source", c.offers.source));
+  OPTIN_TRY(r.Get("offers.catalog_file", c.offers.catalog_file));
+  OPTIN_TRY(r.Get("offers.catalog_bundle", c.offers.catalog_bundle));
+  OPTIN_TRY(r.Get("offers.max_results", c.offers.max_results, std::pair<int64_t, int64_t>{1, 50}));
+  OPTIN_TRY(r.Get("offers.max_per_category", c.offers.max_per_category,
+                  std::pair<int64_t, int64_t>{1, 50}));
+  OPTIN_TRY(
+      r.Get("offers.frequency_cap", c.offers.frequency_cap, std::pair<int64_t, int64_t>{1, 1000}));
   OPTIN_TRY(r.Get("hq.token_issuer", c.hq.token_issuer));
   OPTIN_TRY(r.Get("hq.token_public_key", c.hq.token_public_key));
   OPTIN_TRY(r.Get("hq.token_leeway_seconds", c.hq.token_leeway_seconds,
@@ -380,7 +391,10 @@ Result<Config> LoadConfigFile(const std::filesystem::path& file) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseConfig(ss.str(), file.string());
+  OPTIN_ASSIGN_OR_RETURN(Config c, ParseConfig(ss.str(), file.string()));
+  std::error_code ec;
+  c.config_dir = std::filesystem::absolute(file, ec).parent_path();
+  return c;
 }
 
 Result<Config> ConfigFromArgs(std::vector<std::string>& args) {

@@ -21,7 +21,7 @@ struct Config {
   struct Listen {
     std::string address = "127.0.0.1";
     uint16_t port = 8443;
-    int threads = 0;  // 0: one per core
+    int threads = 0;          // 0: one per core
     bool plain_http = false;  // development only: the public listener without TLS
   } listen;
 
@@ -75,6 +75,17 @@ struct Config {
     int64_t login_max_failures = 5;       // wrong PINs in a row before the account locks
     int64_t lockout_minutes = 15;         // how long a locked account stays locked
   } assist;
+
+  // Offers (firmware/offers): the catalog from a JSON file in the config directory, or a bundle
+  // signed by HQ with the HQ key (verified before it is applied), and how many a shopper sees.
+  struct Offers {
+    std::string source = "file";           // "file" or "hq-bundle"
+    std::filesystem::path catalog_file;    // empty: offers.json in the config directory
+    std::filesystem::path catalog_bundle;  // empty: offers.jws in the config directory
+    int64_t max_results = 6;               // offers per request
+    int64_t max_per_category = 2;          // diversity: offers per category per request
+    int64_t frequency_cap = 3;             // times one offer is shown in one visit
+  } offers;
 
   struct Hq {
     std::string token_issuer;                // empty: any issuer signed by the HQ key
@@ -134,6 +145,10 @@ struct Config {
     std::string led;
   } indicator;
 
+  // The directory of the config file (relative catalog paths are resolved against it); empty
+  // without a config file, when the data dir is used instead.
+  std::filesystem::path config_dir;
+
   // Where it came from, so that a reload (SIGHUP) builds it again the same way: the flags
   // ConfigFromArgs consumed, and every setting the file set, flattened ("limits.rate_burst")
   // to its TOML text (what ChangedSettings compares).
@@ -141,6 +156,14 @@ struct Config {
   std::map<std::string, std::string> file_settings;
 
   std::filesystem::path database_file() const { return data_dir / "optin-edge.db"; }
+  // The catalog file or bundle that offers.source names.
+  std::filesystem::path offers_catalog_path() const {
+    const bool bundle = offers.source == "hq-bundle";
+    std::filesystem::path p = bundle ? offers.catalog_bundle : offers.catalog_file;
+    if (p.empty()) p = bundle ? "offers.jws" : "offers.json";
+    if (p.is_absolute()) return p;
+    return (config_dir.empty() ? data_dir : config_dir) / p;
+  }
   std::filesystem::path hq_token_key_file() const {
     return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;
   }

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <csignal>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "api/assist_api.h"
+#include "api/offers_api.h"
 #include "api/problem.h"
 #include "api/shopper_api.h"
 #include "api/staff_api.h"
@@ -27,7 +30,10 @@
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/tls_config.h"
+#include "offers/catalog_holder.h"
 #include "offers/declared_interests.h"
+#include "offers/offer_views.h"
+#include "offers/personalizer.h"
 #include "platform/file_system.h"
 #include "platform/key_store.h"
 #include "platform/log.h"
@@ -75,6 +81,9 @@ struct Service::Parts {
   std::unique_ptr<privacy::ReceiptSigner> signer;
   std::unique_ptr<consent::ConsentLedger> ledger;
   std::unique_ptr<offers::DeclaredInterests> interests;
+  offers::CatalogHolder catalog;  // replaced whole by a reload; the previous stays on failure
+  offers::OfferViews offer_views;
+  std::unique_ptr<offers::Personalizer> personalizer;
   std::unique_ptr<visits::VisitService> visits;
   std::unique_ptr<visits::AppTokenVerifier> tokens;
   std::unique_ptr<visits::PresenceCode> presence;
@@ -84,6 +93,7 @@ struct Service::Parts {
   privacy::DataRights rights;
   std::unique_ptr<api::ShopperApi> shopper_api;
   std::unique_ptr<api::AssistApi> assist_api;
+  std::unique_ptr<api::OffersApi> offers_api;
   std::unique_ptr<api::StaffApi> staff_api;
   std::unique_ptr<api::StaffStream> staff_stream;  // WebSocket /v1/staff/stream
   std::unique_ptr<kiosk::KioskFeed> kiosk;         // GET /kiosk's WebSocket /v1/kiosk/stream
@@ -130,8 +140,8 @@ struct TlsConfigs {
 
 // The TLS configurations of both listeners from the device identity (provisioned certificate
 // or the self-signed one) and, for the admin listener, the configured client CA.
-Result<TlsConfigs> MakeTlsConfigs(Service::Parts& p, const provisioning::DeviceIdentity& id) {
-  const Config& c = p.config;
+Result<TlsConfigs> MakeTlsConfigs(Service::Parts& p, const Config& c,
+                                  const provisioning::DeviceIdentity& id) {
   net::TlsServerSettings settings;
   settings.cert_chain_pem = id.server_cert_chain_pem();
   settings.key_pem = id.key_pem();
@@ -162,6 +172,125 @@ Result<std::unique_ptr<provisioning::DeviceIdentity>> LoadIdentity(Service::Part
     platform::log::Warn("tls.device_certificate_unusable", {{"reason", id.fallback_reason()}});
   }
   return std::make_unique<provisioning::DeviceIdentity>(std::move(id));
+}
+
+// The limits of both listeners from a config (address, port and TLS are set by the caller).
+net::HttpServerOptions PublicListenerLimits(const Config& c) {
+  net::HttpServerOptions o;
+  o.max_body_bytes = static_cast<size_t>(c.limits.max_body_bytes);
+  o.max_header_bytes = static_cast<size_t>(c.limits.max_header_bytes);
+  o.read_timeout = std::chrono::milliseconds(c.limits.read_timeout_ms);
+  o.idle_timeout = std::chrono::milliseconds(c.limits.idle_timeout_ms);
+  o.max_connections = static_cast<size_t>(c.limits.max_connections);
+  o.handshake_timeout = std::chrono::milliseconds(c.tls.handshake_timeout_ms);
+  o.max_concurrent_handshakes = static_cast<size_t>(c.tls.max_concurrent_handshakes);
+  o.rate_limit.per_second = c.limits.rate_per_second;
+  o.rate_limit.burst = c.limits.rate_burst;
+  o.rate_limit.max_clients = static_cast<size_t>(c.limits.rate_clients);
+  o.rate_limit.exempt = c.limits.rate_exempt;
+  return o;
+}
+// The admin listener: few clients, all trusted (loopback or client certificates): no rate limit.
+net::HttpServerOptions AdminListenerLimits(const Config& c) {
+  net::HttpServerOptions o = PublicListenerLimits(c);
+  o.max_connections = 64;
+  o.rate_limit = net::RateLimit{.per_second = 0};
+  return o;
+}
+
+// Settings a reload applies to the running service (from the next request or connection on);
+// every other changed setting needs a restart and is reported as such.
+bool AppliesLive(std::string_view key) {
+  static const std::set<std::string_view> kLive = {"limits.max_body_bytes",
+                                                   "limits.max_header_bytes",
+                                                   "limits.read_timeout_ms",
+                                                   "limits.idle_timeout_ms",
+                                                   "limits.max_connections",
+                                                   "limits.shutdown_grace_ms",
+                                                   "limits.rate_per_second",
+                                                   "limits.rate_burst",
+                                                   "limits.rate_clients",
+                                                   "limits.rate_exempt",
+                                                   "tls.handshake_timeout_ms",
+                                                   "tls.max_concurrent_handshakes",
+                                                   "tls.session_ticket_hours",
+                                                   "admin.client_ca",
+                                                   "hq.token_public_key",
+                                                   "log.level",
+                                                   "offers.source",
+                                                   "offers.catalog_file",
+                                                   "offers.catalog_bundle"};
+  return kLive.contains(key);
+}
+
+// The config file read again with the flags the daemon was started with.
+struct ConfigReload {
+  Config next;
+  std::vector<std::string> applied;           // changed settings that take effect now
+  std::vector<std::string> restart_required;  // changed settings that need a restart
+};
+
+// Parses the config file again; nothing is applied yet. A file that does not parse (or a
+// value out of range) is an error naming the file, line and key.
+Result<ConfigReload> ReadConfigAgain(const Service::Parts& p) {
+  ConfigReload r;
+  std::vector<std::string> args = p.config.source_args;
+  auto next = ConfigFromArgs(args);
+  if (!next) {
+    return Fail(next.error().code, "config not reloaded, nothing changed: " + next.error().message,
+                next.error().field, next.error().reason);
+  }
+  r.next = std::move(*next);
+  for (std::string& key : ChangedSettings(p.config, r.next)) {
+    (AppliesLive(key) ? r.applied : r.restart_required).push_back(std::move(key));
+  }
+  return r;
+}
+
+// Puts the live settings of `r` in force: the listeners' limits for the next request of every
+// connection (none is dropped), the log level, and the settings read at each reload (TLS and
+// HQ key files, catalog paths). REQUIRES(p.reload_mu).
+void ApplyLiveSettings(Service::Parts& p, const ConfigReload& r) {
+  Config& c = p.config;
+  const Config& n = r.next;
+  c.limits.max_body_bytes = n.limits.max_body_bytes;
+  c.limits.max_header_bytes = n.limits.max_header_bytes;
+  c.limits.read_timeout_ms = n.limits.read_timeout_ms;
+  c.limits.idle_timeout_ms = n.limits.idle_timeout_ms;
+  c.limits.max_connections = n.limits.max_connections;
+  c.limits.shutdown_grace_ms = n.limits.shutdown_grace_ms;
+  c.limits.rate_per_second = n.limits.rate_per_second;
+  c.limits.rate_burst = n.limits.rate_burst;
+  c.limits.rate_clients = n.limits.rate_clients;
+  c.limits.rate_exempt = n.limits.rate_exempt;
+  c.tls.handshake_timeout_ms = n.tls.handshake_timeout_ms;
+  c.tls.max_concurrent_handshakes = n.tls.max_concurrent_handshakes;
+  c.tls.session_ticket_hours = n.tls.session_ticket_hours;
+  c.admin.client_ca = n.admin.client_ca;
+  c.hq.token_public_key = n.hq.token_public_key;
+  c.log.level = n.log.level;
+  c.offers.source = n.offers.source;
+  c.offers.catalog_file = n.offers.catalog_file;
+  c.offers.catalog_bundle = n.offers.catalog_bundle;
+  // Only applied settings count as in force: a restart-only one stays "changed" (and reported
+  // at every reload) until the restart.
+  for (const auto& key : r.applied) {
+    auto it = n.file_settings.find(key);
+    if (it == n.file_settings.end()) {
+      c.file_settings.erase(key);
+    } else {
+      c.file_settings[key] = it->second;
+    }
+  }
+  p.server->UpdateLimits(PublicListenerLimits(c));
+  p.admin_server->UpdateLimits(AdminListenerLimits(c));
+  platform::log::SetMinLevel(ParseLevel(c.log.level));
+}
+
+std::string JoinSettings(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ",") + k;
+  return out;
 }
 
 // SIGHUP / optinctl reload / POST /v1/admin/reload: new certificates and HQ's token key take
@@ -201,15 +330,68 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
                                    *p.visits, *p.desk, p.rights);
 }
 
+// The offer catalog named by [offers]: a file, or a bundle signed with HQ's key. On any error
+// the catalog in force stays as it was (the empty catalog at start).
+Status LoadCatalog(Service::Parts& p) {
+  const Config& c = p.config;
+  const offers::CatalogRules rules{c.store.interests};
+  const auto path = c.offers_catalog_path();
+  if (c.offers.source == "hq-bundle") {
+    auto key = p.tokens->hq_key();
+    if (!key) {
+      return Fail(ErrorCode::kUnavailable,
+                  "offers.source is hq-bundle but the device has no HQ key yet (optinctl "
+                  "provision install)",
+                  "offers.source", "not-provisioned");
+    }
+    return p.catalog.LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id);
+  }
+  return p.catalog.LoadFile(p.fs, path, rules);
+}
+
+// Loads the catalog and logs the outcome (nothing personal); `summary` gets it for the reload
+// answer: path, source, version and size in force, whether the new one was applied, and why not.
+Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullptr) {
+  Status loaded = LoadCatalog(p);
+  auto current = p.catalog.Current();
+  const auto offers = static_cast<int64_t>(current->offers.size());
+  if (loaded) {
+    platform::log::Info(
+        "offers.catalog_loaded",
+        {{"version", current->version}, {"offers", offers}, {"source", p.config.offers.source}});
+  } else {
+    platform::log::Error("offers.catalog_refused", {{"message", loaded.error().message},
+                                                    {"kept_version", current->version},
+                                                    {"kept_offers", offers}});
+  }
+  if (summary) {
+    *summary = boost::json::object{{"path", p.config.offers_catalog_path().string()},
+                                   {"source", p.config.offers.source},
+                                   {"version", current->version},
+                                   {"offers", offers},
+                                   {"applied", loaded.has_value()}};
+    if (!loaded) (*summary)["error"] = loaded.error().message;
+  }
+  return loaded;
+}
+
 Result<boost::json::object> Reload(Service::Parts& p) {
   std::lock_guard lock(p.reload_mu);
+  // Everything is read and checked first; only then is anything applied, so that a broken
+  // config file, certificate or key leaves the service as it was.
+  OPTIN_ASSIGN_OR_RETURN(ConfigReload config, ReadConfigAgain(p));
   OPTIN_ASSIGN_OR_RETURN(auto identity, LoadIdentity(p));
-  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(p, *identity));
-  OPTIN_ASSIGN_OR_RETURN(auto hq_key, LoadHqTokenKey(p.fs, p.config.hq_token_key_file()));
+  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(p, config.next, *identity));
+  OPTIN_ASSIGN_OR_RETURN(auto hq_key, LoadHqTokenKey(p.fs, config.next.hq_token_key_file()));
+  ApplyLiveSettings(p, config);
   if (tls.public_listener) p.server->SetTls(tls.public_listener);
   p.admin_server->SetTls(tls.admin_listener);
   p.tokens->SetHqKey(std::move(hq_key));
   p.identity = std::move(identity);
+  // The catalog last, so that a bundle is checked with the HQ key just installed. A refused
+  // catalog is reported but does not undo the rest: the previous catalog stays in force.
+  boost::json::object catalog;
+  (void)LoadCatalogAndLog(p, &catalog);
   const auto& info = p.identity->certificate_info();
   // The store id is wired into the ledger, tokens and receipts at start: a newly provisioned
   // one takes effect at the next start.
@@ -221,16 +403,28 @@ Result<boost::json::object> Reload(Service::Parts& p) {
                           "the device was provisioned for another store id; restart "
                           "optin-edged to serve it"}});
   }
-  platform::log::Info("service.reloaded", {{"certificate", info.subject},
-                                           {"provisioned", p.identity->is_provisioned()},
-                                           {"not_after", info.not_after},
-                                           {"hq_token_key", p.tokens->provisioned()}});
-  return boost::json::object{{"certificate", info.subject},
-                             {"fingerprint_sha256", info.sha256_fingerprint_hex},
-                             {"not_after", info.not_after},
-                             {"provisioned", p.identity->is_provisioned()},
-                             {"hq_token_key_provisioned", p.tokens->provisioned()},
-                             {"restart_required", restart_required}};
+  platform::log::Info("service.reloaded",
+                      {{"certificate", info.subject},
+                       {"provisioned", p.identity->is_provisioned()},
+                       {"not_after", info.not_after},
+                       {"hq_token_key", p.tokens->provisioned()},
+                       {"settings_applied", JoinSettings(config.applied)},
+                       {"restart_required_settings", JoinSettings(config.restart_required)}});
+  if (!config.restart_required.empty()) {
+    platform::log::Warn("service.restart_required",
+                        {{"settings", JoinSettings(config.restart_required)},
+                         {"reason", "these settings take effect at the next start"}});
+  }
+  return boost::json::object{
+      {"certificate", info.subject},
+      {"fingerprint_sha256", info.sha256_fingerprint_hex},
+      {"not_after", info.not_after},
+      {"provisioned", p.identity->is_provisioned()},
+      {"hq_token_key_provisioned", p.tokens->provisioned()},
+      {"restart_required", restart_required || !config.restart_required.empty()},
+      {"restart_required_settings", boost::json::value_from(config.restart_required)},
+      {"settings_applied", boost::json::value_from(config.applied)},
+      {"catalog", std::move(catalog)}};
 }
 
 }  // namespace
@@ -299,6 +493,11 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       *p->signer);
   p->interests =
       std::make_unique<offers::DeclaredInterests>(p->clock, *p->ledger, c.store.interests);
+  p->personalizer = std::make_unique<offers::Personalizer>(
+      p->clock, *p->ledger, *p->interests, p->offer_views, p->catalog,
+      offers::SelectionPolicy{static_cast<size_t>(c.offers.max_results),
+                              static_cast<size_t>(c.offers.max_per_category),
+                              static_cast<int>(c.offers.frequency_cap)});
   p->visits = std::make_unique<visits::VisitService>(
       p->clock, *p->random, *p->pseudonymizer, *p->ledger,
       visits::VisitPolicy{std::chrono::minutes(c.visits.max_duration_minutes),
@@ -346,6 +545,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->rights.Register(p->ledger->receipt_records());
   p->rights.Register(p->visits->records());
   p->rights.Register(*p->interests);
+  p->rights.Register(p->offer_views);
   p->rights.Register(p->desk->records());
   OPTIN_ASSIGN_OR_RETURN(p->hq_sync, MakeSyncService(*p));
   // Prometheus metrics (GET /metrics on the admin listener): domain counts after commit, request
@@ -360,6 +560,16 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     p->router.SetObserver(&p->metrics->RequestObserver("public"));
     p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
   }
+  if (p->hq_sync) {
+    // HQ counts offer views by category, only for shoppers under `hq_aggregates`.
+    const sync::EventRecorder* recorder = &p->hq_sync->recorder();
+    p->personalizer->AddViewHook(
+        [recorder](store::Connection& conn, std::string_view subject, std::string_view category) {
+          return recorder->OnOfferView(conn, subject, category);
+        });
+  }
+  // A catalog that does not load leaves the empty catalog: the box serves without offers.
+  (void)LoadCatalogAndLog(*p);
 
   p->shopper_api = std::make_unique<api::ShopperApi>(
       api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
@@ -373,6 +583,10 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
                          c.store.interests, OPTIN_VERSION, c.assist.topics});
   p->shopper_api->Register(p->router);
   p->assist_api->Register(p->router);
+  p->offers_api = std::make_unique<api::OffersApi>(
+      api::OffersApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->pseudonymizer,
+                         *p->interests, *p->personalizer});
+  p->offers_api->Register(p->router);
   p->staff_api->Register(p->router);
   p->staff_stream = std::make_unique<api::StaffStream>(
       api::StaffStreamDeps{*p->db, p->clock, *p->staff_sessions, *p->desk, *p->feed});
@@ -390,18 +604,11 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     respond(net::Response::Json(200, boost::json::serialize(*result)));
   });
 
-  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(*p, *p->identity));
+  OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(*p, p->config, *p->identity));
   p->loop = std::make_unique<net::EventLoop>();
-  net::HttpServerOptions http;
+  net::HttpServerOptions http = PublicListenerLimits(c);
   http.address = c.listen.address;
   http.port = c.listen.port;
-  http.max_body_bytes = static_cast<size_t>(c.limits.max_body_bytes);
-  http.max_header_bytes = static_cast<size_t>(c.limits.max_header_bytes);
-  http.read_timeout = std::chrono::milliseconds(c.limits.read_timeout_ms);
-  http.idle_timeout = std::chrono::milliseconds(c.limits.idle_timeout_ms);
-  http.max_connections = static_cast<size_t>(c.limits.max_connections);
-  http.handshake_timeout = std::chrono::milliseconds(c.tls.handshake_timeout_ms);
-  http.max_concurrent_handshakes = static_cast<size_t>(c.tls.max_concurrent_handshakes);
   http.tls = tls.public_listener;
   p->server = std::make_unique<net::HttpServer>(*p->loop, p->router, http);
   OPTIN_ASSIGN_OR_RETURN(p->port, p->server->Listen());
@@ -410,10 +617,9 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       !c.listen.plain_http, c.tls.host_names.empty() ? "localhost" : c.tls.host_names.front(),
       c.listen.port != 0 ? c.listen.port : p->port));
 
-  net::HttpServerOptions admin = http;
+  net::HttpServerOptions admin = AdminListenerLimits(c);
   admin.address = c.admin.address;
   admin.port = c.admin.port;
-  admin.max_connections = 64;
   admin.tls = tls.admin_listener;
   p->admin_server = std::make_unique<net::HttpServer>(*p->loop, p->admin_router, admin);
   auto admin_port = p->admin_server->Listen();
@@ -479,7 +685,12 @@ int Service::Run() {
     p.server->Shutdown(one_done);
     p.admin_server->Shutdown(one_done);
     // Do not wait forever for a stuck client.
-    p.loop->Every(std::chrono::milliseconds(c.limits.shutdown_grace_ms), [&p] { p.loop->Stop(); });
+    std::chrono::milliseconds grace;
+    {
+      std::lock_guard lock(p.reload_mu);  // a reload may change it
+      grace = std::chrono::milliseconds(c.limits.shutdown_grace_ms);
+    }
+    p.loop->Every(grace, [&p] { p.loop->Stop(); });
   });
 
   p.loop->OnSignals({SIGHUP}, [&p](int) {

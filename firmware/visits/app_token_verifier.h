@@ -47,9 +47,10 @@ class AppTokenVerifier {
   // Replaces HQ's key (reload after provisioning); tokens verified afterwards use the new one.
   void SetHqKey(std::optional<platform::EcdsaPublicKey> hq_key);
   bool provisioned() const;
+  // HQ's key in force (it also verifies HQ-signed offer catalogs); null when not provisioned.
+  std::shared_ptr<const platform::EcdsaPublicKey> hq_key() const;
 
  private:
-  std::shared_ptr<const platform::EcdsaPublicKey> hq_key() const;
 
   const platform::Clock& clock_;
   mutable std::mutex mu_;

@@ -37,7 +37,8 @@ const std::vector<Setting>& AllSettings() {
       {"listen.address", [](const Config& c) { return c.listen.address; }},
       {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
       {"listen.threads", [](const Config& c) { return std::to_string(c.listen.threads); }},
-      {"listen.plain_http", [](const Config& c) { return S(c.listen.plain_http ? "true" : "false"); }},
+      {"listen.plain_http",
+       [](const Config& c) { return S(c.listen.plain_http ? "true" : "false"); }},
       {"admin.address", [](const Config& c) { return c.admin.address; }},
       {"admin.port", [](const Config& c) { return std::to_string(c.admin.port); }},
       {"admin.client_ca", [](const Config& c) { return c.admin.client_ca.string(); }},
@@ -77,6 +78,14 @@ const std::vector<Setting>& AllSettings() {
        [](const Config& c) { return std::to_string(c.assist.login_max_failures); }},
       {"assist.lockout_minutes",
        [](const Config& c) { return std::to_string(c.assist.lockout_minutes); }},
+      {"offers.source", [](const Config& c) { return c.offers.source; }},
+      {"offers.catalog_file", [](const Config& c) { return c.offers.catalog_file.string(); }},
+      {"offers.catalog_bundle", [](const Config& c) { return c.offers.catalog_bundle.string(); }},
+      {"offers.max_results", [](const Config& c) { return std::to_string(c.offers.max_results); }},
+      {"offers.max_per_category",
+       [](const Config& c) { return std::to_string(c.offers.max_per_category); }},
+      {"offers.frequency_cap",
+       [](const Config& c) { return std::to_string(c.offers.frequency_cap); }},
       {"hq.token_issuer", [](const Config& c) { return c.hq.token_issuer; }},
       {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
       {"hq.token_leeway_seconds",
@@ -237,6 +246,13 @@ max_open_per_visit = 2
 max_per_visit_per_hour = 4
 login_max_failures = 3
 lockout_minutes = 30
+[offers]
+source = "hq-bundle"
+catalog_file = "/etc/optin-edge/catalog.json"
+catalog_bundle = "/etc/optin-edge/catalog.jws"
+max_results = 4
+max_per_category = 1
+frequency_cap = 5
 [hq]
 token_issuer = "https://hq.example.test"
 token_public_key = "/etc/optin-edge/hq.pub"
@@ -324,6 +340,28 @@ TEST(ParseConfig, ShippedConfigFileShowsTheBuiltInDefaults) {
   ASSERT_TRUE(c.has_value()) << c.error().message;
   const Config defaults;
   for (const auto& s : AllSettings()) EXPECT_EQ(s.get(*c), s.get(defaults)) << s.key;
+}
+
+TEST(ParseConfig, RelativeCatalogPathsAreResolvedAgainstTheConfigDirectory) {
+  optin::testing::TempDir dir;
+  const auto file = dir.path() / "optin-edge.toml";
+  std::ofstream(file) << "[offers]\ncatalog_file = \"catalog/offers.json\"\n";
+  auto c = LoadConfigFile(file);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->offers_catalog_path(),
+            std::filesystem::absolute(dir.path()) / "catalog/offers.json");
+  Config no_file;
+  no_file.data_dir = "/var/lib/optin-edge";
+  EXPECT_EQ(no_file.offers_catalog_path(),
+            std::filesystem::path("/var/lib/optin-edge/offers.json"));
+  no_file.offers.source = "hq-bundle";
+  EXPECT_EQ(no_file.offers_catalog_path(), std::filesystem::path("/var/lib/optin-edge/offers.jws"));
+}
+
+TEST(ParseConfig, UnknownCatalogSourceIsRefusedNamingTheKey) {
+  auto c = ParseConfig("[offers]\nsource = \"http\"\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().field, "offers.source");
 }
 
 // --- Refusals -------------------------------------------------------------------------------
