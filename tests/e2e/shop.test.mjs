@@ -699,3 +699,27 @@ test('from the app: the token is read from the fragment, cleared, used once; the
   assert.deepEqual(unexpectedProblems(phone), []);
   await phone.context().close();
 });
+
+test('a visit ended elsewhere: the page says so and a fresh code checks in anew', async () => {
+  const phone = await newPhonePage();
+  await phone.goto(baseUrl + '/shop?p=' + (await presenceCode()));
+  await phone.getByRole('button', { name: 'Check in' }).tap();
+  await phone.waitForSelector('body[data-view="visit"]', { timeout: 10000 });
+  const token = await visitToken(phone);
+  // Nothing was granted: the check-in asked only for presence.
+  const me = await call('GET', '/v1/me', { token });
+  const granted = me.json.purposes.filter((p) => p.state === 'granted').map((p) => p.purpose);
+  assert.deepEqual(granted, ['presence']);
+  assert.equal((await call('POST', '/v1/checkins/current/end', { token })).status, 200);
+
+  // The same tab scans the entrance QR again.
+  await phone.goto(baseUrl + '/shop?p=' + (await presenceCode()));
+  await phone.waitForSelector('body[data-view="checkin"]', { timeout: 10000 });
+  await phone.locator('#checkin-message', { hasText: 'Your earlier visit has ended' }).waitFor();
+  assert.equal(await phone.evaluate(() => sessionStorage.length), 0, 'the refused token is forgotten');
+  await phone.getByRole('button', { name: 'Check in' }).tap();
+  await phone.waitForSelector('body[data-view="visit"]', { timeout: 10000 });
+  assert.notEqual(await visitToken(phone), token);
+  assert.deepEqual(unexpectedProblems(phone), []);
+  await phone.context().close();
+});

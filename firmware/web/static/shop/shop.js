@@ -362,8 +362,17 @@
     ui.noscanTitle.focus();
   }
 
+  // The visit token was refused (the visit ended or expired elsewhere). Opened from a fresh
+  // QR code, the page offers a new check-in instead.
   function visitGone(message) {
     forgetSession();
+    if (presenceCode) {
+      clearVisitView();
+      show('checkin');
+      setMessage(ui.checkinMessage, 'Your earlier visit has ended. Choose again and check in for a new one.', 'info');
+      ui.checkinTitle.focus();
+      return;
+    }
     showDone('Your visit has ended', message || FRIENDLY['visit-token-invalid']);
   }
 
@@ -675,6 +684,7 @@
           body: { presence_code: presenceCode, purposes },
         });
         appToken = null;
+        presenceCode = null; // used: a later refusal of the visit token ends here, not in a new check-in
         session = { visit_token: r.visit_token, visit: r.visit, help_id: null };
         saveSession();
         // A reload now opens the visit, not a second check-in with a stale code.
