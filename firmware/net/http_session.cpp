@@ -7,9 +7,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <cctype>
 
-#include "net/percent_decode.h"
+#include "net/request_from_beast.h"
 #include "net/websocket_session.h"
 
 namespace optin::net {
@@ -24,12 +23,6 @@ constexpr size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kMaxLinger{2000};
 // How long a closing TLS connection may take to send its close_notify.
 constexpr std::chrono::milliseconds kMaxCloseNotify{1000};
-
-std::string Lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsHttpError(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::end_of_stream).category();
@@ -205,17 +198,7 @@ void HttpSession<Stream>::Handle() {
   version_ = message.version();
   if (!message.keep_alive()) keep_alive_ = false;
 
-  Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  size_t question = request.target.find('?');
-  request.path = PercentDecode(std::string_view(request.target).substr(0, question));
-  if (question != std::string::npos) request.query = request.target.substr(question + 1);
-  request.headers.reserve(std::distance(message.begin(), message.end()));
-  for (const auto& field : message) {
-    request.headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
+  Request request = RequestFromBeast(message);
   request.remote_address = remote_address_;
   if constexpr (kTls) {
     if (stream_.peer_certificate_verified()) {
