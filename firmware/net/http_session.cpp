@@ -176,6 +176,12 @@ void HttpSession<Stream>::AnswerParseError(beast::error_code ec) {
   keep_alive_ = false;
   close_after_error_ = true;
   state_ = State::kHandling;
+  if (RequestObserver* observer = owner_->router().observer()) {  // the method is unknown
+    const int status = ec == http::error::body_limit     ? 413
+                       : ec == http::error::header_limit ? 431
+                                                         : 400;
+    observer->OnRequest("", kUnmatchedRoute, status, std::chrono::nanoseconds(0));
+  }
   if (ec == http::error::body_limit) {
     Write(Response::Problem(413, "urn:optin-edge:problem:payload-too-large", "Payload Too Large",
                             "The request body is larger than allowed."));
@@ -213,6 +219,9 @@ void HttpSession<Stream>::Handle() {
         Response::Problem(429, "urn:optin-edge:problem:rate-limited", "Too Many Requests",
                           "Too many requests from this address; retry later.");
     refused.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
+    if (RequestObserver* observer = owner_->router().observer()) {
+      observer->OnRequest(request.method, kUnmatchedRoute, 429, std::chrono::nanoseconds(0));
+    }
     Write(std::move(refused));
     return;
   }

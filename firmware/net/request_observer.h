@@ -1,9 +1,11 @@
 // Told about every request a Router answers (e.g. to count requests and time them per route).
 // `pattern` is the route's pattern ("/v1/assist/{id}"), never the path as sent, or
-// kUnmatchedRoute when no route took the request (404, 405); `method` is the route's method, or
-// the method as sent when nothing matched (unbounded: an observer that keeps it must map it onto
-// a fixed set). `elapsed` runs from dispatch until the handler answered. Implementations must be
-// thread-safe and must not block: OnRequest runs on whichever thread answered the request.
+// kUnmatchedRoute when no route took the request (404, 405, and what the server refuses before
+// routing: 400/413/431 for requests it cannot parse, 429 past the rate limit); `method` is the
+// route's method, or the method as sent when nothing matched (unbounded: an observer that keeps
+// it must map it onto a fixed set; empty when the request could not be parsed). `elapsed` runs from
+// dispatch until the handler answered. Implementations must be thread-safe and must not block:
+// OnRequest runs on whichever thread answered the request.
 #pragma once
 
 #include <chrono>

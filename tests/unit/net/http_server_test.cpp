@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "platform/log.h"
@@ -150,6 +151,43 @@ TEST_F(HttpServerTest, OversizedBodyGets413Problem) {
   EXPECT_EQ(ProblemType(*large), "urn:optin-edge:problem:payload-too-large");
   EXPECT_FALSE(large->keep_alive());
   EXPECT_TRUE(client.WaitUntilClosed());
+}
+
+// Records what the router reports; the server's threads call it.
+class LockedObserver : public RequestObserver {
+ public:
+  void OnRequest(std::string_view method, std::string_view pattern, int status,
+                 std::chrono::nanoseconds) override {
+    std::lock_guard lock(mu_);
+    seen_.push_back(std::string(method) + " " + std::string(pattern) + " " +
+                    std::to_string(status));
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(HttpServerTest, TheObserverHearsRoutedRequestsAndThoseRefusedBeforeRouting) {
+  LockedObserver observer;
+  router_.SetObserver(&observer);
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  TestHttpClient client;
+  ASSERT_TRUE(client.Connect(port_));
+  auto item = client.Request("GET", "/items/subject-0042");
+  ASSERT_TRUE(item.has_value());
+  auto large = client.Request("POST", "/echo", std::string(64 * 1024, 'x'));
+  ASSERT_TRUE(large.has_value());
+  ASSERT_EQ(large->result_int(), 413);
+  EXPECT_EQ(observer.seen(),
+            (std::vector<std::string>{"GET /items/{id} 200",
+                                      std::string(" ") + std::string(kUnmatchedRoute) + " 413"}));
 }
 
 TEST_F(HttpServerTest, OversizedHeaderGets431) {
