@@ -376,6 +376,14 @@ std::unexpected<Error> BundleError(std::string message, std::string reason) {
 
 }  // namespace
 
+size_t Catalog::ExpertiseSlot(const std::optional<std::string>& expertise) {
+  if (!expertise) return 0;
+  if (*expertise == "beginner") return 1;
+  if (*expertise == "intermediate") return 2;
+  if (*expertise == "expert") return 3;
+  return 0;
+}
+
 void Catalog::Reindex() {
   std::stable_sort(offers.begin(), offers.end(),
                    [](const Offer& a, const Offer& b) { return a.id < b.id; });
@@ -383,9 +391,12 @@ void Catalog::Reindex() {
   by_id.clear();
   for (uint32_t i = 0; i < offers.size(); ++i) {
     by_id.emplace(offers[i].id, i);
+    const size_t slot = ExpertiseSlot(offers[i].expertise);
     for (const std::string& c : offers[i].categories) {
-      auto& list = by_category[c];
-      if (list.empty() || list.back() != i) list.push_back(i);
+      CategoryOffers& entry = by_category[c];
+      if (!entry.all.empty() && entry.all.back() == i) continue;  // listed twice
+      entry.all.push_back(i);
+      entry.by_level[slot].push_back(i);
     }
   }
   indexed_offers = offers.size();

@@ -7,6 +7,7 @@
 // Pure functions; a Catalog is immutable once built and may be read from any thread.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -40,9 +41,15 @@ struct Catalog {
   std::optional<int64_t> expires_at;  // bundles: no offer is selected at or after this time
   std::vector<Offer> offers;          // sorted by id
 
-  // Indices into `offers` (ascending, hence in id order) per category, and the index of each
-  // id. Built by ParseCatalog/VerifyCatalogBundle/CatalogHolder::Replace, or by Reindex().
-  std::map<std::string, std::vector<uint32_t>, std::less<>> by_category;
+  // Indices into `offers` per category, ascending (hence in id order): all of them, and split
+  // by expertise slot (0: no level, 1: beginner, 2: intermediate, 3: expert) so that selection
+  // can walk the best-matching offers first. Built by ParseCatalog, VerifyCatalogBundle and
+  // CatalogHolder::Replace, or by Reindex().
+  struct CategoryOffers {
+    std::vector<uint32_t> all;
+    std::array<std::vector<uint32_t>, 4> by_level;
+  };
+  std::map<std::string, CategoryOffers, std::less<>> by_category;
   std::map<std::string, uint32_t, std::less<>> by_id;
   size_t indexed_offers = 0;  // offers.size() when the index is current
 
@@ -50,6 +57,8 @@ struct Catalog {
   void Reindex();
   bool indexed() const { return indexed_offers == offers.size(); }
   const Offer* Find(std::string_view id) const;
+  // The by_level slot of an offer's expertise.
+  static size_t ExpertiseSlot(const std::optional<std::string>& expertise);
 };
 
 // Parses and validates a catalog file:

@@ -7,13 +7,14 @@
 namespace optin::offers {
 namespace {
 
-// Scores: any declared interest outranks any history category.
+// Scores: any declared interest outranks any history category. An offer's score is the best
+// score of the shopper's signals it matches; it depends only on the signal and the offer's
+// expertise slot, which lets selection walk the catalog's per-category, per-level lists in
+// score order and stop as soon as it has enough (see SelectOffers).
 constexpr int kDeclaredBase = 100;
 constexpr int kExpertiseSame = 30;
 constexpr int kExpertiseAny = 15;   // the offer or the shopper names no level: fits everyone
 constexpr int kExpertiseNear = 10;  // one level apart
-constexpr int kPerExtraInterest = 5;
-constexpr int kMaxExtraBonus = 20;
 constexpr int kHistoryBase = 50;
 constexpr int kHistoryMinimum = 10;
 
@@ -24,20 +25,20 @@ int Level(std::string_view e) {
   return -1;
 }
 
-// What the shopper said (or did) about one category.
+// What the shopper said (or, under history, looked at) about one category.
 struct Signal {
   std::string_view category;
   bool declared = false;
   int level = -1;                          // declared expertise, -1 when none
   const std::string* expertise = nullptr;  // its text
-  int history_rank = 0;
+  int history_rank = 0;                    // 0 for the most frequent history category
 };
 
-int MatchScore(const Signal& s, const Offer& offer) {
+// The score of an offer in expertise `slot` (Catalog::ExpertiseSlot) matched through `s`.
+int SlotScore(const Signal& s, size_t slot) {
   if (!s.declared) return std::max(kHistoryMinimum, kHistoryBase - s.history_rank);
-  int offer_level = offer.expertise ? Level(*offer.expertise) : -1;
-  if (s.level < 0 || offer_level < 0) return kDeclaredBase + kExpertiseAny;
-  int gap = std::abs(s.level - offer_level);
+  if (s.level < 0 || slot == 0) return kDeclaredBase + kExpertiseAny;
+  int gap = std::abs(s.level - static_cast<int>(slot - 1));
   return kDeclaredBase + (gap == 0 ? kExpertiseSame : gap == 1 ? kExpertiseNear : 0);
 }
 
@@ -51,10 +52,14 @@ std::string Reason(const Signal& s, const Offer& offer) {
   return r + ".";
 }
 
-struct Entry {
+// A position in one (signal, expertise slot) list of offer indices, in id order; every offer
+// in the list has the same score for that signal.
+struct Cursor {
   int score;
-  uint32_t rank;  // position in id order
-  uint32_t index;
+  uint32_t head_rank;  // id order of the offer at `pos`
+  const std::vector<uint32_t>* list;
+  size_t pos;
+  size_t signal;  // index into the signals
 };
 
 }  // namespace
@@ -62,35 +67,43 @@ struct Entry {
 std::vector<Pick> SelectOffers(const Catalog& catalog, const ShopperSignals& signals,
                                const SelectionPolicy& policy, int64_t now) {
   std::vector<Pick> picks;
-  if (policy.max_results == 0 || policy.max_per_category == 0) return picks;
+  if (policy.max_results == 0 || policy.max_per_category == 0 || policy.frequency_cap <= 0) {
+    return picks;
+  }
   if (signals.interests.empty() && signals.history_categories.empty()) return picks;
   if (catalog.expires_at && now >= *catalog.expires_at) return picks;
   const size_t n = catalog.offers.size();
   if (n == 0) return picks;
 
-  // The catalog's index; a catalog built by hand without Reindex() gets a local one.
-  const std::map<std::string, std::vector<uint32_t>, std::less<>>* by_category =
-      &catalog.by_category;
-  std::map<std::string, std::vector<uint32_t>, std::less<>> local_index;
-  std::vector<uint32_t> rank;  // empty: index order is id order
+  // The catalog's index; a catalog built by hand without Reindex() gets a local one, with
+  // lists in id order and `rank` mapping an index to its id order.
+  const auto* index = &catalog.by_category;
+  std::map<std::string, Catalog::CategoryOffers, std::less<>> local_index;
+  std::vector<uint32_t> rank;
   if (!catalog.indexed()) {
-    for (uint32_t i = 0; i < n; ++i) {
-      for (const std::string& c : catalog.offers[i].categories) {
-        auto& list = local_index[c];
-        if (list.empty() || list.back() != i) list.push_back(i);
-      }
-    }
-    by_category = &local_index;
     std::vector<uint32_t> order(n);
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return catalog.offers[a].id < catalog.offers[b].id; });
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return catalog.offers[a].id < catalog.offers[b].id;
+    });
     rank.resize(n);
-    for (uint32_t r = 0; r < n; ++r) rank[order[r]] = r;
+    for (uint32_t r = 0; r < n; ++r) {
+      const uint32_t i = order[r];
+      rank[i] = r;
+      const Offer& o = catalog.offers[i];
+      for (const std::string& c : o.categories) {
+        auto& entry = local_index[c];
+        if (!entry.all.empty() && entry.all.back() == i) continue;
+        entry.all.push_back(i);
+        entry.by_level[Catalog::ExpertiseSlot(o.expertise)].push_back(i);
+      }
+    }
+    index = &local_index;
   }
+  auto rank_of = [&](uint32_t i) { return rank.empty() ? i : rank[i]; };
 
-  // The shopper's signals by category: declared interests first, then history (a category
-  // both declared and in history counts as declared).
+  // The shopper's signals, one per category: declared interests first, then history (a
+  // category both declared and in history counts as declared).
   std::vector<Signal> sig;
   sig.reserve(signals.interests.size() + signals.history_categories.size());
   auto known = [&](std::string_view c) {
@@ -115,85 +128,58 @@ std::vector<Pick> SelectOffers(const Catalog& catalog, const ShopperSignals& sig
     s.history_rank = history_rank++;
     sig.push_back(s);
   }
-  std::sort(sig.begin(), sig.end(),
-            [](const Signal& a, const Signal& b) { return a.category < b.category; });
-  auto find_signal = [&](std::string_view c) -> const Signal* {
-    auto it = std::lower_bound(sig.begin(), sig.end(), c,
-                               [](const Signal& s, std::string_view v) { return s.category < v; });
-    return it != sig.end() && it->category == c ? &*it : nullptr;
-  };
 
-  // -1: not to be shown (outside its window, or at the frequency cap); 0: no match yet.
-  std::vector<int> best(n, 0);
-  std::vector<uint8_t> declared_matches(n, 0);
+  // Offers at the frequency cap this visit.
+  std::vector<uint32_t> capped;
   for (const auto& [id, times] : signals.shown_this_visit) {
     if (times < policy.frequency_cap) continue;
     if (const Offer* o = catalog.Find(id)) {
-      best[static_cast<size_t>(o - catalog.offers.data())] = -1;
+      capped.push_back(static_cast<uint32_t>(o - catalog.offers.data()));
     }
   }
-  if (policy.frequency_cap <= 0) return picks;
-  for (const Signal& s : sig) {
-    auto it = by_category->find(s.category);
-    if (it == by_category->end()) continue;
-    for (uint32_t i : it->second) {
-      int& b = best[i];
-      if (b < 0) continue;
-      const Offer& offer = catalog.offers[i];
-      if (b == 0 && !offer.ValidAt(now)) {
-        b = -1;
-        continue;
-      }
-      b = std::max(b, MatchScore(s, offer));
-      if (s.declared && declared_matches[i] < 255) ++declared_matches[i];
-    }
-  }
-  auto bonus = [&](uint32_t i) {
-    return declared_matches[i] > 1
-               ? std::min(kMaxExtraBonus, kPerExtraInterest * (declared_matches[i] - 1))
-               : 0;
-  };
+  std::sort(capped.begin(), capped.end());
 
-  std::vector<Entry> heap;
-  for (uint32_t i = 0; i < n; ++i) {
-    if (best[i] > 0) heap.push_back({best[i] + bonus(i), rank.empty() ? i : rank[i], i});
+  // Best first: a merge of the (signal, slot) lists by score, then id order, then category
+  // name. An offer's first appearance is at its best score; when that category is already
+  // full it may still be chosen later through another category it matches.
+  std::vector<Cursor> heap;
+  for (size_t s = 0; s < sig.size(); ++s) {
+    auto it = index->find(sig[s].category);
+    if (it == index->end()) continue;
+    for (size_t slot = 0; slot < it->second.by_level.size(); ++slot) {
+      const auto& list = it->second.by_level[slot];
+      if (!list.empty()) heap.push_back({SlotScore(sig[s], slot), rank_of(list[0]), &list, 0, s});
+    }
   }
-  // Highest score first; equal scores by offer id.
-  auto lower = [](const Entry& a, const Entry& b) {
-    return a.score != b.score ? a.score < b.score : a.rank > b.rank;
+  auto lower = [&](const Cursor& a, const Cursor& b) {
+    if (a.score != b.score) return a.score < b.score;
+    if (a.head_rank != b.head_rank) return a.head_rank > b.head_rank;
+    return sig[a.signal].category > sig[b.signal].category;
   };
   std::make_heap(heap.begin(), heap.end(), lower);
 
-  std::map<std::string_view, size_t> per_category;
+  std::vector<size_t> used(sig.size(), 0);  // picks per signal (= per category)
+  std::vector<uint32_t> picked;
   while (!heap.empty() && picks.size() < policy.max_results) {
     std::pop_heap(heap.begin(), heap.end(), lower);
-    Entry e = heap.back();
+    Cursor c = heap.back();
     heap.pop_back();
-    const Offer& offer = catalog.offers[e.index];
-    // The best-scoring matched category that still has room (scores only fall as categories
-    // fill, so an entry whose best open category scores lower goes back into the heap).
-    const Signal* chosen = nullptr;
-    int chosen_score = 0;
-    for (const std::string& c : offer.categories) {
-      const Signal* s = find_signal(c);
-      if (s == nullptr) continue;
-      auto used = per_category.find(s->category);
-      if (used != per_category.end() && used->second >= policy.max_per_category) continue;
-      int score = MatchScore(*s, offer) + bonus(e.index);
-      if (score > chosen_score) {
-        chosen = s;
-        chosen_score = score;
-      }
-    }
-    if (chosen == nullptr) continue;
-    if (chosen_score < e.score) {
-      heap.push_back({chosen_score, e.rank, e.index});
+    if (used[c.signal] >= policy.max_per_category) continue;  // this category is full
+    const uint32_t i = (*c.list)[c.pos];
+    if (++c.pos < c.list->size()) {
+      c.head_rank = rank_of((*c.list)[c.pos]);
+      heap.push_back(c);
       std::push_heap(heap.begin(), heap.end(), lower);
-      continue;
     }
-    ++per_category[chosen->category];
-    picks.push_back(Pick{&offer, Reason(*chosen, offer), std::string(chosen->category),
-                         static_cast<double>(chosen_score)});
+    const Offer& offer = catalog.offers[i];
+    if (!offer.ValidAt(now)) continue;
+    if (std::binary_search(capped.begin(), capped.end(), i)) continue;
+    if (std::find(picked.begin(), picked.end(), i) != picked.end()) continue;
+    const Signal& s = sig[c.signal];
+    ++used[c.signal];
+    picked.push_back(i);
+    picks.push_back(
+        Pick{&offer, Reason(s, offer), std::string(s.category), static_cast<double>(c.score)});
   }
   return picks;
 }

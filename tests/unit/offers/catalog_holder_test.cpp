@@ -155,7 +155,7 @@ TEST_F(CatalogHolderTest, ReplaceReindexesAndReadersKeepTheirSnapshot) {
   EXPECT_TRUE(empty->offers.empty());  // the old snapshot is untouched and still alive
   ASSERT_TRUE(now->indexed());
   EXPECT_EQ(now->offers[0].id, "a");
-  EXPECT_EQ(now->by_category.at("hiking"), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(now->by_category.at("hiking").all, (std::vector<uint32_t>{1}));
 }
 
 TEST_F(CatalogHolderTest, ReadersOnManyThreadsSeeWholeCatalogsWhileItIsReplaced) {

@@ -79,8 +79,11 @@ TEST(CatalogTest, ValidCatalogIsParsedSortedByIdAndIndexedByCategory) {
   EXPECT_EQ(shoes.terms, "While stocks last.");
   EXPECT_EQ(shoes.valid_until, kNow + 86400);
   EXPECT_TRUE(c->indexed());
-  EXPECT_EQ(c->by_category.at("trail running"), (std::vector<uint32_t>{0, 1}));
-  EXPECT_EQ(c->by_category.at("hiking"), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(c->by_category.at("trail running").all, (std::vector<uint32_t>{0, 1}));
+  // boots-2 has no level, shoes-1 is for beginners.
+  EXPECT_EQ(c->by_category.at("trail running").by_level[0], (std::vector<uint32_t>{0}));
+  EXPECT_EQ(c->by_category.at("trail running").by_level[1], (std::vector<uint32_t>{1}));
+  EXPECT_EQ(c->by_category.at("hiking").all, (std::vector<uint32_t>{0}));
   EXPECT_FALSE(c->by_category.contains("climbing"));
   EXPECT_EQ(c->Find("shoes-1"), &c->offers[1]);
   EXPECT_EQ(c->Find("nope"), nullptr);

@@ -175,12 +175,6 @@ TEST(OfferSelectorTest, AnOfferInSeveralCategoriesIsChosenForOneThatHasRoom) {
   EXPECT_EQ(picks[2].category, "camping");
   EXPECT_EQ(picks[2].reason, "Because you looked at camping offers on an earlier visit.");
   EXPECT_LT(picks[2].score, picks[1].score);
-  // An offer matching two declared interests ranks above one matching only one.
-  Catalog two = MakeCatalog({MakeOffer("a", {"hiking"}), MakeOffer("z", {"hiking", "camping"})});
-  EXPECT_EQ(SelectOffers(two, Declared({{"hiking", std::nullopt}, {"camping", std::nullopt}}), {},
-                         kNow)[0]
-                .offer->id,
-            "z");
 }
 
 TEST(OfferSelectorTest, SameInputSameOutputWithTiesByOfferId) {
