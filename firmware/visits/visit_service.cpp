@@ -226,6 +226,17 @@ Result<int64_t> VisitService::Purge(store::Connection& conn) const {
   }
   for (const Visit& v : overdue) OPTIN_TRY(End(conn, v));
 
+  // An anonymous web visit is its subject's only one and nobody can come back to it: once it
+  // has been over for ended_retention, everything about that subject goes (consents, receipts,
+  // interests, offers shown, help requests cascade), whatever was granted.
+  OPTIN_ASSIGN_OR_RETURN(
+      int64_t web_subjects,
+      conn.Execute("DELETE FROM subjects WHERE id IN (SELECT subject_id FROM visits WHERE channel "
+                   "= 'web' AND ended_at IS NOT NULL AND ended_at <= ?) AND NOT EXISTS (SELECT 1 "
+                   "FROM visits v WHERE v.subject_id = subjects.id AND v.ended_at IS NULL)",
+                   now - policy_.ended_retention.count()));
+  deleted += web_subjects;
+
   // Ended visits: kept for ended_retention, or history_retention under `history`.
   struct Old {
     std::string id, subject;

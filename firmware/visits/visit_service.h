@@ -81,7 +81,9 @@ class VisitService {
   Status End(store::Connection& conn, const Visit& visit) const;
 
   // Retention: ends visits past their time, deletes ended visits older than the retention
-  // (longer under `history`), forgets used token ids past their expiry. Returns rows deleted.
+  // (longer under `history`), deletes anonymous web subjects whole once their visit has been
+  // over for ended_retention (nobody can reach them again), forgets used token ids past their
+  // expiry. Returns rows deleted.
   Result<int64_t> Purge(store::Connection& conn) const;
 
   const privacy::SubjectRecords& records() const { return *records_; }

@@ -254,6 +254,49 @@ TEST_F(VisitServiceTest, PurgeKeepsEndedVisitsUnderHistoryUntilTheHistoryRetenti
   EXPECT_EQ(world_.database().Count("visits", "id = ?", r.visit.id), 0);
 }
 
+TEST_F(VisitServiceTest, AnonymousWebVisitGetsASubjectOfItsOwnAndUsesNoTokenId) {
+  CheckInRequest req;
+  req.channel = "web";
+  req.decisions = {{Purpose::kOffers, true}};
+  auto r = world_.database().Write(
+      [&](store::Connection& c) { return world_.visits().CheckIn(c, req); });
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->visit.channel, "web");
+  EXPECT_FALSE(r->visit.subject_id.empty());
+  EXPECT_EQ(world_.database().Count("used_token_ids"), 0);
+  EXPECT_TRUE(May(r->visit.subject_id, Purpose::kOffers));
+  // Only the web page checks in without a subject.
+  req.channel = "app";
+  auto refused = world_.database().Write(
+      [&](store::Connection& c) { return world_.visits().CheckIn(c, req); });
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().reason, "anonymous-check-in");
+}
+
+TEST_F(VisitServiceTest, PurgeDeletesAnAnonymousWebSubjectWholeOnceItsVisitIsLongOver) {
+  CheckInRequest req;
+  req.channel = "web";
+  req.decisions = {{Purpose::kOffers, true}, {Purpose::kHistory, true}};
+  auto r = world_.database().Write(
+      [&](store::Connection& c) { return world_.visits().CheckIn(c, req); });
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const std::string web_subject = r->visit.subject_id;
+  CheckInResult app = CheckIn(subject_, "jti-1", {{Purpose::kOffers, true}});
+  ASSERT_TRUE(End(r->visit));
+  ASSERT_TRUE(End(app.visit));
+  world_.clock().Advance(world_.visits().policy().ended_retention - std::chrono::seconds(1));
+  Purge();
+  EXPECT_EQ(world_.database().Count("subjects", "id = ?", web_subject), 1);
+  world_.clock().Advance(std::chrono::seconds(1));
+  Purge();
+  // Even with `history` and `offers` granted, nobody can come back to it: it is gone whole.
+  EXPECT_EQ(world_.database().Count("subjects", "id = ?", web_subject), 0);
+  EXPECT_EQ(world_.database().Count("consents", "subject_id = ?", web_subject), 0);
+  EXPECT_EQ(world_.database().Count("receipts", "subject_id = ?", web_subject), 0);
+  // An app shopper's grants keep their subject (they can come back with the app).
+  EXPECT_EQ(world_.database().Count("subjects", "id = ?", subject_), 1);
+}
+
 TEST_F(VisitServiceTest, PurgeDeletesVisitsOnceHistoryIsWithdrawn) {
   CheckInResult r = CheckIn(subject_, "jti-1", {{Purpose::kHistory, true}});
   ASSERT_TRUE(End(r.visit));
