@@ -43,6 +43,15 @@ Result<int64_t> TimeClaim(const boost::json::object& claims, std::string_view na
                     "token-claims");
 }
 
+bool IsJwtType(const boost::json::value& typ) {
+  if (!typ.is_string()) return false;
+  std::string lower;
+  for (char ch : typ.as_string()) {
+    lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  }
+  return lower == "jwt" || lower.ends_with("+jwt");
+}
+
 }  // namespace
 
 AppTokenVerifier::AppTokenVerifier(const platform::Clock& clock,
@@ -76,6 +85,11 @@ Result<AppTokenClaims> AppTokenVerifier::Verify(std::string_view token) const {
         {}, "not-provisioned");
   }
   OPTIN_ASSIGN_OR_RETURN(privacy::ParsedJws jws, privacy::VerifyJws(*key, token));
+  // Explicit typing (RFC 8725, 3.11): the HQ key also signs other documents (offer catalog
+  // bundles, typ "optin-catalog+jws"); only a JWT ("JWT", "at+jwt", or no typ) is an app token.
+  if (const auto* typ = jws.header.if_contains("typ"); typ != nullptr && !IsJwtType(*typ)) {
+    return TokenError("This is not an app token (its type is not JWT).", "token-type");
+  }
   const boost::json::object& c = jws.payload;
   AppTokenClaims claims;
   OPTIN_ASSIGN_OR_RETURN(claims.issuer, StringClaim(c, "iss", 256));

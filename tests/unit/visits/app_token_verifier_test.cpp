@@ -71,6 +71,23 @@ class AppTokenVerifierTest : public ::testing::Test {
   AppTokenVerifier verifier_;
 };
 
+TEST_F(AppTokenVerifierTest, OtherDocumentsSignedByTheHqKeyAreNotAppTokens) {
+  // An offer catalog bundle is signed with the same HQ key: its type keeps it from passing.
+  EXPECT_EQ(Reason(ValueOrDie(
+                privacy::SignJws(hq_key_, random_, "hq-1", "optin-catalog+jws", Claims()), "sign")),
+            "token-type");
+  EXPECT_EQ(
+      Reason(ValueOrDie(privacy::SignJws(hq_key_, random_, "hq-1", "consent-receipt+jws", Claims()),
+                        "sign")),
+      "token-type");
+  // JWT types are app tokens, in any case.
+  EXPECT_EQ(
+      Reason(ValueOrDie(privacy::SignJws(hq_key_, random_, "hq-1", "at+jwt", Claims()), "sign")),
+      "ok");
+  EXPECT_EQ(Reason(ValueOrDie(privacy::SignJws(hq_key_, random_, "hq-1", "jwt", Claims()), "sign")),
+            "ok");
+}
+
 TEST_F(AppTokenVerifierTest, ValidTokenIsAcceptedWithItsClaims) {
   auto claims = verifier_.Verify(Mint(Claims()));
   ASSERT_TRUE(claims) << claims.error().message;
