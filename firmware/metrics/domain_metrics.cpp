@@ -36,15 +36,31 @@ DomainMetrics::DomainMetrics(prometheus::Registry& registry, std::vector<std::st
                                                                  1800, 3600})) {
   // Every series exists from the start (at 0), so rates work from the first scrape.
   for (std::string_view channel : {"app", "loyalty_scan", "web"}) {
-    checkins_.Add({{"channel", std::string(channel)}});
+    checkins_by_channel_[std::string(channel)] =
+        &checkins_.Add({{"channel", std::string(channel)}});
   }
   for (consent::Purpose p : consent::kAllPurposes) {
-    for (std::string_view change : {"granted", "withdrawn"}) {
-      consent_changes_.Add(
-          {{"purpose", std::string(consent::ToString(p))}, {"change", std::string(change)}});
+    for (bool granted : {false, true}) {
+      consent_[static_cast<size_t>(p)][granted ? 1 : 0] =
+          &consent_changes_.Add({{"purpose", std::string(consent::ToString(p))},
+                                 {"change", granted ? "granted" : "withdrawn"}});
     }
   }
-  for (const std::string& topic : topics_) help_requests_.Add({{"topic", topic}});
+  for (const std::string& topic : topics_) {
+    requests_by_topic_[topic] = &help_requests_.Add({{"topic", topic}});
+  }
+}
+
+prometheus::Counter& DomainMetrics::CheckIns(std::string_view channel) {
+  auto it = checkins_by_channel_.find(std::string(channel));
+  if (it != checkins_by_channel_.end()) return *it->second;
+  return checkins_.Add({{"channel", std::string(kOther)}});  // Family::Add locks
+}
+
+prometheus::Counter& DomainMetrics::HelpRequests(std::string_view topic) {
+  auto it = requests_by_topic_.find(std::string(topic));
+  if (it != requests_by_topic_.end()) return *it->second;
+  return help_requests_.Add({{"topic", std::string(kOther)}});
 }
 
 void DomainMetrics::Attach(consent::ConsentLedger& ledger, visits::VisitService& visits,
@@ -63,23 +79,20 @@ void DomainMetrics::Attach(consent::ConsentLedger& ledger, visits::VisitService&
 }
 
 Status DomainMetrics::OnCheckIn(store::Connection& conn, std::string_view channel) {
-  prometheus::Counter* counter = &checkins_.Add({{"channel", std::string(ChannelLabel(channel))}});
+  prometheus::Counter* counter = &CheckIns(channel);
   conn.AfterCommit([counter] { counter->Increment(); });
   return Ok();
 }
 
 Status DomainMetrics::OnConsentChange(store::Connection& conn, consent::Purpose purpose,
                                       bool granted) {
-  prometheus::Counter* counter =
-      &consent_changes_.Add({{"purpose", std::string(consent::ToString(purpose))},
-                             {"change", granted ? "granted" : "withdrawn"}});
+  prometheus::Counter* counter = consent_[static_cast<size_t>(purpose)][granted ? 1 : 0];
   conn.AfterCommit([counter] { counter->Increment(); });
   return Ok();
 }
 
 Status DomainMetrics::OnHelpRequest(store::Connection& conn, std::string_view topic) {
-  prometheus::Counter* counter =
-      &help_requests_.Add({{"topic", std::string(OneOf(topic, topics_))}});
+  prometheus::Counter* counter = &HelpRequests(topic);
   conn.AfterCommit([counter] { counter->Increment(); });
   return Ok();
 }

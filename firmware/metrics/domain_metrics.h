@@ -10,7 +10,9 @@
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <array>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "assist/help_desk.h"
@@ -34,12 +36,21 @@ class DomainMetrics {
   Status OnClaim(store::Connection& conn, int64_t requested_at, int64_t claimed_at);
 
  private:
+  // The series of a label value, made at construction for every known value (the hooks then
+  // take no lock); anything else goes to the "other" series.
+  prometheus::Counter& CheckIns(std::string_view channel);
+  prometheus::Counter& HelpRequests(std::string_view topic);
+
   const std::vector<std::string> topics_;
   prometheus::Family<prometheus::Counter>& checkins_;
   prometheus::Family<prometheus::Counter>& consent_changes_;
   prometheus::Family<prometheus::Counter>& help_requests_;
   prometheus::Counter& claims_;
   prometheus::Histogram& wait_;
+  std::unordered_map<std::string, prometheus::Counter*> checkins_by_channel_;  // immutable
+  std::unordered_map<std::string, prometheus::Counter*> requests_by_topic_;    // immutable
+  // [purpose][granted]
+  std::array<std::array<prometheus::Counter*, 2>, consent::kAllPurposes.size()> consent_{};
 };
 
 }  // namespace optin::metrics

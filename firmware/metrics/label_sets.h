@@ -3,7 +3,6 @@
 // Stateless functions; thread-safe.
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,9 +15,5 @@ inline constexpr std::string_view kOther = "other";
 std::string_view MethodLabel(std::string_view method);
 // The status code as three digits ("200"), or kOther outside 100..599.
 std::string StatusLabel(int status);
-// "app", "loyalty_scan", "web", or kOther.
-std::string_view ChannelLabel(std::string_view channel);
-// `value` when it is one of `allowed`, else kOther.
-std::string_view OneOf(std::string_view value, std::span<const std::string> allowed);
 
 }  // namespace optin::metrics

@@ -4,6 +4,7 @@
 #include "metrics/metrics.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 
 #include <future>
 #include <sstream>
@@ -251,6 +252,25 @@ TEST_F(MetricsTest, TheExpositionNeverCarriesAnIdAPseudonymOrAToken) {
     ASSERT_FALSE(personal.empty());
     EXPECT_EQ(text.find(personal), std::string::npos) << "found '" << personal << "'";
   }
+}
+
+TEST(DomainMetricsTest, AChannelOrTopicOutsideTheKnownSetsCountsAsOther) {
+  AssistWorld world;
+  prometheus::Registry registry;
+  DomainMetrics metrics(registry, {"checkout"});
+  ASSERT_TRUE(world.database()
+                  .Write([&](store::Connection& c) -> Status {
+                    OPTIN_TRY(metrics.OnCheckIn(c, "carrier-pigeon-7"));
+                    OPTIN_TRY(metrics.OnHelpRequest(c, "my neighbour Bob"));
+                    return metrics.OnHelpRequest(c, "checkout");
+                  })
+                  .has_value());
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_EQ(Value(text, "optin_checkins_total", {{"channel", "other"}}), 1);
+  EXPECT_EQ(Value(text, "optin_help_requests_total", {{"topic", "other"}}), 1);
+  EXPECT_EQ(Value(text, "optin_help_requests_total", {{"topic", "checkout"}}), 1);
+  EXPECT_EQ(text.find("pigeon"), std::string::npos);
+  EXPECT_EQ(text.find("Bob"), std::string::npos);
 }
 
 TEST(OutboxGaugesTest, TheOutboxDepthIsReadAtScrapeTimeWhenSyncIsOn) {
