@@ -33,7 +33,10 @@ const ZOOMED = { width: 180, height: 320 };
 const STAFF = { id: 'sam', role: 'associate', pin: '615243' };
 const INTERESTS = ['running', 'trail running', 'hiking', 'cycling'];
 const TOPICS = ['sizing and fit', 'product advice', 'find a product'];
-const PURPOSES = ['offers', 'assistance', 'name_to_staff', 'history', 'hq_aggregates'];
+// What an anonymous visit is asked; with the app also 'history' (an anonymous visit is linked to
+// nothing, so there is nothing to remember).
+const PURPOSES = ['offers', 'assistance', 'name_to_staff', 'hq_aggregates'];
+const APP_PURPOSES = ['offers', 'assistance', 'name_to_staff', 'history', 'hq_aggregates'];
 const SESSION_KEY = 'optin-edge.shop-visit';
 const DAY = 86400;
 const CATALOG = {
@@ -298,7 +301,7 @@ test('the first screen: the notice, every purpose off, "No" exactly as prominent
   await page.goto(baseUrl + '/shop?p=' + (await presenceCode()));
   await page.waitForSelector('body[data-view="checkin"]');
   const notice = await page.locator('#notice').innerText();
-  for (const words of ['No cameras, no face recognition', 'What the store keeps', 'How long', 'Nothing leaves the store', 'delete everything']) {
+  for (const words of ['No cameras, no face recognition', 'What the store keeps', 'deleted 24 hours after it ends, whatever you choose', 'Nothing leaves the store', 'delete everything']) {
     assert.ok(notice.includes(words), `the notice lacks '${words}'`);
   }
   const shown = await page.locator('#checkin-purposes fieldset.choice').evaluateAll((fs) => fs.map((f) => f.dataset.purpose));
@@ -324,11 +327,11 @@ test('the first screen: the notice, every purpose off, "No" exactly as prominent
   assert.equal(await choice(page, '#checkin-purposes', 'offers').locator('input[data-answer="yes"]').isChecked(), true);
   assert.deepEqual(
     await labelStyle(answerLabel(page, '#checkin-purposes', 'offers', 'yes')),
-    await labelStyle(answerLabel(page, '#checkin-purposes', 'history', 'no'))
+    await labelStyle(answerLabel(page, '#checkin-purposes', 'hq_aggregates', 'no'))
   );
   assert.deepEqual(
     await labelStyle(answerLabel(page, '#checkin-purposes', 'offers', 'no')),
-    await labelStyle(answerLabel(page, '#checkin-purposes', 'history', 'yes'))
+    await labelStyle(answerLabel(page, '#checkin-purposes', 'hq_aggregates', 'yes'))
   );
   // Undoing a yes takes the same one tap.
   await answerLabel(page, '#checkin-purposes', 'offers', 'no').tap();
@@ -390,6 +393,7 @@ test('the shopper grants offers and assistance and checks in anonymously', async
   visitId = me.json.current_visit.id;
   assert.equal(me.json.current_visit.channel, 'web');
   assert.ok(title.includes(me.json.current_visit.pseudonym));
+  assert.ok(await choice(page, '#visit-purposes', 'history').isHidden(), 'an anonymous visit is not asked to be remembered');
   for (const p of PURPOSES) {
     const on = p === 'offers' || p === 'assistance';
     assert.equal(await choice(page, '#visit-purposes', p).locator('input[data-answer="yes"]').isChecked(), on, p);
@@ -666,6 +670,9 @@ test('from the app: the token is read from the fragment, cleared, used once; the
   await phone.goto(baseUrl + '/shop?p=' + (await presenceCode()) + '#t=' + appToken);
   await phone.waitForSelector('body[data-view="checkin"]');
   assert.equal(new URL(phone.url()).hash, '', 'the token is gone from the address bar');
+  const shown = await phone.locator('#checkin-purposes fieldset.choice').evaluateAll((fs) => fs.map((f) => f.dataset.purpose));
+  assert.deepEqual(shown, APP_PURPOSES);
+  assert.match(await phone.locator('#notice').innerText(), /after 180 days if you say yes to “remember my visits”/);
   assert.ok(!(await phone.content()).includes(appToken));
   await answerLabel(phone, '#checkin-purposes', 'history', 'yes').tap();
   await phone.getByRole('button', { name: 'Check in' }).tap();

@@ -512,9 +512,11 @@
     ui.renewalNote.textContent = renew.length
       ? 'The privacy notice changed since you said yes. Until you confirm them again, these are off: ' + renew.join(', ') + '.'
       : '';
+    const anonymous = anonymousVisit();
     for (const [purpose, controls] of choiceControls) {
       const on = isOn(purpose);
       for (const c of controls) {
+        c.fieldset.hidden = !offered({ purpose }, anonymous) && !on;
         c.yes.checked = on;
         c.no.checked = !on;
         c.stateLine.textContent = stateText(purposeState.get(purpose));
@@ -582,43 +584,42 @@
     return { code };
   }
 
-  function retentionText(r) {
-    const parts = [];
-    if (r.visit_max_minutes) {
-      const h = r.visit_max_minutes / 60;
-      parts.push(
-        'your visit ends by itself after ' +
-          (Number.isInteger(h) ? plural(h, 'hour', 'hours') : plural(r.visit_max_minutes, 'minute', 'minutes'))
-      );
+  // The notice's "how long", from GET /v1/store's `retention` when the store sends it, else the
+  // default configuration. An anonymous visit (no app) is linked to nothing and goes whole.
+  function retentionText(r, anonymous) {
+    const endsAfter = r.visit_max_minutes
+      ? Number.isInteger(r.visit_max_minutes / 60)
+        ? plural(r.visit_max_minutes / 60, 'hour', 'hours')
+        : plural(r.visit_max_minutes, 'minute', 'minutes')
+      : 'a few hours';
+    const hours = plural(r.ended_visit_hours || 24, 'hour', 'hours');
+    if (anonymous) {
+      return 'Your visit ends by itself after ' + endsAfter + '. Nothing links it to anything else, so ' +
+        'everything about it is deleted ' + hours + ' after it ends, whatever you choose here.';
     }
-    if (r.ended_visit_hours) {
-      parts.push(
-        'it is deleted ' + plural(r.ended_visit_hours, 'hour', 'hours') + ' after it ends' +
-          (r.history_days
-            ? ', or after ' + plural(r.history_days, 'day', 'days') + ' if you say yes to “remember my visits”'
-            : '')
-      );
-    }
-    let text = parts.join('; ');
-    if (r.consent_days) {
-      const months = Math.round(r.consent_days / 30.4);
-      text += (text ? '. ' : '') + 'Each yes lasts ' +
-        (months >= 1 ? plural(months, 'month', 'months') : plural(r.consent_days, 'day', 'days')) +
-        ', then lapses.';
-    } else if (text) {
-      text += '.';
-    }
-    return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
+    const months = Math.round((r.consent_days || 365) / 30.4);
+    return 'Your visit ends by itself after ' + endsAfter + ' and is deleted ' + hours + ' after it ends, or after ' +
+      plural(r.history_days || 180, 'day', 'days') + ' if you say yes to “remember my visits”. Each yes lasts ' +
+      plural(months, 'month', 'months') + ', then lapses.';
+  }
+
+  // "Remember my visits" means nothing to an anonymous visit: there is nobody to remember.
+  function offered(info, anonymous) {
+    return !(anonymous && info.purpose === 'history');
+  }
+
+  function anonymousVisit() {
+    return !!(session && session.visit && session.visit.channel === 'web');
   }
 
   function renderStore() {
     if (store.name) ui.storeName.textContent = store.name;
-    if (store.retention && typeof store.retention === 'object') {
-      const text = retentionText(store.retention);
-      if (text) ui.noticeRetention.textContent = text;
-    }
+    const retention = store.retention && typeof store.retention === 'object' ? store.retention : {};
+    ui.noticeRetention.textContent = retentionText(retention, !appToken);
     ui.checkinPurposes.replaceChildren();
-    for (const info of choosablePurposes()) buildChoice(ui.checkinPurposes, info, { live: false });
+    for (const info of choosablePurposes()) {
+      if (offered(info, !appToken)) buildChoice(ui.checkinPurposes, info, { live: false });
+    }
     choiceControls.clear();
     ui.visitPurposes.replaceChildren();
     ui.offersSwitch.replaceChildren();
@@ -1471,7 +1472,7 @@
   async function onEndVisit() {
     if (busy) return;
     setMessage(ui.dataMessage, '');
-    const keepHistory = isOn('history');
+    const keepHistory = isOn('history') && !anonymousVisit();
     let ended = null;
     await mutate(async () => {
       try {
@@ -1488,8 +1489,8 @@
       kept = 'Because you said yes to “remember my visits”, the store keeps your interests and this visit' +
         (r && r.history_days ? ' for ' + plural(r.history_days, 'day', 'days') : '') + ', then deletes them by itself.';
     } else {
-      kept = 'What the store holds about this visit is deleted by itself' +
-        (r && r.ended_visit_hours ? ' ' + plural(r.ended_visit_hours, 'hour', 'hours') + ' after the end' : ' later, as the privacy notice says') + '.';
+      kept = 'What the store holds about this visit is deleted by itself ' +
+        plural((r && r.ended_visit_hours) || 24, 'hour', 'hours') + ' after the end.';
     }
     showDone('Your visit has ended', 'Ended at ' + (when(at) || whenTime(Date.now() / 1000)) + '. ' + kept);
   }
