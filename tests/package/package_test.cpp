@@ -1,0 +1,314 @@
+// The Debian package (issue 8): what the .deb holds, and a real `dpkg` install, remove and purge
+// into a root of the test's own (dpkg --root with --force-script-chrootless: the maintainer
+// scripts run for real and honour DPKG_ROOT, so the user, group and data dir are made in that
+// root's /etc/passwd, /etc/group and /var/lib). deb-systemd-helper, deb-systemd-invoke and
+// systemctl are stubs in PATH that record their calls: the test does not touch this machine's
+// systemd. The unit is checked with systemd-analyze against the installed binary.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace optin::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ran {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+Ran Shell(const std::string& command) {
+  Ran r;
+  FILE* f = popen((command + " 2>&1").c_str(), "r");
+  if (f == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
+  const int status = pclose(f);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The .deb built by the package_deb fixture (tools/package --build-dir).
+fs::path TheDeb() {
+  for (const auto& entry : fs::directory_iterator(OPTIN_DEB_DIR)) {
+    if (entry.path().extension() == ".deb") return entry.path();
+  }
+  return {};
+}
+
+// The line of `passwd`/`group` text for `name`, split at ':'; empty if absent.
+std::vector<std::string> Entry(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + ":", 0) != 0) continue;
+    std::vector<std::string> fields;
+    std::stringstream fields_in(line);
+    for (std::string f; std::getline(fields_in, f, ':');) fields.push_back(f);
+    return fields;
+  }
+  return {};
+}
+
+class PackageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    deb_ = TheDeb();
+    ASSERT_FALSE(deb_.empty()) << "no .deb in " << OPTIN_DEB_DIR << " (the package_deb fixture)";
+  }
+  // A field of the package's control file.
+  std::string Field(const std::string& name) {
+    Ran r = Shell("dpkg-deb -f " + Quote(deb_) + " " + name);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    return r.out;
+  }
+  // A file of the package's data, read without installing.
+  std::string DataFile(const std::string& path) {
+    Ran r = Shell("dpkg-deb --fsys-tarfile " + Quote(deb_) + " | tar -xOf - ." + path);
+    EXPECT_EQ(r.exit_code, 0) << path << ": " << r.out;
+    return r.out;
+  }
+  fs::path deb_;
+};
+
+TEST_F(PackageTest, ControlFieldsNameThePackageItsSharedLibrariesAndAdduser) {
+  EXPECT_EQ(Field("Package"), "optin-edge");
+  EXPECT_EQ(Field("Version"), OPTIN_PACKAGE_VERSION);
+  EXPECT_EQ(Field("Section"), "net");
+  EXPECT_EQ(Field("Priority"), "optional");
+  const std::string depends = Field("Depends");
+  // dpkg-shlibdeps found the libraries the binaries link.
+  for (const char* lib : {"adduser", "libc6", "libsqlite3-0", "libmbedtls14", "libsystemd0",
+                          "libtomlplusplus3", "libqrencode4"}) {
+    EXPECT_NE(depends.find(lib), std::string::npos) << lib << " missing from: " << depends;
+  }
+  EXPECT_FALSE(Field("Description").empty());
+  EXPECT_FALSE(Field("Maintainer").empty());
+}
+
+TEST_F(PackageTest, MaintainerScriptsAndTheConffileListAreInTheControlArchive) {
+  Ran info = Shell("dpkg-deb -I " + Quote(deb_));
+  ASSERT_EQ(info.exit_code, 0) << info.out;
+  for (const char* part : {"postinst", "prerm", "postrm", "conffiles"}) {
+    EXPECT_NE(info.out.find(part), std::string::npos) << part << " missing:\n" << info.out;
+  }
+  Ran conffiles = Shell("dpkg-deb -I " + Quote(deb_) + " conffiles");
+  EXPECT_EQ(conffiles.out, "/etc/optin-edge/optin-edge.toml\n");
+}
+
+TEST_F(PackageTest, EveryFileIsWhereTheUnitAndTheConfigExpectIt) {
+  Ran contents = Shell("dpkg-deb -c " + Quote(deb_));
+  ASSERT_EQ(contents.exit_code, 0) << contents.out;
+  for (const char* path :
+       {"./usr/sbin/optin-edged", "./usr/bin/optinctl", "./etc/optin-edge/optin-edge.toml",
+        "./lib/systemd/system/optin-edge.service", "./usr/share/doc/optin-edge/README.md",
+        "./usr/share/doc/optin-edge/copyright", "./usr/share/doc/optin-edge/changelog.gz"}) {
+    EXPECT_NE(contents.out.find(std::string(path) + "\n"), std::string::npos)
+        << path << " missing:\n"
+        << contents.out;
+  }
+  EXPECT_NE(contents.out.find("-rwxr-xr-x root/root"), std::string::npos);
+
+  // The unit runs the packaged binary with the packaged config and may write only the data dir
+  // that the config names and the postinst creates.
+  const std::string unit = DataFile("/lib/systemd/system/optin-edge.service");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(unit, m,
+                                std::regex("\nExecStart=(\\S+) --config (\\S+) "
+                                           "--data-dir (\\S+)\n")))
+      << unit;
+  EXPECT_EQ(m[1].str(), "/usr/sbin/optin-edged");
+  EXPECT_EQ(m[2].str(), "/etc/optin-edge/optin-edge.toml");
+  EXPECT_EQ(m[3].str(), "/var/lib/optin-edge");
+  EXPECT_NE(unit.find("\nReadWritePaths=/var/lib/optin-edge\n"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("\nStateDirectory=optin-edge\n"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("\nUser=optin-edge\n"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("\nExecReload=/bin/kill -HUP $MAINPID\n"), std::string::npos) << unit;
+
+  const std::string config = DataFile("/etc/optin-edge/optin-edge.toml");
+  EXPECT_NE(config.find("\ndata_dir = \"/var/lib/optin-edge\"\n"), std::string::npos) << config;
+}
+
+// Installs into a root of its own with real dpkg; stubs for systemd's helpers record calls.
+class PackageInstallTest : public PackageTest {
+ protected:
+  void SetUp() override {
+    PackageTest::SetUp();
+    if (HasFatalFailure()) return;
+    if (geteuid() != 0) GTEST_SKIP() << "dpkg --root needs root to set owners; not root here";
+    root_ = dir_ / "root";
+    for (const char* d : {"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers",
+                          "etc", "var/lib", "usr/sbin", "bin"}) {
+      fs::create_directories(root_ / d);
+    }
+    std::ofstream(root_ / "var/lib/dpkg/status");
+    std::ofstream(root_ / "var/lib/dpkg/available");
+    // A base system's account files, as useradd --prefix expects them.
+    std::ofstream(root_ / "etc/passwd") << "root:x:0:0:root:/root:/bin/bash\n";
+    std::ofstream(root_ / "etc/group") << "root:x:0:\n";
+    std::ofstream(root_ / "etc/shadow") << "root:*:19000:0:99999:7:::\n";
+    std::ofstream(root_ / "etc/gshadow") << "root:*::\n";
+    fs::permissions(root_ / "etc/shadow", fs::perms::owner_read | fs::perms::owner_write);
+    fs::permissions(root_ / "etc/gshadow", fs::perms::owner_read | fs::perms::owner_write);
+
+    stubs_ = dir_ / "stubs";
+    fs::create_directories(stubs_);
+    calls_ = dir_ / "calls.log";
+    for (const char* tool : {"deb-systemd-helper", "deb-systemd-invoke", "systemctl"}) {
+      const fs::path stub = stubs_ / tool;
+      std::ofstream(stub) << "#!/bin/sh\necho \"" << tool << " $*\" >> " << Quote(calls_)
+                          << "\n"
+                          // `was-enabled` on a fresh install: true, as the real helper says.
+                          << "exit 0\n";
+      fs::permissions(stub, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    }
+  }
+
+  Ran Dpkg(const std::string& args) {
+    return Shell("PATH=" + Quote(stubs_) + ":$PATH dpkg --root=" + Quote(root_) +
+                 " --force-script-chrootless --force-depends --force-not-root --log=/dev/null " +
+                 args);
+  }
+  std::string Calls() { return ReadFile(calls_); }
+
+  TempDir dir_;
+  fs::path root_, stubs_, calls_;
+};
+
+TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) {
+  Ran install = Dpkg("-i " + Quote(deb_));
+  ASSERT_EQ(install.exit_code, 0) << install.out;
+
+  for (const char* path :
+       {"usr/sbin/optin-edged", "usr/bin/optinctl", "etc/optin-edge/optin-edge.toml",
+        "lib/systemd/system/optin-edge.service"}) {
+    EXPECT_TRUE(fs::exists(root_ / path)) << path;
+  }
+  EXPECT_EQ(access((root_ / "usr/sbin/optin-edged").c_str(), X_OK), 0);
+
+  // A system user (uid under 1000) with its own group, no login, home at the data dir.
+  const auto user = Entry(ReadFile(root_ / "etc/passwd"), "optin-edge");
+  ASSERT_EQ(user.size(), 7u) << ReadFile(root_ / "etc/passwd");
+  const auto group = Entry(ReadFile(root_ / "etc/group"), "optin-edge");
+  ASSERT_GE(group.size(), 3u) << ReadFile(root_ / "etc/group");
+  EXPECT_LT(std::stoi(user[2]), 1000);
+  EXPECT_EQ(user[3], group[2]);
+  EXPECT_EQ(user[5], "/var/lib/optin-edge");
+  EXPECT_EQ(user[6], "/usr/sbin/nologin");
+
+  // The data dir: 0700, the service's own.
+  struct stat st {};
+  ASSERT_EQ(stat((root_ / "var/lib/optin-edge").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_EQ(st.st_uid, static_cast<uid_t>(std::stoi(user[2])));
+  EXPECT_EQ(st.st_gid, static_cast<gid_t>(std::stoi(group[2])));
+
+  // Enabled through deb-systemd-helper; not started: this root's systemd is not running.
+  EXPECT_NE(Calls().find("deb-systemd-helper enable optin-edge.service"), std::string::npos)
+      << Calls();
+  EXPECT_EQ(Calls().find("deb-systemd-invoke"), std::string::npos) << Calls();
+  EXPECT_EQ(Calls().find("systemctl"), std::string::npos) << Calls();
+
+  // dpkg knows the config as a conffile.
+  Ran conffiles = Shell("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
+                        " -W -f='${Conffiles}' optin-edge");
+  EXPECT_NE(conffiles.out.find("/etc/optin-edge/optin-edge.toml"), std::string::npos)
+      << conffiles.out;
+
+  // The installed (stripped) optinctl runs and reads the installed config.
+  Ran keys = Shell(Quote(root_ / "usr/bin/optinctl") + " --config " +
+                   Quote(root_ / "etc/optin-edge/optin-edge.toml") + " --data-dir " +
+                   Quote(dir_ / "probe") + " keys show");
+  EXPECT_EQ(keys.exit_code, 0) << keys.out;
+
+  // Installing again (an upgrade to the same version) keeps the user and the data dir.
+  std::ofstream(root_ / "var/lib/optin-edge/optin-edge.db") << "consent ledger";
+  Ran again = Dpkg("-i " + Quote(deb_));
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge"), user);
+  EXPECT_EQ(ReadFile(root_ / "var/lib/optin-edge/optin-edge.db"), "consent ledger");
+}
+
+TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKeysAndUser) {
+  ASSERT_EQ(Dpkg("-i " + Quote(deb_)).exit_code, 0);
+  // What a running store leaves behind: the database with its WAL, keys, a certificate.
+  const fs::path data = root_ / "var/lib/optin-edge";
+  fs::create_directories(data / "keys");
+  fs::create_directories(data / "tls");
+  std::ofstream(data / "optin-edge.db") << "consent ledger";
+  std::ofstream(data / "optin-edge.db-wal") << "recent commits";
+  std::ofstream(data / "keys/device.key") << "device key";
+  std::ofstream(data / "tls/device.pem") << "certificate";
+  std::ofstream(root_ / "etc/optin-edge/optin-edge.toml", std::ios::app) << "# edited\n";
+
+  Ran remove = Dpkg("-r optin-edge");
+  ASSERT_EQ(remove.exit_code, 0) << remove.out;
+  EXPECT_FALSE(fs::exists(root_ / "usr/sbin/optin-edged"));
+  EXPECT_FALSE(fs::exists(root_ / "lib/systemd/system/optin-edge.service"));
+  EXPECT_TRUE(fs::exists(data / "optin-edge.db")) << "remove must keep the store's data";
+  EXPECT_NE(ReadFile(root_ / "etc/optin-edge/optin-edge.toml").find("# edited"), std::string::npos)
+      << "remove must keep the edited conffile";
+  EXPECT_FALSE(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge").empty());
+  EXPECT_NE(Calls().find("deb-systemd-helper mask optin-edge.service"), std::string::npos)
+      << Calls();
+
+  Ran purge = Dpkg("-P optin-edge");
+  ASSERT_EQ(purge.exit_code, 0) << purge.out;
+  EXPECT_NE(purge.out.find("purged /var/lib/optin-edge"), std::string::npos) << purge.out;
+  EXPECT_FALSE(fs::exists(data)) << "purge must delete the shopper database and keys";
+  EXPECT_FALSE(fs::exists(root_ / "etc/optin-edge"));
+  EXPECT_TRUE(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge").empty())
+      << ReadFile(root_ / "etc/passwd");
+  EXPECT_TRUE(Entry(ReadFile(root_ / "etc/group"), "optin-edge").empty())
+      << ReadFile(root_ / "etc/group");
+  EXPECT_NE(Calls().find("deb-systemd-helper purge optin-edge.service"), std::string::npos)
+      << Calls();
+  Ran status = Shell("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
+                     " -W -f='${Status}' optin-edge");
+  EXPECT_EQ(status.out.find("installed"), std::string::npos) << status.out;
+}
+
+TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
+  if (Shell("command -v systemd-analyze").exit_code != 0) {
+    GTEST_SKIP() << "systemd-analyze is not installed";
+  }
+  ASSERT_EQ(Dpkg("-i " + Quote(deb_)).exit_code, 0);
+  // The unit as installed, with ExecStart pointing at the binary installed in this root (verify
+  // checks that the executable exists).
+  std::string unit = ReadFile(root_ / "lib/systemd/system/optin-edge.service");
+  const std::string exec = "ExecStart=/usr/sbin/optin-edged";
+  const size_t at = unit.find(exec);
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at, exec.size(), "ExecStart=" + (root_ / "usr/sbin/optin-edged").string());
+  const fs::path copy = dir_ / "optin-edge.service";
+  std::ofstream(copy) << unit;
+  Ran verify = Shell("SYSTEMD_LOG_COLOR=0 systemd-analyze verify " + Quote(copy));
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_EQ(verify.out.find("optin-edge.service:"), std::string::npos)
+      << "systemd-analyze complains about the unit:\n"
+      << verify.out;
+}
+
+}  // namespace
+}  // namespace optin::testing
