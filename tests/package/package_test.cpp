@@ -310,5 +310,46 @@ TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
       << verify.out;
 }
 
+// Where systemd runs (/run/systemd/system exists), the maintainer scripts start, restart and
+// stop the service. The scripts from the .deb run here in a mount namespace of their own with a
+// private /run that has that directory, against the stubs (nothing on this machine changes);
+// the user-creating part of the postinst is covered by PackageInstallTest instead.
+TEST_F(PackageInstallTest, WhereSystemdRunsTheScriptsStartTheServiceAndStopItOnRemoval) {
+  if (Shell("unshare --mount true").exit_code != 0) {
+    GTEST_SKIP() << "no mount namespaces here (unshare --mount)";
+  }
+  const fs::path control = dir_ / "control";
+  Ran extract = Shell("dpkg-deb -e " + Quote(deb_) + " " + Quote(control));
+  ASSERT_EQ(extract.exit_code, 0) << extract.out;
+  auto with_systemd = [&](const std::string& script_and_args) {
+    fs::remove(calls_);
+    return Shell("PATH=" + Quote(stubs_) +
+                 ":$PATH unshare --mount sh -c \"mount -t tmpfs tmpfs /run"
+                 " && mkdir -p /run/systemd/system && sh " +
+                 (control / "").string() + script_and_args + "\"");
+  };
+
+  Ran abort_upgrade = with_systemd("postinst abort-upgrade 0.0.9");
+  ASSERT_EQ(abort_upgrade.exit_code, 0) << abort_upgrade.out;
+  EXPECT_NE(Calls().find("systemctl --system daemon-reload"), std::string::npos) << Calls();
+  EXPECT_NE(Calls().find("deb-systemd-invoke restart optin-edge.service"), std::string::npos)
+      << Calls();
+
+  Ran upgrade = with_systemd("prerm upgrade 0.1.1");
+  ASSERT_EQ(upgrade.exit_code, 0) << upgrade.out;
+  EXPECT_EQ(Calls().find("stop"), std::string::npos) << "an upgrade keeps it running: " << Calls();
+
+  Ran remove = with_systemd("prerm remove");
+  ASSERT_EQ(remove.exit_code, 0) << remove.out;
+  EXPECT_NE(Calls().find("deb-systemd-invoke stop optin-edge.service"), std::string::npos)
+      << Calls();
+
+  Ran removed = with_systemd("postrm remove");
+  ASSERT_EQ(removed.exit_code, 0) << removed.out;
+  EXPECT_NE(Calls().find("systemctl --system daemon-reload"), std::string::npos) << Calls();
+  EXPECT_NE(Calls().find("deb-systemd-helper mask optin-edge.service"), std::string::npos)
+      << Calls();
+}
+
 }  // namespace
 }  // namespace optin::testing
