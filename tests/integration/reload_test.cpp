@@ -189,9 +189,6 @@ TEST_F(ReloadTest, NewLimitsTakeEffectOnAnOpenKeepAliveConnectionAfterSighup) {
 
   // The body limit applies to new requests: 1000 bytes are now too many.
   EXPECT_EQ(daemon_->Request("POST", "/v1/checkins", std::string(1000, ' ')).status, 413);
-  // Nothing personal in the log: the client address appears nowhere.
-  EXPECT_EQ(Log().find("127.0.0.1\",\"event\""), std::string::npos);
-  EXPECT_EQ(CountLog("", "rate_limited"), 0u);
 }
 
 TEST_F(ReloadTest, SettingsThatNeedARestartAreNamedAndNotApplied) {
