@@ -553,10 +553,13 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   {
     std::vector<std::string> scanner_names;
     for (const drivers::ScannerConfig& sc : c.scanners) scanner_names.push_back(sc.name);
-    p->metrics = std::make_unique<metrics::Metrics>(
-        metrics::MetricsDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->desk,
-                             p->hq_sync ? &p->hq_sync->outbox() : nullptr, c.assist.topics,
-                             std::move(scanner_names), OPTIN_VERSION});
+    p->metrics = std::make_unique<metrics::Metrics>(metrics::MetricsDeps{
+        *p->db, p->clock, *p->ledger, *p->visits, *p->desk,
+        p->hq_sync ? &p->hq_sync->outbox() : nullptr, c.assist.topics, std::move(scanner_names),
+        OPTIN_VERSION,
+        p->hq_sync
+            ? metrics::HqUploadMetrics::StatsSource([hq = p->hq_sync.get()] { return hq->stats(); })
+            : metrics::HqUploadMetrics::StatsSource()});
     p->router.SetObserver(&p->metrics->RequestObserver("public"));
     p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
   }

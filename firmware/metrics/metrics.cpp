@@ -36,6 +36,9 @@ Metrics::Metrics(MetricsDeps deps)
       .Set(1);
   SingleGauge(*registry_, "optin_start_time_seconds", "When the daemon started, Unix time")
       .Set(static_cast<double>(deps.clock.NowUnix()));
+  if (deps.hq_upload_stats) {
+    hq_upload_ = std::make_unique<HqUploadMetrics>(*registry_, std::move(deps.hq_upload_stats));
+  }
   domain_.Attach(deps.ledger, deps.visits, deps.desk);
 }
 
@@ -70,6 +73,7 @@ void Metrics::Scrape(net::Responder respond) {
 std::string Metrics::Render() {
   uptime_.Set(std::chrono::duration<double>(clock_.Monotonic() - started_).count());
   listeners_.Collect();
+  if (hq_upload_) hq_upload_->Collect();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

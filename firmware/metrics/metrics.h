@@ -1,11 +1,11 @@
 // The daemon's Prometheus metrics, put together: one registry (prometheus-cpp's core), the
 // request observers for the routers, the domain counters on the ledger, visit and help desk
 // hooks (counted after commit), the gauges read from the database at scrape time, the scanner
-// states, the listeners' connection figures, and build info, start time and uptime. Register()
-// serves GET /metrics (Prometheus text format 0.0.4, serialized by prometheus-cpp) from our own
-// router: a scrape reads the database gauges on a reader thread (never on a network thread),
-// then answers. No label carries anything personal. Construct and wire before serving;
-// thread-safe afterwards.
+// states, the listeners' connection figures, the HQ uploader's figures (sync on), and build
+// info, start time and uptime. Register() serves GET /metrics (Prometheus text format 0.0.4,
+// serialized by prometheus-cpp) from our own router: a scrape reads the database gauges on a
+// reader thread (never on a network thread), then answers. No label carries anything personal.
+// Construct and wire before serving; thread-safe afterwards.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -21,6 +21,7 @@
 #include "consent/consent_ledger.h"
 #include "metrics/database_gauges.h"
 #include "metrics/domain_metrics.h"
+#include "metrics/hq_upload_metrics.h"
 #include "metrics/http_metrics.h"
 #include "metrics/listener_metrics.h"
 #include "metrics/scanner_metrics.h"
@@ -42,6 +43,8 @@ struct MetricsDeps {
   std::vector<std::string> topics;       // the store's help topics
   std::vector<std::string> scanners;     // configured scanner names
   std::string version;
+  // The HQ uploader's stats; empty when HQ sync is off (then no upload series is exported).
+  HqUploadMetrics::StatsSource hq_upload_stats = {};
 };
 
 inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -76,6 +79,7 @@ class Metrics {
   DatabaseGauges database_;
   ScannerMetrics scanners_;
   ListenerMetrics listeners_;
+  std::unique_ptr<HqUploadMetrics> hq_upload_;  // null when HQ sync is off
   const platform::MonoTime started_;
   prometheus::Gauge& uptime_;
   prometheus::Counter& collect_failures_;

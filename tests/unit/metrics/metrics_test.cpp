@@ -273,6 +273,31 @@ TEST(DomainMetricsTest, AChannelOrTopicOutsideTheKnownSetsCountsAsOther) {
   EXPECT_EQ(text.find("Bob"), std::string::npos);
 }
 
+TEST(HqUploadMetricsTest, TheUploadersCountersAreCaughtUpAtEachCollection) {
+  prometheus::Registry registry;
+  sync::UploaderStats stats;
+  HqUploadMetrics metrics(registry, [&stats] { return stats; });
+  auto text = [&] {
+    metrics.Collect();
+    return prometheus::TextSerializer().Serialize(registry.Collect());
+  };
+  stats.batches_sent = 3;
+  stats.attempts_failed = 2;
+  stats.consecutive_failures = 2;
+  std::string t = text();
+  EXPECT_EQ(Value(t, "optin_hq_batches_total", {{"outcome", "sent"}}), 3);
+  EXPECT_EQ(Value(t, "optin_hq_upload_failures_total"), 2);
+  EXPECT_EQ(Value(t, "optin_hq_upload_consecutive_failures"), 2);
+  stats.batches_sent = 5;
+  stats.batches_duplicate = 1;
+  stats.consecutive_failures = 0;
+  t = text();
+  EXPECT_EQ(Value(t, "optin_hq_batches_total", {{"outcome", "sent"}}), 5);
+  EXPECT_EQ(Value(t, "optin_hq_batches_total", {{"outcome", "duplicate"}}), 1);
+  EXPECT_EQ(Value(t, "optin_hq_upload_failures_total"), 2);
+  EXPECT_EQ(Value(t, "optin_hq_upload_consecutive_failures"), 0);
+}
+
 TEST(OutboxGaugesTest, TheOutboxDepthIsReadAtScrapeTimeWhenSyncIsOn) {
   AssistWorld world;
   sync::Outbox outbox(world.clock(), sync::OutboxPolicy{},
