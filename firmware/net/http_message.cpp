@@ -1,8 +1,55 @@
 #include "net/http_message.h"
 
 #include <boost/json.hpp>
+#include <cstdint>
 
 namespace optin::net {
+namespace {
+
+// Boost.JSON copies string bytes into its output as they are, so a problem whose detail or
+// field echoes raw request bytes (a query parameter's name, a decoded path segment) that are not
+// UTF-8 would be a body no JSON parser accepts. Every invalid sequence (stray continuation
+// bytes, truncated or overlong forms, surrogates, code points past U+10FFFF) becomes U+FFFD.
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      out += static_cast<char>(lead);
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t code = 0;
+    uint32_t smallest = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, code = lead & 0x1F, smallest = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, code = lead & 0x0F, smallest = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, code = lead & 0x07, smallest = 0x10000;
+    }
+    bool valid = length != 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    valid = valid && code >= smallest && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string_view Request::Header(std::string_view lowercase_name) const {
   for (const auto& [name, value] : headers) {
@@ -27,11 +74,11 @@ Response Response::Json(int status, std::string body) {
 Response Response::Problem(int status, std::string_view type, std::string_view title,
                            std::string_view detail, std::string_view field) {
   boost::json::object problem;
-  problem["type"] = type;
-  problem["title"] = title;
+  problem["type"] = ValidUtf8(type);
+  problem["title"] = ValidUtf8(title);
   problem["status"] = status;
-  problem["detail"] = detail;
-  if (!field.empty()) problem["field"] = field;
+  problem["detail"] = ValidUtf8(detail);
+  if (!field.empty()) problem["field"] = ValidUtf8(field);
   Response response;
   response.status = status;
   response.content_type = "application/problem+json";

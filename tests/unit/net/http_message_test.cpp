@@ -25,6 +25,34 @@ TEST(HttpMessageTest, ProblemBodyIsRfc9457) {
   EXPECT_EQ(body.at("field").as_string(), "/purposes/0");
 }
 
+// Found by fuzz_http_request: a forbidden query parameter whose name held bytes that are not
+// UTF-8 was echoed into the problem as they were, and the body was not JSON any more.
+TEST(HttpMessageTest, ProblemBodyStaysValidJsonWhenItsTextHoldsBytesThatAreNotUtf8) {
+  const std::string raw = "x\xff\xc3(\xe2\x82\xed\xa0\x80\xf4\x90\x80\x80\xc0\xafy";
+  Response response =
+      Response::Problem(422, "urn:optin-edge:problem:forbidden-field", "Refused",
+                        "The parameter '" + raw + "' is never accepted.", "?" + raw);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(response.body, ec);  // rejects invalid UTF-8
+  ASSERT_FALSE(ec) << ec.message();
+  // Each byte that starts no valid sequence becomes one U+FFFD: 0xff; 0xc3 before '('; 0xe2 0x82
+  // cut short; the surrogate 0xed 0xa0 0x80; 0xf4 0x90 0x80 0x80 past U+10FFFF; overlong 0xc0 0xaf.
+  auto fffd = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "\xef\xbf\xbd";
+    return s;
+  };
+  EXPECT_EQ(v.at("field").as_string(), "?x" + fffd(2) + "(" + fffd(11) + "y");
+}
+
+TEST(HttpMessageTest, ProblemKeepsValidUtf8AsItIs) {
+  const std::string text = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9b\x92";  // café € 🛒
+  Response response = Response::Problem(400, "urn:optin-edge:problem:x", "T", text, "/" + text);
+  boost::json::object body = boost::json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("detail").as_string(), text);
+  EXPECT_EQ(body.at("field").as_string(), "/" + text);
+}
+
 TEST(HttpMessageTest, ProblemWithoutFieldHasNoFieldMember) {
   Response response =
       Response::Problem(404, "urn:optin-edge:problem:not-found", "Not Found", "Nothing here.");
