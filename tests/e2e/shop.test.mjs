@@ -449,6 +449,12 @@ test('the shopper picks interests and sees offers, each with its reason', async 
   }
   await checkAxe(page, 'offers');
   await shot(page, 'offers');
+  // "Why these offers?" opens the same explanations as My data, naming each offer shown.
+  await page.getByRole('button', { name: 'Why these offers?' }).tap();
+  await page.locator('#why-list li[data-kind="offer"]', { hasText: 'Trail shoe fitting' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'why-title');
+  await page.getByRole('button', { name: 'Why am I seeing this?' }).tap();
+  await page.locator('#why-panel').waitFor({ state: 'hidden' });
 });
 
 test('bad input in the help form is refused in words and never sent', async () => {

@@ -85,6 +85,7 @@
     dataMessage: $('data-message'),
     downloadButton: $('download-button'),
     whyButton: $('why-button'),
+    whyOffersButton: $('why-offers-button'),
     whyPanel: $('why-panel'),
     whyTitle: $('why-title'),
     whyList: $('why-list'),
@@ -1455,9 +1456,9 @@
     ui.whyEmpty.hidden = statements.length > 0;
   }
 
-  async function onWhy() {
+  async function onWhy(event) {
     if (busy) return;
-    const open = ui.whyPanel.hidden;
+    const open = ui.whyPanel.hidden || event.currentTarget === ui.whyOffersButton;
     if (!open) {
       ui.whyPanel.hidden = true;
       ui.whyButton.setAttribute('aria-expanded', 'false');
@@ -1537,6 +1538,7 @@
   ui.helpAgain.addEventListener('click', showHelpForm);
   ui.downloadButton.addEventListener('click', onDownload);
   ui.whyButton.addEventListener('click', onWhy);
+  ui.whyOffersButton.addEventListener('click', onWhy);
   ui.endButton.addEventListener('click', onEndVisit);
   ui.deleteButton.addEventListener('click', onDeleteEverything);
   updateNoteCount();
