@@ -103,8 +103,15 @@ TEST_F(DaemonProcessTest, TokenChecksAreEnforced) {
                                       daemon_->MintToken("t-2", "--aud other-store"));
   EXPECT_EQ(wrong_store.status, 401);
   EXPECT_EQ(Str(wrong_store.json().as_object()["type"]), "urn:optin-edge:problem:token-audience");
+  // No token at all is the shopper page's anonymous check-in: a web visit of its own, whose
+  // visit token reaches only that visit.
   auto no_token = daemon_->Request("POST", "/v1/checkins", body);
-  EXPECT_EQ(no_token.status, 401);
+  ASSERT_EQ(no_token.status, 201) << no_token.body;
+  const boost::json::value anonymous = no_token.json();
+  EXPECT_EQ(Str(anonymous.as_object().at("visit").as_object().at("channel")), "web");
+  const std::string visit_token = Str(anonymous.as_object().at("visit_token"));
+  EXPECT_EQ(daemon_->Request("GET", "/v1/me", "", visit_token).status, 200);
+  EXPECT_EQ(daemon_->Request("GET", "/v1/me", "", "vt_forged").status, 401);
   auto wrong_code = daemon_->Request("POST", "/v1/checkins", R"({"presence_code":"00000000"})",
                                      daemon_->MintToken("t-3"));
   EXPECT_EQ(wrong_code.status, 403);
