@@ -136,7 +136,7 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
     if (!verified) return Refuse(respond, kRoute, verified.error());
     claims = std::move(*verified);
   }
-  if (!d_.presence.Accepts(**code)) {
+  if (!d_.presence.Accepts(**code, anonymous ? d_.web_code_previous_steps : 1)) {
     return Refuse(respond, kRoute,
                   Error{ErrorCode::kPermissionDenied,
                         "The presence code is not this store's current code. Scan the QR code "

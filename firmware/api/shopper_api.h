@@ -33,6 +33,9 @@ struct ShopperApiDeps {
   const privacy::ReceiptSigner& signer;
   const offers::DeclaredInterests& interests;
   std::string store_id;
+  // Earlier 30-s presence codes the anonymous web check-in still accepts (the page may sit on
+  // the privacy notice for a while after the scan); app check-ins accept one.
+  int64_t web_code_previous_steps = 1;
 };
 
 class ShopperApi {

@@ -106,6 +106,10 @@ void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
               {"interests", interests},
               {"expertise_levels", array{"beginner", "intermediate", "expert"}},
               {"assist_topics", topics},
+              {"retention", object{{"visit_max_minutes", d_.retention.visit_max_minutes},
+                                   {"ended_visit_hours", d_.retention.ended_visit_hours},
+                                   {"history_days", d_.retention.history_days},
+                                   {"consent_days", d_.retention.consent_days}}},
               {"version", d_.version}};
   respond(net::Response::Json(200, boost::json::serialize(body)));
 }

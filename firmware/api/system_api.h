@@ -17,6 +17,14 @@
 
 namespace optin::api {
 
+// How long the store keeps things, for the privacy notice (GET /v1/store "retention").
+struct StoreRetention {
+  int64_t visit_max_minutes = 240;  // a visit ends by itself after this
+  int64_t ended_visit_hours = 24;   // ended visits (and anonymous web visits whole) after this
+  int64_t history_days = 180;       // ended visits under `history`
+  int64_t consent_days = 365;       // a grant lapses after this
+};
+
 struct SystemApiDeps {
   store::Database& db;
   const platform::EcdsaPublicKey& device_key;
@@ -26,6 +34,7 @@ struct SystemApiDeps {
   std::vector<std::string> interests;
   std::string version;
   std::vector<std::string> assist_topics = {};  // what shoppers may ask staff for help with
+  StoreRetention retention = {};
 };
 
 class SystemApi {

@@ -299,6 +299,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("consent.policy_version", c.consent.policy_version));
   OPTIN_TRY(r.Get("consent.grant_lifetime_days", c.consent.grant_lifetime_days,
                   std::pair<int64_t, int64_t>{1, 3650}));
+  OPTIN_TRY(r.Get("visits.web_code_minutes", c.visits.web_code_minutes,
+                  std::pair<int64_t, int64_t>{1, 60}));
   OPTIN_TRY(r.Get("visits.max_duration_minutes", c.visits.max_duration_minutes,
                   std::pair<int64_t, int64_t>{1, 24 * 60}));
   OPTIN_TRY(r.Get("visits.ended_retention_hours", c.visits.ended_retention_hours,

@@ -63,6 +63,9 @@ struct Config {
     int64_t ended_retention_hours = 24;
     int64_t history_retention_days = 180;
     int64_t retention_interval_seconds = 300;
+    // How long after the scan the shopper page's anonymous check-in still accepts the presence
+    // code (app and kiosk check-ins: the current or previous 30-s code only).
+    int64_t web_code_minutes = 10;
   } visits;
 
   // Help requests and staff accounts (firmware/assist).

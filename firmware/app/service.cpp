@@ -574,16 +574,18 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
 
-  p->shopper_api = std::make_unique<api::ShopperApi>(
-      api::ShopperApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence,
-                          *p->pseudonymizer, p->rights, *p->signer, *p->interests, c.store.id});
+  p->shopper_api = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
+      *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
+      p->rights, *p->signer, *p->interests, c.store.id, c.visits.web_code_minutes * 2});
   p->assist_api = std::make_unique<api::AssistApi>(
       api::AssistApiDeps{*p->db, p->clock, *p->visits, *p->tokens, *p->pseudonymizer, *p->desk});
   p->staff_api = std::make_unique<api::StaffApi>(
       api::StaffApiDeps{*p->db, p->clock, *p->staff_sessions, *p->desk});
-  p->system_api = std::make_unique<api::SystemApi>(
-      api::SystemApiDeps{*p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving,
-                         c.store.interests, OPTIN_VERSION, c.assist.topics});
+  p->system_api = std::make_unique<api::SystemApi>(api::SystemApiDeps{
+      *p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving, c.store.interests,
+      OPTIN_VERSION, c.assist.topics,
+      api::StoreRetention{c.visits.max_duration_minutes, c.visits.ended_retention_hours,
+                          c.visits.history_retention_days, c.consent.grant_lifetime_days}});
   p->shopper_api->Register(p->router);
   p->assist_api->Register(p->router);
   p->offers_api = std::make_unique<api::OffersApi>(

@@ -20,14 +20,17 @@ int64_t PresenceCode::SecondsRemaining() const {
   return step_.count() - clock_.NowUnix() % step_.count();
 }
 
-bool PresenceCode::Accepts(std::string_view code) const {
+bool PresenceCode::Accepts(std::string_view code, int64_t previous_steps) const {
   if (code.size() != 8) return false;
   std::string upper(code);
   for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   const int64_t step = CurrentStep();
-  bool current = platform::ConstantTimeEquals(upper, ForStep(step));
-  bool previous = platform::ConstantTimeEquals(upper, ForStep(step - 1));
-  return current || previous;
+  bool match = false;
+  // Every step is compared (no early exit), so timing does not tell which one matched.
+  for (int64_t back = 0; back <= std::max<int64_t>(previous_steps, 0); ++back) {
+    match |= platform::ConstantTimeEquals(upper, ForStep(step - back));
+  }
+  return match;
 }
 
 }  // namespace optin::visits

@@ -21,8 +21,9 @@ class PresenceCode {
   std::string Current() const { return ForStep(CurrentStep()); }
   // Seconds until the current code is replaced.
   int64_t SecondsRemaining() const;
-  // True for the current or the previous step's code (case-insensitive, constant time).
-  bool Accepts(std::string_view code) const;
+  // True for the current code or one of the `previous_steps` before it (case-insensitive,
+  // constant time). The default accepts the current and the previous step.
+  bool Accepts(std::string_view code, int64_t previous_steps = 1) const;
 
   int64_t CurrentStep() const { return clock_.NowUnix() / step_.count(); }
   std::string ForStep(int64_t step) const;

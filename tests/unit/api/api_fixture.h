@@ -230,9 +230,10 @@ class ApiFixture : public ::testing::Test {
     s->rights.Register(s->visits->records());
     s->rights.Register(*s->interests);
 
-    s->shopper = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
-        *db_, clock_, *s->ledger, *s->visits, *s->tokens, *s->presence, *s->pseudonymizer,
-        s->rights, *s->signer, *s->interests, std::string(kTestStoreId)});
+    s->shopper = std::make_unique<api::ShopperApi>(
+        api::ShopperApiDeps{*db_, clock_, *s->ledger, *s->visits, *s->tokens, *s->presence,
+                            *s->pseudonymizer, s->rights, *s->signer, *s->interests,
+                            std::string(kTestStoreId), /*web_code_previous_steps=*/20});
     s->system = std::make_unique<api::SystemApi>(
         api::SystemApiDeps{*db_, keys_->SigningPublicKey(), *s->ledger, *s->tokens, serving_,
                            TestInterests(), "test-version", TestAssistTopics()});

@@ -142,6 +142,19 @@ TEST_F(CheckInTest, WithoutAnyTokenTheWebPageChecksInAnonymously) {
   EXPECT_EQ(StateOf(me.obj().at("purposes"), "offers"), "granted");
 }
 
+TEST_F(CheckInTest, TheWebPageMayCheckInWithACodeScannedMinutesAgoButTheAppMayNot) {
+  const std::string scanned = stack_->presence->Current();
+  clock_.Advance(std::chrono::minutes(3));
+  Reply app = CheckIn(MintAppToken("app-user-1"), {}, nullptr);  // the current code: fine
+  ASSERT_EQ(app.status, 201) << app.raw_body;
+  Reply app_old = Call(&api::ShopperApi::CheckIn,
+                       MakeRequest("POST", "/v1/checkins", Json(object{{"presence_code", scanned}}),
+                                   MintAppToken("app-user-2")));
+  EXPECT_EQ(app_old.status, 403);
+  Reply web = PostCheckIn({{"presence_code", scanned}}, "");
+  EXPECT_EQ(web.status, 201) << web.raw_body;
+}
+
 TEST_F(CheckInTest, TwoAnonymousCheckInsAreTwoUnlinkedSubjects) {
   const object body{{"presence_code", stack_->presence->Current()}};
   Reply a = PostCheckIn(body, "");

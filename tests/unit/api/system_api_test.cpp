@@ -171,6 +171,17 @@ TEST_F(SystemApiTest, StoreListsItsHelpTopicsAndExpertiseLevelsForTheShopperPage
   EXPECT_EQ(levels, (std::vector<std::string>{"beginner", "intermediate", "expert"}));
 }
 
+TEST_F(SystemApiTest, StoreTellsHowLongItKeepsThingsForThePrivacyNotice) {
+  Reply r = Get(&api::SystemApi::StoreInfo, "/v1/store");
+  ASSERT_EQ(r.status, 200) << r.raw_body;
+  const auto& retention = r.obj().at("retention").as_object();
+  const api::StoreRetention expected;
+  EXPECT_EQ(retention.at("visit_max_minutes").as_int64(), expected.visit_max_minutes);
+  EXPECT_EQ(retention.at("ended_visit_hours").as_int64(), expected.ended_visit_hours);
+  EXPECT_EQ(retention.at("history_days").as_int64(), expected.history_days);
+  EXPECT_EQ(retention.at("consent_days").as_int64(), expected.consent_days);
+}
+
 TEST_F(SystemApiTest, StoreReportsTheCurrentPolicyVersion) {
   auto v2 = MakeStack("2");
   Reply r = Call(&api::SystemApi::StoreInfo, MakeRequest("GET", "/v1/store"), v2.get());

@@ -68,6 +68,8 @@ const std::vector<Setting>& AllSettings() {
        [](const Config& c) { return std::to_string(c.visits.history_retention_days); }},
       {"visits.retention_interval_seconds",
        [](const Config& c) { return std::to_string(c.visits.retention_interval_seconds); }},
+      {"visits.web_code_minutes",
+       [](const Config& c) { return std::to_string(c.visits.web_code_minutes); }},
       {"assist.topics", [](const Config& c) { return Join(c.assist.topics); }},
       {"assist.shift_hours", [](const Config& c) { return std::to_string(c.assist.shift_hours); }},
       {"assist.max_open_per_visit",
@@ -239,6 +241,7 @@ max_duration_minutes = 120
 ended_retention_hours = 6
 history_retention_days = 30
 retention_interval_seconds = 60
+web_code_minutes = 5
 [assist]
 topics = ["shoes", "bikes"]
 shift_hours = 8

@@ -44,6 +44,15 @@ TEST_F(PresenceCodeTest, PreviousStepIsAcceptedButNotTheOneBefore) {
   EXPECT_FALSE(code_.Accepts(shown));
 }
 
+TEST_F(PresenceCodeTest, AWiderWindowAcceptsOlderCodesUpToItsEdge) {
+  const std::string shown = code_.Current();
+  AdvanceSteps(20);
+  EXPECT_FALSE(code_.Accepts(shown));
+  EXPECT_TRUE(code_.Accepts(shown, 20));
+  AdvanceSteps(1);
+  EXPECT_FALSE(code_.Accepts(shown, 20));
+}
+
 TEST_F(PresenceCodeTest, NextStepsCodeIsNotAcceptedYet) {
   EXPECT_FALSE(code_.Accepts(code_.ForStep(code_.CurrentStep() + 1)));
 }
