@@ -238,7 +238,7 @@
   // Reasons whose server wording talks to developers; the rest use the server's detail.
   const FRIENDLY = {
     'presence-code-invalid':
-      'The check-in code has run out: it changes every 30 seconds. Scan the QR code at the entrance again, then check in within a minute.',
+      'The check-in code has run out. Scan the QR code at the entrance again, then check in within a few minutes.',
     'missing-field': null,
     'visit-token-invalid': 'Your visit has ended. To check in again, scan the QR code at the entrance.',
     'missing-token': 'Your visit has ended. To check in again, scan the QR code at the entrance.',
