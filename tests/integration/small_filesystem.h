@@ -1,9 +1,9 @@
 // A small filesystem of a test's own: a size-limited tmpfs mounted over a directory, in a private
 // mount namespace of the test process (so nothing shows outside it, and every child process the
 // test starts, the daemon included, sees it). As root it needs only a new mount namespace; as
-// another user it first enters a new user namespace mapping that user to root. Where neither is
-// allowed (a container without CAP_SYS_ADMIN, user namespaces switched off), Mount says why and
-// the test should skip. Call Mount before the process starts threads: unshare(2) refuses a
+// another user, or as root without CAP_SYS_ADMIN (some containers), it first enters a new user
+// namespace mapping that user to root. Where neither is allowed, Mount says why and the test
+// should skip. Call Mount before the process starts threads: unshare(2) refuses a
 // threaded process. Not thread-safe; one per test.
 #pragma once
 
@@ -51,24 +51,27 @@ class SmallFilesystem {
   }
 
   static std::string EnterPrivateMountNamespace() {
+    std::string why;
     if (geteuid() == 0) {
-      if (unshare(CLONE_NEWNS) != 0) {
-        return std::string("unshare(CLONE_NEWNS) as root: ") + std::strerror(errno);
-      }
-    } else {
-      const uid_t uid = geteuid();
-      const gid_t gid = getegid();
-      if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-        return std::string("unshare(CLONE_NEWUSER | CLONE_NEWNS) as uid ") + std::to_string(uid) +
-               ": " + std::strerror(errno) + " (unprivileged user namespaces may be switched off)";
-      }
-      if (!WriteTo("/proc/self/setgroups", "deny") ||
-          !WriteTo("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
-          !WriteTo("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
-        return std::string("mapping this user to root in a new user namespace: ") +
-               std::strerror(errno);
-      }
+      if (unshare(CLONE_NEWNS) == 0) return MakeMountsPrivate();
+      // A container without CAP_SYS_ADMIN may still allow a user namespace of its own.
+      why = std::string("unshare(CLONE_NEWNS) as root: ") + std::strerror(errno) + "; then ";
     }
+    const uid_t uid = geteuid();
+    const gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+      return why + "unshare(CLONE_NEWUSER | CLONE_NEWNS) as uid " + std::to_string(uid) + ": " +
+             std::strerror(errno) + " (user namespaces may be switched off)";
+    }
+    if (!WriteTo("/proc/self/setgroups", "deny") ||
+        !WriteTo("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+        !WriteTo("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
+      return why + "mapping this user to root in a new user namespace: " + std::strerror(errno);
+    }
+    return MakeMountsPrivate();
+  }
+
+  static std::string MakeMountsPrivate() {
     // Nothing mounted from here on may propagate back to the host.
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
       return std::string("making mounts private: ") + std::strerror(errno);
