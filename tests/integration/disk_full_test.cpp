@@ -141,7 +141,12 @@ TEST_F(DiskFullTest, WritesAreRefusedReadsGoOnAndWritesResumeWhenSpaceReturns) {
                        later_token),
       "a check-in on a full disk");
 
-  // Reads go on.
+  // Not ready for writes, and says why; reads go on.
+  auto ready = daemon_->Request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  if (ready.json().is_object()) {
+    EXPECT_FALSE(ready.json().at("checks").at("database_writable").as_bool()) << ready.body;
+  }
   EXPECT_EQ(daemon_->Request("GET", "/v1/store").status, 200);
   EXPECT_EQ(daemon_->Request("GET", "/healthz").status, 200);
   auto receipts = daemon_->Request("GET", "/v1/me/receipts", "", visit);
@@ -151,6 +156,7 @@ TEST_F(DiskFullTest, WritesAreRefusedReadsGoOnAndWritesResumeWhenSpaceReturns) {
 
   // Space returns: writes succeed again, same process.
   FreeDisk();
+  EXPECT_EQ(daemon_->Request("GET", "/readyz").status, 200);
   EXPECT_EQ(SetConsent(visit, "assistance", true).status, 200);
   auto checked_in = daemon_->Request(
       "POST", "/v1/checkins", R"({"presence_code":")" + code + R"(","purposes":{"offers":true}})",
