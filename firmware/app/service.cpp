@@ -18,6 +18,7 @@
 #include "api/staff_api.h"
 #include "api/staff_stream.h"
 #include "api/system_api.h"
+#include "app/domain.h"
 #include "assist/help_desk.h"
 #include "assist/prompt_feed.h"
 #include "assist/staff_directory.h"
@@ -77,20 +78,20 @@ struct Service::Parts {
   std::unique_ptr<metrics::Metrics> metrics;  // after-commit callbacks count into it too
   std::unique_ptr<store::Database> db;
   std::unique_ptr<provisioning::DeviceIdentity> identity;  // GUARDED_BY(reload_mu) after start
-  std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
-  std::unique_ptr<privacy::ReceiptSigner> signer;
-  std::unique_ptr<consent::ConsentLedger> ledger;
-  std::unique_ptr<offers::DeclaredInterests> interests;
-  offers::CatalogHolder catalog;  // replaced whole by a reload; the previous stays on failure
-  offers::OfferViews offer_views;
-  std::unique_ptr<offers::Personalizer> personalizer;
-  std::unique_ptr<visits::VisitService> visits;
-  std::unique_ptr<visits::AppTokenVerifier> tokens;
-  std::unique_ptr<visits::PresenceCode> presence;
-  std::unique_ptr<assist::HelpDesk> desk;
-  std::unique_ptr<assist::StaffDirectory> staff_directory;
-  std::unique_ptr<assist::StaffSessions> staff_sessions;
-  privacy::DataRights rights;
+  // The domain modules and their hooks (app/domain.h); the pointers below point into it.
+  std::unique_ptr<Domain> domain;
+  privacy::Pseudonymizer* pseudonymizer = nullptr;
+  privacy::ReceiptSigner* signer = nullptr;
+  consent::ConsentLedger* ledger = nullptr;
+  offers::DeclaredInterests* interests = nullptr;
+  offers::CatalogHolder* catalog = nullptr;  // replaced whole by a reload
+  offers::Personalizer* personalizer = nullptr;
+  visits::VisitService* visits = nullptr;
+  visits::AppTokenVerifier* tokens = nullptr;
+  visits::PresenceCode* presence = nullptr;
+  assist::HelpDesk* desk = nullptr;
+  assist::StaffSessions* staff_sessions = nullptr;
+  privacy::DataRights* rights = nullptr;
   std::unique_ptr<api::ShopperApi> shopper_api;
   std::unique_ptr<api::AssistApi> assist_api;
   std::unique_ptr<api::OffersApi> offers_api;
@@ -327,7 +328,7 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
   sc.hq_url = c.sync.hq_url;
   sc.timeout = std::chrono::seconds(c.sync.timeout_seconds);
   return sync::SyncService::Create(std::move(sc), *p.db, p.clock, *p.random, *p.identity, *p.ledger,
-                                   *p.visits, *p.desk, p.rights);
+                                   *p.visits, *p.desk, *p.rights);
 }
 
 // The offer catalog named by [offers]: a file, or a bundle signed with HQ's key. On any error
@@ -344,16 +345,16 @@ Status LoadCatalog(Service::Parts& p) {
                   "provision install)",
                   "offers.source", "not-provisioned");
     }
-    return p.catalog.LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id);
+    return p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id);
   }
-  return p.catalog.LoadFile(p.fs, path, rules);
+  return p.catalog->LoadFile(p.fs, path, rules);
 }
 
 // Loads the catalog and logs the outcome (nothing personal); `summary` gets it for the reload
 // answer: path, source, version and size in force, whether the new one was applied, and why not.
 Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullptr) {
   Status loaded = LoadCatalog(p);
-  auto current = p.catalog.Current();
+  auto current = p.catalog->Current();
   const auto offers = static_cast<int64_t>(current->offers.size());
   if (loaded) {
     platform::log::Info(
@@ -481,72 +482,22 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
                           "development run: optinctl token init-dev"}});
   }
 
-  p->pseudonymizer = std::make_unique<privacy::Pseudonymizer>(p->keys->DeriveKey("pseudonym"),
-                                                              p->keys->DeriveKey("token-hash"));
-  p->signer = std::make_unique<privacy::ReceiptSigner>(p->keys->SigningKey(), *p->random);
-  p->ledger = std::make_unique<consent::ConsentLedger>(
-      p->clock,
-      consent::ConsentPolicy{c.consent.policy_version,
-                             std::chrono::days(c.consent.grant_lifetime_days)},
-      consent::Controller{c.store.id, c.store.name, c.store.jurisdiction, c.store.contact_email,
-                          c.store.address, c.store.policy_url},
-      *p->signer);
-  p->interests =
-      std::make_unique<offers::DeclaredInterests>(p->clock, *p->ledger, c.store.interests);
-  p->personalizer = std::make_unique<offers::Personalizer>(
-      p->clock, *p->ledger, *p->interests, p->offer_views, p->catalog,
-      offers::SelectionPolicy{static_cast<size_t>(c.offers.max_results),
-                              static_cast<size_t>(c.offers.max_per_category),
-                              static_cast<int>(c.offers.frequency_cap)});
-  p->visits = std::make_unique<visits::VisitService>(
-      p->clock, *p->random, *p->pseudonymizer, *p->ledger,
-      visits::VisitPolicy{std::chrono::minutes(c.visits.max_duration_minutes),
-                          std::chrono::hours(c.visits.ended_retention_hours),
-                          std::chrono::days(c.visits.history_retention_days)});
-  p->tokens = std::make_unique<visits::AppTokenVerifier>(
-      p->clock, std::move(hq_key),
-      visits::AppTokenPolicy{c.store.id, c.hq.token_issuer,
-                             std::chrono::seconds(c.hq.token_leeway_seconds)});
-  p->presence = std::make_unique<visits::PresenceCode>(p->keys->DeriveKey("presence"), p->clock);
-  p->desk = std::make_unique<assist::HelpDesk>(
-      p->clock, *p->random, p->keys->DeriveKey("at-rest"), *p->ledger, *p->feed,
-      assist::HelpDeskPolicy{c.assist.topics, c.assist.max_open_per_visit,
-                             c.assist.max_per_visit_per_hour});
-  p->staff_directory = std::make_unique<assist::StaffDirectory>(p->clock, *p->random);
-  p->staff_sessions = std::make_unique<assist::StaffSessions>(
-      p->clock, *p->random, *p->pseudonymizer, *p->staff_directory,
-      assist::StaffSessionPolicy{.shift_length = std::chrono::hours(c.assist.shift_hours),
-                                 .max_failures = c.assist.login_max_failures,
-                                 .lockout = std::chrono::minutes(c.assist.lockout_minutes)});
-
-  // Interests live only while offers or history allow, and end with a visit without history.
-  // Help requests are retracted when assistance is withdrawn or the visit ends.
-  offers::DeclaredInterests* interests = p->interests.get();
-  const assist::HelpDesk* desk = p->desk.get();
-  p->ledger->AddChangeHook([interests](store::Connection& conn, std::string_view subject,
-                                       consent::Purpose, bool granted, int64_t) -> Status {
-    if (granted) return Ok();
-    OPTIN_TRY(interests->PruneIfNotAllowed(conn, subject));
-    return Ok();
-  });
-  p->ledger->AddChangeHook([desk](store::Connection& conn, std::string_view subject,
-                                  consent::Purpose purpose, bool granted, int64_t now) {
-    return desk->OnConsentChange(conn, subject, purpose, granted, now);
-  });
-  p->visits->AddEndHook([interests](store::Connection& conn, const visits::Visit& v) -> Status {
-    OPTIN_TRY(interests->ForgetUnlessHistory(conn, v.subject_id));
-    return Ok();
-  });
-  p->visits->AddEndHook([desk](store::Connection& conn, const visits::Visit& v) {
-    return desk->OnVisitEnd(conn, v);
-  });
-
-  p->rights.Register(p->ledger->consent_records());
-  p->rights.Register(p->ledger->receipt_records());
-  p->rights.Register(p->visits->records());
-  p->rights.Register(*p->interests);
-  p->rights.Register(p->offer_views);
-  p->rights.Register(p->desk->records());
+  // Every domain module and every hook between them, as the tests build them too.
+  p->domain = Domain::Build(DomainSettings::FromConfig(c), DomainKeys::FromKeyStore(*p->keys),
+                            p->clock, *p->random, *p->feed, std::move(hq_key));
+  Domain& d = *p->domain;
+  p->pseudonymizer = d.pseudonymizer.get();
+  p->signer = d.signer.get();
+  p->ledger = d.ledger.get();
+  p->interests = d.interests.get();
+  p->catalog = &d.catalog;
+  p->personalizer = d.personalizer.get();
+  p->visits = d.visits.get();
+  p->tokens = d.tokens.get();
+  p->presence = d.presence.get();
+  p->desk = d.desk.get();
+  p->staff_sessions = d.staff_sessions.get();
+  p->rights = &d.rights;
   OPTIN_ASSIGN_OR_RETURN(p->hq_sync, MakeSyncService(*p));
   // Prometheus metrics (GET /metrics on the admin listener): domain counts after commit, request
   // counts per route pattern, gauges read at scrape time. Nothing personal in any label.
@@ -563,20 +514,13 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     p->router.SetObserver(&p->metrics->RequestObserver("public"));
     p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
   }
-  if (p->hq_sync) {
-    // HQ counts offer views by category, only for shoppers under `hq_aggregates`.
-    const sync::EventRecorder* recorder = &p->hq_sync->recorder();
-    p->personalizer->AddViewHook(
-        [recorder](store::Connection& conn, std::string_view subject, std::string_view category) {
-          return recorder->OnOfferView(conn, subject, category);
-        });
-  }
+  if (p->hq_sync) p->domain->AttachSync(*p->hq_sync);
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
 
   p->shopper_api = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
       *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
-      p->rights, *p->signer, *p->interests, c.store.id, c.visits.web_code_minutes * 2});
+      *p->rights, *p->signer, *p->interests, c.store.id, c.visits.web_code_minutes * 2});
   p->assist_api = std::make_unique<api::AssistApi>(
       api::AssistApiDeps{*p->db, p->clock, *p->visits, *p->tokens, *p->pseudonymizer, *p->desk});
   p->staff_api = std::make_unique<api::StaffApi>(
