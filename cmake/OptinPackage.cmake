@@ -4,6 +4,7 @@
 #                                       /var/lib/optin-edge)
 #   /lib/systemd/system/optin-edge.service
 #   /usr/share/doc/optin-edge/          README.md, copyright, changelog.gz
+#   /usr/share/man/man8/optin-edged.8.gz, /usr/share/man/man1/optinctl.1.gz
 # Maintainer scripts in config/debian/: postinst creates the system user and group optin-edge
 # and /var/lib/optin-edge (0700, theirs) and enables and starts the unit; prerm stops it on
 # removal; postrm on purge deletes the data dir (shredding the database and keys first), the
@@ -47,6 +48,18 @@ execute_process(COMMAND gzip -9nf "${_pkg_dir}/changelog")
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/config/debian/copyright"
               "${_pkg_dir}/changelog.gz"
         DESTINATION share/doc/optin-edge
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+        COMPONENT store-box)
+
+# Manual pages, compressed.
+foreach(_page optin-edged.8 optinctl.1)
+  configure_file("${PROJECT_SOURCE_DIR}/config/debian/${_page}" "${_pkg_dir}/man/${_page}" COPYONLY)
+  execute_process(COMMAND gzip -9nf "${_pkg_dir}/man/${_page}")
+endforeach()
+install(FILES "${_pkg_dir}/man/optin-edged.8.gz" DESTINATION share/man/man8
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+        COMPONENT store-box)
+install(FILES "${_pkg_dir}/man/optinctl.1.gz" DESTINATION share/man/man1
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
         COMPONENT store-box)
 

@@ -123,7 +123,8 @@ TEST_F(PackageTest, EveryFileIsWhereTheUnitAndTheConfigExpectIt) {
   for (const char* path :
        {"./usr/sbin/optin-edged", "./usr/bin/optinctl", "./etc/optin-edge/optin-edge.toml",
         "./lib/systemd/system/optin-edge.service", "./usr/share/doc/optin-edge/README.md",
-        "./usr/share/doc/optin-edge/copyright", "./usr/share/doc/optin-edge/changelog.gz"}) {
+        "./usr/share/doc/optin-edge/copyright", "./usr/share/doc/optin-edge/changelog.gz",
+        "./usr/share/man/man8/optin-edged.8.gz", "./usr/share/man/man1/optinctl.1.gz"}) {
     EXPECT_NE(contents.out.find(std::string(path) + "\n"), std::string::npos)
         << path << " missing:\n"
         << contents.out;
