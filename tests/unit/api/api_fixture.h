@@ -1,9 +1,9 @@
-// Test wiring for the API layer, copied from firmware/app/service.cpp: a real database in a
-// temporary directory, a fake clock, the device KeyStore, a generated HQ key that signs app
-// tokens, and every domain module hooked together as the daemon hooks them. Handlers are called
-// directly with a net::Request; Call() waits for the Responder's net::Response. No sockets.
-// Header-only (it lives beside the tests rather than in tests/support) so that only api_tests
-// links the API and domain libraries. One fixture per test; not thread-safe.
+// Test wiring for the API layer: a real database in a temporary directory, a fake clock, the
+// device KeyStore, a generated HQ key that signs app tokens, and every domain module hooked
+// together by the daemon's own builder (app::Domain::Build). Handlers are called directly with
+// a net::Request; Call() waits for the Responder's net::Response. No sockets. Header-only (it
+// lives beside the tests rather than in tests/support) so that only api_tests links the API
+// and app libraries. One fixture per test; not thread-safe.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -27,6 +27,8 @@
 
 #include "api/shopper_api.h"
 #include "api/system_api.h"
+#include "app/domain.h"
+#include "assist/prompt_feed.h"
 #include "consent/consent_ledger.h"
 #include "net/http_message.h"
 #include "offers/declared_interests.h"
@@ -148,18 +150,20 @@ inline net::Request MakeRequest(std::string method, std::string path, std::strin
 
 inline std::string Json(const boost::json::value& v) { return boost::json::serialize(v); }
 
-// Everything that depends on the store's configuration (policy version, HQ key): the
-// consent ledger, interests, visits, token verifier, presence code, data rights and both APIs,
-// wired as service.cpp wires them. Several may share one database (a policy change).
+// Everything that depends on the store's configuration (policy version, HQ key): the domain
+// graph as the daemon builds it (app::Domain::Build) and the shopper and system APIs over it.
+// Several may share one database (a policy change).
 struct ServiceStack {
-  std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
-  std::unique_ptr<privacy::ReceiptSigner> signer;
-  std::unique_ptr<consent::ConsentLedger> ledger;
-  std::unique_ptr<offers::DeclaredInterests> interests;
-  std::unique_ptr<visits::VisitService> visits;
-  std::unique_ptr<visits::AppTokenVerifier> tokens;
-  std::unique_ptr<visits::PresenceCode> presence;
-  privacy::DataRights rights;
+  std::unique_ptr<app::Domain> domain;
+  // Shorthands into `domain`.
+  privacy::Pseudonymizer* pseudonymizer = nullptr;
+  privacy::ReceiptSigner* signer = nullptr;
+  consent::ConsentLedger* ledger = nullptr;
+  offers::DeclaredInterests* interests = nullptr;
+  visits::VisitService* visits = nullptr;
+  visits::AppTokenVerifier* tokens = nullptr;
+  visits::PresenceCode* presence = nullptr;
+  privacy::DataRights* rights = nullptr;
   std::unique_ptr<api::ShopperApi> shopper;
   std::unique_ptr<api::SystemApi> system;
 };
@@ -173,6 +177,29 @@ inline const std::vector<std::string>& TestInterests() {
 inline const std::vector<std::string>& TestAssistTopics() {
   static const std::vector<std::string> kTopics = {"footwear", "sizing", "repairs"};
   return kTopics;
+}
+
+// The store the API tests run as: what the daemon would read from its config file.
+inline app::DomainSettings TestDomainSettings(std::string policy_version) {
+  app::DomainSettings s;
+  s.controller = consent::Controller{
+      std::string(kTestStoreId), "Test store",    "EU",
+      "privacy@example.test",    "1 Test Street", "https://example.test/policy"};
+  s.consent = consent::ConsentPolicy{std::move(policy_version), std::chrono::days(365)};
+  s.interests = TestInterests();
+  s.offers = offers::SelectionPolicy{.max_results = 6, .max_per_category = 2, .frequency_cap = 3};
+  s.visits = visits::VisitPolicy{std::chrono::minutes(240), std::chrono::hours(24),
+                                 std::chrono::days(180)};
+  s.tokens = visits::AppTokenPolicy{std::string(kTestStoreId), std::string(kTestIssuer),
+                                    std::chrono::seconds(60)};
+  s.help_desk = assist::HelpDeskPolicy{};
+  s.staff_sessions.shift_length = std::chrono::hours(10);
+  s.staff_sessions.max_failures = 5;
+  s.staff_sessions.lockout = std::chrono::minutes(15);
+  s.staff_sessions.client_max_failures = 8;
+  // Fewer PBKDF2 iterations than production so that tests stay fast.
+  s.staff_pin_iterations = 1000;
+  return s;
 }
 
 class ApiFixture : public ::testing::Test {
@@ -192,47 +219,24 @@ class ApiFixture : public ::testing::Test {
   // `provisioned` false gives a device without the HQ token key.
   std::unique_ptr<ServiceStack> MakeStack(std::string policy_version, bool provisioned = true) {
     auto s = std::make_unique<ServiceStack>();
-    s->pseudonymizer = std::make_unique<privacy::Pseudonymizer>(keys_->DeriveKey("pseudonym"),
-                                                                keys_->DeriveKey("token-hash"));
-    s->signer = std::make_unique<privacy::ReceiptSigner>(keys_->SigningKey(), *random_);
-    s->ledger = std::make_unique<consent::ConsentLedger>(
-        clock_, consent::ConsentPolicy{std::move(policy_version), std::chrono::days(365)},
-        consent::Controller{std::string(kTestStoreId), "Test store", "EU", "privacy@example.test",
-                            "1 Test Street", "https://example.test/policy"},
-        *s->signer);
-    s->interests = std::make_unique<offers::DeclaredInterests>(clock_, *s->ledger, TestInterests());
-    s->visits = std::make_unique<visits::VisitService>(
-        clock_, *random_, *s->pseudonymizer, *s->ledger,
-        visits::VisitPolicy{std::chrono::minutes(240), std::chrono::hours(24),
-                            std::chrono::days(180)});
     std::optional<platform::EcdsaPublicKey> hq_public;
     if (provisioned) hq_public = hq_key_.PublicKey();
-    s->tokens = std::make_unique<visits::AppTokenVerifier>(
-        clock_, std::move(hq_public),
-        visits::AppTokenPolicy{std::string(kTestStoreId), std::string(kTestIssuer),
-                               std::chrono::seconds(60)});
-    s->presence = std::make_unique<visits::PresenceCode>(keys_->DeriveKey("presence"), clock_);
-
-    offers::DeclaredInterests* interests = s->interests.get();
-    s->ledger->AddChangeHook([interests](store::Connection& conn, std::string_view subject,
-                                         consent::Purpose, bool granted, int64_t) -> Status {
-      if (granted) return Ok();
-      OPTIN_TRY(interests->PruneIfNotAllowed(conn, subject));
-      return Ok();
-    });
-    s->visits->AddEndHook([interests](store::Connection& conn, const visits::Visit& v) -> Status {
-      OPTIN_TRY(interests->ForgetUnlessHistory(conn, v.subject_id));
-      return Ok();
-    });
-
-    s->rights.Register(s->ledger->consent_records());
-    s->rights.Register(s->ledger->receipt_records());
-    s->rights.Register(s->visits->records());
-    s->rights.Register(*s->interests);
+    s->domain = app::Domain::Build(TestDomainSettings(std::move(policy_version)),
+                                   app::DomainKeys::FromKeyStore(*keys_), clock_, *random_, feed_,
+                                   std::move(hq_public));
+    app::Domain& d = *s->domain;
+    s->pseudonymizer = d.pseudonymizer.get();
+    s->signer = d.signer.get();
+    s->ledger = d.ledger.get();
+    s->interests = d.interests.get();
+    s->visits = d.visits.get();
+    s->tokens = d.tokens.get();
+    s->presence = d.presence.get();
+    s->rights = &d.rights;
 
     s->shopper = std::make_unique<api::ShopperApi>(
         api::ShopperApiDeps{*db_, clock_, *s->ledger, *s->visits, *s->tokens, *s->presence,
-                            *s->pseudonymizer, s->rights, *s->signer, *s->interests,
+                            *s->pseudonymizer, *s->rights, *s->signer, *s->interests,
                             std::string(kTestStoreId), /*web_code_previous_steps=*/20});
     s->system = std::make_unique<api::SystemApi>(
         api::SystemApiDeps{*db_, keys_->SigningPublicKey(), *s->ledger, *s->tokens, serving_,
@@ -332,6 +336,7 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<store::Database> db_;
   platform::EcdsaPrivateKey hq_key_;
   std::atomic<bool> serving_{true};
+  assist::PromptFeed feed_;  // the help desks of every stack publish here
   std::unique_ptr<ServiceStack> stack_;
 };
 

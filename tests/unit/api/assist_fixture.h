@@ -1,6 +1,7 @@
-// ApiFixture plus the assist wiring as the daemon does it: a PromptFeed (every event captured),
-// HelpDesk hooked into the consent ledger and visit end, its records in DataRights, the staff
-// directory and sessions, and the AssistApi and StaffApi handlers. Header-only; one per test.
+// ApiFixture plus the assist side of its domain (app::Domain::Build: the help desk hooked into
+// the consent ledger and visit end, its records in DataRights, the staff directory and
+// sessions), every event on the PromptFeed captured, and the AssistApi and StaffApi handlers.
+// Header-only; one per test.
 #pragma once
 
 #include <mutex>
@@ -19,32 +20,13 @@ namespace optin::testing {
 
 class AssistApiFixture : public ApiFixture {
  protected:
-  static assist::StaffSessionPolicy SessionPolicy() {
-    assist::StaffSessionPolicy p;
-    p.shift_length = std::chrono::hours(10);
-    p.max_failures = 5;
-    p.lockout = std::chrono::minutes(15);
-    p.client_max_failures = 8;
-    return p;
-  }
-
   AssistApiFixture()
-      : desk_(clock_, *random_, keys_->DeriveKey("at-rest"), *stack_->ledger, feed_,
-              assist::HelpDeskPolicy{}),
-        directory_(clock_, *random_, 1000),
-        sessions_(clock_, *random_, *stack_->pseudonymizer, directory_, SessionPolicy()),
+      : desk_(*stack_->domain->desk),
+        directory_(*stack_->domain->staff_directory),
+        sessions_(*stack_->domain->staff_sessions),
         assist_api_(api::AssistApiDeps{*db_, clock_, *stack_->visits, *stack_->tokens,
                                        *stack_->pseudonymizer, desk_}),
         staff_api_(api::StaffApiDeps{*db_, clock_, sessions_, desk_}) {
-    const assist::HelpDesk* desk = &desk_;
-    stack_->ledger->AddChangeHook([desk](store::Connection& conn, std::string_view subject,
-                                         consent::Purpose purpose, bool granted, int64_t now) {
-      return desk->OnConsentChange(conn, subject, purpose, granted, now);
-    });
-    stack_->visits->AddEndHook([desk](store::Connection& conn, const visits::Visit& v) {
-      return desk->OnVisitEnd(conn, v);
-    });
-    stack_->rights.Register(desk_.records());
     subscription_ = Must(feed_.Subscribe([this](const assist::PromptEvent& e) {
       std::lock_guard lock(events_mu_);
       events_.push_back(e);
@@ -146,10 +128,10 @@ class AssistApiFixture : public ApiFixture {
     return v.is_string() ? std::string(v.as_string()) : std::string("<not a string>");
   }
 
-  assist::PromptFeed feed_;
-  assist::HelpDesk desk_;
-  assist::StaffDirectory directory_;
-  assist::StaffSessions sessions_;
+  // The fixture's own stack's modules (feed_ is ApiFixture's).
+  assist::HelpDesk& desk_;
+  assist::StaffDirectory& directory_;
+  assist::StaffSessions& sessions_;
   api::AssistApi assist_api_;
   api::StaffApi staff_api_;
   assist::PromptFeed::Subscription subscription_;

@@ -50,9 +50,8 @@ std::string TestCatalogJson(int64_t now) {
 class OffersApiTest : public AssistApiFixture {
  protected:
   OffersApiTest()
-      : personalizer_(
-            clock_, *stack_->ledger, *stack_->interests, views_, catalog_,
-            offers::SelectionPolicy{.max_results = 6, .max_per_category = 2, .frequency_cap = 3}),
+      : catalog_(stack_->domain->catalog),
+        personalizer_(*stack_->domain->personalizer),
         offers_api_(api::OffersApiDeps{*db_, clock_, *stack_->ledger, *stack_->visits,
                                        *stack_->tokens, *stack_->pseudonymizer, *stack_->interests,
                                        personalizer_}) {
@@ -60,7 +59,6 @@ class OffersApiTest : public AssistApiFixture {
                                        offers::CatalogRules{TestInterests()});
     EXPECT_TRUE(parsed.has_value()) << parsed.error().message;
     if (parsed) catalog_.Replace(std::move(*parsed));
-    stack_->rights.Register(views_);
   }
 
   Reply Offers(std::string_view token) {
@@ -88,9 +86,9 @@ class OffersApiTest : public AssistApiFixture {
     return ids;
   }
 
-  offers::CatalogHolder catalog_;
-  offers::OfferViews views_;
-  offers::Personalizer personalizer_;
+  // The fixture's domain's (selection policy: TestDomainSettings).
+  offers::CatalogHolder& catalog_;
+  offers::Personalizer& personalizer_;
   api::OffersApi offers_api_;
 };
 
