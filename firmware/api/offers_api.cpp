@@ -36,15 +36,21 @@ object OfferJson(const offers::Pick& pick) {
   return out;
 }
 
-Result<Subject> RequireVisit(store::Connection& conn, const Caller& caller,
-                             const visits::VisitService& visits) {
+// The caller's subject and the visit in progress (offers are per visit).
+struct Visiting {
+  std::string subject_id;
+  visits::Visit visit;
+};
+
+Result<Visiting> RequireVisit(store::Connection& conn, const Caller& caller,
+                              const visits::VisitService& visits) {
   OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, visits));
   if (!s.visit) {
     return Fail(ErrorCode::kNotFound,
                 "You have no visit in progress: check in at the entrance to see offers.", {},
                 "no-active-visit");
   }
-  return s;
+  return Visiting{std::move(s.subject_id), std::move(*s.visit)};
 }
 
 object Statement(std::optional<int64_t> at, std::string_view kind, std::string text) {
@@ -114,8 +120,8 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
   reply::WriteThen<offers::ShownOffers>(
       d_.db, kRoute, std::move(respond),
       [this, caller = std::move(*caller)](store::Connection& conn) -> Result<offers::ShownOffers> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, RequireVisit(conn, caller, d_.visits));
-        return d_.personalizer.Show(conn, s.subject_id, s.visit->id);
+        OPTIN_ASSIGN_OR_RETURN(Visiting v, RequireVisit(conn, caller, d_.visits));
+        return d_.personalizer.Show(conn, v.subject_id, v.visit.id);
       },
       [](const offers::ShownOffers& shown) {
         array list;
