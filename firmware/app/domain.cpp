@@ -5,7 +5,6 @@
 
 #include "app/config.h"
 #include "sync/event_recorder.h"
-#include "sync/sync_service.h"
 
 namespace optin::app {
 
@@ -96,12 +95,24 @@ std::unique_ptr<Domain> Domain::Build(const DomainSettings& settings, const Doma
   return d;
 }
 
-void Domain::AttachSync(const sync::SyncService& hq_sync) {
+void Domain::AttachSync(const sync::EventRecorder& recorder) {
+  const sync::EventRecorder* r = &recorder;
+  ledger->AddChangeHook(
+      [r](store::Connection& c, std::string_view subject, consent::Purpose purpose, bool granted,
+          int64_t now) { return r->OnConsentChange(c, subject, purpose, granted, now); });
+  visits->AddCheckInHook([r](store::Connection& c, const visits::Visit& v) {
+    return r->OnCheckIn(c, v.subject_id, v.channel);
+  });
+  desk->AddRequestHook([r](store::Connection& c, std::string_view subject, std::string_view topic) {
+    return r->OnHelpRequest(c, subject, topic);
+  });
+  desk->AddClaimHook([r](store::Connection& c, std::string_view subject, int64_t asked,
+                         int64_t claimed) { return r->OnClaim(c, subject, asked, claimed); });
+  rights.Register(r->records());
   // HQ counts offer views by category, only for shoppers under `hq_aggregates`.
-  const sync::EventRecorder* recorder = &hq_sync.recorder();
   personalizer->AddViewHook(
-      [recorder](store::Connection& conn, std::string_view subject, std::string_view category) {
-        return recorder->OnOfferView(conn, subject, category);
+      [r](store::Connection& conn, std::string_view subject, std::string_view category) {
+        return r->OnOfferView(conn, subject, category);
       });
 }
 

@@ -37,7 +37,7 @@
 #include "visits/visit_service.h"
 
 namespace optin::sync {
-class SyncService;
+class EventRecorder;
 }
 
 namespace optin::app {
@@ -87,9 +87,10 @@ struct Domain {
                                        assist::PromptFeed& feed,
                                        std::optional<platform::EcdsaPublicKey> hq_key);
 
-  // Hooks HQ sync's event recorder into the modules SyncService::Create does not hook itself
-  // (offer views by category). Call once, right after creating the sync service.
-  void AttachSync(const sync::SyncService& hq_sync);
+  // Hooks HQ sync's event recorder (SyncService::recorder()) into consent changes, check-ins,
+  // help requests, claims and offer views, and registers its records with DataRights. Call
+  // once, right after creating the sync service; `recorder` must outlive the Domain's use.
+  void AttachSync(const sync::EventRecorder& recorder);
 
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
   std::unique_ptr<privacy::ReceiptSigner> signer;

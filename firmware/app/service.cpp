@@ -327,8 +327,8 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
   sc.outbox.backoff_max = std::chrono::seconds(c.sync.backoff_max_seconds);
   sc.hq_url = c.sync.hq_url;
   sc.timeout = std::chrono::seconds(c.sync.timeout_seconds);
-  return sync::SyncService::Create(std::move(sc), *p.db, p.clock, *p.random, *p.identity, *p.ledger,
-                                   *p.visits, *p.desk, *p.rights);
+  return sync::SyncService::Create(std::move(sc), *p.db, p.clock, *p.random, *p.identity,
+                                   *p.ledger);
 }
 
 // The offer catalog named by [offers]: a file, or a bundle signed with HQ's key. On any error
@@ -499,6 +499,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->staff_sessions = d.staff_sessions.get();
   p->rights = &d.rights;
   OPTIN_ASSIGN_OR_RETURN(p->hq_sync, MakeSyncService(*p));
+  if (p->hq_sync) p->domain->AttachSync(p->hq_sync->recorder());
   // Prometheus metrics (GET /metrics on the admin listener): domain counts after commit, request
   // counts per route pattern, gauges read at scrape time. Nothing personal in any label.
   {
@@ -514,7 +515,6 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     p->router.SetObserver(&p->metrics->RequestObserver("public"));
     p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
   }
-  if (p->hq_sync) p->domain->AttachSync(*p->hq_sync);
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
 

@@ -9,8 +9,7 @@ namespace log = platform::log;
 Result<std::unique_ptr<SyncService>> SyncService::Create(
     SyncServiceConfig config, store::Database& db, const platform::Clock& clock,
     platform::Random& random, const provisioning::DeviceIdentity& identity,
-    consent::ConsentLedger& ledger, visits::VisitService& visits, assist::HelpDesk& desk,
-    privacy::DataRights& rights) {
+    const consent::ConsentLedger& ledger) {
   std::unique_ptr<SyncService> s(new SyncService());
   s->config_ = std::move(config);
   s->db_ = &db;
@@ -31,20 +30,6 @@ Result<std::unique_ptr<SyncService>> SyncService::Create(
   s->outbox_ = std::make_unique<Outbox>(clock, s->config_.outbox, signer);
   s->aggregator_ =
       std::make_unique<Aggregator>(clock, random, s->config_.policy, *s->outbox_, signer);
-
-  const EventRecorder* r = s->recorder_.get();
-  ledger.AddChangeHook(
-      [r](store::Connection& c, std::string_view subject, consent::Purpose purpose, bool granted,
-          int64_t now) { return r->OnConsentChange(c, subject, purpose, granted, now); });
-  visits.AddCheckInHook([r](store::Connection& c, const visits::Visit& v) {
-    return r->OnCheckIn(c, v.subject_id, v.channel);
-  });
-  desk.AddRequestHook([r](store::Connection& c, std::string_view subject, std::string_view topic) {
-    return r->OnHelpRequest(c, subject, topic);
-  });
-  desk.AddClaimHook([r](store::Connection& c, std::string_view subject, int64_t asked,
-                        int64_t claimed) { return r->OnClaim(c, subject, asked, claimed); });
-  rights.Register(r->records());
   return s;
 }
 

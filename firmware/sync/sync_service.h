@@ -1,12 +1,12 @@
-// HQ sync put together for the daemon: the event recorder on the consent, check-in, help
-// request and claim hooks, the outbox, the aggregator signing with the device key, a period
-// timer on the event loop that releases closed periods (one write job each time, which does not
-// delete the released events), the clean-up of released events in short write jobs of at most
-// kCleanupChunk rows enqueued one after another (after each release, and at start so that a
-// restart finishes an interrupted clean-up), and the
+// HQ sync put together for the daemon: the event recorder (hooked into the consent, check-in,
+// help request, claim and offer view hooks by the caller: app::Domain::AttachSync), the outbox, the
+// aggregator signing with the device key, a period timer on the event loop that releases closed
+// periods (one write job each time, which does not delete the released events), the clean-up of
+// released events in short write jobs of at most kCleanupChunk rows enqueued one after another
+// (after each release, and at start so that a restart finishes an interrupted clean-up), and the
 // uploader to HQ over mutual TLS when the device is provisioned (otherwise batches wait in the
-// bounded outbox and the reason is logged once). Create before serving; Start on the loop;
-// Stop before the database stops. Thread-safe.
+// bounded outbox and the reason is logged once). Create before serving, then hook recorder()
+// into the domain; Start on the loop; Stop before the database stops. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -14,20 +14,17 @@
 #include <memory>
 #include <string>
 
-#include "assist/help_desk.h"
 #include "consent/consent_ledger.h"
 #include "net/event_loop.h"
 #include "platform/clock.h"
 #include "platform/crypto.h"
 #include "platform/random.h"
-#include "privacy/data_rights.h"
 #include "provisioning/device_identity.h"
 #include "store/database.h"
 #include "sync/aggregator.h"
 #include "sync/event_recorder.h"
 #include "sync/outbox.h"
 #include "sync/uploader.h"
-#include "visits/visit_service.h"
 
 namespace optin::sync {
 
@@ -43,11 +40,11 @@ struct SyncServiceConfig {
 
 class SyncService {
  public:
-  static Result<std::unique_ptr<SyncService>> Create(
-      SyncServiceConfig config, store::Database& db, const platform::Clock& clock,
-      platform::Random& random, const provisioning::DeviceIdentity& identity,
-      consent::ConsentLedger& ledger, visits::VisitService& visits, assist::HelpDesk& desk,
-      privacy::DataRights& rights);
+  static Result<std::unique_ptr<SyncService>> Create(SyncServiceConfig config, store::Database& db,
+                                                     const platform::Clock& clock,
+                                                     platform::Random& random,
+                                                     const provisioning::DeviceIdentity& identity,
+                                                     const consent::ConsentLedger& ledger);
   ~SyncService();
 
   // Starts the period timer (checks every 30 s) and the uploader (when possible).

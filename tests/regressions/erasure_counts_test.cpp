@@ -4,24 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "privacy/data_rights.h"
-#include "tests/support/domain_fixture.h"
+#include "tests/support/domain_world.h"
 
 namespace optin::testing {
 namespace {
 
 TEST(ErasureCountsRegression, InterestsOfTheOpenVisitAreCountedInTheErasureReceipt) {
-  VisitsWorld world;
-  offers::DeclaredInterests interests(world.clock(), world.ledger(), {"climbing", "cycling"});
-  world.visits().AddEndHook(
-      [&interests](store::Connection& conn, const visits::Visit& v) -> Status {
-        OPTIN_TRY(interests.ForgetUnlessHistory(conn, v.subject_id));
-        return Ok();
-      });
-  privacy::DataRights rights;
-  rights.Register(world.ledger().consent_records());
-  rights.Register(world.ledger().receipt_records());
-  rights.Register(world.visits().records());
-  rights.Register(interests);
+  DomainWorld world;  // the daemon's hooks and DataRights registrations
+  offers::DeclaredInterests& interests = world.interests();
+  privacy::DataRights& rights = world.rights();
 
   const std::string subject = world.Subject("regression-erasure");
   ASSERT_TRUE(world.CheckIn(subject, "jti-1", {{consent::Purpose::kOffers, true}}));

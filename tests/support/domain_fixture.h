@@ -1,8 +1,9 @@
-// Test wiring for the domain modules, copied from firmware/app/service.cpp: a real SQLite
-// product database in a temporary directory, a fake clock, deterministic randomness, a device
-// signing key, and the consent ledger, interests and visit service hooked together as the
-// daemon hooks them. Header-only so that each test program links only the modules it uses
-// (privacy_tests use ProductDatabase and DeviceKeys, which need no consent/visits/offers code).
+// Test worlds for single domain modules: a real SQLite product database in a temporary
+// directory, a fake clock, deterministic randomness, a device signing key, and a consent ledger
+// (ConsentWorld) or a ledger and a visit service with no hooks (VisitsWorld), for the tests of
+// those modules alone. The daemon's wired graph (every module and hook) is DomainWorld in
+// tests/support/domain_world.h. Header-only so that each test program links only the modules it
+// uses (privacy_tests use ProductDatabase and DeviceKeys, which need no consent/visits code).
 // One instance per test; not thread-safe.
 #pragma once
 
@@ -20,7 +21,6 @@
 #include <vector>
 
 #include "consent/consent_ledger.h"
-#include "offers/declared_interests.h"
 #include "platform/clock.h"
 #include "platform/crypto.h"
 #include "platform/error.h"
@@ -165,7 +165,11 @@ class DeviceKeys {
       : random_(seed),
         signing_key_(ValueOrDie(platform::EcdsaPrivateKey::Generate(random_), "signing key")),
         signer_(signing_key_, random_),
-        pseudonymizer_(std::string(32, 'p'), std::string(32, 't')) {}
+        pseudonymizer_(PseudonymKey(), TokenHashKey()) {}
+
+  // The pseudonymizer's keys (a Domain built for tests gets the same ones).
+  static std::string PseudonymKey() { return std::string(32, 'p'); }
+  static std::string TokenHashKey() { return std::string(32, 't'); }
 
   platform::Random& random() { return random_; }
   const platform::EcdsaPrivateKey& signing_key() const { return signing_key_; }
@@ -193,12 +197,13 @@ inline consent::Controller TestController() {
 class ConsentWorld {
  public:
   explicit ConsentWorld(consent::ConsentPolicy policy = {})
-      : ledger_(clock_, std::move(policy), TestController(), keys_.signer()) {}
+      : own_ledger_(std::in_place, clock_, std::move(policy), TestController(), keys_.signer()),
+        ledger_(&*own_ledger_) {}
 
   platform::FakeClock& clock() { return clock_; }
   ProductDatabase& database() { return database_; }
   DeviceKeys& keys() { return keys_; }
-  consent::ConsentLedger& ledger() { return ledger_; }
+  consent::ConsentLedger& ledger() { return *ledger_; }
 
   // A subject id as the pseudonymizer makes them.
   std::string Subject(std::string_view sub) const {
@@ -216,7 +221,7 @@ class ConsentWorld {
   Result<consent::ConsentReceipt> Apply(std::string_view subject,
                                         std::vector<consent::ConsentChange> changes,
                                         std::string_view method = "app check-in") {
-    return Apply(ledger_, subject, std::move(changes), method);
+    return Apply(*ledger_, subject, std::move(changes), method);
   }
   Result<consent::ConsentReceipt> Grant(std::string_view subject,
                                         std::vector<consent::Purpose> purposes) {
@@ -238,7 +243,7 @@ class ConsentWorld {
     });
   }
   Result<bool> MayProcess(std::string_view subject, consent::Purpose purpose) {
-    return MayProcess(ledger_, subject, purpose);
+    return MayProcess(*ledger_, subject, purpose);
   }
   consent::PurposeStatus StatusOf(const consent::ConsentLedger& ledger, std::string_view subject,
                                   consent::Purpose purpose) {
@@ -248,41 +253,31 @@ class ConsentWorld {
     return statuses[static_cast<size_t>(purpose)];
   }
   consent::PurposeStatus StatusOf(std::string_view subject, consent::Purpose purpose) {
-    return StatusOf(ledger_, subject, purpose);
+    return StatusOf(*ledger_, subject, purpose);
   }
+
+ protected:
+  // For a world whose ledger is built elsewhere (DomainWorld): none until UseLedger.
+  struct NoLedger {};
+  explicit ConsentWorld(NoLedger) {}
+  void UseLedger(consent::ConsentLedger& ledger) { ledger_ = &ledger; }
 
  private:
   platform::FakeClock clock_;
   ProductDatabase database_;
   DeviceKeys keys_;
-  consent::ConsentLedger ledger_;
+  std::optional<consent::ConsentLedger> own_ledger_;
+  consent::ConsentLedger* ledger_ = nullptr;
 };
 
-// ConsentWorld plus declared interests with the daemon's consent hook (offers_tests).
-class InterestsWorld : public ConsentWorld {
- public:
-  InterestsWorld()
-      : interests_(clock(), ledger(), {"trail running", "climbing", "cycling", "swimming"}) {
-    offers::DeclaredInterests* interests = &interests_;
-    ledger().AddChangeHook([interests](store::Connection& conn, std::string_view subject,
-                                       consent::Purpose, bool granted, int64_t) -> optin::Status {
-      if (granted) return Ok();
-      OPTIN_TRY(interests->PruneIfNotAllowed(conn, subject));
-      return Ok();
-    });
-  }
-  offers::DeclaredInterests& interests() { return interests_; }
-
- private:
-  offers::DeclaredInterests interests_;
-};
-
-// ConsentWorld plus the visit service (visits_tests).
+// ConsentWorld plus the visit service, without the daemon's hooks (visits_tests).
 class VisitsWorld : public ConsentWorld {
  public:
   explicit VisitsWorld(visits::VisitPolicy policy = {})
-      : visits_(clock(), keys().random(), keys().pseudonymizer(), ledger(), policy) {}
-  visits::VisitService& visits() { return visits_; }
+      : own_visits_(std::in_place, clock(), keys().random(), keys().pseudonymizer(), ledger(),
+                    policy),
+        visits_(&*own_visits_) {}
+  visits::VisitService& visits() { return *visits_; }
 
   Result<visits::CheckInResult> CheckIn(std::string_view subject, std::string_view token_id,
                                         std::vector<consent::ConsentChange> decisions = {},
@@ -294,17 +289,27 @@ class VisitsWorld : public ConsentWorld {
     request.channel = std::string(channel);
     request.decisions = std::move(decisions);
     return database().Write([&](store::Connection& c) -> Result<visits::CheckInResult> {
-      return visits_.CheckIn(c, request);
+      return visits_->CheckIn(c, request);
     });
   }
   Result<visits::Visit> FindByToken(std::string_view token) {
     return database().Read([&](store::Connection& c) -> Result<visits::Visit> {
-      return visits_.FindByToken(c, token);
+      return visits_->FindByToken(c, token);
     });
   }
 
+ protected:
+  // For a world whose ledger and visits are built elsewhere (DomainWorld): none until UseModules.
+  struct NoModules {};
+  explicit VisitsWorld(NoModules) : ConsentWorld(NoLedger{}) {}
+  void UseModules(consent::ConsentLedger& ledger, visits::VisitService& visits) {
+    UseLedger(ledger);
+    visits_ = &visits;
+  }
+
  private:
-  visits::VisitService visits_;
+  std::optional<visits::VisitService> own_visits_;
+  visits::VisitService* visits_ = nullptr;
 };
 
 }  // namespace optin::testing

@@ -1,8 +1,9 @@
-// Test wiring for the assist module, as the daemon wires it: VisitsWorld (real SQLite in a
-// temporary directory, fake clock, deterministic keys, consent ledger, visits) plus the prompt
-// feed, help desk (consent and visit-end hooks), staff directory and sessions, and data rights
-// with every module's records. Every published event is captured. One per test; not
-// thread-safe apart from the event capture.
+// Test world for the assist module: DomainWorld (the daemon's domain graph built by
+// app::Domain::Build over real SQLite in a temporary directory, a fake clock and deterministic
+// keys: help desk with its consent and visit-end hooks, staff directory and sessions, data
+// rights with every module's records) with the given help desk and staff session policies.
+// Every published event is captured. One per test; not thread-safe apart from the event
+// capture.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,7 +17,7 @@
 #include "assist/staff_directory.h"
 #include "assist/staff_sessions.h"
 #include "privacy/data_rights.h"
-#include "tests/support/domain_fixture.h"
+#include "tests/support/domain_world.h"
 
 namespace optin::testing {
 
@@ -24,26 +25,25 @@ namespace optin::testing {
 // production count.
 inline constexpr unsigned kTestPinIterations = 1000;
 
-class AssistWorld : public VisitsWorld {
+// TestDomainSettings with these assist policies.
+inline app::DomainSettings AssistDomainSettings(assist::HelpDeskPolicy policy,
+                                                assist::StaffSessionPolicy session_policy) {
+  app::DomainSettings s = TestDomainSettings();
+  s.help_desk = std::move(policy);
+  s.staff_sessions = session_policy;
+  s.staff_pin_iterations = kTestPinIterations;
+  return s;
+}
+
+class AssistWorld : public DomainWorld {
  public:
   explicit AssistWorld(assist::HelpDeskPolicy policy = {},
                        assist::StaffSessionPolicy session_policy = {})
-      : desk_(clock(), keys().random(), std::string(32, 'k'), ledger(), feed_, std::move(policy)),
-        directory_(clock(), keys().random(), kTestPinIterations),
-        sessions_(clock(), keys().random(), keys().pseudonymizer(), directory_, session_policy) {
-    const assist::HelpDesk* desk = &desk_;
-    ledger().AddChangeHook([desk](store::Connection& conn, std::string_view subject,
-                                  consent::Purpose purpose, bool granted, int64_t now) {
-      return desk->OnConsentChange(conn, subject, purpose, granted, now);
-    });
-    visits().AddEndHook([desk](store::Connection& conn, const visits::Visit& v) {
-      return desk->OnVisitEnd(conn, v);
-    });
-    rights_.Register(ledger().consent_records());
-    rights_.Register(ledger().receipt_records());
-    rights_.Register(visits().records());
-    rights_.Register(desk_.records());
-    subscription_ = ValueOrDie(feed_.Subscribe([this](const assist::PromptEvent& e) {
+      : DomainWorld(AssistDomainSettings(std::move(policy), session_policy)),
+        desk_(*domain().desk),
+        directory_(*domain().staff_directory),
+        sessions_(*domain().staff_sessions) {
+    subscription_ = ValueOrDie(feed().Subscribe([this](const assist::PromptEvent& e) {
       std::lock_guard lock(events_mu_);
       events_.push_back(e);
     }),
@@ -51,10 +51,8 @@ class AssistWorld : public VisitsWorld {
   }
 
   assist::HelpDesk& desk() { return desk_; }
-  assist::PromptFeed& feed() { return feed_; }
   assist::StaffDirectory& directory() { return directory_; }
   assist::StaffSessions& sessions() { return sessions_; }
-  privacy::DataRights& rights() { return rights_; }
 
   std::vector<assist::PromptEvent> Events() {
     std::lock_guard lock(events_mu_);
@@ -136,11 +134,10 @@ class AssistWorld : public VisitsWorld {
   }
 
  private:
-  assist::PromptFeed feed_;
-  assist::HelpDesk desk_;
-  assist::StaffDirectory directory_;
-  assist::StaffSessions sessions_;
-  privacy::DataRights rights_;
+  // The domain's.
+  assist::HelpDesk& desk_;
+  assist::StaffDirectory& directory_;
+  assist::StaffSessions& sessions_;
   assist::PromptFeed::Subscription subscription_;
   std::mutex events_mu_;
   std::vector<assist::PromptEvent> events_;

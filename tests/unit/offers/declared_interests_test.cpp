@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/domain_fixture.h"
+#include "tests/support/domain_world.h"
 
 namespace optin::offers {
 namespace {

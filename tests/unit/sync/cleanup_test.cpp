@@ -102,10 +102,9 @@ TEST(SyncCleanupTest, ARestartFinishesAnInterruptedCleanUp) {
   sync::SyncServiceConfig config;
   config.policy = TestSyncPolicy();
   config.hq_url = "https://127.0.0.1:9/v1/batches";
-  auto service =
-      ValueOrDie(sync::SyncService::Create(config, w.database().db(), w.clock(), w.keys().random(),
-                                           identity, w.ledger(), w.visits(), w.desk(), w.rights()),
-                 "sync service");
+  auto service = ValueOrDie(sync::SyncService::Create(config, w.database().db(), w.clock(),
+                                                      w.keys().random(), identity, w.ledger()),
+                            "sync service");
   net::EventLoop loop;
   service->Start(loop);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -136,10 +136,9 @@ TEST(SyncFullDiskTest, TheServiceLogsAFailedReleaseWithoutPersonalDataAndRetries
                                          dir.path(), {}, {}, w.clock().NowUnix()),
       "identity");
   auto start_service = [&](net::EventLoop& loop) {
-    auto service = ValueOrDie(
-        sync::SyncService::Create(config, w.database().db(), w.clock(), w.keys().random(), identity,
-                                  w.ledger(), w.visits(), w.desk(), w.rights()),
-        "sync service");
+    auto service = ValueOrDie(sync::SyncService::Create(config, w.database().db(), w.clock(),
+                                                        w.keys().random(), identity, w.ledger()),
+                              "sync service");
     service->Start(loop);  // releases what closed; the loop is not run: no periodic retry
     return service;
   };

@@ -1,7 +1,8 @@
-// Test wiring for the sync module as the daemon wires it: AssistWorld (real SQLite, fake clock,
-// deterministic keys, consent ledger, visits, help desk, staff) plus the event recorder on the
-// consent, check-in, help request and claim hooks, the outbox and the aggregator signing with
-// the device key. The clock starts 60 s into a period. One per test; not thread-safe.
+// Test wiring for the sync module as the daemon wires it: AssistWorld (the daemon's domain graph
+// over real SQLite, a fake clock and deterministic keys) plus the event recorder hooked in by
+// app::Domain::AttachSync (consent, check-in, help request, claim and offer view hooks), the
+// outbox and the aggregator signing with the device key. The clock starts 60 s into a period. One
+// per test; not thread-safe.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -39,20 +40,7 @@ class SyncWorld : public AssistWorld {
         outbox_(clock(), outbox_policy, signer_),
         aggregator_(clock(), keys().random(), std::move(policy), outbox_, signer_, mode) {
     clock().SetUnix(kPeriodStart + 60);
-    const sync::EventRecorder* r = &recorder_;
-    ledger().AddChangeHook(
-        [r](store::Connection& c, std::string_view subject, consent::Purpose purpose, bool granted,
-            int64_t now) { return r->OnConsentChange(c, subject, purpose, granted, now); });
-    visits().AddCheckInHook([r](store::Connection& c, const visits::Visit& v) {
-      return r->OnCheckIn(c, v.subject_id, v.channel);
-    });
-    desk().AddRequestHook(
-        [r](store::Connection& c, std::string_view subject, std::string_view topic) {
-          return r->OnHelpRequest(c, subject, topic);
-        });
-    desk().AddClaimHook([r](store::Connection& c, std::string_view subject, int64_t asked,
-                            int64_t claimed) { return r->OnClaim(c, subject, asked, claimed); });
-    rights().Register(recorder_.records());
+    domain().AttachSync(recorder_);  // the daemon's hooks of the recorder
   }
 
   sync::EventRecorder& recorder() { return recorder_; }

@@ -347,6 +347,8 @@ TEST_F(VisitServiceTest, PurgeIsAuditedOnlyWhenItDidSomething) {
 }
 
 TEST_F(VisitServiceTest, ErasureEndsTheOpenVisitAndLeavesNothingOfTheSubject) {
+  // Deliberately only the consent and visit records (this module's view), not the daemon's
+  // registrations (DomainWorld): visits_tests link no offers or assist code.
   privacy::DataRights rights;
   rights.Register(world_.ledger().consent_records());
   rights.Register(world_.ledger().receipt_records());
