@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <thread>
 
@@ -47,6 +48,12 @@ class StaffStreamTest : public AssistApiFixture {
   }
 
   ~StaffStreamTest() override {
+    // Shut the server down as the daemon does, before the loop stops: every connection then
+    // finishes, which drops its console's callbacks. Stopping the loop under a connection that
+    // is still closing left the console and its connection holding each other (LeakSanitizer).
+    auto closed = std::make_shared<std::promise<void>>();
+    server_->Shutdown([closed] { closed->set_value(); });
+    EXPECT_EQ(closed->get_future().wait_for(kHangGuard), std::future_status::ready);
     // No database completion may reach a connection once the loop is gone.
     loop_.Stop();
     runner_.join();
