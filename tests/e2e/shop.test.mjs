@@ -144,7 +144,11 @@ async function newPhonePage(viewport = PHONE) {
   page.on('request', async (r) => {
     const url = new URL(r.url());
     if (!url.pathname.startsWith('/v1/')) return;
-    page.sent.push({ method: r.method(), path: url.pathname + url.search, headers: await r.allHeaders() });
+    try {
+      page.sent.push({ method: r.method(), path: url.pathname + url.search, headers: await r.allHeaders() });
+    } catch {
+      // The page closed before its headers could be read: the test that sent it has ended.
+    }
   });
   return page;
 }
