@@ -145,6 +145,30 @@ export class Daemon {
   }
 }
 
+// The API as a test calls it beside the browser: `call(method, route, {token, body})` answers
+// {status, json (null when not JSON), text, headers}. `baseUrl` is a function because the
+// daemon's address is known only once it has started.
+export function apiCaller(baseUrl) {
+  return async function call(method, route, { token, body } = {}) {
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const r = await fetch(baseUrl() + route, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: r.status, json, text, headers: r.headers };
+  };
+}
+
 // ------------------------------------------------------------------------------------------
 // The browser
 

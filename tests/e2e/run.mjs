@@ -23,6 +23,7 @@ import {
   newPage,
   shot as shotFile,
   checkAxe as checkAxeIn,
+  apiCaller,
 } from './harness.mjs';
 
 // ------------------------------------------------------------------------------------------
@@ -54,24 +55,7 @@ async function startDaemon(listen = '127.0.0.1:0') {
 
 const stopDaemon = (signal) => daemon.stop(signal);
 
-async function call(method, route, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(baseUrl + route, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: r.status, json, text, headers: r.headers };
-}
+const call = apiCaller(() => baseUrl);
 
 // A shopper checked in with the given purposes; returns the app token.
 let shopperCount = 0;

@@ -22,6 +22,7 @@ import {
   launchChromium,
   shot as shotFile,
   checkAxe as checkAxeIn,
+  apiCaller,
 } from './harness.mjs';
 
 const { daemonPath, optinctlPath, chromiumPath, outDir } = commonSettings();
@@ -80,24 +81,7 @@ let daemon;
 let ctl;
 let baseUrl;
 
-async function call(method, route, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(baseUrl + route, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: r.status, json, text, headers: r.headers };
-}
+const call = apiCaller(() => baseUrl);
 
 // The store's current presence code, from optinctl (the first word of its output).
 async function presenceCode() {

@@ -51,6 +51,20 @@ inline CommandResult RunCommand(const std::string& cmd) {
   return r;
 }
 
+// A TCP connection to 127.0.0.1:port, or -1.
+inline int ConnectLoopback(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 struct HttpResult {
   int status = 0;
   std::string body;
@@ -145,15 +159,8 @@ class Daemon {
                      const std::string& body = "", const std::string& bearer = "",
                      const std::string& content_type = "application/json") const {
     HttpResult r;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd);
-      return r;
-    }
+    int fd = ConnectLoopback(port_);
+    if (fd < 0) return r;
     timeval tv{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string req =

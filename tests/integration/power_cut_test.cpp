@@ -321,15 +321,8 @@ int64_t FileSize(const std::filesystem::path& p) {
 // Sends "METHOD /target" with a bearer token on a new loopback connection without waiting for
 // the answer; returns the socket (or -1).
 int SendRequest(uint16_t port, const std::string& request_line, const std::string& bearer) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return -1;
   const std::string req = request_line +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                           "Authorization: Bearer " +

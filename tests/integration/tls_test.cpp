@@ -209,19 +209,6 @@ std::string Url(uint16_t port, const std::string& path, const std::string& host 
 
 // ---- raw sockets -----------------------------------------------------------------------------
 
-int ConnectLoopback(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 struct Drained {
   bool closed = false;  // the peer closed (read returned 0) or reset the connection
   std::string data;     // whatever came before that
