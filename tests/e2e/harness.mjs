@@ -169,6 +169,20 @@ export function apiCaller(baseUrl) {
   };
 }
 
+// The headers every embedded page is served with (web/static_assets.h): an HTML page under the
+// strict CSP, no MIME sniffing, no referrer, a cache policy.
+export function assertPageHeaders(headers) {
+  assert.match(headers.get('content-type'), /^text\/html/);
+  assert.equal(
+    headers.get('content-security-policy'),
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; " +
+      "script-src 'self'; frame-ancestors 'none'"
+  );
+  assert.equal(headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(headers.get('referrer-policy'), 'no-referrer');
+  assert.ok(headers.get('cache-control'));
+}
+
 // ------------------------------------------------------------------------------------------
 // The browser
 
