@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace optin::testing {
@@ -35,21 +36,6 @@ inline std::string ReadWholeFile(const std::filesystem::path& p) {
 }
 
 // Runs a command, returns its exit code and stdout.
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-};
-inline CommandResult RunCommand(const std::string& cmd) {
-  CommandResult r;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (f == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-  int status = pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 // A TCP connection to 127.0.0.1:port, or -1.
 inline int ConnectLoopback(uint16_t port) {

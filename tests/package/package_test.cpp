@@ -16,29 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace optin::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Ran {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
-
-Ran Shell(const std::string& command) {
-  Ran r;
-  FILE* f = popen((command + " 2>&1").c_str(), "r");
-  if (f == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
-  const int status = pclose(f);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
@@ -78,14 +62,15 @@ class PackageTest : public ::testing::Test {
   }
   // A field of the package's control file.
   std::string Field(const std::string& name) {
-    Ran r = Shell("dpkg-deb -f " + Quote(deb_) + " " + name);
+    CommandResult r = RunCommand("dpkg-deb -f " + Quote(deb_) + " " + name);
     EXPECT_EQ(r.exit_code, 0) << r.out;
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;
   }
   // A file of the package's data, read without installing.
   std::string DataFile(const std::string& path) {
-    Ran r = Shell("dpkg-deb --fsys-tarfile " + Quote(deb_) + " | tar -xOf - ." + path);
+    CommandResult r =
+        RunCommand("dpkg-deb --fsys-tarfile " + Quote(deb_) + " | tar -xOf - ." + path);
     EXPECT_EQ(r.exit_code, 0) << path << ": " << r.out;
     return r.out;
   }
@@ -108,17 +93,17 @@ TEST_F(PackageTest, ControlFieldsNameThePackageItsSharedLibrariesAndAdduser) {
 }
 
 TEST_F(PackageTest, MaintainerScriptsAndTheConffileListAreInTheControlArchive) {
-  Ran info = Shell("dpkg-deb -I " + Quote(deb_));
+  CommandResult info = RunCommand("dpkg-deb -I " + Quote(deb_));
   ASSERT_EQ(info.exit_code, 0) << info.out;
   for (const char* part : {"postinst", "prerm", "postrm", "conffiles"}) {
     EXPECT_NE(info.out.find(part), std::string::npos) << part << " missing:\n" << info.out;
   }
-  Ran conffiles = Shell("dpkg-deb -I " + Quote(deb_) + " conffiles");
+  CommandResult conffiles = RunCommand("dpkg-deb -I " + Quote(deb_) + " conffiles");
   EXPECT_EQ(conffiles.out, "/etc/optin-edge/optin-edge.toml\n");
 }
 
 TEST_F(PackageTest, EveryFileIsWhereTheUnitAndTheConfigExpectIt) {
-  Ran contents = Shell("dpkg-deb -c " + Quote(deb_));
+  CommandResult contents = RunCommand("dpkg-deb -c " + Quote(deb_));
   ASSERT_EQ(contents.exit_code, 0) << contents.out;
   for (const char* path :
        {"./usr/sbin/optin-edged", "./usr/bin/optinctl", "./etc/optin-edge/optin-edge.toml",
@@ -186,10 +171,10 @@ class PackageInstallTest : public PackageTest {
     }
   }
 
-  Ran Dpkg(const std::string& args) {
-    return Shell("PATH=" + Quote(stubs_) + ":$PATH dpkg --root=" + Quote(root_) +
-                 " --force-script-chrootless --force-depends --force-not-root --log=/dev/null " +
-                 args);
+  CommandResult Dpkg(const std::string& args) {
+    return RunCommand(
+        "PATH=" + Quote(stubs_) + ":$PATH dpkg --root=" + Quote(root_) +
+        " --force-script-chrootless --force-depends --force-not-root --log=/dev/null " + args);
   }
   std::string Calls() { return ReadFile(calls_); }
 
@@ -198,7 +183,7 @@ class PackageInstallTest : public PackageTest {
 };
 
 TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) {
-  Ran install = Dpkg("-i " + Quote(deb_));
+  CommandResult install = Dpkg("-i " + Quote(deb_));
   ASSERT_EQ(install.exit_code, 0) << install.out;
 
   for (const char* path :
@@ -232,20 +217,20 @@ TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) 
   EXPECT_EQ(Calls().find("systemctl"), std::string::npos) << Calls();
 
   // dpkg knows the config as a conffile.
-  Ran conffiles = Shell("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
-                        " -W -f='${Conffiles}' optin-edge");
+  CommandResult conffiles = RunCommand("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
+                                       " -W -f='${Conffiles}' optin-edge");
   EXPECT_NE(conffiles.out.find("/etc/optin-edge/optin-edge.toml"), std::string::npos)
       << conffiles.out;
 
   // The installed (stripped) optinctl runs and reads the installed config.
-  Ran keys = Shell(Quote(root_ / "usr/bin/optinctl") + " --config " +
-                   Quote(root_ / "etc/optin-edge/optin-edge.toml") + " --data-dir " +
-                   Quote(dir_ / "probe") + " keys show");
+  CommandResult keys = RunCommand(Quote(root_ / "usr/bin/optinctl") + " --config " +
+                                  Quote(root_ / "etc/optin-edge/optin-edge.toml") + " --data-dir " +
+                                  Quote(dir_ / "probe") + " keys show");
   EXPECT_EQ(keys.exit_code, 0) << keys.out;
 
   // Installing again (an upgrade to the same version) keeps the user and the data dir.
   std::ofstream(root_ / "var/lib/optin-edge/optin-edge.db") << "consent ledger";
-  Ran again = Dpkg("-i " + Quote(deb_));
+  CommandResult again = Dpkg("-i " + Quote(deb_));
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_EQ(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge"), user);
   EXPECT_EQ(ReadFile(root_ / "var/lib/optin-edge/optin-edge.db"), "consent ledger");
@@ -263,7 +248,7 @@ TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKey
   std::ofstream(data / "tls/device.pem") << "certificate";
   std::ofstream(root_ / "etc/optin-edge/optin-edge.toml", std::ios::app) << "# edited\n";
 
-  Ran remove = Dpkg("-r optin-edge");
+  CommandResult remove = Dpkg("-r optin-edge");
   ASSERT_EQ(remove.exit_code, 0) << remove.out;
   EXPECT_FALSE(fs::exists(root_ / "usr/sbin/optin-edged"));
   EXPECT_FALSE(fs::exists(root_ / "lib/systemd/system/optin-edge.service"));
@@ -274,7 +259,7 @@ TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKey
   EXPECT_NE(Calls().find("deb-systemd-helper mask optin-edge.service"), std::string::npos)
       << Calls();
 
-  Ran purge = Dpkg("-P optin-edge");
+  CommandResult purge = Dpkg("-P optin-edge");
   ASSERT_EQ(purge.exit_code, 0) << purge.out;
   EXPECT_NE(purge.out.find("purged /var/lib/optin-edge"), std::string::npos) << purge.out;
   EXPECT_FALSE(fs::exists(data)) << "purge must delete the shopper database and keys";
@@ -285,13 +270,13 @@ TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKey
       << ReadFile(root_ / "etc/group");
   EXPECT_NE(Calls().find("deb-systemd-helper purge optin-edge.service"), std::string::npos)
       << Calls();
-  Ran status = Shell("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
-                     " -W -f='${Status}' optin-edge");
+  CommandResult status = RunCommand("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
+                                    " -W -f='${Status}' optin-edge");
   EXPECT_EQ(status.out.find("installed"), std::string::npos) << status.out;
 }
 
 TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
-  if (Shell("command -v systemd-analyze").exit_code != 0) {
+  if (RunCommand("command -v systemd-analyze").exit_code != 0) {
     GTEST_SKIP() << "systemd-analyze is not installed";
   }
   ASSERT_EQ(Dpkg("-i " + Quote(deb_)).exit_code, 0);
@@ -304,7 +289,7 @@ TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
   unit.replace(at, exec.size(), "ExecStart=" + (root_ / "usr/sbin/optin-edged").string());
   const fs::path copy = dir_ / "optin-edge.service";
   std::ofstream(copy) << unit;
-  Ran verify = Shell("SYSTEMD_LOG_COLOR=0 systemd-analyze verify " + Quote(copy));
+  CommandResult verify = RunCommand("SYSTEMD_LOG_COLOR=0 systemd-analyze verify " + Quote(copy));
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_EQ(verify.out.find("optin-edge.service:"), std::string::npos)
       << "systemd-analyze complains about the unit:\n"
@@ -316,36 +301,36 @@ TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
 // private /run that has that directory, against the stubs (nothing on this machine changes);
 // the user-creating part of the postinst is covered by PackageInstallTest instead.
 TEST_F(PackageInstallTest, WhereSystemdRunsTheScriptsStartTheServiceAndStopItOnRemoval) {
-  if (Shell("unshare --mount true").exit_code != 0) {
+  if (RunCommand("unshare --mount true").exit_code != 0) {
     GTEST_SKIP() << "no mount namespaces here (unshare --mount)";
   }
   const fs::path control = dir_ / "control";
-  Ran extract = Shell("dpkg-deb -e " + Quote(deb_) + " " + Quote(control));
+  CommandResult extract = RunCommand("dpkg-deb -e " + Quote(deb_) + " " + Quote(control));
   ASSERT_EQ(extract.exit_code, 0) << extract.out;
   auto with_systemd = [&](const std::string& script_and_args) {
     fs::remove(calls_);
-    return Shell("PATH=" + Quote(stubs_) +
-                 ":$PATH unshare --mount sh -c \"mount -t tmpfs tmpfs /run"
-                 " && mkdir -p /run/systemd/system && sh " +
-                 (control / "").string() + script_and_args + "\"");
+    return RunCommand("PATH=" + Quote(stubs_) +
+                      ":$PATH unshare --mount sh -c \"mount -t tmpfs tmpfs /run"
+                      " && mkdir -p /run/systemd/system && sh " +
+                      (control / "").string() + script_and_args + "\"");
   };
 
-  Ran abort_upgrade = with_systemd("postinst abort-upgrade 0.0.9");
+  CommandResult abort_upgrade = with_systemd("postinst abort-upgrade 0.0.9");
   ASSERT_EQ(abort_upgrade.exit_code, 0) << abort_upgrade.out;
   EXPECT_NE(Calls().find("systemctl --system daemon-reload"), std::string::npos) << Calls();
   EXPECT_NE(Calls().find("deb-systemd-invoke restart optin-edge.service"), std::string::npos)
       << Calls();
 
-  Ran upgrade = with_systemd("prerm upgrade 0.1.1");
+  CommandResult upgrade = with_systemd("prerm upgrade 0.1.1");
   ASSERT_EQ(upgrade.exit_code, 0) << upgrade.out;
   EXPECT_EQ(Calls().find("stop"), std::string::npos) << "an upgrade keeps it running: " << Calls();
 
-  Ran remove = with_systemd("prerm remove");
+  CommandResult remove = with_systemd("prerm remove");
   ASSERT_EQ(remove.exit_code, 0) << remove.out;
   EXPECT_NE(Calls().find("deb-systemd-invoke stop optin-edge.service"), std::string::npos)
       << Calls();
 
-  Ran removed = with_systemd("postrm remove");
+  CommandResult removed = with_systemd("postrm remove");
   ASSERT_EQ(removed.exit_code, 0) << removed.out;
   EXPECT_NE(Calls().find("systemctl --system daemon-reload"), std::string::npos) << Calls();
   EXPECT_NE(Calls().find("deb-systemd-helper mask optin-edge.service"), std::string::npos)

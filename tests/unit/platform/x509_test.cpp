@@ -8,10 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace optin::platform {
 namespace {
+
+using testing::RunCommand;
 
 constexpr int64_t kNow = 1'767'225'600;  // 2026-01-01 00:00:00 UTC
 constexpr int64_t kDay = 86'400;
@@ -29,19 +32,7 @@ std::string ReadAll(const std::filesystem::path& path) {
   return s.str();
 }
 
-// Runs a shell command; returns its exit status and combined output.
-std::pair<int, std::string> Shell(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-bool HaveOpenssl() { return Shell("openssl version").first == 0; }
+bool HaveOpenssl() { return RunCommand("openssl version").exit_code == 0; }
 
 #define REQUIRE_OPENSSL() \
   if (!HaveOpenssl()) GTEST_SKIP() << "the openssl command is not installed"
@@ -220,7 +211,8 @@ TEST_F(X509Test, OpensslShowsOurSansAndValidity) {
                                          {"10.0.0.7", "2001:db8::7"}, kNow, kNow + 2 * kYear)
                  .value();
   WriteAll(dir_ / "cert.pem", pem);
-  auto [rc, text] = Shell("openssl x509 -in " + (dir_ / "cert.pem").string() + " -noout -text");
+  auto [rc, text] =
+      RunCommand("openssl x509 -in " + (dir_ / "cert.pem").string() + " -noout -text");
   ASSERT_EQ(rc, 0) << text;
   EXPECT_NE(text.find("DNS:optin.local"), std::string::npos) << text;
   EXPECT_NE(text.find("IP Address:10.0.0.7"), std::string::npos) << text;
@@ -235,8 +227,8 @@ TEST_F(X509Test, OpensslShowsOurSansAndValidity) {
   EXPECT_NE(text.find("prime256v1"), std::string::npos) << text;
 
   // Our fingerprint is openssl's.
-  auto [rc2, fp] =
-      Shell("openssl x509 -in " + (dir_ / "cert.pem").string() + " -noout -fingerprint -sha256");
+  auto [rc2, fp] = RunCommand("openssl x509 -in " + (dir_ / "cert.pem").string() +
+                              " -noout -fingerprint -sha256");
   ASSERT_EQ(rc2, 0) << fp;
   std::string hex;
   for (char ch : fp.substr(fp.find('=') + 1)) {
@@ -263,18 +255,19 @@ TEST_F(X509Test, OpensslAcceptsOurCsrAndVerifiesTheLeafWeSigned) {
   WriteAll(dir_ / "csr.pem", csr);
   WriteAll(dir_ / "leaf.pem", leaf);
 
-  auto [rc, text] = Shell("openssl req -verify -noout -text -in " + (dir_ / "csr.pem").string());
+  auto [rc, text] =
+      RunCommand("openssl req -verify -noout -text -in " + (dir_ / "csr.pem").string());
   ASSERT_EQ(rc, 0) << text;
   EXPECT_NE(text.find("CN = store-7"), std::string::npos) << text;
   EXPECT_NE(text.find("DNS:box.store-7.example"), std::string::npos) << text;
 
-  auto [rc2, verify] = Shell("openssl verify -CAfile " + (dir_ / "ca.pem").string() + " " +
-                             (dir_ / "leaf.pem").string());
+  auto [rc2, verify] = RunCommand("openssl verify -CAfile " + (dir_ / "ca.pem").string() + " " +
+                                  (dir_ / "leaf.pem").string());
   EXPECT_EQ(rc2, 0) << verify;
-  auto [rc3, purpose] = Shell("openssl verify -purpose sslserver -CAfile " +
-                              (dir_ / "ca.pem").string() + " " + (dir_ / "leaf.pem").string());
+  auto [rc3, purpose] = RunCommand("openssl verify -purpose sslserver -CAfile " +
+                                   (dir_ / "ca.pem").string() + " " + (dir_ / "leaf.pem").string());
   EXPECT_EQ(rc3, 0) << purpose;
-  auto [rc4, ca_text] = Shell("openssl x509 -noout -text -in " + (dir_ / "ca.pem").string());
+  auto [rc4, ca_text] = RunCommand("openssl x509 -noout -text -in " + (dir_ / "ca.pem").string());
   EXPECT_NE(ca_text.find("CA:TRUE"), std::string::npos) << ca_text;
   EXPECT_NE(ca_text.find("Certificate Sign"), std::string::npos) << ca_text;
 }
@@ -287,10 +280,10 @@ TEST_F(X509Test, WeSignACsrMadeByOpenssl) {
       CreateCertificateAuthority(ca_key, random_, "Test HQ CA", now - kDay, now + kYear).value();
   const auto key = (dir_ / "k.pem").string(), csr = (dir_ / "r.pem").string();
   auto [rc, out] =
-      Shell("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + key +
-            " -out " + csr +
-            " -subj '/C=FR/O=Acme, Inc/CN=store-9' -addext "
-            "'subjectAltName=DNS:a.example,DNS:b.example'");
+      RunCommand("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
+                 key + " -out " + csr +
+                 " -subj '/C=FR/O=Acme, Inc/CN=store-9' -addext "
+                 "'subjectAltName=DNS:a.example,DNS:b.example'");
   ASSERT_EQ(rc, 0) << out;
   auto leaf =
       SignCertificateRequest(ca_key, ca, ReadAll(csr), random_, now - kDay, now + kYear, false);
@@ -300,21 +293,21 @@ TEST_F(X509Test, WeSignACsrMadeByOpenssl) {
   EXPECT_NE(info.subject.find("CN=store-9"), std::string::npos) << info.subject;
   WriteAll(dir_ / "ca.pem", ca);
   WriteAll(dir_ / "leaf.pem", *leaf);
-  auto [rc2, text] = Shell("openssl x509 -noout -subject -in " + (dir_ / "leaf.pem").string());
+  auto [rc2, text] = RunCommand("openssl x509 -noout -subject -in " + (dir_ / "leaf.pem").string());
   EXPECT_NE(text.find("C = FR, O = \"Acme, Inc\", CN = store-9"), std::string::npos) << text;
-  auto [rc3, verify] = Shell("openssl verify -CAfile " + (dir_ / "ca.pem").string() + " " +
-                             (dir_ / "leaf.pem").string());
+  auto [rc3, verify] = RunCommand("openssl verify -CAfile " + (dir_ / "ca.pem").string() + " " +
+                                  (dir_ / "leaf.pem").string());
   EXPECT_EQ(rc3, 0) << verify;
 }
 
 TEST_F(X509Test, InspectsACertificateMadeByOpenssl) {
   REQUIRE_OPENSSL();
   const auto key = (dir_ / "k.pem").string(), cert = (dir_ / "c.pem").string();
-  auto [rc, out] =
-      Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + key +
-            " -out " + cert +
-            " -days 30 -subj '/O=Acme/CN=shop.example' -addext "
-            "'subjectAltName=DNS:shop.example,DNS:*.shop.example,IP:192.0.2.5,IP:2001:db8::5'");
+  auto [rc, out] = RunCommand(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + key +
+      " -out " + cert +
+      " -days 30 -subj '/O=Acme/CN=shop.example' -addext "
+      "'subjectAltName=DNS:shop.example,DNS:*.shop.example,IP:192.0.2.5,IP:2001:db8::5'");
   ASSERT_EQ(rc, 0) << out;
   const std::string pem = ReadAll(cert);
   auto info = InspectCertificate(pem);
