@@ -230,11 +230,23 @@ void HttpSession<Stream>::Handle() {
     auto route = owner_->router().FindWebSocket(
         std::string_view(request.target).substr(0, request.target.find('?')));
     if (route.handler != nullptr) {
+      request.params = std::move(route.params);
+      // The route's own check (origin, credentials) answers before any upgrade.
+      if (route.check != nullptr && *route.check) {
+        if (std::optional<Response> refusal = (*route.check)(request)) {
+          if (RequestObserver* observer = owner_->router().observer()) {
+            observer->OnRequest(request.method, route.pattern, refusal->status,
+                                std::chrono::nanoseconds(0));
+          }
+          keep_alive_ = false;
+          Write(std::move(*refusal));
+          return;
+        }
+      }
       if (RequestObserver* observer = owner_->router().observer()) {  // Upgrade() says why
         observer->OnRequest(request.method, route.pattern, owner_->shutting_down() ? 503 : 101,
                             std::chrono::nanoseconds(0));
       }
-      request.params = std::move(route.params);
       Upgrade(std::move(message), std::move(request), *route.handler);
       return;
     }

@@ -42,12 +42,13 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
   entries_.push_back(std::move(entry));
 }
 
-void Router::AddWebSocket(std::string pattern, WebSocketHandler handler) {
+void Router::AddWebSocket(std::string pattern, WebSocketHandler handler, UpgradeCheck check) {
   Entry entry;
   for (std::string_view segment : SplitPath(pattern)) entry.segments.emplace_back(segment);
   entry.method = "GET";
   entry.pattern = std::move(pattern);
   entry.websocket = std::move(handler);
+  entry.check = std::move(check);
   websockets_.push_back(std::move(entry));
 }
 
@@ -120,6 +121,7 @@ Router::WebSocketMatch Router::FindWebSocket(std::string_view path) const {
   const Entry* best = Best(websockets_, "GET", decoded, nullptr);
   if (best == nullptr) return match;
   match.handler = &best->websocket;
+  match.check = &best->check;
   match.params = Params(*best, decoded);
   match.pattern = best->pattern;
   return match;

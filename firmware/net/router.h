@@ -19,7 +19,9 @@ class Router {
   void Add(std::string method, std::string pattern, Handler handler);
   // A WebSocket endpoint: a GET with "Upgrade: websocket" on a matching path is upgraded and
   // handed to `handler`; a plain request there gets 426 (unless an HTTP route matches too).
-  void AddWebSocket(std::string pattern, WebSocketHandler handler);
+  // `check`, when set, runs first: an answer refuses the upgrade with it (and the connection
+  // closes after it), nothing lets the upgrade go on.
+  void AddWebSocket(std::string pattern, WebSocketHandler handler, UpgradeCheck check = {});
 
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched
@@ -30,6 +32,7 @@ class Router {
 
   struct WebSocketMatch {
     const WebSocketHandler* handler = nullptr;  // null when no WebSocket route matched
+    const UpgradeCheck* check = nullptr;        // the route's check (may be empty)
     std::map<std::string, std::string, std::less<>> params;
     std::string_view pattern;  // the matched route's pattern (lives as long as the router)
   };
@@ -59,6 +62,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     WebSocketHandler websocket;  // set instead of `handler` for WebSocket routes
+    UpgradeCheck check;          // WebSocket routes: runs before the upgrade
   };
   // The most specific entry of `entries` for `method` whose pattern matches `decoded`; fills
   // `allowed` with the other methods whose pattern matches.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "net/http_message.h"
@@ -68,5 +69,9 @@ class WebSocketConnection {
 // request that asked for it (path, query, headers, remote address, route params).
 using WebSocketHandler = std::function<void(const Request& upgrade_request,
                                             std::shared_ptr<WebSocketConnection> connection)>;
+
+// Runs on the network thread before an upgrade (Router::AddWebSocket): an answer (a 401 or
+// 403 problem, say) refuses it; nothing lets it go on. Must not block.
+using UpgradeCheck = std::function<std::optional<Response>(const Request& upgrade_request)>;
 
 }  // namespace optin::net
