@@ -1,0 +1,50 @@
+#include "tools/optin-hq/hq_schema.h"
+
+#include <array>
+
+namespace optin::hq {
+namespace {
+
+// Days are UTC day numbers (days since 1970-01-01); times are Unix seconds.
+constexpr std::string_view kBatchesV1 = R"sql(
+CREATE TABLE hq_batches (
+  batch_id       TEXT PRIMARY KEY,
+  store_id       TEXT NOT NULL,
+  format_version INTEGER NOT NULL,
+  period_start   BIGINT NOT NULL,
+  period_end     BIGINT NOT NULL,
+  received_at    BIGINT NOT NULL,
+  signed_batch   TEXT NOT NULL
+);
+CREATE INDEX hq_batches_by_store ON hq_batches (store_id, period_start);
+CREATE TABLE hq_batch_periods (
+  batch_id     TEXT NOT NULL REFERENCES hq_batches (batch_id),
+  store_id     TEXT NOT NULL,
+  period_start BIGINT NOT NULL,
+  period_end   BIGINT NOT NULL,
+  day          INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, period_start)
+);
+CREATE INDEX hq_batch_periods_by_day ON hq_batch_periods (day, store_id);
+CREATE TABLE hq_cells (
+  batch_id TEXT NOT NULL REFERENCES hq_batches (batch_id),
+  store_id TEXT NOT NULL,
+  day      INTEGER NOT NULL,
+  metric   TEXT NOT NULL,
+  label    TEXT NOT NULL,
+  value    BIGINT NOT NULL,
+  variance DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (batch_id, metric, label, day)
+);
+CREATE INDEX hq_cells_by_metric_day ON hq_cells (metric, day, store_id);
+)sql";
+
+constexpr std::array kMigrations = {
+    HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
+};
+
+}  // namespace
+
+std::span<const HqMigration> HqSchema() { return kMigrations; }
+
+}  // namespace optin::hq

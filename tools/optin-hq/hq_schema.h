@@ -1,0 +1,29 @@
+// HQ's one schema, as versioned migrations that run unchanged on SQLite and PostgreSQL (portable
+// types: TEXT, INTEGER, BIGINT, DOUBLE PRECISION). Each engine applies the pending ones at open,
+// each in its own transaction, and records it in hq_schema_migrations. Append-only: never edit a
+// migration that has shipped. Constant data; thread-safe.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace optin::hq {
+
+struct HqMigration {
+  int version;            // 1, 2, 3, ... strictly increasing
+  std::string_view name;  // recorded in hq_schema_migrations
+  std::string_view sql;   // one or more statements
+};
+
+// The table of applied versions (created by each engine before anything else).
+inline constexpr std::string_view kHqMigrationsTable = R"sql(
+CREATE TABLE IF NOT EXISTS hq_schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at BIGINT NOT NULL
+)
+)sql";
+
+std::span<const HqMigration> HqSchema();
+
+}  // namespace optin::hq

@@ -1,0 +1,59 @@
+// HQ's storage, one interface over two engines: SQLite (`sqlite:PATH`, embedded, the default)
+// and PostgreSQL (`postgresql://...`, for a chain). Opening one applies the schema's pending
+// migrations (hq_schema.h). Every operation is one transaction. Implementations are thread-safe
+// (each serializes its operations on one connection).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/error.h"
+#include "tools/optin-hq/batch_record.h"
+#include "tools/optin-hq/figures_query.h"
+
+namespace optin::hq {
+
+enum class IngestOutcome {
+  kStored,     // the batch and its cells are stored
+  kDuplicate,  // a batch with this id was stored before: nothing was written
+};
+
+class HqStore {
+ public:
+  virtual ~HqStore() = default;
+
+  virtual std::string_view engine() const = 0;  // "sqlite" or "postgresql"
+
+  // The schema versions applied, ascending (hq_schema_migrations).
+  virtual Result<std::vector<int>> AppliedMigrations() = 0;
+
+  // Stores the batch, its periods and its cells in one transaction, once per batch id: an id
+  // already stored answers kDuplicate and writes nothing. If any part fails, nothing of the
+  // batch is stored. kInvalidArgument for a record ValidateBatchRecord refuses; kUnavailable
+  // when the database cannot be reached (the caller answers 503 and the box retries).
+  virtual Result<IngestOutcome> StoreBatch(const BatchRecord& batch) = 0;
+
+  // The batches of one store, oldest period first.
+  virtual Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) = 0;
+
+  // Sums of values and variances per (day, store): see figures_query.h.
+  virtual Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) = 0;
+
+  // Which stores sent something for each day of [from_day, to_day] (days nobody reported are
+  // absent), for telling missing stores from zeros.
+  virtual Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) = 0;
+
+  // Loads many batches at once for benchmarks and imports, in one transaction, without the
+  // duplicate check (a batch id already present fails the whole load). PostgreSQL uses COPY.
+  // Returns the number of cells loaded.
+  virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;
+};
+
+// Opens the store a `--db` value names: "sqlite:PATH" or "postgresql://..." (also
+// "postgres://..."; any libpq connection URI). kInvalidArgument (field "db") for anything else.
+Result<std::unique_ptr<HqStore>> OpenHqStore(std::string_view db_url);
+
+}  // namespace optin::hq

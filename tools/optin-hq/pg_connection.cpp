@@ -1,0 +1,199 @@
+#include "tools/optin-hq/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+namespace optin::hq {
+namespace {
+
+std::string Trimmed(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+PgParams& PgParams::Add(std::string_view text) {
+  values_.emplace_back(std::string(text));
+  return *this;
+}
+
+PgParams& PgParams::Add(int64_t value) {
+  values_.emplace_back(std::to_string(value));
+  return *this;
+}
+
+PgParams& PgParams::Add(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  values_.emplace_back(std::string(buf, ec == std::errc() ? end : buf));
+  return *this;
+}
+
+PgParams& PgParams::Add(const std::optional<std::string>& value) {
+  values_.push_back(value);
+  return *this;
+}
+
+void PgResult::Clear::operator()(pg_result* r) const { PQclear(r); }
+
+PgResult::PgResult(pg_result* result) : result_(result) {}
+PgResult::~PgResult() = default;
+
+int PgResult::rows() const { return PQntuples(result_.get()); }
+
+int64_t PgResult::affected_rows() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n && *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+bool PgResult::IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col); }
+
+std::string PgResult::Text(int row, int col) const {
+  return std::string(PQgetvalue(result_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+}
+
+int64_t PgResult::Int(int row, int col) const {
+  const char* v = PQgetvalue(result_.get(), row, col);
+  const int len = PQgetlength(result_.get(), row, col);
+  int64_t out = 0;
+  std::from_chars(v, v + len, out);
+  return out;
+}
+
+double PgResult::Double(int row, int col) const {
+  return std::strtod(PQgetvalue(result_.get(), row, col), nullptr);
+}
+
+Error PgErrorFromState(std::string_view state, std::string_view message, bool connection_lost,
+                       std::string_view what) {
+  ErrorCode code = ErrorCode::kIo;
+  auto cls = state.substr(0, 2);
+  if (state.empty()) {
+    code = connection_lost ? ErrorCode::kUnavailable : ErrorCode::kIo;
+  } else if (cls == "08" || state == "57P01" || state == "57P02" || state == "57P03" ||
+             cls == "40") {
+    code = ErrorCode::kUnavailable;
+  } else if (cls == "53") {
+    code = ErrorCode::kResourceExhausted;
+  } else if (cls == "23") {
+    code = ErrorCode::kConflict;
+  } else if (cls == "22") {
+    code = ErrorCode::kInvalidArgument;
+  } else if (cls == "28") {
+    code = ErrorCode::kUnauthenticated;
+  } else if (state == "42501") {
+    code = ErrorCode::kPermissionDenied;
+  } else if (state == "XX001" || state == "XX002") {
+    code = ErrorCode::kDataLoss;
+  }
+  std::string reason = "pg-" + std::string(state.empty() ? "connection" : state);
+  return Error{code, "postgresql " + std::string(what) + ": " + std::string(message), "",
+               std::move(reason)};
+}
+
+Error PgError(const pg_result* result, const pg_conn* conn, std::string_view what) {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = result ? Trimmed(PQresultErrorMessage(result)) : "";
+  if (message.empty()) message = Trimmed(PQerrorMessage(conn));
+  if (message.empty()) message = "failed";
+  const bool lost = conn == nullptr || PQstatus(conn) == CONNECTION_BAD;
+  return PgErrorFromState(state ? state : "", message, lost, what);
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& conninfo) {
+  pg_conn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) return Fail(ErrorCode::kResourceExhausted, "postgresql: out of memory");
+  std::unique_ptr<PgConnection> c(new PgConnection(conn));
+  if (PQstatus(conn) != CONNECTION_OK) {
+    Error e = PgError(nullptr, conn, "connect");
+    // libpq reports refused logins without a SQLSTATE; the message says it.
+    if (e.message.find("authentication failed") != std::string::npos ||
+        e.message.find("password") != std::string::npos) {
+      e.code = ErrorCode::kUnauthenticated;
+    }
+    return std::unexpected(std::move(e));
+  }
+  PGresult* r = PQexec(conn, "SET client_min_messages = warning");
+  PQclear(r);
+  return c;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
+
+Status PgConnection::Reset() {
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) return std::unexpected(PgError(nullptr, conn_, "connect"));
+  PGresult* r = PQexec(conn_, "SET client_min_messages = warning");
+  PQclear(r);
+  return Ok();
+}
+
+Status PgConnection::Exec(std::string_view sql) {
+  const std::string text(sql);
+  PGresult* r = PQexec(conn_, text.c_str());
+  const ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Error e = PgError(r, conn_, "exec");
+    PQclear(r);
+    return std::unexpected(std::move(e));
+  }
+  PQclear(r);
+  return Ok();
+}
+
+Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& params) {
+  const std::string text(sql);
+  std::vector<const char*> values;
+  values.reserve(params.values_.size());
+  for (const auto& v : params.values_) values.push_back(v ? v->c_str() : nullptr);
+  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0);
+  const ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Error e = PgError(r, conn_, "query");
+    PQclear(r);
+    return std::unexpected(std::move(e));
+  }
+  return PgResult(r);
+}
+
+Status PgConnection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  const std::string text(copy_sql);
+  PGresult* r = PQexec(conn_, text.c_str());
+  if (PQresultStatus(r) != PGRES_COPY_IN) {
+    Error e = PgError(r, conn_, "copy");
+    PQclear(r);
+    return std::unexpected(std::move(e));
+  }
+  PQclear(r);
+  // libpq takes at most INT_MAX bytes a call; send in 1 MiB pieces.
+  constexpr size_t kPiece = 1 << 20;
+  for (size_t at = 0; at < data.size(); at += kPiece) {
+    const size_t n = std::min(kPiece, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) {
+      return std::unexpected(PgError(nullptr, conn_, "copy data"));
+    }
+  }
+  if (PQputCopyEnd(conn_, nullptr) != 1) {
+    return std::unexpected(PgError(nullptr, conn_, "copy end"));
+  }
+  // The COPY's own result, then NULL.
+  Status status = Ok();
+  while (PGresult* end = PQgetResult(conn_)) {
+    if (PQresultStatus(end) != PGRES_COMMAND_OK && status) {
+      status = std::unexpected(PgError(end, conn_, "copy"));
+    }
+    PQclear(end);
+  }
+  return status;
+}
+
+}  // namespace optin::hq

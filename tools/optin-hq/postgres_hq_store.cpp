@@ -1,0 +1,313 @@
+#include "tools/optin-hq/postgres_hq_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "tools/optin-hq/utc_day.h"
+
+namespace optin::hq {
+namespace {
+
+// pg_advisory_xact_lock key serializing migrations between HQ processes ("optinhq" in ASCII).
+constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(31632926795493745)";
+// Rows per multi-row INSERT (7 parameters each; PostgreSQL allows 65535 parameters).
+constexpr size_t kRowsPerInsert = 1000;
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "INSERT INTO t (cols) VALUES ($1, ..., $k), ($k+1, ...)" for `rows` rows of `cols` values.
+std::string MultiRowInsert(std::string_view head, size_t rows, size_t cols) {
+  std::string sql(head);
+  sql += " VALUES ";
+  size_t n = 1;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (size_t c = 0; c < cols; ++c) {
+      if (c) sql += ", ";
+      sql += "$" + std::to_string(n++);
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+// One field in COPY's text format.
+void CopyField(std::string& out, std::string_view text) {
+  for (char ch : text) {
+    switch (ch) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += ch;
+    }
+  }
+}
+void CopyField(std::string& out, int64_t v) { out += std::to_string(v); }
+void CopyField(std::string& out, double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+template <class First, class... Rest>
+void CopyRow(std::string& out, const First& first, const Rest&... rest) {
+  CopyField(out, first);
+  ((out += '\t', CopyField(out, rest)), ...);
+  out += '\n';
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresHqStore>> PostgresHqStore::Open(
+    std::string url, std::span<const HqMigration> migrations) {
+  std::unique_ptr<PostgresHqStore> s(new PostgresHqStore(std::move(url)));
+  std::lock_guard lock(s->mu_);
+  OPTIN_TRY(s->EnsureConnected());
+  OPTIN_TRY(s->Migrate(migrations));
+  return s;
+}
+
+Status PostgresHqStore::EnsureConnected() {
+  if (conn_ && !conn_->broken()) return Ok();
+  if (conn_) return conn_->Reset();
+  OPTIN_ASSIGN_OR_RETURN(conn_, PgConnection::Connect(url_));
+  return Ok();
+}
+
+template <class Fn>
+Status PostgresHqStore::Transaction(Fn&& fn, bool retry_when_lost) {
+  for (int attempt = 0;; ++attempt) {
+    Status s = EnsureConnected();
+    if (s) s = conn_->Exec("BEGIN");
+    if (s) s = fn(*conn_);
+    if (s) s = conn_->Exec("COMMIT");
+    if (s) return s;
+    const bool lost = conn_ && conn_->broken();
+    if (conn_ && !lost) (void)conn_->Exec("ROLLBACK");
+    if (!lost || !retry_when_lost || attempt > 0) return s;
+  }
+}
+
+Status PostgresHqStore::Migrate(std::span<const HqMigration> migrations) {
+  OPTIN_TRY(Transaction(
+      [](PgConnection& c) -> Status {
+        OPTIN_TRY(c.Exec(kMigrationLock));
+        return c.Exec(kHqMigrationsTable);
+      },
+      false));
+  for (const HqMigration& m : migrations) {
+    OPTIN_TRY(Transaction(
+        [&m](PgConnection& c) -> Status {
+          OPTIN_TRY(c.Exec(kMigrationLock));
+          OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                                 c.Query("SELECT 1 FROM hq_schema_migrations WHERE version = $1",
+                                         PgParams().Add(m.version)));
+          if (r.rows() > 0) return Ok();
+          OPTIN_TRY(c.Exec(m.sql));
+          OPTIN_TRY(
+              c.Query("INSERT INTO hq_schema_migrations (version, name, applied_at) "
+                      "VALUES ($1, $2, $3)",
+                      PgParams().Add(m.version).Add(m.name).Add(NowUnix())));
+          return Ok();
+        },
+        false));
+  }
+  return Ok();
+}
+
+Result<std::vector<int>> PostgresHqStore::AppliedMigrations() {
+  std::lock_guard lock(mu_);
+  std::vector<int> out;
+  OPTIN_TRY(Transaction(
+      [&out](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT version FROM hq_schema_migrations ORDER BY version"));
+        for (int i = 0; i < r.rows(); ++i) out.push_back(static_cast<int>(r.Int(i, 0)));
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Result<IngestOutcome> PostgresHqStore::StoreBatch(const BatchRecord& b) {
+  OPTIN_TRY(ValidateBatchRecord(b));
+  std::lock_guard lock(mu_);
+  IngestOutcome outcome = IngestOutcome::kStored;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        outcome = IngestOutcome::kStored;
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult ins,
+            c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
+                    "period_end, received_at, signed_batch) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                    "ON CONFLICT (batch_id) DO NOTHING",
+                    PgParams()
+                        .Add(b.batch_id)
+                        .Add(b.store_id)
+                        .Add(b.format_version)
+                        .Add(b.periods.front().start)
+                        .Add(b.periods.back().end)
+                        .Add(b.received_at)
+                        .Add(b.signed_batch)));
+        if (ins.affected_rows() == 0) {
+          outcome = IngestOutcome::kDuplicate;
+          return Ok();
+        }
+        PgParams periods;
+        for (const BatchPeriod& p : b.periods) {
+          periods.Add(b.batch_id).Add(b.store_id).Add(p.start).Add(p.end).Add(UtcDayOf(p.start));
+        }
+        OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_batch_periods (batch_id, store_id, "
+                                         "period_start, period_end, day)",
+                                         b.periods.size(), 5),
+                          periods));
+        for (size_t at = 0; at < b.cells.size(); at += kRowsPerInsert) {
+          const size_t n = std::min(kRowsPerInsert, b.cells.size() - at);
+          PgParams cells;
+          for (size_t i = at; i < at + n; ++i) {
+            const CellRecord& cell = b.cells[i];
+            cells.Add(b.batch_id).Add(b.store_id).Add(cell.day).Add(cell.metric).Add(cell.label);
+            cells.Add(cell.value).Add(cell.variance);
+          }
+          OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_cells (batch_id, store_id, day, "
+                                           "metric, label, value, variance)",
+                                           n, 7),
+                            cells));
+        }
+        return Ok();
+      },
+      true));
+  return outcome;
+}
+
+Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view store_id) {
+  std::lock_guard lock(mu_);
+  std::vector<BatchSummary> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
+                    "b.signed_batch, (SELECT COUNT(*) FROM hq_cells c WHERE c.batch_id = "
+                    "b.batch_id), p.period_start, p.period_end FROM hq_batches b JOIN "
+                    "hq_batch_periods p ON p.batch_id = b.batch_id WHERE b.store_id = $1 "
+                    "ORDER BY b.period_start, b.batch_id, p.period_start",
+                    PgParams().Add(store_id)));
+        for (int i = 0; i < r.rows(); ++i) {
+          if (out.empty() || out.back().batch_id != r.Text(i, 0)) {
+            out.push_back(BatchSummary{r.Text(i, 0),
+                                       r.Text(i, 1),
+                                       static_cast<int>(r.Int(i, 2)),
+                                       {},
+                                       r.Int(i, 3),
+                                       r.Text(i, 4),
+                                       r.Int(i, 5)});
+          }
+          out.back().periods.push_back(BatchPeriod{r.Int(i, 6), r.Int(i, 7)});
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Result<std::vector<FigureRow>> PostgresHqStore::SumCells(const FiguresQuery& q) {
+  std::lock_guard lock(mu_);
+  std::vector<FigureRow> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT day, store_id, SUM(value)::bigint, SUM(variance), COUNT(*) "
+                                "FROM hq_cells WHERE metric = $1 AND day BETWEEN $2::integer AND "
+                                "$3::integer AND ($4::text IS NULL OR label = $4::text) AND "
+                                "($5::text IS NULL OR store_id = $5::text) GROUP BY day, store_id "
+                                "ORDER BY day, store_id",
+                                PgParams()
+                                    .Add(q.metric)
+                                    .Add(q.from_day)
+                                    .Add(q.to_day)
+                                    .Add(q.label)
+                                    .Add(q.store_id)));
+        for (int i = 0; i < r.rows(); ++i) {
+          out.push_back(
+              FigureRow{r.Int(i, 0), r.Text(i, 1), r.Int(i, 2), r.Double(i, 3), r.Int(i, 4)});
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Result<ReportingDays> PostgresHqStore::ReportingStores(int64_t from_day, int64_t to_day) {
+  std::lock_guard lock(mu_);
+  ReportingDays out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT DISTINCT day, store_id FROM hq_batch_periods WHERE day "
+                                "BETWEEN $1::integer AND $2::integer",
+                                PgParams().Add(from_day).Add(to_day)));
+        for (int i = 0; i < r.rows(); ++i) out[r.Int(i, 0)].insert(r.Text(i, 1));
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) {
+  for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
+  std::string batch_rows, period_rows, cell_rows;
+  int64_t cells = 0;
+  for (const BatchRecord& b : batches) {
+    CopyRow(batch_rows, std::string_view(b.batch_id), std::string_view(b.store_id),
+            int64_t{b.format_version}, b.periods.front().start, b.periods.back().end, b.received_at,
+            std::string_view(b.signed_batch));
+    for (const BatchPeriod& p : b.periods) {
+      CopyRow(period_rows, std::string_view(b.batch_id), std::string_view(b.store_id), p.start,
+              p.end, UtcDayOf(p.start));
+    }
+    for (const CellRecord& c : b.cells) {
+      CopyRow(cell_rows, std::string_view(b.batch_id), std::string_view(b.store_id), c.day,
+              std::string_view(c.metric), std::string_view(c.label), c.value, c.variance);
+    }
+    cells += static_cast<int64_t>(b.cells.size());
+  }
+  std::lock_guard lock(mu_);
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        OPTIN_TRY(
+            c.CopyIn("COPY hq_batches (batch_id, store_id, format_version, period_start, "
+                     "period_end, received_at, signed_batch) FROM STDIN",
+                     batch_rows));
+        OPTIN_TRY(
+            c.CopyIn("COPY hq_batch_periods (batch_id, store_id, period_start, "
+                     "period_end, day) FROM STDIN",
+                     period_rows));
+        return c.CopyIn(
+            "COPY hq_cells (batch_id, store_id, day, metric, label, value, "
+            "variance) FROM STDIN",
+            cell_rows);
+      },
+      false));
+  return cells;
+}
+
+}  // namespace optin::hq

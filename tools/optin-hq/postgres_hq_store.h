@@ -1,0 +1,49 @@
+// The server engine of HqStore: PostgreSQL through libpq (pg_connection.h), for a chain. A lost
+// connection (the server restarted) is re-established on the next operation; an upload whose
+// connection broke is retried once on a fresh one (safe: storing is idempotent by batch id), else
+// kUnavailable. Bulk loads use COPY. Thread-safe: a mutex serializes operations on one
+// connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "tools/optin-hq/hq_schema.h"
+#include "tools/optin-hq/hq_store.h"
+#include "tools/optin-hq/pg_connection.h"
+
+namespace optin::hq {
+
+class PostgresHqStore final : public HqStore {
+ public:
+  // Connects with a libpq URI ("postgresql://user@host:port/db?...") and applies the pending
+  // `migrations` (serialized between HQ processes by an advisory lock).
+  static Result<std::unique_ptr<PostgresHqStore>> Open(
+      std::string url, std::span<const HqMigration> migrations = HqSchema());
+
+  std::string_view engine() const override { return "postgresql"; }
+  Result<std::vector<int>> AppliedMigrations() override;
+  Result<IngestOutcome> StoreBatch(const BatchRecord& batch) override;
+  Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) override;
+  Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;
+  Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
+  Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
+
+ private:
+  explicit PostgresHqStore(std::string url) : url_(std::move(url)) {}
+  Status Migrate(std::span<const HqMigration> migrations);
+  // Connects when there is no usable connection.
+  Status EnsureConnected();
+  // Runs `fn(conn)` between BEGIN and COMMIT, rolling back when it fails. When the connection
+  // is lost and `retry_when_lost`, runs it once more on a new connection.
+  template <class Fn>
+  Status Transaction(Fn&& fn, bool retry_when_lost);
+
+  std::mutex mu_;
+  const std::string url_;
+  std::unique_ptr<PgConnection> conn_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace optin::hq

@@ -1,0 +1,190 @@
+#include "tools/optin-hq/sqlite_hq_store.h"
+
+#include <chrono>
+
+#include "tools/optin-hq/utc_day.h"
+
+namespace optin::hq {
+namespace {
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteHqStore>> SqliteHqStore::Open(
+    const std::filesystem::path& file, std::span<const HqMigration> migrations) {
+  OPTIN_ASSIGN_OR_RETURN(auto conn, store::Connection::Open(file, store::OpenMode::kReadWrite));
+  std::unique_ptr<SqliteHqStore> s(new SqliteHqStore(std::move(conn)));
+  std::lock_guard lock(s->mu_);
+  OPTIN_TRY(s->Migrate(migrations));
+  return s;
+}
+
+template <class Fn>
+Status SqliteHqStore::Transaction(Fn&& fn) {
+  OPTIN_TRY(conn_->Exec("BEGIN IMMEDIATE"));
+  Status s = fn();
+  if (s) s = conn_->Exec("COMMIT");
+  if (!s) (void)conn_->Exec("ROLLBACK");
+  return s;
+}
+
+Status SqliteHqStore::Migrate(std::span<const HqMigration> migrations) {
+  OPTIN_TRY(conn_->Exec(kHqMigrationsTable));
+  for (const HqMigration& m : migrations) {
+    OPTIN_TRY(Transaction([&]() -> Status {
+      OPTIN_ASSIGN_OR_RETURN(
+          auto q, conn_->Prepare("SELECT 1 FROM hq_schema_migrations WHERE version = ?"));
+      q.BindAll(int64_t{m.version});
+      OPTIN_ASSIGN_OR_RETURN(bool applied, q.Step());
+      if (applied) return Ok();
+      OPTIN_TRY(conn_->Exec(m.sql));
+      OPTIN_TRY(conn_->Execute(
+          "INSERT INTO hq_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+          int64_t{m.version}, m.name, NowUnix()));
+      return Ok();
+    }));
+  }
+  return Ok();
+}
+
+Result<std::vector<int>> SqliteHqStore::AppliedMigrations() {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT version FROM hq_schema_migrations ORDER BY version"));
+  std::vector<int> out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(static_cast<int>(q.ColumnInt(0)));
+  }
+  return out;
+}
+
+Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
+  OPTIN_TRY(conn_->Execute(
+      "INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, period_end, "
+      "received_at, signed_batch) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      b.batch_id, b.store_id, int64_t{b.format_version}, b.periods.front().start,
+      b.periods.back().end, b.received_at, b.signed_batch));
+  for (const BatchPeriod& p : b.periods) {
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_batch_periods (batch_id, store_id, period_start, period_end, day) "
+        "VALUES (?, ?, ?, ?, ?)",
+        b.batch_id, b.store_id, p.start, p.end, UtcDayOf(p.start)));
+  }
+  for (const CellRecord& c : b.cells) {
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_cells (batch_id, store_id, day, metric, label, value, variance) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        b.batch_id, b.store_id, c.day, c.metric, c.label, c.value, c.variance));
+  }
+  return Ok();
+}
+
+Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
+  OPTIN_TRY(ValidateBatchRecord(batch));
+  std::lock_guard lock(mu_);
+  IngestOutcome outcome = IngestOutcome::kStored;
+  OPTIN_TRY(Transaction([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT 1 FROM hq_batches WHERE batch_id = ?"));
+    q.BindAll(batch.batch_id);
+    OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (found) {
+      outcome = IngestOutcome::kDuplicate;
+      return Ok();
+    }
+    return InsertBatch(batch);
+  }));
+  return outcome;
+}
+
+Result<std::vector<BatchSummary>> SqliteHqStore::ListBatches(std::string_view store_id) {
+  std::lock_guard lock(mu_);
+  std::vector<BatchSummary> out;
+  OPTIN_TRY(Transaction([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(
+        auto q, conn_->Prepare("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
+                               "b.signed_batch, (SELECT COUNT(*) FROM hq_cells c WHERE "
+                               "c.batch_id = b.batch_id) FROM hq_batches b WHERE b.store_id = ? "
+                               "ORDER BY b.period_start, b.batch_id"));
+    q.BindAll(store_id);
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back(BatchSummary{q.ColumnText(0),
+                                 q.ColumnText(1),
+                                 static_cast<int>(q.ColumnInt(2)),
+                                 {},
+                                 q.ColumnInt(3),
+                                 q.ColumnText(4),
+                                 q.ColumnInt(5)});
+    }
+    for (BatchSummary& s : out) {
+      OPTIN_ASSIGN_OR_RETURN(auto p,
+                             conn_->Prepare("SELECT period_start, period_end FROM hq_batch_periods "
+                                            "WHERE batch_id = ? ORDER BY period_start"));
+      p.BindAll(s.batch_id);
+      for (;;) {
+        OPTIN_ASSIGN_OR_RETURN(bool row, p.Step());
+        if (!row) break;
+        s.periods.push_back(BatchPeriod{p.ColumnInt(0), p.ColumnInt(1)});
+      }
+    }
+    return Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<FigureRow>> SqliteHqStore::SumCells(const FiguresQuery& query) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q,
+      conn_->Prepare("SELECT day, store_id, SUM(value), SUM(variance), COUNT(*) FROM hq_cells "
+                     "WHERE metric = ?1 AND day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR label = ?4) "
+                     "AND (?5 IS NULL OR store_id = ?5) GROUP BY day, store_id "
+                     "ORDER BY day, store_id"));
+  q.BindAll(query.metric, query.from_day, query.to_day, query.label, query.store_id);
+  std::vector<FigureRow> out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(FigureRow{q.ColumnInt(0), q.ColumnText(1), q.ColumnInt(2), q.ColumnDouble(3),
+                            q.ColumnInt(4)});
+  }
+  return out;
+}
+
+Result<ReportingDays> SqliteHqStore::ReportingStores(int64_t from_day, int64_t to_day) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT DISTINCT day, store_id FROM "
+                                                "hq_batch_periods WHERE day BETWEEN ? AND ?"));
+  q.BindAll(from_day, to_day);
+  ReportingDays out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out[q.ColumnInt(0)].insert(q.ColumnText(1));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteHqStore::BulkLoad(std::span<const BatchRecord> batches) {
+  for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
+  std::lock_guard lock(mu_);
+  int64_t cells = 0;
+  OPTIN_TRY(Transaction([&]() -> Status {
+    for (const BatchRecord& b : batches) {
+      OPTIN_TRY(InsertBatch(b));
+      cells += static_cast<int64_t>(b.cells.size());
+    }
+    return Ok();
+  }));
+  return cells;
+}
+
+}  // namespace optin::hq

@@ -1,0 +1,44 @@
+// The embedded engine of HqStore: one SQLite file (WAL, synchronous=FULL, foreign keys on, as
+// store::Connection opens it), the default so that HQ runs without a database server.
+// Thread-safe: a mutex serializes every operation on the one connection.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+
+#include "store/connection.h"
+#include "tools/optin-hq/hq_schema.h"
+#include "tools/optin-hq/hq_store.h"
+
+namespace optin::hq {
+
+class SqliteHqStore final : public HqStore {
+ public:
+  // Opens (creating) the file and applies the pending `migrations`.
+  static Result<std::unique_ptr<SqliteHqStore>> Open(
+      const std::filesystem::path& file, std::span<const HqMigration> migrations = HqSchema());
+
+  std::string_view engine() const override { return "sqlite"; }
+  Result<std::vector<int>> AppliedMigrations() override;
+  Result<IngestOutcome> StoreBatch(const BatchRecord& batch) override;
+  Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) override;
+  Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;
+  Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
+  Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
+
+ private:
+  explicit SqliteHqStore(std::unique_ptr<store::Connection> conn) : conn_(std::move(conn)) {}
+  Status Migrate(std::span<const HqMigration> migrations);
+  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it (or the commit) fails.
+  template <class Fn>
+  Status Transaction(Fn&& fn);
+  // Inserts the batch row, its periods and cells (no duplicate check).
+  Status InsertBatch(const BatchRecord& batch);
+
+  std::mutex mu_;
+  std::unique_ptr<store::Connection> conn_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace optin::hq
