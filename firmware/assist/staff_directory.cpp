@@ -158,13 +158,17 @@ Result<PinCheck> StaffDirectory::CheckPinFor(store::Connection& conn, std::strin
     OPTIN_ASSIGN_OR_RETURN(row, LoadRow(conn, id));
   }
   if (!row) {
-    // The same work as a real check, so that an unknown id answers no faster.
+    // The same work as a real check, so that an unknown id answers no faster: a hash of the
+    // PIN under a dummy salt at the current iteration count, compared in constant time with a
+    // hash it never equals.
+    pin_work_.fetch_add(pin_iterations_, std::memory_order_relaxed);
     OPTIN_ASSIGN_OR_RETURN(std::string ignored, HashPin(pin, dummy_salt_, pin_iterations_));
     (void)platform::ConstantTimeEquals(ignored, std::string(kHashBytes, '\0'));
     return check;
   }
-  OPTIN_ASSIGN_OR_RETURN(std::string computed,
-                         HashPin(pin, row->pin_salt, row->iterations > 0 ? row->iterations : 1));
+  const unsigned iterations = row->iterations > 0 ? row->iterations : 1;
+  pin_work_.fetch_add(iterations, std::memory_order_relaxed);
+  OPTIN_ASSIGN_OR_RETURN(std::string computed, HashPin(pin, row->pin_salt, iterations));
   check.matches = platform::ConstantTimeEquals(computed, row->pin_hash);
   check.pin_hash = std::move(row->pin_hash);
   check.account = std::move(row->account);

@@ -5,6 +5,7 @@
 // jobs; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,12 +72,17 @@ class StaffDirectory {
                                      unsigned iterations);
 
   unsigned pin_iterations() const { return pin_iterations_; }
+  // PBKDF2 iterations spent by CheckPinFor so far, summed over every check: the work a login
+  // costs, read by tests to show that a known id, an unknown id and a locked account cost the
+  // same (a seam that does not depend on wall-clock time).
+  uint64_t pin_work_done() const { return pin_work_.load(std::memory_order_relaxed); }
 
  private:
   const platform::Clock& clock_;
   platform::Random& random_;
   const unsigned pin_iterations_;
   const std::string dummy_salt_;  // for unknown ids: the same work, never a match
+  mutable std::atomic<uint64_t> pin_work_{0};
 };
 
 }  // namespace optin::assist

@@ -12,9 +12,27 @@ namespace {
 constexpr std::string_view kTokenPrefix = "st_";
 constexpr size_t kTokenBytes = 32;
 
-Error WrongCredentials() {
-  return Error{
-      ErrorCode::kUnauthenticated, "The staff id or PIN is wrong.", {}, "staff-login-failed"};
+std::string Minutes(int64_t seconds) {
+  const int64_t minutes = (seconds + 59) / 60;
+  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+}
+
+// The one refusal for a wrong PIN, an unknown id and a locked account alike: it states the
+// lockout rule without saying whether this account is locked, or exists.
+Error WrongCredentials(const StaffSessionPolicy& policy) {
+  return Error{ErrorCode::kUnauthenticated,
+               "The staff id or PIN is not right. After " + std::to_string(policy.max_failures) +
+                   " wrong PINs in a row an account is locked for " +
+                   Minutes(policy.lockout.count()) +
+                   "; a manager can unlock it sooner by resetting the PIN.",
+               {},
+               "staff-login-failed"};
+}
+
+// Every refused login writes the same audit entry (no id, no role), so that each refusal costs
+// one durable write whether or not the id exists.
+Status AuditFailure(store::Connection& conn, int64_t now) {
+  return privacy::AuditLog::Append(conn, now, "staff.login_failed", boost::json::object{});
 }
 
 std::unexpected<Error> InvalidToken() {
@@ -43,8 +61,7 @@ Status StaffSessions::CheckClient(std::string_view client_key) const {
   if (clients_.Allowed(client_key)) return Ok();
   return Fail(ErrorCode::kResourceExhausted,
               "Too many failed logins from this device. Wait " +
-                  std::to_string(policy_.client_window.count() / 60) +
-                  " minutes before trying again.",
+                  Minutes(policy_.client_window.count()) + " before trying again.",
               {}, "rate-limited");
 }
 
@@ -71,25 +88,17 @@ Result<LoginAttempt> StaffSessions::CompleteLogin(store::Connection& conn, const
     if (row) stored_hash = stmt.ColumnBlob(0);
     OPTIN_ASSIGN_OR_RETURN(account, directory_.Find(conn, check.account->id));
   }
-  if (!account) {
+  if (!account || account->locked(now)) {
+    // Unknown, or locked (even with the right PIN): the same answer as a wrong PIN.
     clients_.RecordFailure(client_key);
-    attempt.refusal = WrongCredentials();
-    return attempt;
-  }
-  if (account->locked(now)) {
-    clients_.RecordFailure(client_key);
-    attempt.refusal =
-        Error{ErrorCode::kPermissionDenied,
-              "This staff account is locked after too many wrong PINs. Try again in " +
-                  std::to_string((*account->locked_until - now + 59) / 60) +
-                  " minutes, or ask a manager to reset the PIN.",
-              {},
-              "account-locked"};
+    OPTIN_TRY(AuditFailure(conn, now));
+    attempt.refusal = WrongCredentials(policy_);
     return attempt;
   }
   const bool same_pin = platform::ConstantTimeEquals(stored_hash, check.pin_hash);
   if (!check.matches || !same_pin) {
     clients_.RecordFailure(client_key);
+    OPTIN_TRY(AuditFailure(conn, now));
     const int64_t failures = account->failed_logins + 1;
     if (failures >= policy_.max_failures) {
       OPTIN_TRY(conn.Execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE id = ?",
@@ -100,7 +109,7 @@ Result<LoginAttempt> StaffSessions::CompleteLogin(store::Connection& conn, const
       OPTIN_TRY(
           conn.Execute("UPDATE staff SET failed_logins = ? WHERE id = ?", failures, account->id));
     }
-    attempt.refusal = WrongCredentials();
+    attempt.refusal = WrongCredentials(policy_);
     return attempt;
   }
 

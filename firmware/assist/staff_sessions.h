@@ -2,7 +2,9 @@
 // then CompleteLogin records the outcome in a write job: on success an opaque token
 // "st_" + base64url(32 random bytes) valid until the end of the shift, stored only as a keyed
 // hash; on failure a persisted per-account count that locks the account after max_failures,
-// and an in-memory per-client count. Refusals never say whether the staff id exists.
+// and an in-memory per-client count. Refusals never say whether the staff id exists or is
+// locked: an unknown id, a wrong PIN and a locked account get one answer after the same PIN
+// work and one audit write.
 // Immutable apart from the client limiter (thread-safe); methods run inside database jobs.
 #pragma once
 
@@ -40,7 +42,7 @@ struct StaffLogin {
 // persist), so it is a value here rather than a failed write job.
 struct LoginAttempt {
   std::optional<StaffLogin> login;
-  std::optional<Error> refusal;  // "staff-login-failed", "account-locked" or "rate-limited"
+  std::optional<Error> refusal;  // "staff-login-failed" or "rate-limited"
 };
 
 class StaffSessions {

@@ -1,6 +1,6 @@
 // The staff console's routes through StaffApi's handlers: login, sessions and their refusals
-// (401 for wrong, expired, forged or logged-out credentials, 403 for a locked account, 429 for a
-// flooding client), the queue (only shoppers who asked, longest waiting first, a name only
+// (401 alike for a wrong PIN, an unknown id and a locked account, and for expired, forged or
+// logged-out credentials; 429 for a flooding client), the queue (only shoppers who asked, longest waiting first, a name only
 // under name_to_staff), the first claim winning with 409 naming who, and resolve.
 #include <gtest/gtest.h>
 
@@ -48,8 +48,28 @@ TEST_F(StaffApiTest, RepeatedWrongPinsLockTheAccount) {
     EXPECT_EQ(LoginCall("sam", "111111", "10.0.0." + std::to_string(i)).status, 401);
   }
   Reply locked = LoginCall("sam", "482913", "10.0.1.1");
-  EXPECT_EQ(locked.status, 403);
-  EXPECT_EQ(locked.problem_reason(), "account-locked");
+  EXPECT_EQ(locked.status, 401) << "even the right PIN is refused while locked";
+  clock_.Advance(std::chrono::minutes(15));
+  EXPECT_EQ(LoginCall("sam", "482913", "10.0.1.2").status, 200) << "until the lockout ends";
+}
+
+TEST_F(StaffApiTest, LockedAccountWrongPinAndUnknownIdGetTheSameAnswer) {
+  AddStaff("sam");
+  AddStaff("ann");
+  for (int i = 0; i < 5; ++i) (void)LoginCall("sam", "111111", "10.0.0." + std::to_string(i));
+  Reply locked = LoginCall("sam", "482913", "10.0.1.1");
+  Reply wrong = LoginCall("ann", "111111", "10.0.1.2");
+  Reply unknown = LoginCall("nobody", "482913", "10.0.1.3");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.problem_reason(), "staff-login-failed");
+  for (const Reply* r : {&locked, &unknown}) {
+    EXPECT_EQ(r->status, wrong.status);
+    EXPECT_EQ(r->raw_body, wrong.raw_body);
+    EXPECT_EQ(r->Header("WWW-Authenticate"), wrong.Header("WWW-Authenticate"));
+  }
+  EXPECT_NE(wrong.raw_body.find("After 5 wrong PINs in a row an account is locked for 15 minutes"),
+            std::string::npos)
+      << wrong.raw_body;
 }
 
 TEST_F(StaffApiTest, AClientThatKeepsFailingGets429) {

@@ -143,10 +143,59 @@ TEST_F(StaffSessionsTest, AccountLocksAfterRepeatedWrongPinsUntilTheLockoutEnds)
       << "the lock is persisted";
   auto locked = ValueOrDie(w_.Login("sam", "482913", "10.0.1.1"), "login");
   ASSERT_TRUE(locked.refusal.has_value()) << "even the right PIN is refused while locked";
-  EXPECT_EQ(locked.refusal->reason, "account-locked");
-  EXPECT_EQ(locked.refusal->code, ErrorCode::kPermissionDenied);
-  w_.clock().Advance(std::chrono::minutes(15));
+  EXPECT_EQ(locked.refusal->reason, "staff-login-failed");
+  w_.clock().Advance(std::chrono::minutes(15) - std::chrono::seconds(1));
+  EXPECT_EQ(RefusalOf(w_.Login("sam", "482913", "10.0.1.2")), "staff-login-failed")
+      << "still locked a second before the lockout ends";
+  w_.clock().Advance(std::chrono::seconds(1));
   EXPECT_EQ(RefusalOf(w_.Login("sam", "482913", "10.0.1.1")), "ok");
+}
+
+TEST_F(StaffSessionsTest, LockedAccountWrongPinAndUnknownIdGetOneAnswerStatingTheRule) {
+  w_.Staff("sam");
+  w_.Staff("ann");
+  for (int i = 0; i < 3; ++i) (void)w_.Login("sam", "000000", "10.0.0." + std::to_string(i));
+  auto locked_right = ValueOrDie(w_.Login("sam", "482913", "10.0.2.1"), "login");
+  auto locked_wrong = ValueOrDie(w_.Login("sam", "000000", "10.0.2.2"), "login");
+  auto wrong = ValueOrDie(w_.Login("ann", "000000", "10.0.2.3"), "login");
+  auto unknown = ValueOrDie(w_.Login("nobody", "482913", "10.0.2.4"), "login");
+  auto malformed = ValueOrDie(w_.Login("no body!", "12ab", "10.0.2.5"), "login");
+  for (const auto* a : {&locked_right, &locked_wrong, &unknown, &malformed}) {
+    ASSERT_TRUE(a->refusal.has_value());
+    EXPECT_EQ(a->refusal->code, wrong.refusal->code);
+    EXPECT_EQ(a->refusal->reason, wrong.refusal->reason);
+    EXPECT_EQ(a->refusal->message, wrong.refusal->message);
+    EXPECT_EQ(a->refusal->field, wrong.refusal->field);
+  }
+  EXPECT_EQ(wrong.refusal->code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(wrong.refusal->message,
+            "The staff id or PIN is not right. After 3 wrong PINs in a row an account is locked "
+            "for 15 minutes; a manager can unlock it sooner by resetting the PIN.");
+}
+
+TEST_F(StaffSessionsTest, EveryRefusedLoginCostsTheSamePinWorkAndOneAuditWrite) {
+  w_.Staff("sam");
+  w_.Staff("ann");
+  for (int i = 0; i < 3; ++i) (void)w_.Login("sam", "000000", "10.0.0." + std::to_string(i));
+  const auto& dir = w_.directory();
+  auto cost = [&](std::string_view id, std::string_view pin, std::string_view client) {
+    const uint64_t work_before = dir.pin_work_done();
+    const int64_t audits_before = w_.database().Count("audit_log", "kind = 'staff.login_failed'");
+    auto attempt = ValueOrDie(w_.Login(id, pin, client), "login");
+    EXPECT_TRUE(attempt.refusal.has_value()) << id;
+    EXPECT_EQ(w_.database().Count("audit_log", "kind = 'staff.login_failed'") - audits_before, 1)
+        << id << ": one durable write, whether or not the id exists";
+    return dir.pin_work_done() - work_before;
+  };
+  const uint64_t wrong = cost("ann", "000000", "10.0.3.1");
+  EXPECT_EQ(wrong, kTestPinIterations);
+  EXPECT_EQ(cost("nobody", "000000", "10.0.3.2"), wrong) << "unknown id";
+  EXPECT_EQ(cost("sam", "482913", "10.0.3.3"), wrong) << "locked, right PIN";
+  EXPECT_EQ(cost("sam", "000000", "10.0.3.4"), wrong) << "locked, wrong PIN";
+  EXPECT_EQ(cost("x", "000000", "10.0.3.5"), wrong) << "an id no account can have";
+  EXPECT_EQ(cost("ann", "12", "10.0.3.6"), wrong) << "a PIN no account can have";
+  EXPECT_EQ(w_.database().Snapshot().find("nobody"), std::string::npos)
+      << "refusals leave no trace of the id tried";
 }
 
 TEST_F(StaffSessionsTest, ASuccessfulLoginResetsTheFailureCount) {

@@ -238,10 +238,11 @@
       const kind = problemKind(e.problem);
       let text = e.message;
       if (e.status === 401 || kind === 'staff-login-failed') {
-        text = 'Wrong staff ID or PIN. Check both and try again.';
+        // The box answers a wrong PIN, an unknown id and a locked account alike; its detail
+        // states the lockout rule (how many wrong PINs, for how long).
+        const detail = e.problem && typeof e.problem.detail === 'string' ? e.problem.detail : '';
+        text = detail || 'Wrong staff ID or PIN. Check both and try again.';
         markInvalid(ui.pin, true);
-      } else if (kind === 'account-locked') {
-        text = 'This account is locked. ' + e.message;
       } else if (e.status === 0) {
         text = e.message;
       }
