@@ -9,14 +9,12 @@ namespace {
 
 using boost::json::object;
 
-// A string member, or nothing; errors name the field.
+// A string member, or nothing; errors name the field and the type sent. (Not OptionalString:
+// the note may hold line breaks, which HelpDesk::Validate judges.)
 Result<std::optional<std::string>> StringMember(const object& body, std::string_view name) {
   const auto* v = body.if_contains(name);
   if (v == nullptr || v->is_null()) return std::optional<std::string>();
-  if (!v->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, "'" + std::string(name) + "' must be a string.",
-                "/" + std::string(name), "invalid-type");
-  }
+  if (!v->is_string()) return std::unexpected(WrongType(name, "a string (in quotes)", *v));
   return std::optional<std::string>(std::string(v->as_string()));
 }
 

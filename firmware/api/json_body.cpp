@@ -11,7 +11,37 @@ std::string At(std::string_view prefix, std::string_view name) {
   return std::string(prefix) + "/" + std::string(name);
 }
 
+constexpr std::string_view kStringInWords = "a string (in quotes)";
+
 }  // namespace
+
+std::string_view JsonTypeName(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "true or false";
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "a list";
+    case boost::json::kind::object:
+      return "an object";
+  }
+  return "an unknown type";
+}
+
+Error WrongType(std::string_view name, std::string_view expected, const boost::json::value& sent,
+                std::string_view pointer_prefix) {
+  return Error{ErrorCode::kInvalidArgument,
+               "'" + std::string(name) + "' must be " + std::string(expected) + ", not " +
+                   std::string(JsonTypeName(sent)) + ".",
+               At(pointer_prefix, name), "invalid-type"};
+}
 
 // The list and the scan live in privacy/ so that the offer catalog loader refuses the same names.
 std::optional<Error> FindForbiddenField(const boost::json::value& v) {
@@ -78,10 +108,7 @@ Result<std::optional<std::string>> OptionalString(const boost::json::object& o,
                                                   std::string_view pointer_prefix) {
   const auto* v = o.if_contains(name);
   if (v == nullptr || v->is_null()) return std::optional<std::string>();
-  if (!v->is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, "'" + std::string(name) + "' must be a string.",
-                At(pointer_prefix, name), "invalid-type");
-  }
+  if (!v->is_string()) return std::unexpected(WrongType(name, kStringInWords, *v, pointer_prefix));
   if (v->as_string().size() > max_len) {
     return Fail(
         ErrorCode::kInvalidArgument,
@@ -105,11 +132,18 @@ Result<bool> RequiredBool(const boost::json::object& o, std::string_view name,
     return Fail(ErrorCode::kInvalidArgument, "'" + std::string(name) + "' is required.",
                 At(pointer_prefix, name), "missing-field");
   }
-  if (!v->is_bool()) {
-    return Fail(ErrorCode::kInvalidArgument, "'" + std::string(name) + "' must be true or false.",
-                At(pointer_prefix, name), "invalid-type");
-  }
+  if (!v->is_bool()) return std::unexpected(WrongType(name, "true or false", *v, pointer_prefix));
   return v->as_bool();
+}
+
+Result<std::string> RequiredString(const boost::json::object& o, std::string_view name,
+                                   size_t max_len, std::string_view pointer_prefix) {
+  OPTIN_ASSIGN_OR_RETURN(auto value, OptionalString(o, name, max_len, pointer_prefix));
+  if (!value || value->empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "'" + std::string(name) + "' is required.",
+                At(pointer_prefix, name), "missing-field");
+  }
+  return std::move(*value);
 }
 
 }  // namespace optin::api

@@ -29,6 +29,17 @@ Status RequireOnlyMembers(const boost::json::object& o,
                           std::initializer_list<std::string_view> allowed,
                           std::string_view pointer_prefix = "");
 
+// The JSON type of `v` in words ("a number", "true or false", "an object", ...).
+std::string_view JsonTypeName(const boost::json::value& v);
+// 400 "invalid-type" naming the member's pointer, the type expected and the type sent, e.g.
+// "'pin' must be a string (in quotes), not a number.". Every member reader uses it.
+Error WrongType(std::string_view name, std::string_view expected, const boost::json::value& sent,
+                std::string_view pointer_prefix = "");
+
+// A string member that must be present: "missing-field" when absent or null, "invalid-type"
+// (naming the type sent) for any other type, "too-long" past max_len characters.
+Result<std::string> RequiredString(const boost::json::object& o, std::string_view name,
+                                   size_t max_len, std::string_view pointer_prefix = "");
 Result<std::optional<std::string>> OptionalString(const boost::json::object& o,
                                                   std::string_view name, size_t max_len,
                                                   std::string_view pointer_prefix = "");

@@ -29,6 +29,8 @@ array PurposesJson(const std::vector<consent::PurposeStatus>& statuses) {
              {"description", consent::Info(s.purpose).description}};
     if (s.expires_at && s.in_force()) o["expires_at"] = *s.expires_at;
     if (!s.policy_version.empty()) o["policy_version"] = s.policy_version;
+    if (s.notice_version) o["notice_version"] = *s.notice_version;  // the notice it was given
+    if (!s.language.empty()) o["language"] = s.language;            // under, in this language
     out.push_back(std::move(o));
   }
   return out;
@@ -63,7 +65,8 @@ Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::va
   if (v == nullptr || v->is_null()) return out;
   if (!v->is_object()) {
     return Fail(ErrorCode::kInvalidArgument,
-                "'purposes' must be an object such as {\"offers\": true, \"history\": false}.",
+                "'purposes' must be an object such as {\"offers\": true, \"history\": false}, "
+                "not " + std::string(JsonTypeName(*v)) + ".",
                 "/purposes", "invalid-type");
   }
   for (const auto& [key, value] : v->as_object()) {
@@ -77,8 +80,10 @@ Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::va
                   at, "unknown-purpose");
     }
     if (!value.is_bool()) {
-      return Fail(ErrorCode::kInvalidArgument, "Each purpose must be true or false.", at,
-                  "invalid-type");
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Each purpose must be true or false, not " + std::string(JsonTypeName(value)) +
+                      ".",
+                  at, "invalid-type");
     }
     if (*purpose == consent::Purpose::kPresence && !value.as_bool()) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -169,6 +174,7 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
     req.channel = "web";  // the visit service gives it a random subject of its own
   }
   req.decisions = std::move(*decisions);
+  req.language = d_.ledger.LanguageFor(request.Header("accept-language"));
 
   struct Out {
     visits::CheckInResult result;
@@ -295,10 +301,12 @@ void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) cons
   consent::ConsentChange change{*purpose, *granted};
   WriteThen<consent::ConsentReceipt>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller),
-       change](store::Connection& conn) -> Result<consent::ConsentReceipt> {
+      [this, caller = std::move(*caller), change,
+       language = d_.ledger.LanguageFor(request.Header("accept-language"))](
+          store::Connection& conn) -> Result<consent::ConsentReceipt> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request");
+        return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request",
+                               language);
       },
       [change](const consent::ConsentReceipt& r) {
         platform::log::Info("consent.changed", {{"purpose", consent::ToString(change.purpose)},
@@ -341,9 +349,12 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
   if (list == nullptr || !list->is_array()) {
     return Refuse(respond, kRoute,
                   Error{ErrorCode::kInvalidArgument,
-                        "'interests' must be a list, e.g. [{\"topic\": \"running\", "
-                        "\"expertise\": \"beginner\"}].",
-                        "/interests", "invalid-type"});
+                        "'interests' " +
+                            (list == nullptr ? std::string("is required")
+                                             : "must be a list, not " +
+                                                   std::string(JsonTypeName(*list))) +
+                            ", e.g. [{\"topic\": \"running\", \"expertise\": \"beginner\"}].",
+                        "/interests", list == nullptr ? "missing-field" : "invalid-type"});
   }
   std::vector<offers::Interest> interests;
   for (size_t i = 0; i < list->as_array().size(); ++i) {
@@ -356,8 +367,9 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
     if (!item.is_object()) {
       return Refuse(respond, kRoute,
                     Error{ErrorCode::kInvalidArgument,
-                          "Each interest is a topic name or {\"topic\", \"expertise\"}.", at,
-                          "invalid-type"});
+                          "Each interest is a topic name or {\"topic\", \"expertise\"}, not " +
+                              std::string(JsonTypeName(item)) + ".",
+                          at, "invalid-type"});
     }
     if (auto s = RequireOnlyMembers(item.as_object(), {"topic", "expertise"}, at); !s) {
       return Refuse(respond, kRoute, s.error());

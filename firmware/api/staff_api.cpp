@@ -73,15 +73,18 @@ void StaffApi::Login(net::Request&& request, net::Responder respond) const {
   std::optional<std::string> fields[2];
   const char* names[2] = {"staff_id", "pin"};
   for (int i = 0; i < 2; ++i) {
-    const auto* v = body->if_contains(names[i]);
-    if (v == nullptr || !v->is_string() || v->as_string().empty() || v->as_string().size() > 64) {
-      return reply::Refuse(respond, kRoute,
-                           Error{ErrorCode::kInvalidArgument,
-                                 "Send your staff id and PIN as {\"staff_id\": \"...\", \"pin\": "
-                                 "\"...\"}.",
-                                 "/" + std::string(names[i]), "missing-field"});
+    // A PIN sent as a number is named as such ("invalid-type"), not as missing.
+    auto value = RequiredString(*body, names[i], 64);
+    if (!value) {
+      Error e = std::move(value).error();
+      if (e.reason == "missing-field") {
+        e.message = "Send your staff id and PIN as {\"staff_id\": \"...\", \"pin\": \"...\"}.";
+      } else if (e.reason == "invalid-type") {
+        e.message += " Send your staff id and PIN as {\"staff_id\": \"...\", \"pin\": \"...\"}.";
+      }
+      return reply::Refuse(respond, kRoute, e);
     }
-    fields[i] = std::string(v->as_string());
+    fields[i] = std::move(*value);
   }
   // The peer address keys the per-client limiter only; it is never logged.
   const std::string client = request.remote_address;

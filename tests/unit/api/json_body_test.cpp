@@ -298,6 +298,43 @@ TEST(OptionalString, NonStringIsRefused) {
   EXPECT_EQ(s.error().field, "/note");
 }
 
+TEST(WrongType, NamesTheFieldTheExpectedTypeAndTheTypeSent) {
+  struct Case {
+    boost::json::value sent;
+    std::string_view words;
+  };
+  for (const Case& c : {Case{boost::json::value(2468), "a number"},
+                        Case{boost::json::value(24.5), "a number"},
+                        Case{boost::json::value(true), "true or false"},
+                        Case{boost::json::value(boost::json::array{1}), "a list"},
+                        Case{boost::json::value(boost::json::object{}), "an object"}}) {
+    auto s = RequiredString({{"pin", c.sent}}, "pin", 12);
+    ASSERT_FALSE(s.has_value()) << boost::json::serialize(c.sent);
+    EXPECT_EQ(s.error().reason, "invalid-type");
+    EXPECT_EQ(s.error().field, "/pin");
+    EXPECT_EQ(s.error().message,
+              "'pin' must be a string (in quotes), not " + std::string(c.words) + ".");
+    EXPECT_EQ(HttpStatusFor(s.error()), 400);
+  }
+  auto b = RequiredBool({{"granted", "yes"}}, "granted", "/x");
+  ASSERT_FALSE(b.has_value());
+  EXPECT_EQ(b.error().message, "'granted' must be true or false, not a string.");
+  EXPECT_EQ(b.error().field, "/x/granted");
+}
+
+TEST(RequiredString, MissingNullOrEmptyIsAMissingField) {
+  for (const boost::json::object& o :
+       {boost::json::object{}, boost::json::object{{"pin", nullptr}},
+        boost::json::object{{"pin", ""}}}) {
+    auto s = RequiredString(o, "pin", 12);
+    ASSERT_FALSE(s.has_value()) << boost::json::serialize(o);
+    EXPECT_EQ(s.error().reason, "missing-field");
+    EXPECT_EQ(s.error().field, "/pin");
+  }
+  EXPECT_EQ(RequiredString({{"pin", "2468"}}, "pin", 12).value_or(""), "2468");
+  EXPECT_EQ(RequiredString({{"pin", "1234567890123"}}, "pin", 12).error().reason, "too-long");
+}
+
 TEST(RequiredBool, TrueAndFalseAreReturned) {
   EXPECT_EQ(RequiredBool({{"granted", true}}, "granted"), true);
   EXPECT_EQ(RequiredBool({{"granted", false}}, "granted"), false);

@@ -72,6 +72,26 @@ TEST_F(StaffApiTest, LockedAccountWrongPinAndUnknownIdGetTheSameAnswer) {
       << wrong.raw_body;
 }
 
+TEST_F(StaffApiTest, APinSentAsANumberIsNamedAsTheWrongType) {
+  AddStaff("sam");
+  net::Request r = MakeRequest("POST", "/v1/staff/login",
+                               Json(boost::json::object{{"staff_id", "sam"}, {"pin", 482913}}));
+  r.remote_address = "192.168.1.20";
+  Reply reply = CallOn(staff_api_, &api::StaffApi::Login, std::move(r));
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.problem_reason(), "invalid-type");
+  EXPECT_EQ(reply.problem_field(), "/pin");
+  EXPECT_NE(Str(reply.obj().at("detail")).find("'pin' must be a string (in quotes), not a number"),
+            std::string::npos)
+      << reply.raw_body;
+
+  net::Request missing =
+      MakeRequest("POST", "/v1/staff/login", Json(boost::json::object{{"staff_id", "sam"}}));
+  Reply absent = CallOn(staff_api_, &api::StaffApi::Login, std::move(missing));
+  EXPECT_EQ(absent.problem_reason(), "missing-field");
+  EXPECT_EQ(absent.problem_field(), "/pin");
+}
+
 TEST_F(StaffApiTest, AClientThatKeepsFailingGets429) {
   AddStaff("sam");
   for (int i = 0; i < 8; ++i) (void)LoginCall("user" + std::to_string(i), "1111", "10.6.6.6");
