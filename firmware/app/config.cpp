@@ -289,6 +289,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                   std::pair<int64_t, int64_t>{100, 60'000}));
   OPTIN_TRY(r.Get("tls.max_concurrent_handshakes", c.tls.max_concurrent_handshakes,
                   std::pair<int64_t, int64_t>{1, 10'000}));
+  OPTIN_TRY(r.Get("tls.max_handshakes_per_client", c.tls.max_handshakes_per_client,
+                  std::pair<int64_t, int64_t>{0, 10'000}));
   OPTIN_TRY(r.Get("store.id", c.store.id));
   OPTIN_TRY(r.Get("store.name", c.store.name));
   OPTIN_TRY(r.Get("store.jurisdiction", c.store.jurisdiction));
@@ -339,6 +341,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("limits.idle_timeout_ms", c.limits.idle_timeout_ms, kPositive));
   OPTIN_TRY(r.Get("limits.max_connections", c.limits.max_connections,
                   std::pair<int64_t, int64_t>{1, 100000}));
+  OPTIN_TRY(r.Get("limits.max_connections_per_client", c.limits.max_connections_per_client,
+                  std::pair<int64_t, int64_t>{0, 100000}));
   OPTIN_TRY(
       r.Get("limits.write_queue", c.limits.write_queue, std::pair<int64_t, int64_t>{1, 1 << 20}));
   OPTIN_TRY(r.Get("limits.shutdown_grace_ms", c.limits.shutdown_grace_ms, kPositive));

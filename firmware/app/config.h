@@ -39,6 +39,10 @@ struct Config {
     int64_t session_ticket_hours = 12;
     int64_t handshake_timeout_ms = 5000;
     int64_t max_concurrent_handshakes = 64;
+    // Handshakes at once from one client address (0: no bound); at the bound (or at
+    // max_concurrent_handshakes) a newcomer closes the least advanced handshake instead of
+    // being refused. Not applied to limits.rate_exempt.
+    int64_t max_handshakes_per_client = 16;
   } tls;
 
   struct Store {
@@ -123,6 +127,7 @@ struct Config {
     int64_t read_timeout_ms = 10'000;
     int64_t idle_timeout_ms = 30'000;
     int64_t max_connections = 1024;
+    int64_t max_connections_per_client = 64;  // from one address (0: no bound); not rate_exempt
     int64_t write_queue = 4096;
     int64_t shutdown_grace_ms = 10'000;
     // Requests per client address on the public listener (a token bucket): `rate_burst` at

@@ -185,6 +185,8 @@ net::HttpServerOptions PublicListenerLimits(const Config& c) {
   o.max_connections = static_cast<size_t>(c.limits.max_connections);
   o.handshake_timeout = std::chrono::milliseconds(c.tls.handshake_timeout_ms);
   o.max_concurrent_handshakes = static_cast<size_t>(c.tls.max_concurrent_handshakes);
+  o.max_handshakes_per_client = static_cast<size_t>(c.tls.max_handshakes_per_client);
+  o.max_connections_per_client = static_cast<size_t>(c.limits.max_connections_per_client);
   o.rate_limit.per_second = c.limits.rate_per_second;
   o.rate_limit.burst = c.limits.rate_burst;
   o.rate_limit.max_clients = static_cast<size_t>(c.limits.rate_clients);
@@ -214,6 +216,8 @@ bool AppliesLive(std::string_view key) {
                                                    "limits.rate_exempt",
                                                    "tls.handshake_timeout_ms",
                                                    "tls.max_concurrent_handshakes",
+                                                   "tls.max_handshakes_per_client",
+                                                   "limits.max_connections_per_client",
                                                    "tls.session_ticket_hours",
                                                    "admin.client_ca",
                                                    "hq.token_public_key",
@@ -266,6 +270,8 @@ void ApplyLiveSettings(Service::Parts& p, const ConfigReload& r) {
   c.limits.rate_exempt = n.limits.rate_exempt;
   c.tls.handshake_timeout_ms = n.tls.handshake_timeout_ms;
   c.tls.max_concurrent_handshakes = n.tls.max_concurrent_handshakes;
+  c.tls.max_handshakes_per_client = n.tls.max_handshakes_per_client;
+  c.limits.max_connections_per_client = n.limits.max_connections_per_client;
   c.tls.session_ticket_hours = n.tls.session_ticket_hours;
   c.admin.client_ca = n.admin.client_ca;
   c.hq.token_public_key = n.hq.token_public_key;

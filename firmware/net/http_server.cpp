@@ -7,11 +7,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "net/client_address_key.h"
+#include "net/handshake_slots.h"
 #include "net/http_session.h"
 #include "platform/log.h"
 
@@ -24,6 +27,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+HandshakeLimits HandshakeLimitsOf(const HttpServerOptions& o) {
+  return {.total = o.max_concurrent_handshakes,
+          .per_client = o.max_handshakes_per_client,
+          .exempt = o.rate_limit.exempt};
+}
+
 // Sent to connections beyond max_connections, without reading their request.
 constexpr std::string_view kOverloaded =
     "HTTP/1.1 503 Service Unavailable\r\n"
@@ -33,6 +42,16 @@ constexpr std::string_view kOverloaded =
     "\r\n"
     R"({"type":"urn:optin-edge:problem:server-overloaded","title":"Service Unavailable",)"
     R"("status":503,"detail":"The server has too many connections; retry later."})";
+
+// Sent to a plain-HTTP connection beyond max_connections_per_client, without reading it.
+constexpr std::string_view kTooManyFromClient =
+    "HTTP/1.1 429 Too Many Requests\r\n"
+    "Content-Type: application/problem+json\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 171\r\n"
+    "\r\n"
+    R"({"type":"urn:optin-edge:problem:too-many-connections","title":"Too Many Requests",)"
+    R"("status":429,"detail":"This address has too many open connections; close some or retry."})";
 
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::chrono::seconds kLogInterval{10};
@@ -74,10 +93,25 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
         router_(r),
         options_(std::make_shared<const HttpServerOptions>(o)),
         limiter(platform::SystemClock::Instance(), o.rate_limit),
+        slots(HandshakeSlots::Create(platform::SystemClock::Instance(), HandshakeLimitsOf(o))),
         strand(asio::make_strand(c)),
         acceptor(strand),
         backoff(strand),
-        tls(o.tls) {}
+        tls(WithSlots(o.tls)) {
+    SetExempt(o.rate_limit.exempt);
+  }
+
+  // `config` whose handshakes take this listener's slots.
+  std::shared_ptr<const TlsServerConfig> WithSlots(
+      const std::shared_ptr<const TlsServerConfig>& config) const {
+    return config ? config->WithHandshakeSlots(slots) : nullptr;
+  }
+
+  void SetExempt(const std::vector<std::string>& addresses) {
+    std::lock_guard lock(mutex);
+    exempt.clear();
+    for (const auto& a : addresses) exempt.emplace(ClientAddressKey::Normalize(a));
+  }
 
   const Router& router() const override { return router_; }
   std::shared_ptr<const HttpServerOptions> options() const override { return options_.load(); }
@@ -90,9 +124,12 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   void OnRequest() override { requests.fetch_add(1, std::memory_order_relaxed); }
 
   void OnHandshakeDone(std::string_view failure) override {
-    handshakes.fetch_sub(1);
     if (failure.empty()) {
       handshakes_completed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (failure.starts_with("evicted-")) {  // counted by the slots when they evicted it
+      handshake_limit_log.Warn("tls.handshake_evicted", failure);
       return;
     }
     handshakes_failed.fetch_add(1, std::memory_order_relaxed);
@@ -102,7 +139,14 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   void OnSessionClosed(HttpSessionBase* session) override {
     {
       std::lock_guard lock(mutex);
-      sessions.erase(session);
+      auto it = sessions.find(session);
+      if (it != sessions.end()) {
+        if (it->second.counted) {
+          auto count = per_client.find(it->second.client);
+          if (count != per_client.end() && --count->second == 0) per_client.erase(count);
+        }
+        sessions.erase(it);
+      }
     }
     active.fetch_sub(1);
     MaybeFinishShutdown();
@@ -147,40 +191,64 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
       if (config) {
         CloseAtOnce(socket);  // a plain-text 503 means nothing to a TLS client
       } else {
-        Refuse(socket);
+        Refuse(socket, kOverloaded);
       }
-    } else if (config && handshakes.load() >= options->max_concurrent_handshakes) {
-      // Each handshake holds ~75 KB and CPU: beyond the bound, close without reading.
-      refused.fetch_add(1);
-      handshakes_refused.fetch_add(1, std::memory_order_relaxed);
-      CloseAtOnce(socket);
-      handshake_limit_log.Warn("tls.handshake_refused", "too-many-handshakes");
-    } else {
-      accepted.fetch_add(1);
-      active.fetch_add(1);
-      std::shared_ptr<HttpSessionBase> session;
-      if (config) {
-        handshakes.fetch_add(1);
-        session = std::make_shared<HttpSession<TlsStream>>(std::move(socket), shared_from_this(),
-                                                           std::move(config));
-      } else {
-        session =
-            std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), shared_from_this());
-      }
-      {
-        std::lock_guard lock(mutex);
-        sessions.emplace(session.get(), session);
-      }
-      session->Start();
+      Accept();
+      return;
     }
+    // One address may not take every connection: count them by keyed hash.
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string() : peer.address().to_string();
+    const uint64_t client = client_key.Of(address);
+    bool counted = false;
+    bool too_many = false;
+    {
+      std::lock_guard lock(mutex);
+      if (options->max_connections_per_client > 0 &&
+          !exempt.contains(ClientAddressKey::Normalize(address))) {
+        size_t& count = per_client[client];
+        too_many = count >= options->max_connections_per_client;
+        counted = !too_many;
+        if (counted) ++count;
+      }
+    }
+    if (too_many) {
+      refused_per_client.fetch_add(1, std::memory_order_relaxed);
+      connection_limit_log.Warn("http.connection_refused", "too-many-from-client");
+      if (config) {
+        CloseAtOnce(socket);
+      } else {
+        Refuse(socket, kTooManyFromClient);
+      }
+      Accept();
+      return;
+    }
+    accepted.fetch_add(1);
+    active.fetch_add(1);
+    std::shared_ptr<HttpSessionBase> session;
+    if (config) {
+      // The stream takes a handshake slot (evicting the least advanced handshake when the
+      // address or the listener is at its bound).
+      session = std::make_shared<HttpSession<TlsStream>>(std::move(socket), shared_from_this(),
+                                                         std::move(config));
+    } else {
+      session =
+          std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), shared_from_this());
+    }
+    {
+      std::lock_guard lock(mutex);
+      sessions.emplace(session.get(), Registered{session, client, counted});
+    }
+    session->Start();
     Accept();
   }
 
   // Best effort, never blocking the acceptor: a 503 if it fits in the send buffer, then close.
-  static void Refuse(tcp::socket& socket) {
+  static void Refuse(tcp::socket& socket, std::string_view answer) {
     boost::system::error_code ignored;
     socket.non_blocking(true, ignored);
-    socket.write_some(asio::buffer(kOverloaded.data(), kOverloaded.size()), ignored);
+    socket.write_some(asio::buffer(answer.data(), answer.size()), ignored);
     socket.shutdown(tcp::socket::shutdown_send, ignored);
     socket.close(ignored);
   }
@@ -200,8 +268,8 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
     {
       std::lock_guard lock(mutex);
       if (done) on_done.push_back(std::move(done));
-      for (auto& [raw, weak] : sessions) {
-        if (auto session = weak.lock()) live.push_back(std::move(session));
+      for (auto& [raw, registered] : sessions) {
+        if (auto session = registered.session.lock()) live.push_back(std::move(session));
       }
     }
     if (!shutdown_logged) {
@@ -230,6 +298,8 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
   const Router& router_;
   std::atomic<std::shared_ptr<const HttpServerOptions>> options_;
   RateLimiter limiter;
+  std::shared_ptr<HandshakeSlots> slots;
+  const ClientAddressKey client_key;
   std::atomic<uint64_t> rate_limited{0};
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
@@ -239,21 +309,27 @@ struct HttpServer::Impl : SessionOwner, std::enable_shared_from_this<HttpServer:
 
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> refused{0};
+  std::atomic<uint64_t> refused_per_client{0};
   std::atomic<uint64_t> active{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> stopping{false};
   std::atomic<std::shared_ptr<const TlsServerConfig>> tls;
-  std::atomic<uint64_t> handshakes{0};  // in progress
   std::atomic<uint64_t> handshakes_completed{0};
   std::atomic<uint64_t> handshakes_failed{0};
-  std::atomic<uint64_t> handshakes_refused{0};
   RateLimitedLog handshake_failure_log;
   RateLimitedLog handshake_limit_log;
+  RateLimitedLog connection_limit_log;
 
+  struct Registered {
+    std::weak_ptr<HttpSessionBase> session;
+    uint64_t client = 0;   // keyed hash of its address
+    bool counted = false;  // in per_client
+  };
   std::mutex mutex;
-  std::unordered_map<HttpSessionBase*, std::weak_ptr<HttpSessionBase>>
-      sessions;                                // GUARDED_BY(mutex)
-  std::vector<std::function<void()>> on_done;  // GUARDED_BY(mutex)
+  std::unordered_map<HttpSessionBase*, Registered> sessions;  // GUARDED_BY(mutex)
+  std::unordered_map<uint64_t, size_t> per_client;            // GUARDED_BY(mutex)
+  std::set<std::string, std::less<>> exempt;                  // GUARDED_BY(mutex)
+  std::vector<std::function<void()>> on_done;                 // GUARDED_BY(mutex)
 };
 
 HttpServer::HttpServer(EventLoop& loop, const Router& router, HttpServerOptions options)
@@ -312,13 +388,18 @@ HttpServerStats HttpServer::stats() const {
   stats.requests = impl_->requests.load();
   stats.tls_handshakes_completed = impl_->handshakes_completed.load();
   stats.tls_handshakes_failed = impl_->handshakes_failed.load();
-  stats.tls_handshakes_refused = impl_->handshakes_refused.load();
+  stats.connections_refused_per_client = impl_->refused_per_client.load();
+  stats.tls_handshakes_evicted_client_limit =
+      impl_->slots->evicted(HandshakeEviction::kClientLimit);
+  stats.tls_handshakes_evicted_listener_limit =
+      impl_->slots->evicted(HandshakeEviction::kListenerLimit);
+  stats.tls_handshakes_in_progress = impl_->slots->in_progress();
   stats.requests_rate_limited = impl_->rate_limited.load();
   return stats;
 }
 
 void HttpServer::SetTls(std::shared_ptr<const TlsServerConfig> tls) {
-  impl_->tls.store(std::move(tls));
+  impl_->tls.store(impl_->WithSlots(tls));
 }
 
 void HttpServer::UpdateLimits(const HttpServerOptions& options) {
@@ -330,8 +411,12 @@ void HttpServer::UpdateLimits(const HttpServerOptions& options) {
   next->max_connections = options.max_connections;
   next->max_concurrent_handshakes = options.max_concurrent_handshakes;
   next->handshake_timeout = options.handshake_timeout;
+  next->max_connections_per_client = options.max_connections_per_client;
+  next->max_handshakes_per_client = options.max_handshakes_per_client;
   next->rate_limit = options.rate_limit;
   impl_->limiter.SetLimit(options.rate_limit);
+  impl_->slots->SetLimits(HandshakeLimitsOf(options));
+  impl_->SetExempt(options.rate_limit.exempt);
   impl_->options_.store(std::move(next));
 }
 

@@ -2,33 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <random>
 
 namespace optin::net {
-namespace {
-
-// "::ffff:10.0.0.7" (an IPv4 client on a dual-stack socket) is "10.0.0.7".
-std::string_view Normalize(std::string_view address) {
-  constexpr std::string_view kMapped = "::ffff:";
-  if (address.starts_with(kMapped) && address.find('.') != std::string_view::npos) {
-    address.remove_prefix(kMapped.size());
-  }
-  return address;
-}
-
-}  // namespace
 
 RateLimiter::RateLimiter(const platform::Clock& clock, RateLimit limit) : clock_(clock) {
-  std::random_device random;
-  for (auto& byte : hash_key_) byte = static_cast<uint8_t>(random());
   SetLimit(std::move(limit));
 }
 
 void RateLimiter::SetLimit(RateLimit limit) {
   std::lock_guard lock(mutex_);
   exempt_.clear();
-  for (const auto& a : limit.exempt) exempt_.emplace(Normalize(a));
+  for (const auto& a : limit.exempt) exempt_.emplace(ClientAddressKey::Normalize(a));
   limit_ = std::move(limit);
   limit_.burst = std::max<int64_t>(limit_.burst, 1);
   limit_.max_clients = std::max<size_t>(limit_.max_clients, 1);
@@ -39,12 +23,6 @@ void RateLimiter::SetLimit(RateLimit limit) {
   const auto cap = static_cast<double>(limit_.burst);
   for (auto& [key, bucket] : buckets_) bucket.tokens = std::min(bucket.tokens, cap);
   while (buckets_.size() > limit_.max_clients) MakeRoom(clock_.Monotonic());
-}
-
-uint64_t RateLimiter::Key(std::string_view address) const {
-  std::string keyed(reinterpret_cast<const char*>(hash_key_.data()), hash_key_.size());
-  keyed += address;
-  return std::hash<std::string>{}(keyed);
 }
 
 void RateLimiter::Refill(Bucket& bucket, platform::MonoTime now) const {
@@ -70,8 +48,8 @@ void RateLimiter::MakeRoom(platform::MonoTime now) {
 }
 
 std::optional<std::chrono::seconds> RateLimiter::Admit(std::string_view address) {
-  address = Normalize(address);
-  const uint64_t key = Key(address);
+  address = ClientAddressKey::Normalize(address);
+  const uint64_t key = key_.Of(address);
   const platform::MonoTime now = clock_.Monotonic();
   std::lock_guard lock(mutex_);
   if (limit_.per_second <= 0 || exempt_.contains(address)) return std::nullopt;

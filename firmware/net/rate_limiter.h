@@ -6,7 +6,6 @@
 // later request (existing buckets keep their tokens, capped at the new burst). Thread-safe.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/client_address_key.h"
 #include "platform/clock.h"
 
 namespace optin::net {
@@ -46,14 +46,13 @@ class RateLimiter {
     platform::MonoTime updated;    // tokens are as of this time
     platform::MonoTime last_seen;  // the last request, for choosing whom to forget
   };
-  uint64_t Key(std::string_view address) const;
   // REQUIRES(mutex_): brings a bucket's tokens up to `now`.
   void Refill(Bucket& bucket, platform::MonoTime now) const;
   // REQUIRES(mutex_): makes room for one more bucket.
   void MakeRoom(platform::MonoTime now);
 
   const platform::Clock& clock_;
-  std::array<uint8_t, 16> hash_key_;
+  const ClientAddressKey key_;
   mutable std::mutex mutex_;
   RateLimit limit_;                               // GUARDED_BY(mutex_)
   std::set<std::string, std::less<>> exempt_;     // GUARDED_BY(mutex_)

@@ -128,7 +128,9 @@ struct TlsServerConfig::Impl {
   bool asks_for_client_cert = false;
 };
 
-TlsServerConfig::TlsServerConfig(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TlsServerConfig::TlsServerConfig(std::shared_ptr<const Impl> impl,
+                                 std::shared_ptr<HandshakeSlots> slots)
+    : impl_(std::move(impl)), slots_(std::move(slots)) {}
 TlsServerConfig::~TlsServerConfig() = default;
 
 Result<std::shared_ptr<const TlsServerConfig>> TlsServerConfig::Create(
@@ -163,7 +165,12 @@ Result<std::shared_ptr<const TlsServerConfig>> TlsServerConfig::Create(
   if (rc != 0) return std::unexpected(platform::MbedtlsError(rc, "TLS session tickets"));
   mbedtls_ssl_conf_session_tickets_cb(&impl->conf, mbedtls_ssl_ticket_write,
                                       mbedtls_ssl_ticket_parse, &impl->tickets);
-  return std::shared_ptr<const TlsServerConfig>(new TlsServerConfig(std::move(impl)));
+  return std::shared_ptr<const TlsServerConfig>(new TlsServerConfig(std::move(impl), nullptr));
+}
+
+std::shared_ptr<const TlsServerConfig> TlsServerConfig::WithHandshakeSlots(
+    std::shared_ptr<HandshakeSlots> slots) const {
+  return std::shared_ptr<const TlsServerConfig>(new TlsServerConfig(impl_, std::move(slots)));
 }
 
 bool TlsServerConfig::asks_for_client_cert() const { return impl_->asks_for_client_cert; }

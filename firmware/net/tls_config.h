@@ -3,6 +3,8 @@
 // Policy: TLS 1.2 only, ECDHE-ECDSA with AES-GCM or CHACHA20-POLY1305, curves x25519 and P-256,
 // no renegotiation, session tickets on the server (AES-256-GCM keys rotated every lifetime).
 // Thread-safe once created: any number of connections on any threads may use one config.
+// A server config may carry a listener's HandshakeSlots (WithHandshakeSlots): every server
+// TlsStream made with it then takes a slot for its handshake.
 // The platform::Random passed to Create() must outlive the config and every stream using it.
 #pragma once
 
@@ -16,6 +18,8 @@
 struct mbedtls_ssl_config;  // from <mbedtls/ssl.h>; kept out of this header
 
 namespace optin::net {
+
+class HandshakeSlots;
 
 struct TlsServerSettings {
   std::string cert_chain_pem;        // leaf first, then intermediates
@@ -48,10 +52,18 @@ class TlsServerConfig {
   // For TlsStream (net/ internals).
   const mbedtls_ssl_config& native() const;
 
+  // The same configuration (shared, not copied) whose server streams take a slot of `slots`
+  // for their handshake (HttpServer bounds each listener's handshakes so).
+  std::shared_ptr<const TlsServerConfig> WithHandshakeSlots(
+      std::shared_ptr<HandshakeSlots> slots) const;
+  // Null unless made by WithHandshakeSlots.
+  HandshakeSlots* handshake_slots() const { return slots_.get(); }
+
  private:
   struct Impl;
-  explicit TlsServerConfig(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  TlsServerConfig(std::shared_ptr<const Impl> impl, std::shared_ptr<HandshakeSlots> slots);
+  std::shared_ptr<const Impl> impl_;
+  std::shared_ptr<HandshakeSlots> slots_;
 };
 
 class TlsClientConfig {

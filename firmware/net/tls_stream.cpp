@@ -8,6 +8,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <cstring>
+#include <mutex>
 
 namespace optin::net {
 
@@ -27,6 +28,10 @@ class TlsCategory final : public boost::system::error_category {
         return "TLS stream truncated: the peer closed the connection without close_notify";
       case static_cast<int>(TlsErrc::kNotConnected):
         return "TLS handshake not done";
+      case static_cast<int>(TlsErrc::kEvictedClientLimit):
+        return "TLS handshake closed: too many handshakes from this address";
+      case static_cast<int>(TlsErrc::kEvictedListenerLimit):
+        return "TLS handshake closed: too many handshakes on this listener";
       default:
         break;
     }
@@ -54,6 +59,8 @@ std::string_view TlsFailureReason(const error_code& ec) {
     return "peer-closed";
   }
   if (ec == asio::error::operation_aborted) return "aborted";
+  if (ec == make_error_code(TlsErrc::kEvictedClientLimit)) return "evicted-client-limit";
+  if (ec == make_error_code(TlsErrc::kEvictedListenerLimit)) return "evicted-listener-limit";
   if (&ec.category() != &tls_category()) return "io";
   switch (ec.value()) {
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
@@ -122,7 +129,26 @@ struct TlsStream::Native {
   mbedtls_ssl_context ssl;
 };
 
+// What the handshake slots' eviction callback reaches: the stream while it lives. The stream
+// clears it in its destructor, under the mutex, so that a posted eviction never touches a
+// stream being destroyed on another thread.
+struct TlsStream::Eviction {
+  explicit Eviction(TlsStream* s) : stream(s) {}
+  void Evict(HandshakeEviction reason) {
+    std::lock_guard lock(mutex);
+    if (stream != nullptr) stream->Evict(reason);
+  }
+  std::mutex mutex;
+  TlsStream* stream;  // GUARDED_BY(mutex)
+};
+
 namespace {
+
+// Handshake progress for HandshakeSlots: mbedTLS's state, counted from the first message
+// processed after the ClientHello arrived (before that every handshake is equally far along).
+uint32_t ProgressOf(const mbedtls_ssl_context& ssl) {
+  return ssl.state > MBEDTLS_SSL_CLIENT_HELLO ? static_cast<uint32_t>(ssl.state) : 0;
+}
 
 // A setup failure (out of memory) is reported by the handshake, not by a constructor.
 int Setup(mbedtls_ssl_context* ssl, const mbedtls_ssl_config& config) {
@@ -136,6 +162,18 @@ TlsStream::TlsStream(next_layer_type&& next, std::shared_ptr<const TlsServerConf
       native_(std::make_unique<Native>()),
       writer_done_(next_.get_executor(), asio::steady_timer::time_point::max()) {
   setup_error_ = Setup(&native_->ssl, config->native());
+  if (HandshakeSlots* slots = config->handshake_slots()) {
+    eviction_ = std::make_shared<Eviction>(this);
+    error_code ec;
+    const auto peer = next_.socket().remote_endpoint(ec);
+    ticket_ = slots->Admit(ec ? std::string() : peer.address().to_string(),
+                           [weak = std::weak_ptr<Eviction>(eviction_),
+                            executor = next_.get_executor()](HandshakeEviction reason) {
+                             asio::post(executor, [weak, reason] {
+                               if (auto eviction = weak.lock()) eviction->Evict(reason);
+                             });
+                           });
+  }
   config_ = std::move(config);
   mbedtls_ssl_set_bio(&native_->ssl, this, &TlsStream::BioSend, &TlsStream::BioRecv, nullptr);
 }
@@ -152,7 +190,12 @@ TlsStream::TlsStream(next_layer_type&& next, std::shared_ptr<const TlsClientConf
   mbedtls_ssl_set_bio(&native_->ssl, this, &TlsStream::BioSend, &TlsStream::BioRecv, nullptr);
 }
 
-TlsStream::~TlsStream() = default;
+TlsStream::~TlsStream() {
+  if (eviction_) {
+    std::lock_guard lock(eviction_->mutex);
+    eviction_->stream = nullptr;
+  }
+}
 
 int TlsStream::BioSend(void* self, const unsigned char* data, size_t length) {
   auto& s = *static_cast<TlsStream*>(self);
@@ -176,8 +219,10 @@ int TlsStream::BioRecv(void* self, unsigned char* data, size_t length) {
 
 TlsStream::Step TlsStream::DoHandshake() {
   if (setup_error_ != 0) return {Want::kDone, MakeTlsError(setup_error_), 0};
+  if (evicted_ != TlsErrc{}) return {Want::kDone, make_error_code(evicted_), 0};
   if (handshake_done_) return {};
   int rc = mbedtls_ssl_handshake(&native_->ssl);
+  if (ticket_) ticket_->Progress(ProgressOf(native_->ssl));
   if (rc == 0) {
     handshake_done_ = true;
     return {};
@@ -185,6 +230,20 @@ TlsStream::Step TlsStream::DoHandshake() {
   if (rc == MBEDTLS_ERR_SSL_WANT_READ) return {Want::kSocketRead, {}, 0};
   if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return {Want::kRetry, {}, 0};
   return {Want::kDone, MakeTlsError(rc), 0};
+}
+
+error_code TlsStream::HandshakeFinished(const error_code& ec) {
+  handshake_finished_ = true;
+  ticket_.reset();
+  if (ec && evicted_ != TlsErrc{}) return make_error_code(evicted_);
+  return ec;
+}
+
+void TlsStream::Evict(HandshakeEviction reason) {
+  if (handshake_finished_ || evicted_ != TlsErrc{}) return;
+  evicted_ = reason == HandshakeEviction::kClientLimit ? TlsErrc::kEvictedClientLimit
+                                                       : TlsErrc::kEvictedListenerLimit;
+  next_.socket().cancel();  // the socket read or write under way fails; the handshake too
 }
 
 TlsStream::Step TlsStream::DoShutdown() {

@@ -16,6 +16,10 @@
 // Errors: the socket's errors pass through (beast::error::timeout, ...); a clean close_notify
 // from the peer reads as boost::asio::error::eof; EOF without close_notify reads as
 // TlsErrc::kStreamTruncated; mbedTLS failures come in tls_category() with the mbedTLS code.
+// Handshake slots: a server stream whose config carries HandshakeSlots takes a slot when it is
+// made and gives it back when its handshake ends; evicted, its handshake fails with
+// TlsErrc::kEvictedClientLimit or kEvictedListenerLimit (the eviction is posted to the stream's
+// executor; the stream may be destroyed on any thread before it runs).
 // Memory: mbedTLS's two record buffers (~33 KB) plus up to 16 KB read and ~16 KB (at most
 // kMaxPendingOutput) pending output per stream; a handshake adds its transient state (~75 KB in
 // all). The config must outlive the stream (the stream holds a shared_ptr to it).
@@ -38,14 +42,17 @@
 #include <string_view>
 #include <vector>
 
+#include "net/handshake_slots.h"
 #include "net/tls_config.h"
 
 namespace optin::net {
 
 // Errors of our own in tls_category(); negative values there are mbedTLS return codes.
 enum class TlsErrc {
-  kStreamTruncated = 1,  // the peer closed the connection without close_notify
-  kNotConnected = 2,     // read/write before a successful handshake
+  kStreamTruncated = 1,       // the peer closed the connection without close_notify
+  kNotConnected = 2,          // read/write before a successful handshake
+  kEvictedClientLimit = 3,    // handshake closed: its address had too many (HandshakeSlots)
+  kEvictedListenerLimit = 4,  // handshake closed: the listener had too many (HandshakeSlots)
 };
 
 const boost::system::error_category& tls_category();
@@ -53,7 +60,8 @@ boost::system::error_code make_error_code(TlsErrc e);
 // An mbedTLS return code (negative) as an error_code in tls_category().
 boost::system::error_code MakeTlsError(int mbedtls_rc);
 // A short, stable, non-personal slug for logs: "timeout", "not-tls", "protocol-version",
-// "no-shared-cipher", "client-certificate", "peer-alert", "peer-closed", ...
+// "no-shared-cipher", "client-certificate", "peer-alert", "peer-closed", "evicted-client-limit",
+// "evicted-listener-limit", ...
 std::string_view TlsFailureReason(const boost::system::error_code& ec);
 // Words for X.509 verification flags: "certificate expired", "certificate not trusted", ...
 std::string VerifyFailureText(uint32_t flags);
@@ -114,23 +122,27 @@ class TlsStream {
   };
   struct HandshakeStep {
     Step operator()(TlsStream& s) const { return s.DoHandshake(); }
+    static constexpr bool kIsHandshake = true;
     static constexpr bool kWaitsForWriter = true;
     static constexpr bool kReportsBytes = false;
   };
   struct ShutdownStep {
     Step operator()(TlsStream& s) const { return s.DoShutdown(); }
+    static constexpr bool kIsHandshake = false;
     static constexpr bool kWaitsForWriter = true;
     static constexpr bool kReportsBytes = false;
   };
   struct ReadStep {
     boost::asio::mutable_buffer buffer;
     Step operator()(TlsStream& s) const { return s.DoRead(buffer); }
+    static constexpr bool kIsHandshake = false;
     static constexpr bool kWaitsForWriter = false;  // never wait behind a blocked writer
     static constexpr bool kReportsBytes = true;
   };
   struct WriteStep {
     boost::asio::const_buffer buffer;  // the same arguments on every retry
     Step operator()(TlsStream& s) const { return s.DoWrite(buffer); }
+    static constexpr bool kIsHandshake = false;
     static constexpr bool kWaitsForWriter = true;
     static constexpr bool kReportsBytes = true;
   };
@@ -138,10 +150,16 @@ class TlsStream {
   class IoOp;
 
   struct Native;
+  struct Eviction;
   static int BioSend(void* self, const unsigned char* data, size_t length);
   static int BioRecv(void* self, unsigned char* data, size_t length);
 
   Step DoHandshake();
+  // The handshake operation ends with `ec`: gives the slot back; an eviction's error instead of
+  // the cancelled I/O's.
+  boost::system::error_code HandshakeFinished(const boost::system::error_code& ec);
+  // Runs on the executor: fails the handshake under way (or the next one) with `reason`.
+  void Evict(HandshakeEviction reason);
   Step DoShutdown();
   Step DoRead(boost::asio::mutable_buffer buffer);
   Step DoWrite(boost::asio::const_buffer buffer);
@@ -167,6 +185,10 @@ class TlsStream {
   std::vector<unsigned char> write_scratch_;  // gathers small buffers into one record
   boost::system::error_code write_error_;     // a failed socket write fails later writes
   int setup_error_ = 0;  // mbedtls_ssl_setup's result, reported by the handshake
+  std::unique_ptr<HandshakeSlots::Ticket> ticket_;  // while the handshake holds a slot
+  std::shared_ptr<Eviction> eviction_;              // reaches this stream from the slots
+  TlsErrc evicted_{};                               // set once evicted
+  bool handshake_finished_ = false;
   bool writing_ = false;
   bool handshake_done_ = false;
   bool peer_closed_ = false;  // close_notify received
@@ -250,6 +272,7 @@ class TlsStream::IoOp {
 
   template <class Self>
   void Finish(Self& self, boost::system::error_code ec, size_t bytes) {
+    if constexpr (Operation::kIsHandshake) ec = s_.HandshakeFinished(ec);
     if (started_) return Complete(self, ec, bytes);
     result_ = ec;
     result_bytes_ = bytes;
