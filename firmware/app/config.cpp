@@ -167,6 +167,64 @@ Status ParseScanners(Reader& r, Config& c) {
   return Ok();
 }
 
+// [sync.budget] (<metric>_cap, <metric>_epsilon), and the [sync] keys that were removed, each
+// refused with why it went and what to do instead.
+Status ParseSyncBudget(Reader& r, Config& c) {
+  constexpr std::pair<std::string_view, std::string_view> kRemoved[] = {
+      {"sync.suppress_below",
+       "was removed: with fixed label domains a cell's presence reveals nothing, so a threshold "
+       "on noisy counts added no privacy, and it biased HQ's sums (at the old defaults a cell of "
+       "true 12 arrived as about 78 on average). Every cell is now sent with its variance. "
+       "Delete the line; whoever displays a small figure may show it as \"fewer than N\"."},
+      {"sync.epsilon_per_period",
+       "was removed: each metric's share of epsilon_per_day ([sync.budget] <metric>_epsilon) is "
+       "spent evenly over the day's periods, so every period of a day is covered and none is "
+       "dropped. Delete the line and set the shares in [sync.budget]."},
+      {"sync.cap_checkins",
+       "moved to [sync.budget] as checkins_total_cap, checkins_by_channel_cap and "
+       "checkins_by_hour_cap (one cap per metric, with its own epsilon share)"},
+      {"sync.cap_help_requests", "moved to [sync.budget] as help_requests_by_topic_cap"},
+      {"sync.cap_claims", "moved to [sync.budget] as time_to_claim_seconds_cap"},
+      {"sync.cap_offer_views", "moved to [sync.budget] as offer_views_by_category_cap"},
+  };
+  for (const auto& [key, why] : kRemoved) {
+    if (const toml::node* node = r.root.at_path(key).node()) {
+      return r.Bad(key, node, std::string(why));
+    }
+  }
+  r.known.insert("sync.budget");
+  const toml::node* budget = r.root.at_path("sync.budget").node();
+  if (budget == nullptr) return Ok();
+  if (!budget->is_table()) return r.Bad("sync.budget", budget, "must be a table ([sync.budget])");
+  std::set<std::string> keys;
+  for (const sync::MetricSpec& m : sync::kMetricSpecs) {
+    const std::string cap_key = "sync.budget." + std::string(m.metric) + "_cap";
+    const std::string eps_key = "sync.budget." + std::string(m.metric) + "_epsilon";
+    keys.insert(cap_key.substr(12));
+    keys.insert(eps_key.substr(12));
+    int64_t cap = 0;
+    OPTIN_TRY(r.Get(cap_key, cap, std::pair<int64_t, int64_t>{1, 100}));
+    if (cap != 0) c.sync.budget_caps[std::string(m.metric)] = cap;
+    std::string epsilon;
+    OPTIN_TRY(r.Get(eps_key, epsilon));
+    if (!epsilon.empty()) c.sync.budget_epsilons[std::string(m.metric)] = epsilon;
+  }
+  for (const auto& [key, node] : *budget->as_table()) {
+    if (!keys.contains(std::string(key.str()))) {
+      std::string names;
+      for (const sync::MetricSpec& m : sync::kMetricSpecs) {
+        names += names.empty() ? "" : ", ";
+        names += m.metric;
+      }
+      return r.Bad("sync.budget." + std::string(key.str()), &node,
+                   "is not a known setting: [sync.budget] takes <metric>_cap and "
+                   "<metric>_epsilon for the metrics " +
+                       names);
+    }
+  }
+  return Ok();
+}
+
 // Every setting in the file, "section.key" (or a top-level key) -> its value as TOML text.
 std::map<std::string, std::string> Flatten(const toml::table& root) {
   std::map<std::string, std::string> out;
@@ -186,6 +244,39 @@ std::map<std::string, std::string> Flatten(const toml::table& root) {
   }
   return out;
 }
+
+}  // namespace
+
+Result<sync::SyncPolicy> SyncPrivacyPolicy(const Config& c) {
+  sync::SyncPolicy p;
+  if (c.sync.period_minutes < 1 || 1440 % c.sync.period_minutes != 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "'sync.period_minutes' must divide a day (15, 30, 60, 120, ... 1440)",
+                "sync.period_minutes", "invalid-config");
+  }
+  p.period = std::chrono::minutes(c.sync.period_minutes);
+  auto day = sync::ParseEpsilonMicros(c.sync.epsilon_per_day);
+  if (!day) {
+    return Fail(ErrorCode::kInvalidArgument, "'sync.epsilon_per_day' " + day.error().message,
+                "sync.epsilon_per_day", "invalid-config");
+  }
+  p.epsilon_per_day_micros = *day;
+  for (const auto& [metric, cap] : c.sync.budget_caps) p.budget[metric].cap = cap;
+  for (const auto& [metric, text] : c.sync.budget_epsilons) {
+    const std::string key = "sync.budget." + metric + "_epsilon";
+    auto e = sync::ParseEpsilonMicros(text);
+    if (!e) {
+      return Fail(ErrorCode::kInvalidArgument, "'" + key + "' " + e.error().message, key,
+                  "invalid-config");
+    }
+    p.budget[metric].epsilon_micros = *e;
+  }
+  p.max_catch_up_periods = c.sync.max_catch_up_periods;
+  OPTIN_TRY(sync::CheckBudget(p));
+  return p;
+}
+
+namespace {
 
 Status Validate(const Config& c) {
   auto bad = [](std::string key, std::string what) {
@@ -232,15 +323,8 @@ Status Validate(const Config& c) {
   if (1440 % c.sync.period_minutes != 0) {
     return bad("sync.period_minutes", "must divide a day (15, 30, 60, 120, ... 1440)");
   }
-  auto day_epsilon = sync::ParseEpsilonMicros(c.sync.epsilon_per_day);
-  if (!day_epsilon) return bad("sync.epsilon_per_day", day_epsilon.error().message);
-  if (!c.sync.epsilon_per_period.empty()) {
-    auto period_epsilon = sync::ParseEpsilonMicros(c.sync.epsilon_per_period);
-    if (!period_epsilon) return bad("sync.epsilon_per_period", period_epsilon.error().message);
-    if (*period_epsilon > *day_epsilon) {
-      return bad("sync.epsilon_per_period", "must not exceed sync.epsilon_per_day");
-    }
-  }
+  // The shares of [sync.budget] fit in epsilon_per_day and cover every period of a day.
+  if (auto policy = SyncPrivacyPolicy(c); !policy) return std::unexpected(policy.error());
   if (c.sync.backoff_max_seconds < c.sync.backoff_initial_seconds) {
     return bad("sync.backoff_max_seconds", "must be at least sync.backoff_initial_seconds");
   }
@@ -357,15 +441,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(
       r.Get("sync.period_minutes", c.sync.period_minutes, std::pair<int64_t, int64_t>{1, 1440}));
   OPTIN_TRY(r.Get("sync.epsilon_per_day", c.sync.epsilon_per_day));
-  OPTIN_TRY(r.Get("sync.epsilon_per_period", c.sync.epsilon_per_period));
-  OPTIN_TRY(r.Get("sync.suppress_below", c.sync.suppress_below,
-                  std::pair<int64_t, int64_t>{0, 1'000'000}));
-  for (auto [key, field] : {std::pair{"sync.cap_checkins", &c.sync.cap_checkins},
-                            std::pair{"sync.cap_help_requests", &c.sync.cap_help_requests},
-                            std::pair{"sync.cap_claims", &c.sync.cap_claims},
-                            std::pair{"sync.cap_offer_views", &c.sync.cap_offer_views}}) {
-    OPTIN_TRY(r.Get(key, *field, std::pair<int64_t, int64_t>{1, 100}));
-  }
+  OPTIN_TRY(r.Get("sync.allow_manual_release", c.sync.allow_manual_release));
+  OPTIN_TRY(ParseSyncBudget(r, c));
   OPTIN_TRY(r.Get("sync.max_catch_up_periods", c.sync.max_catch_up_periods,
                   std::pair<int64_t, int64_t>{1, 10'000}));
   OPTIN_TRY(r.Get("sync.outbox_max_batches", c.sync.outbox_max_batches,

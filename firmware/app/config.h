@@ -12,6 +12,7 @@
 
 #include "drivers/scanner.h"
 #include "platform/error.h"
+#include "sync/sync_policy.h"
 
 namespace optin::app {
 
@@ -104,15 +105,14 @@ struct Config {
   // not provisioned (no HQ-issued certificate).
   struct Sync {
     std::string hq_url;                   // "https://hq.example:443/v1/batches"; empty: off
-    int64_t period_minutes = 60;          // aggregation period (divides a day)
-    std::string epsilon_per_day = "1.0";  // privacy budget per UTC day (exact decimal)
-    std::string epsilon_per_period;       // empty: epsilon_per_day spread over the periods
-    int64_t suppress_below = 10;          // noisy counts under this are not sent
-    int64_t cap_checkins = 1;             // per subject and period
-    int64_t cap_help_requests = 1;
-    int64_t cap_claims = 1;
-    int64_t cap_offer_views = 3;
-    int64_t max_catch_up_periods = 48;  // after a long stop
+    int64_t period_minutes = 1440;        // release period (divides a day): a UTC day
+    std::string epsilon_per_day = "1.0";  // per shopper per UTC day (exact decimal)
+    // [sync.budget]: <metric>_cap and <metric>_epsilon (its share of epsilon_per_day) as given;
+    // a metric not named keeps its default (sync::kMetricSpecs). See SyncPrivacyPolicy.
+    std::map<std::string, int64_t> budget_caps;
+    std::map<std::string, std::string> budget_epsilons;
+    bool allow_manual_release = false;  // development only: optinctl sync release-now
+    int64_t max_catch_up_periods = 48;  // periods released per write job after a long stop
     int64_t outbox_max_batches = 1000;  // beyond: oldest merged
     int64_t outbox_max_age_days = 14;   // older: merged
     int64_t batches_per_request = 50;
@@ -176,6 +176,10 @@ struct Config {
     return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;
   }
 };
+
+// The privacy side of [sync] (period, epsilon_per_day, [sync.budget]) as the aggregator uses
+// it, checked (sync::CheckBudget): a failure names the key at fault.
+Result<sync::SyncPolicy> SyncPrivacyPolicy(const Config& c);
 
 // Parses TOML text (from `origin`, for messages) over the defaults.
 Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin = "config");

@@ -16,6 +16,7 @@ DomainSettings DomainSettings::FromConfig(const Config& c) {
   s.consent = consent::ConsentPolicy{c.consent.policy_version,
                                      std::chrono::days(c.consent.grant_lifetime_days)};
   s.interests = c.store.interests;
+  s.languages = c.store.languages;
   s.offers = offers::SelectionPolicy{static_cast<size_t>(c.offers.max_results),
                                      static_cast<size_t>(c.offers.max_per_category),
                                      static_cast<int>(c.offers.frequency_cap)};
@@ -50,6 +51,8 @@ std::unique_ptr<Domain> Domain::Build(const DomainSettings& settings, const Doma
   d->signer = std::make_unique<privacy::ReceiptSigner>(*keys.signing, random);
   d->ledger = std::make_unique<consent::ConsentLedger>(clock, settings.consent, settings.controller,
                                                        *d->signer);
+  d->notices = std::make_unique<notices::NoticeHolder>(settings.languages);
+  d->ledger->UseNotices(d->notices.get());
   d->interests = std::make_unique<offers::DeclaredInterests>(clock, *d->ledger, settings.interests);
   d->personalizer = std::make_unique<offers::Personalizer>(
       clock, *d->ledger, *d->interests, d->offer_views, d->catalog, settings.offers);
@@ -100,20 +103,33 @@ void Domain::AttachSync(const sync::EventRecorder& recorder) {
   ledger->AddChangeHook(
       [r](store::Connection& c, std::string_view subject, consent::Purpose purpose, bool granted,
           int64_t now) { return r->OnConsentChange(c, subject, purpose, granted, now); });
-  visits->AddCheckInHook([r](store::Connection& c, const visits::Visit& v) {
+  // HQ's unit of privacy is one shopper per UTC day: an app token's and a loyalty scan's `sub`
+  // give the same subject (the pseudonymizer keys issuer and sub), so they share its caps; an
+  // anonymous web visit is an identity per visit that no cap can follow, so it never counts.
+  auto anonymous = [](store::Connection& c, std::string_view subject) {
+    return visits::VisitService::IsAnonymousWebSubject(c, subject);
+  };
+  visits->AddCheckInHook([r](store::Connection& c, const visits::Visit& v) -> Status {
+    if (v.channel == "web") return Ok();
     return r->OnCheckIn(c, v.subject_id, v.channel);
   });
-  desk->AddRequestHook([r](store::Connection& c, std::string_view subject, std::string_view topic) {
-    return r->OnHelpRequest(c, subject, topic);
+  desk->AddRequestHook([r, anonymous](store::Connection& c, std::string_view subject,
+                                      std::string_view topic) -> Status {
+    OPTIN_ASSIGN_OR_RETURN(bool skip, anonymous(c, subject));
+    return skip ? Ok() : r->OnHelpRequest(c, subject, topic);
   });
-  desk->AddClaimHook([r](store::Connection& c, std::string_view subject, int64_t asked,
-                         int64_t claimed) { return r->OnClaim(c, subject, asked, claimed); });
+  desk->AddClaimHook([r, anonymous](store::Connection& c, std::string_view subject, int64_t asked,
+                                    int64_t claimed) -> Status {
+    OPTIN_ASSIGN_OR_RETURN(bool skip, anonymous(c, subject));
+    return skip ? Ok() : r->OnClaim(c, subject, asked, claimed);
+  });
   rights.Register(r->records());
   // HQ counts offer views by category, only for shoppers under `hq_aggregates`.
-  personalizer->AddViewHook(
-      [r](store::Connection& conn, std::string_view subject, std::string_view category) {
-        return r->OnOfferView(conn, subject, category);
-      });
+  personalizer->AddViewHook([r, anonymous](store::Connection& conn, std::string_view subject,
+                                           std::string_view category) -> Status {
+    OPTIN_ASSIGN_OR_RETURN(bool skip, anonymous(conn, subject));
+    return skip ? Ok() : r->OnOfferView(conn, subject, category);
+  });
 }
 
 }  // namespace optin::app

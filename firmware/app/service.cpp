@@ -44,6 +44,7 @@
 #include "privacy/receipt_signer.h"
 #include "provisioning/device_identity.h"
 #include "store/database.h"
+#include "app/sync_admin_routes.h"
 #include "sync/sync_service.h"
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
@@ -311,21 +312,12 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
     return std::unique_ptr<sync::SyncService>();
   }
   sync::SyncServiceConfig sc;
+  OPTIN_ASSIGN_OR_RETURN(sc.policy, SyncPrivacyPolicy(c));  // period, epsilon, [sync.budget]
   sc.policy.store_id = c.store.id;
   sc.policy.software_version = OPTIN_VERSION;
-  sc.policy.period = std::chrono::minutes(c.sync.period_minutes);
-  OPTIN_ASSIGN_OR_RETURN(sc.policy.epsilon_per_day_micros,
-                         sync::ParseEpsilonMicros(c.sync.epsilon_per_day));
-  if (!c.sync.epsilon_per_period.empty()) {
-    OPTIN_ASSIGN_OR_RETURN(sc.policy.epsilon_per_period_micros,
-                           sync::ParseEpsilonMicros(c.sync.epsilon_per_period));
-  }
-  sc.policy.suppress_below = c.sync.suppress_below;
-  sc.policy.caps = {c.sync.cap_checkins, c.sync.cap_help_requests, c.sync.cap_claims,
-                    c.sync.cap_offer_views};
   sc.policy.topics = c.assist.topics;
   sc.policy.offer_categories = c.store.interests;
-  sc.policy.max_catch_up_periods = c.sync.max_catch_up_periods;
+  sc.allow_manual_release = c.sync.allow_manual_release;
   sc.outbox.max_batches = c.sync.outbox_max_batches;
   sc.outbox.max_age = std::chrono::days(c.sync.outbox_max_age_days);
   sc.outbox.batches_per_request = c.sync.batches_per_request;
@@ -558,6 +550,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     if (!result) return respond(api::ProblemResponse(result.error()));
     respond(net::Response::Json(200, boost::json::serialize(*result)));
   });
+  // optinctl sync status | release-now (the release runs in the daemon's single writer).
+  RegisterSyncAdminRoutes(p->admin_router, p->hq_sync.get());
 
   OPTIN_ASSIGN_OR_RETURN(TlsConfigs tls, MakeTlsConfigs(*p, p->config, *p->identity));
   p->loop = std::make_unique<net::EventLoop>();

@@ -54,6 +54,7 @@ Status EventRecorder::Record(store::Connection& conn, std::string_view subject_i
   OPTIN_ASSIGN_OR_RETURN(bool allowed,
                          ledger_.MayProcess(conn, subject_id, consent::Purpose::kHqAggregates));
   if (!allowed) return Ok();
+
   // Never stamped inside an already decided period (a clock that stepped back): such an event
   // would pass for a released one. It counts in the next period instead.
   OPTIN_ASSIGN_OR_RETURN(const int64_t released_until, Aggregator::ReleasedUntil(conn));

@@ -1,8 +1,9 @@
 // Records the events HQ aggregates are made of, inside the write job of the action itself:
 // a check-in (channel), a help request (topic), a claim (time-to-claim bucket) and an offer view
-// (category; offers do not exist yet, so nothing calls it). An event is recorded only when the
-// subject's `hq_aggregates` is in force at that moment, and holds the subject link (for erasure
-// and the per-subject caps), the time, the metric and the label: nothing else. Withdrawing
+// (category). An event is recorded only when the subject's `hq_aggregates` is in force at that
+// moment, and holds the subject link (for erasure and the per-shopper caps), the time, the metric
+// and the label: nothing else. (app::Domain::AttachSync never calls it for an anonymous web
+// visit's subject: an identity per visit cannot be capped per shopper and day.) Withdrawing
 // `hq_aggregates` (or presence) deletes the subject's events still stored (pending, or released
 // and not yet cleaned up). The time is never before the end of the last decided period.
 // Immutable; methods run inside database jobs; thread-safe.

@@ -62,44 +62,104 @@ void SyncService::Start(net::EventLoop& loop) {
       log::Info("hq.sync_on",
                 {{"hq_url", config_.hq_url},
                  {"period_seconds", config_.policy.period_seconds()},
-                 {"epsilon_per_period_micros", config_.policy.period_epsilon_micros()}});
+                 {"epsilon_per_period_micros", config_.policy.period_epsilon_micros()},
+                 {"epsilon_per_day_micros", config_.policy.epsilon_per_day_micros}});
     }
   }
   if (!off_reason.empty()) log::Warn("hq.upload_off", {{"reason", off_reason}});
+  off_reason_ = off_reason;
   ReleaseDue();
   CleanUp();  // what an interrupted clean-up (a stop, a crash) left
   loop.Every(std::chrono::seconds(30), [this] { ReleaseDue(); });
 }
 
+namespace {
+
+void LogOutcomes(const std::vector<PeriodOutcome>& outcomes) {
+  for (const PeriodOutcome& o : outcomes) {
+    (o.outcome == "released" ? log::Info : log::Warn)("hq.period",
+                                                      {{"outcome", o.outcome},
+                                                       {"manual", o.manual},
+                                                       {"period_start", o.period_start},
+                                                       {"period_end", o.period_end},
+                                                       {"events", o.events},
+                                                       {"epsilon_micros", o.epsilon_micros}});
+  }
+}
+
+}  // namespace
+
 void SyncService::ReleaseDue() {
   const int64_t now = clock_->NowUnix();
   if (now < next_close_.load() || releasing_.exchange(true)) return;
+  auto more = std::make_shared<bool>(false);
   db_->Write(
-      [this](store::Connection& c) -> Status {
+      [this, more](store::Connection& c) -> Status {
         OPTIN_ASSIGN_OR_RETURN(auto outcomes, aggregator_->ReleaseClosedPeriods(c));
+        OPTIN_ASSIGN_OR_RETURN(*more, aggregator_->MoreToRelease(c));
         OPTIN_ASSIGN_OR_RETURN(int64_t merged, outbox_->Compact(c));
-        for (const PeriodOutcome& o : outcomes) {
-          (o.outcome == "released" ? log::Info : log::Warn)("hq.period",
-                                                            {{"outcome", o.outcome},
-                                                             {"period_start", o.period_start},
-                                                             {"period_end", o.period_end},
-                                                             {"events", o.events},
-                                                             {"epsilon_micros", o.epsilon_micros}});
-        }
+        LogOutcomes(outcomes);
         if (merged > 0) log::Warn("hq.outbox_merged", {{"batches_merged", merged}});
         return Ok();
       },
-      [this, now](Status s) {
+      [this, now, more](Status s) {
         releasing_ = false;
         if (!s) {
           // Rolled back: the events stay, the next tick tries again (e.g. after a full disk).
           log::Error("hq.release_failed", {{"error", s.error().message}});
           return;
         }
-        next_close_ = aggregator_->NextCloseAfter(now);
+        // A long catch-up goes on at the next tick (max_catch_up_periods per write job).
+        if (!*more) next_close_ = aggregator_->NextCloseAfter(now);
         if (uploader_) uploader_->Wake();
         CleanUp();
       });
+}
+
+void SyncService::ReleaseNow(std::function<void(Result<std::vector<PeriodOutcome>>)> done) {
+  if (!config_.allow_manual_release) {
+    done(Fail(ErrorCode::kPermissionDenied,
+              "Manual releases are off: they are for development only. Set "
+              "sync.allow_manual_release = true in the configuration (tools/run --with-hq "
+              "does) to use them.",
+              "sync.allow_manual_release", "manual-release-off"));
+    return;
+  }
+  db_->Write<std::vector<PeriodOutcome>>(
+      [this](store::Connection& c) -> Result<std::vector<PeriodOutcome>> {
+        OPTIN_ASSIGN_OR_RETURN(auto outcomes, aggregator_->ReleaseNow(c));
+        OPTIN_ASSIGN_OR_RETURN(int64_t merged, outbox_->Compact(c));
+        if (merged > 0) log::Warn("hq.outbox_merged", {{"batches_merged", merged}});
+        return outcomes;
+      },
+      [this, done = std::move(done)](Result<std::vector<PeriodOutcome>> r) {
+        if (r) {
+          LogOutcomes(*r);
+          if (uploader_) uploader_->Wake();
+          CleanUp();
+        }
+        done(std::move(r));
+      });
+}
+
+void SyncService::ReadStatus(std::function<void(Result<SyncStatus>)> done) const {
+  SyncStatus base;
+  base.upload = stats();
+  base.uploading = uploader_ != nullptr;
+  base.upload_off_reason = off_reason_;
+  base.period_seconds = config_.policy.period_seconds();
+  base.next_release_at = aggregator_->NextCloseAfter(clock_->NowUnix());
+  base.allow_manual_release = config_.allow_manual_release;
+  auto st = db_->TryRead([this, base, done](store::Connection& c) mutable {
+    auto release = aggregator_->ReadStatus(c);
+    if (!release) return done(std::unexpected(release.error()));
+    auto depth = outbox_->Depth(c);
+    if (!depth) return done(std::unexpected(depth.error()));
+    base.release = *release;
+    base.outbox = *depth;
+    done(std::move(base));
+  });
+  if (!st) done(std::unexpected(st.error()));
 }
 
 void SyncService::CleanUp() {

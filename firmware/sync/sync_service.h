@@ -5,12 +5,14 @@
 // released events in short write jobs of at most kCleanupChunk rows enqueued one after another
 // (after each release, and at start so that a restart finishes an interrupted clean-up), and the
 // uploader to HQ over mutual TLS when the device is provisioned (otherwise batches wait in the
-// bounded outbox and the reason is logged once). Create before serving, then hook recorder()
-// into the domain; Start on the loop; Stop before the database stops. Thread-safe.
+// bounded outbox and the reason is logged once). For the admin listener: ReleaseNow (development
+// only, allow_manual_release) and Status. Create before serving, then hook recorder() into the
+// domain; Start on the loop; Stop before the database stops. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +38,20 @@ struct SyncServiceConfig {
   OutboxPolicy outbox;
   std::string hq_url;
   std::chrono::seconds timeout{10};
+  // `optinctl sync release-now` (POST /v1/admin/sync/release): development only.
+  bool allow_manual_release = false;
+};
+
+// What `optinctl sync status` shows.
+struct SyncStatus {
+  ReleaseStatus release;
+  OutboxDepth outbox;
+  UploaderStats upload;
+  bool uploading = false;  // an uploader runs (provisioned, HQ CA present)
+  std::string upload_off_reason;
+  int64_t period_seconds = 0;
+  int64_t next_release_at = 0;
+  bool allow_manual_release = false;
 };
 
 class SyncService {
@@ -50,6 +66,15 @@ class SyncService {
   // Starts the period timer (checks every 30 s) and the uploader (when possible).
   void Start(net::EventLoop& loop);
   void Stop();
+
+  // Development only: releases the closed periods and then the current one up to now, in one
+  // write job of the single writer, spending budget like any release. Refused with
+  // kPermissionDenied (reason "manual-release-off") unless allow_manual_release, and by the
+  // aggregator when today's budget has no room. `done` runs on a database thread.
+  void ReleaseNow(std::function<void(Result<std::vector<PeriodOutcome>>)> done);
+  // Periods released, budget spent today, outbox depth, last upload. `done` runs on a database
+  // thread.
+  void ReadStatus(std::function<void(Result<SyncStatus>)> done) const;
 
   // For the metrics issue.
   UploaderStats stats() const;
@@ -70,6 +95,7 @@ class SyncService {
   platform::Random* random_ = nullptr;
   std::unique_ptr<platform::EcdsaPrivateKey> key_;  // a copy of the device key
   std::string cert_chain_pem_, key_pem_;
+  std::string off_reason_;  // why nothing uploads (set by Start)
   std::optional<std::string> hq_ca_pem_;
   bool provisioned_ = false;
   std::unique_ptr<EventRecorder> recorder_;

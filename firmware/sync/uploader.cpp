@@ -157,6 +157,8 @@ StepResult Uploader::Step() {
   }
 
   std::lock_guard lock(mu_);
+  stats_.last_attempt_at = clock_.NowUnix();
+  if (!sent.empty()) stats_.last_delivered_at = stats_.last_attempt_at;
   stats_.batches_sent += sent.size();
   stats_.batches_duplicate += duplicates;
   stats_.batches_rejected += rejected.size();

@@ -54,6 +54,8 @@ struct UploaderStats {
   uint64_t attempts_failed = 0;
   int64_t consecutive_failures = 0;
   std::string last_error;
+  int64_t last_attempt_at = 0;    // Unix time of the last upload attempt (0: none yet)
+  int64_t last_delivered_at = 0;  // of the last one HQ acknowledged batches in
 };
 
 enum class StepResult { kIdle, kNotDue, kDelivered, kFailed };

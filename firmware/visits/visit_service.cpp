@@ -102,6 +102,14 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
   return StartVisit(conn, request);
 }
 
+Result<bool> VisitService::IsAnonymousWebSubject(store::Connection& conn,
+                                                 std::string_view subject_id) {
+  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT 1 FROM visits WHERE subject_id = ? AND "
+                                                 "channel = 'web' LIMIT 1"));
+  stmt.BindAll(subject_id);
+  return stmt.Step();
+}
+
 Result<CheckInResult> VisitService::CheckInAnonymously(store::Connection& conn,
                                                        const CheckInRequest& request) const {
   if (request.channel != "web" || !request.token_id.empty()) {
@@ -126,7 +134,8 @@ Result<CheckInResult> VisitService::StartVisit(store::Connection& conn,
   OPTIN_ASSIGN_OR_RETURN(
       consent::ConsentReceipt receipt,
       ledger_.Apply(conn, request.subject_id, decisions,
-                    request.channel == "app" ? "app check-in" : request.channel + " check-in"));
+                    request.channel == "app" ? "app check-in" : request.channel + " check-in",
+                    request.language));
 
   OPTIN_ASSIGN_OR_RETURN(auto open, ActiveForSubject(conn, request.subject_id));
   if (open) OPTIN_TRY(End(conn, *open));

@@ -44,6 +44,7 @@ struct CheckInRequest {
   std::string channel;
   // Purposes the shopper decided on now; presence is always granted by checking in.
   std::vector<consent::ConsentChange> decisions;
+  std::string language;  // the notice's language the shopper read (empty: the store default)
 };
 
 struct CheckInResult {
@@ -77,6 +78,9 @@ class VisitService {
   Result<Visit> FindByToken(store::Connection& conn, std::string_view visit_token) const;
   Result<std::optional<Visit>> ActiveForSubject(store::Connection& conn,
                                                 std::string_view subject_id) const;
+  // Whether the subject is an anonymous web visit's own (channel "web"). Such a subject is one
+  // identity per visit and cannot be capped across visits, so it never counts in HQ figures.
+  static Result<bool> IsAnonymousWebSubject(store::Connection& conn, std::string_view subject_id);
   // Ends the visit (idempotent for an already ended visit).
   Status End(store::Connection& conn, const Visit& visit) const;
 

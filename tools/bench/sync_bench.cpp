@@ -173,8 +173,16 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
       b.software_version = "bench";
       b.audit_head = std::string(64, '0');
       b.created_at = now;
-      b.noise.suppress_below = 10;
-      b.cells["checkins_by_channel"] = {{"app", 40 + i % 7}, {"web", 3}};
+      b.periods = {sync::PeriodRange{b.period_start, b.period_end}};
+      sync::MetricRelease& m = b.metrics["checkins_by_channel"];
+      m.cap = 1;
+      m.epsilon_micros = 150'000;
+      m.scale_num = 1'000'000;
+      m.scale_den = 150'000;
+      m.cells = {{"app", 40 + i % 7}, {"loyalty_scan", 3}, {"other", -1}};
+      for (const auto& [label, count] : m.cells) {
+        m.variance[label] = sync::DiscreteLaplaceVariance(m.scale_num, m.scale_den);
+      }
       OPTIN_ASSIGN_OR_RETURN(std::string jws, signer(sync::BatchPayload(b)));
       OPTIN_TRY(outbox.Enqueue(c, b, jws));
     }

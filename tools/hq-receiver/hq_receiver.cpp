@@ -1,5 +1,6 @@
 #include "tools/hq-receiver/hq_receiver.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -85,54 +86,131 @@ int64_t IntOr(const json::object& o, std::string_view k, int64_t fallback) {
   return v && v->is_int64() ? v->as_int64() : fallback;
 }
 
+bool IsInt(const json::value* v) { return v && v->is_int64(); }
+
+// Format 2: per metric the mechanism, cap, epsilon spent, cells and each cell's variance; the
+// periods it covers. Empty when well-formed, else what is wrong.
+std::string CheckV2Shape(const json::object& p, int64_t start, int64_t end) {
+  const json::value* period = p.if_contains("period");
+  const json::value* covers = period->as_object().if_contains("covers");
+  if (!covers || !covers->is_array() || covers->as_array().empty()) {
+    return "period.covers must list the periods the batch covers";
+  }
+  for (const json::value& c : covers->as_array()) {
+    const json::object* o = c.if_object();
+    if (!o || !IsInt(o->if_contains("start")) || !IsInt(o->if_contains("end"))) {
+      return "period.covers entries are {start, end}";
+    }
+    const int64_t s = o->at("start").as_int64(), e = o->at("end").as_int64();
+    if (s < start || e > end || e <= s) return "a period in period.covers lies outside period";
+  }
+  for (const auto& [metric, value] : p.at("metrics").as_object()) {
+    const json::object* m = value.if_object();
+    const std::string where = "metrics." + std::string(metric);
+    if (!m) return where + " must be an object";
+    const json::value* mechanism = m->if_contains("mechanism");
+    if (!mechanism || !mechanism->is_string()) return where + ".mechanism is missing";
+    if (!IsInt(m->if_contains("cap")) || !IsInt(m->if_contains("epsilon_micros"))) {
+      return where + " needs integer cap and epsilon_micros";
+    }
+    const json::value* cells = m->if_contains("cells");
+    const json::value* variance = m->if_contains("variance");
+    if (!cells || !cells->is_object() || !variance || !variance->is_object()) {
+      return where + " needs cells and variance objects";
+    }
+    if (cells->as_object().size() != variance->as_object().size()) {
+      return where + ": every cell needs its variance";
+    }
+    for (const auto& [label, count] : cells->as_object()) {
+      if (!count.is_int64()) return where + ".cells." + std::string(label) + " is not an integer";
+      const json::value* v = variance->as_object().if_contains(label);
+      if (!v || !v->is_number() || v->to_number<double>() < 0) {
+        return where + ".variance." + std::string(label) + " is missing or negative";
+      }
+    }
+  }
+  return {};
+}
+
 BatchVerdict CheckOne(std::string_view jws, const Peer& peer, const ReceiverOptions& options,
                       std::string* store_id, json::object* payload) {
   BatchVerdict v;
-  auto parsed = privacy::ParseJws(jws);
+  auto parsed = privacy::ParseJws(jws, sync::kMaxBatchJwsBytes);
   if (!parsed) {
     v.status = "rejected";
     v.reason = "malformed";
+    v.detail = "not a compact JWS";
     return v;
   }
   const json::object& p = parsed->payload;
   if (auto* id = p.if_contains("batch_id"); id && id->is_string()) {
     v.batch_id = std::string(id->as_string());
   }
-  auto reject = [&v](std::string reason) {
+  const json::value* period = p.if_contains("period");
+  if (period && period->is_object()) {
+    v.period_start = IntOr(period->as_object(), "start", -1);
+    v.period_end = IntOr(period->as_object(), "end", -1);
+  }
+  const json::value* schema = p.if_contains("schema");
+  if (schema && schema->is_string()) v.schema = std::string(schema->as_string());
+  auto reject = [&v](std::string reason, std::string detail) {
     v.status = "rejected";
     v.reason = std::move(reason);
+    v.detail = std::move(detail);
     return v;
   };
-  if (!peer.key) return reject("no-client-certificate");
-  if (!privacy::VerifyJws(*peer.key, jws)) return reject("bad-signature");
+  if (!peer.key) return reject("no-client-certificate", peer.problem);
+  if (!privacy::VerifyJws(*peer.key, jws, sync::kMaxBatchJwsBytes)) {
+    return reject("bad-signature", "the signature does not verify with the client certificate");
+  }
+  if (!schema || !schema->is_string()) return reject("malformed", "the batch names no schema");
+  if (std::find(std::begin(kAcceptedSchemas), std::end(kAcceptedSchemas), v.schema) ==
+      std::end(kAcceptedSchemas)) {
+    return reject("unsupported-version",
+                  "batch schema '" + v.schema +
+                      "' is not one this HQ accepts (optin-hq-batch/1, optin-hq-batch/2)");
+  }
   const json::value* store = p.if_contains("store_id");
-  const json::value* period = p.if_contains("period");
   const json::value* metrics = p.if_contains("metrics");
-  const json::value* schema = p.if_contains("schema");
   if (!store || !store->is_string() || !period || !period->is_object() || !metrics ||
-      !metrics->is_object() || !schema || !schema->is_string() ||
-      schema->as_string() != "optin-hq-batch/1") {
-    return reject("malformed");
+      !metrics->is_object()) {
+    return reject("malformed", "store_id, period and metrics are required");
   }
   const std::string sid(store->as_string());
   if (options.allowed_stores.empty() ? sid != peer.common_name
                                      : options.allowed_stores.count(sid) == 0) {
-    return reject("unknown-store");
+    return reject("unknown-store", "this store is not allowed to send batches here");
   }
-  const int64_t start = IntOr(period->as_object(), "start", -1);
-  const int64_t end = IntOr(period->as_object(), "end", -1);
-  if (start < 0 || end <= start) return reject("malformed");
-  if (v.batch_id != sync::BatchId(sid, start, end)) return reject("batch-id-mismatch");
-  for (const auto& [metric, cells] : metrics->as_object()) {
-    if (!cells.is_object()) return reject("malformed");
-    for (const auto& [label, count] : cells.as_object()) {
-      if (!count.is_int64()) return reject("malformed");
+  const int64_t start = v.period_start;
+  const int64_t end = v.period_end;
+  if (start < 0 || end <= start) return reject("malformed", "period.start must precede period.end");
+  if (v.batch_id != sync::BatchId(sid, start, end)) {
+    return reject("batch-id-mismatch", "batch_id is not the one the store and period give");
+  }
+  if (v.schema == "optin-hq-batch/1") {
+    for (const auto& [metric, cells] : metrics->as_object()) {
+      if (!cells.is_object()) return reject("malformed", "metrics must map labels to counts");
+      for (const auto& [label, count] : cells.as_object()) {
+        if (!count.is_int64()) return reject("malformed", "metrics must map labels to counts");
+      }
     }
+  } else if (std::string wrong = CheckV2Shape(p, start, end); !wrong.empty()) {
+    return reject("malformed", wrong);
   }
   *store_id = sid;
   *payload = p;
   v.status = "ok";
   return v;
+}
+
+// A refused batch's problem+json (RFC 9457), inside its result.
+json::object VerdictProblem(const BatchVerdict& v) {
+  json::object problem{{"type", "urn:optin-hq:problem:" + v.reason},
+                       {"title", v.reason},
+                       {"status", v.reason == "unsupported-version" ? 422 : 400},
+                       {"detail", v.detail}};
+  if (v.reason == "unsupported-version") problem["version"] = v.schema;
+  return problem;
 }
 
 net::Response Problem(int status, std::string_view type, std::string_view detail) {
@@ -220,7 +298,9 @@ void HqReceiver::PostBatches(net::Request&& request, net::Responder respond) {
   for (const json::value& entry : *list) {
     Item item;
     if (!entry.is_string()) {
-      item.verdict = BatchVerdict{"", "rejected", "malformed"};
+      item.verdict.status = "rejected";
+      item.verdict.reason = "malformed";
+      item.verdict.detail = "a batch must be a JWS string";
     } else {
       item.verdict = CheckOne(entry.as_string(), peer, options_, &item.store_id, &item.payload);
       item.jws_hash = platform::Sha256(entry.as_string());
@@ -266,11 +346,21 @@ void HqReceiver::PostBatches(net::Request&& request, net::Responder respond) {
         Counters delta;
         for (const Item& item : *items) {
           json::object r{{"batch_id", item.verdict.batch_id}, {"status", item.verdict.status}};
-          if (item.verdict.status == "rejected") {
+          // One line per batch: store, period, verdict (the store id names a shop, not a
+          // person; no count, no payload).
+          const bool refused = item.verdict.status == "rejected";
+          (refused ? log::Warn : log::Info)(
+              "hq.batch", {{"store", item.store_id.empty() ? "(unverified)" : item.store_id},
+                           {"batch_id", item.verdict.batch_id},
+                           {"schema", item.verdict.schema},
+                           {"period_start", item.verdict.period_start},
+                           {"period_end", item.verdict.period_end},
+                           {"verdict", item.verdict.status},
+                           {"reason", item.verdict.reason}});
+          if (refused) {
             r["reason"] = item.verdict.reason;
+            r["problem"] = VerdictProblem(item.verdict);
             ++delta.rejected;
-            log::Warn("hq.batch_rejected",
-                      {{"batch_id", item.verdict.batch_id}, {"reason", item.verdict.reason}});
           } else if (item.verdict.status == "duplicate") {
             ++delta.duplicate;
           } else {

@@ -4,7 +4,10 @@
 // the allow-list, or, without one, equal the certificate's CN), the batch id (it must be the one
 // the store id and period give) and the payload's shape, and stores each batch once: a batch id
 // already stored answers "duplicate" (a retry may be re-signed: ECDSA signatures are randomised,
-// and the id already binds the store and the period).
+// and the id already binds the store and the period). It accepts batch formats 1 and 2
+// ("optin-hq-batch/1", "optin-hq-batch/2"); a batch of any other schema is refused with reason
+// "unsupported-version" and a problem+json object that names the version. Every batch stored or
+// refused is logged (event "hq.batch": store, period, verdict, reason; nothing personal).
 // GET /batches?store=ID lists what was stored (tests and demos). Thread-safe.
 #pragma once
 
@@ -40,8 +43,16 @@ struct ReceiverOptions {
 struct BatchVerdict {
   std::string batch_id;
   std::string status;  // "stored", "duplicate", "rejected"
-  std::string reason;  // when rejected: "bad-signature", "unknown-store", "malformed", ...
+  std::string reason;  // when rejected: "bad-signature", "unknown-store", "malformed",
+                       // "unsupported-version", ...
+  std::string detail;  // a sentence for a person, when rejected
+  std::string schema;  // the batch's schema as it claims it ("optin-hq-batch/2"), if any
+  int64_t period_start = -1;
+  int64_t period_end = -1;
 };
+
+// The batch schemas this HQ accepts.
+inline constexpr std::string_view kAcceptedSchemas[] = {"optin-hq-batch/1", "optin-hq-batch/2"};
 
 class HqReceiver {
  public:

@@ -157,17 +157,9 @@ TEST_F(HqReceiverProcessTest, HqDownThenUpDeliversEachBatchOnce) {
   EXPECT_EQ(w_.database().Count("sync_outbox"), 0);
   auto stored = StoredBatches();
   ASSERT_EQ(stored.size(), 3u);
-  EXPECT_EQ(stored[0]
-                .as_object()
-                .at("payload")
-                .as_object()
-                .at("metrics")
-                .as_object()
-                .at("checkins_by_channel")
-                .as_object()
-                .at("app")
-                .as_int64(),
+  EXPECT_EQ(stored[0].at("payload").at("metrics").at("checkins_by_channel").at("cells").at("app"),
             1);
+  EXPECT_EQ(stored[0].at("payload").at("schema"), "optin-hq-batch/2");
 }
 
 TEST_F(HqReceiverProcessTest, ReplayIsAcknowledgedAsDuplicateAndStoredOnce) {
@@ -216,6 +208,84 @@ TEST_F(HqReceiverProcessTest, RefusesBadSignaturesUnknownStoresAndMalformedInput
   auto no_cert = Call("GET", "/batches", {},
                       ValueOrDie(net::TlsClientConfig::Create(anonymous, random_), "tls"));
   EXPECT_FALSE(no_cert.has_value());
+}
+
+// Batches written by boxes that still run format 1 keep arriving during an upgrade: HQ
+// verifies and stores them as before. A version it does not know is refused by name, with a
+// problem+json object, not as "malformed". Each verdict is logged with store, period and verdict.
+TEST_F(HqReceiverProcessTest, VersionOneBatchStillVerifiesAndStoresOtherVersionsAreRefusedByName) {
+  StartHq();
+  // A day before the format-2 batch below (another period, another batch id).
+  const int64_t start = 1'790'000'000 / 3600 * 3600 - 86'400;
+  json::object v1{
+      {"schema", "optin-hq-batch/1"},
+      {"batch_id", sync::BatchId("store-0042", start, start + 3600)},
+      {"store_id", "store-0042"},
+      {"period", json::object{{"start", start}, {"end", start + 3600}, {"periods", 1}}},
+      {"created_at", start + 3660},
+      {"software_version", "0.9.0"},
+      {"audit", json::object{{"head", std::string(64, 'a')}, {"intact", true}}},
+      {"noise", json::object{{"mechanism", "discrete-laplace"},
+                             {"scale_num", 6'000'000},
+                             {"scale_den", 41'666},
+                             {"sensitivity", 6},
+                             {"suppress_below", 10},
+                             {"epsilon_micros", 41'666},
+                             {"caps", json::object{{"checkins", 1},
+                                                   {"help_requests", 1},
+                                                   {"claims", 1},
+                                                   {"offer_views", 3}}}}},
+      {"suppressed_cells", 2},
+      {"metrics", json::object{{"checkins_by_channel", json::object{{"app", 212}}}}}};
+  auto sign = sync::MakeJwsSigner(w_.keys().signing_key(), random_);
+  const std::string v1_jws = ValueOrDie(sign(v1), "sign v1");
+  // A format-2 batch from the real aggregator, and the same claiming a format 3.
+  w_.NextPeriod();
+  auto v2 = w_.Payload(w_.Batches().at(0));
+  ASSERT_EQ(v2.at("schema").as_string(), "optin-hq-batch/2");
+  auto v3 = v2;
+  v3["schema"] = "optin-hq-batch/3";
+  const int64_t s3 = start + 7 * 86'400;
+  v3["batch_id"] = sync::BatchId("store-0042", s3, s3 + 3600);
+  v3["period"] = json::object{{"start", s3}, {"end", s3 + 3600}, {"periods", 1},
+                              {"covers", json::array{json::object{{"start", s3},
+                                                                  {"end", s3 + 3600}}}}};
+  auto r = Call("POST", "/v1/batches",
+                Body({v1_jws, w_.Batches().at(0).jws, ValueOrDie(sign(v3), "sign v3")}));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto results = json::parse(r->body).as_object().at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].at("status").as_string(), "stored") << json::serialize(results[0]);
+  EXPECT_EQ(results[1].at("status").as_string(), "stored") << json::serialize(results[1]);
+  EXPECT_EQ(results[2].at("status").as_string(), "rejected");
+  EXPECT_EQ(results[2].at("reason").as_string(), "unsupported-version");
+  const auto& problem = results[2].at("problem").as_object();
+  EXPECT_EQ(problem.at("type").as_string(), "urn:optin-hq:problem:unsupported-version");
+  EXPECT_EQ(problem.at("version").as_string(), "optin-hq-batch/3");
+  EXPECT_NE(std::string(problem.at("detail").as_string()).find("optin-hq-batch/3"),
+            std::string::npos);
+  auto stored = StoredBatches();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].at("payload").at("schema").as_string(), "optin-hq-batch/1");
+  EXPECT_EQ(stored[0].at("payload").at("metrics").at("checkins_by_channel").at("app").as_int64(),
+            212);
+  // The log: one line per batch with store, period and verdict; no counts, nothing personal.
+  hq_.reset();
+  std::ifstream in(dir_ / "hq.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t lines = 0;
+  for (size_t at = log.find("\"hq.batch\""); at != std::string::npos;
+       at = log.find("\"hq.batch\"", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3u) << log;
+  EXPECT_NE(log.find("\"verdict\":\"stored\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"verdict\":\"rejected\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"period_start\":" + std::to_string(start)), std::string::npos) << log;
+  EXPECT_NE(log.find("\"store\":\"store-0042\""), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"app\""), std::string::npos) << "no cell in the log";
+  EXPECT_EQ(log.find(w_.Subject("x")), std::string::npos);
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ std::string Join(const std::vector<std::string>& v) {
 
 const std::vector<Setting>& AllSettings() {
   using S = std::string;
-  static const std::vector<Setting> kSettings = {
+  static const std::vector<Setting> kSettings = [] {
+    std::vector<Setting> v = {
       {"data_dir", [](const Config& c) { return c.data_dir.string(); }},
       {"listen.address", [](const Config& c) { return c.listen.address; }},
       {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
@@ -96,15 +97,8 @@ const std::vector<Setting>& AllSettings() {
       {"sync.period_minutes",
        [](const Config& c) { return std::to_string(c.sync.period_minutes); }},
       {"sync.epsilon_per_day", [](const Config& c) { return c.sync.epsilon_per_day; }},
-      {"sync.epsilon_per_period", [](const Config& c) { return c.sync.epsilon_per_period; }},
-      {"sync.suppress_below",
-       [](const Config& c) { return std::to_string(c.sync.suppress_below); }},
-      {"sync.cap_checkins", [](const Config& c) { return std::to_string(c.sync.cap_checkins); }},
-      {"sync.cap_help_requests",
-       [](const Config& c) { return std::to_string(c.sync.cap_help_requests); }},
-      {"sync.cap_claims", [](const Config& c) { return std::to_string(c.sync.cap_claims); }},
-      {"sync.cap_offer_views",
-       [](const Config& c) { return std::to_string(c.sync.cap_offer_views); }},
+      {"sync.allow_manual_release",
+       [](const Config& c) { return S(c.sync.allow_manual_release ? "true" : "false"); }},
       {"sync.max_catch_up_periods",
        [](const Config& c) { return std::to_string(c.sync.max_catch_up_periods); }},
       {"sync.outbox_max_batches",
@@ -140,7 +134,24 @@ const std::vector<Setting>& AllSettings() {
       {"limits.rate_exempt", [](const Config& c) { return Join(c.limits.rate_exempt); }},
       {"log.level", [](const Config& c) { return S(c.log.level); }},
       {"indicator.led", [](const Config& c) { return c.indicator.led; }},
-  };
+    };
+    // [sync.budget]: each metric's cap and epsilon share (the default when not given).
+    for (const sync::MetricSpec& m : sync::kMetricSpecs) {
+      const std::string metric(m.metric);
+      v.push_back({"sync.budget." + metric + "_cap", [metric, m](const Config& c) {
+                     auto it = c.sync.budget_caps.find(metric);
+                     return std::to_string(it != c.sync.budget_caps.end() ? it->second
+                                                                          : m.default_cap);
+                   }});
+      v.push_back({"sync.budget." + metric + "_epsilon", [metric, m](const Config& c) {
+                     auto it = c.sync.budget_epsilons.find(metric);
+                     return it != c.sync.budget_epsilons.end()
+                                ? it->second
+                                : sync::FormatEpsilonMicros(m.default_epsilon_micros);
+                   }});
+    }
+    return v;
+  }();
   return kSettings;
 }
 
@@ -264,12 +275,7 @@ token_leeway_seconds = 30
 hq_url = "https://hq.example.test:8444/v1/batches"
 period_minutes = 30
 epsilon_per_day = "2.5"
-epsilon_per_period = "0.5"
-suppress_below = 5
-cap_checkins = 2
-cap_help_requests = 3
-cap_claims = 2
-cap_offer_views = 6
+allow_manual_release = true
 max_catch_up_periods = 24
 outbox_max_batches = 200
 outbox_max_age_days = 7
@@ -277,6 +283,19 @@ batches_per_request = 20
 backoff_initial_seconds = 2
 backoff_max_seconds = 600
 timeout_seconds = 20
+[sync.budget]
+checkins_total_cap = 2
+checkins_total_epsilon = "0.3"
+checkins_by_channel_cap = 2
+checkins_by_channel_epsilon = "0.2"
+checkins_by_hour_cap = 2
+checkins_by_hour_epsilon = "0.3"
+help_requests_by_topic_cap = 3
+help_requests_by_topic_epsilon = "0.2"
+time_to_claim_seconds_cap = 2
+time_to_claim_seconds_epsilon = "0.2"
+offer_views_by_category_cap = 6
+offer_views_by_category_epsilon = "0.3"
 [limits]
 max_body_bytes = 4096
 max_header_bytes = 2048

@@ -44,7 +44,8 @@ TEST(SyncCleanupTest, ReleasedEventsAreDeletedInChunksAndNeverCountedTwice) {
   auto second = w.NextPeriod();
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].events, 1);
-  EXPECT_EQ(SyncWorld::Metric(w.Payload(w.Batches().at(1)), "checkins_by_channel", "web"), 0);
+  EXPECT_EQ(SyncWorld::Metric(w.Payload(w.Batches().at(1)), "checkins_by_channel", "app"), 1);
+  EXPECT_EQ(SyncWorld::Metric(w.Payload(w.Batches().at(1)), "checkins_total", "all"), 1);
 
   EXPECT_EQ(w.CleanUp(5), (std::vector<int64_t>{5, 5, 3}));
   EXPECT_EQ(w.database().Count("sync_events"), 0);

@@ -102,7 +102,7 @@ TEST(SyncFullDiskTest, AFailedReleaseWritesNothingAndTheRetryReleasesOneBatchCou
   const auto payload = w.Payload(batches[0]);
   int64_t checkins = 0;
   for (const auto& [label, n] :
-       payload.at("metrics").as_object().at("checkins_by_channel").as_object()) {
+       payload.at("metrics").at("checkins_by_channel").at("cells").as_object()) {
     checkins += n.as_int64();
   }
   EXPECT_EQ(checkins, 2);

@@ -27,6 +27,7 @@ inline sync::SyncPolicy TestSyncPolicy() {
   p.software_version = "test";
   p.topics = assist::HelpDeskPolicy{}.topics;
   p.offer_categories = {"running", "cycling"};
+  p.period = std::chrono::hours(1);  // hourly periods: a test walks through a few of them
   return p;
 }
 
@@ -78,16 +79,23 @@ class SyncWorld : public AssistWorld {
   }
   // The payload of a batch, after checking its signature against the device key.
   boost::json::object Payload(const sync::OutboxBatch& b) {
-    auto parsed = privacy::VerifyJws(keys().public_key(), b.jws);
+    auto parsed = privacy::VerifyJws(keys().public_key(), b.jws, sync::kMaxBatchJwsBytes);
     EXPECT_TRUE(parsed.has_value()) << (parsed ? "" : parsed.error().message);
     return parsed ? parsed->payload : boost::json::object{};
   }
-  // metrics[metric][label] of a payload, or -1 when absent.
+  // metrics[metric].cells[label] of a payload, or -1 when absent.
   static int64_t Metric(const boost::json::object& payload, std::string_view metric,
                         std::string_view label) {
     const auto& m = payload.at("metrics").as_object().at(metric).as_object();
-    auto* v = m.if_contains(label);
+    auto* v = m.at("cells").as_object().if_contains(label);
     return v ? v->as_int64() : -1;
+  }
+  // metrics[metric].variance[label] of a payload, or -1 when absent.
+  static double Variance(const boost::json::object& payload, std::string_view metric,
+                         std::string_view label) {
+    const auto& m = payload.at("metrics").as_object().at(metric).as_object();
+    auto* v = m.at("variance").as_object().if_contains(label);
+    return v ? v->to_number<double>() : -1;
   }
 
  private:

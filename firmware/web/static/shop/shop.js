@@ -28,7 +28,8 @@
     assistance: 'If you say no: you can still ask anyone in the store in person.',
     name_to_staff: 'If you say no: staff see only your visit name.',
     history: 'If you say no: your interests are forgotten when this visit ends.',
-    hq_aggregates: 'If you say no: your visit is not counted in anything sent to headquarters.',
+    hq_aggregates: 'If you say no: your visit is not counted in anything sent to headquarters. ' +
+      'A visit checked in on this page without the app is never counted either: it cannot be told apart from your other visits, so it could count you twice.',
   };
   const LEVELS = { beginner: 'Beginner', intermediate: 'Some experience', expert: 'Expert' };
   const LEVELS_FOR = { beginner: 'beginners', intermediate: 'some experience', expert: 'experts' };
