@@ -19,6 +19,7 @@
 #include "privacy/jws.h"
 #include "provision_cmd.h"
 #include "staff_cmd.h"
+#include "sync_cmd.h"
 #include "store/database.h"
 #include "visits/presence_code.h"
 
@@ -59,6 +60,14 @@ Commands:
   catalog sign --in FILE [--ttl-days N]
                             sign an offer catalog as an HQ bundle with the development HQ key
   catalog check FILE        validate a catalog file or HQ bundle: "ok: N offers" or what is wrong
+  sync explain [--daily N] [--stores S]
+                            per HQ metric: cap, epsilon, noise scale, error of a store-day,
+                            store-week and chain-day; what a day's epsilon means for a shopper
+  sync status [--json] [--admin-port P]
+                            periods released, budget spent today, outbox depth, last upload
+  sync release-now [--json] [--admin-port P]
+                            development only (sync.allow_manual_release): release the current
+                            period now; it spends budget like any release
 
 The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
 )";
@@ -278,6 +287,7 @@ int main(int argc, char** argv) {
   if (cmd == "reload") return RunReloadCommand(*config);
   if (cmd == "staff") return RunStaffCommand(*config, rest(1));
   if (cmd == "catalog") return RunCatalogCommand(*config, rest(1));
+  if (cmd == "sync") return optinctl::RunSyncCommand(*config, rest(1));
   if (cmd == "audit" && sub == "verify") {
     auto r = AuditVerify(*config);
     if (!r) return Report(r.error());
