@@ -293,12 +293,13 @@ StaffStream::StaffStream(StaffStreamDeps deps, StaffStreamOptions options)
 
 StaffStream::~StaffStream() = default;
 
-void StaffStream::Register(net::Router& router) const {
+void StaffStream::Register(net::Router& router, net::UpgradeCheck origin_check) const {
   router.AddWebSocket(
       std::string(kPath),
       [this](const net::Request& upgrade, std::shared_ptr<net::WebSocketConnection> connection) {
         Accept(upgrade, std::move(connection));
-      });
+      },
+      std::move(origin_check));
 }
 
 void StaffStream::Accept(const net::Request&,

@@ -52,7 +52,8 @@ class StaffStream {
   StaffStream& operator=(const StaffStream&) = delete;
 
   static constexpr std::string_view kPath = "/v1/staff/stream";
-  void Register(net::Router& router) const;
+  // `origin_check` (api::OriginPolicy) runs before the upgrade: a foreign Origin gets 403.
+  void Register(net::Router& router, net::UpgradeCheck origin_check = {}) const;
   // The WebSocket handler (public for tests).
   void Accept(const net::Request& upgrade,
               std::shared_ptr<net::WebSocketConnection> connection) const;

@@ -459,6 +459,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
       r.Get("sync.timeout_seconds", c.sync.timeout_seconds, std::pair<int64_t, int64_t>{1, 600}));
   OPTIN_TRY(r.Get("log.level", c.log.level));
   OPTIN_TRY(r.Get("indicator.led", c.indicator.led));
+  OPTIN_TRY(r.Get("kiosk.allow_loopback", c.kiosk.allow_loopback));
   OPTIN_TRY(ParseScanners(r, c));
   OPTIN_TRY(r.CheckUnknown());
   OPTIN_TRY(Validate(c));

@@ -152,6 +152,12 @@ struct Config {
   struct Indicator {
     std::string led;
   } indicator;
+  // The kiosk screens (firmware/kiosk): only kiosks paired with `optinctl kiosk pair` get the
+  // presence code and scan welcomes; a browser on the box itself (loopback, not forwarded by
+  // a proxy) too while allow_loopback.
+  struct Kiosk {
+    bool allow_loopback = true;
+  } kiosk;
 
   // The directory of the config file (relative catalog paths are resolved against it); empty
   // without a config file, when the data dir is used instead.

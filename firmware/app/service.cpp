@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/assist_api.h"
+#include "api/origin_policy.h"
 #include "api/offers_api.h"
 #include "api/problem.h"
 #include "api/shopper_api.h"
@@ -26,7 +27,10 @@
 #include "consent/consent_ledger.h"
 #include "drivers/led_indicator.h"
 #include "drivers/scanner.h"
+#include "kiosk/kiosk_access.h"
 #include "kiosk/kiosk_feed.h"
+#include "kiosk/kiosk_pairing_api.h"
+#include "kiosk/kiosk_pairings.h"
 #include "metrics/metrics.h"
 #include "net/event_loop.h"
 #include "net/http_server.h"
@@ -97,8 +101,12 @@ struct Service::Parts {
   std::unique_ptr<api::AssistApi> assist_api;
   std::unique_ptr<api::OffersApi> offers_api;
   std::unique_ptr<api::StaffApi> staff_api;
+  std::unique_ptr<api::OriginPolicy> origins;  // the box's own origins, for its WebSockets
+  std::unique_ptr<kiosk::KioskPairings> kiosk_pairings;
+  std::unique_ptr<kiosk::KioskAccess> kiosk_access;  // paired kiosks (and the box's browser)
   std::unique_ptr<api::StaffStream> staff_stream;  // WebSocket /v1/staff/stream
   std::unique_ptr<kiosk::KioskFeed> kiosk;         // GET /kiosk's WebSocket /v1/kiosk/stream
+  std::unique_ptr<kiosk::KioskPairingApi> kiosk_api;  // GET /kiosk/pair, /v1/kiosk/session
   std::unique_ptr<api::SystemApi> system_api;
   net::Router router;        // the public listener: shoppers, staff, kiosk
   net::Router admin_router;  // the admin listener: health, readiness, reload
@@ -537,9 +545,35 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->staff_api->Register(p->router);
   p->staff_stream = std::make_unique<api::StaffStream>(
       api::StaffStreamDeps{*p->db, p->clock, *p->staff_sessions, *p->desk, *p->feed});
-  p->staff_stream->Register(p->router);
-  p->kiosk = std::make_unique<kiosk::KioskFeed>(*p->presence, std::string());
-  p->kiosk->Register(p->router);
+  // Both WebSockets open only from the box's own pages (the port is set once bound).
+  p->origins = std::make_unique<api::OriginPolicy>(c.tls.host_names, c.tls.ip_addresses,
+                                                   !c.listen.plain_http, c.listen.port);
+  auto origin_check = [origins = p->origins.get()](const net::Request& upgrade) {
+    return origins->Check(upgrade);
+  };
+  p->staff_stream->Register(p->router, origin_check);
+  // The kiosk feed goes to paired kiosks only (and the box's own browser if allowed).
+  p->kiosk_pairings =
+      std::make_unique<kiosk::KioskPairings>(p->clock, *p->random, *p->pseudonymizer);
+  p->kiosk_access =
+      std::make_unique<kiosk::KioskAccess>(*p->kiosk_pairings, c.kiosk.allow_loopback);
+  p->kiosk = std::make_unique<kiosk::KioskFeed>(
+      *p->presence, std::string(),
+      kiosk::KioskFeedOptions{.access = p->kiosk_access.get(),
+                              .web_code_minutes = c.visits.web_code_minutes});
+  p->kiosk->Register(p->router, origin_check);
+  {
+    prometheus::Gauge* paired = &prometheus::BuildGauge()
+                                     .Name("optin_kiosks_paired")
+                                     .Help("Kiosk screens paired and not revoked")
+                                     .Register(p->metrics->registry())
+                                     .Add({});
+    p->kiosk_api = std::make_unique<kiosk::KioskPairingApi>(kiosk::KioskPairingApiDeps{
+        *p->db, *p->kiosk_pairings, *p->kiosk_access, *p->kiosk, c.visits.web_code_minutes,
+        [paired](size_t n) { paired->Set(static_cast<double>(n)); }});
+  }
+  p->kiosk_api->Register(p->router);
+  OPTIN_TRY(p->kiosk_api->RefreshSync());
   p->system_api->Register(p->router);
   web::RegisterStaticRoutes(p->router);
   p->system_api->Register(p->admin_router);
@@ -562,6 +596,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->server = std::make_unique<net::HttpServer>(*p->loop, p->router, http);
   OPTIN_ASSIGN_OR_RETURN(p->port, p->server->Listen());
   // The presence QR opens the shopper page on this listener (the bound port when it was 0).
+  p->origins->SetPort(c.listen.port != 0 ? c.listen.port : p->port);
   p->kiosk->SetShopUrl(kiosk::ShopPageUrl(
       !c.listen.plain_http, c.tls.host_names.empty() ? "localhost" : c.tls.host_names.front(),
       c.listen.port != 0 ? c.listen.port : p->port));
@@ -620,6 +655,8 @@ int Service::Run() {
   if (p.hq_sync) p.hq_sync->Start(*p.loop);
   // The kiosk gets each new presence code as its step begins.
   p.loop->Every(std::chrono::seconds(1), [&p] { p.kiosk->Tick(); });
+  // Kiosks revoked by optinctl lose their feed within the next refresh (well under a second).
+  p.loop->Every(std::chrono::milliseconds(250), [&p] { (void)p.kiosk_api->Refresh(); });
   std::atomic<bool> stopping{false};
   p.loop->OnSignals({SIGINT, SIGTERM}, [&](int signal) {
     if (stopping.exchange(true)) return;

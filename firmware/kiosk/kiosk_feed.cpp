@@ -25,18 +25,45 @@ KioskFeed::KioskFeed(const visits::PresenceCode& presence, std::string shop_url,
                      KioskFeedOptions options)
     : presence_(presence), options_(options), shop_url_(std::move(shop_url)) {}
 
-void KioskFeed::Register(net::Router& router) {
+void KioskFeed::Register(net::Router& router, net::UpgradeCheck origin_check) {
   router.AddWebSocket(
       std::string(kPath),
       [this](const net::Request& upgrade, std::shared_ptr<net::WebSocketConnection> connection) {
         Accept(upgrade, std::move(connection));
+      },
+      [this, origin_check = std::move(origin_check)](
+          const net::Request& upgrade) -> std::optional<net::Response> {
+        if (origin_check) {
+          if (auto refused = origin_check(upgrade)) return refused;
+        }
+        return CheckUpgrade(upgrade);
       });
 }
 
-void KioskFeed::Accept(const net::Request&, std::shared_ptr<net::WebSocketConnection> connection) {
+std::optional<net::Response> KioskFeed::CheckUpgrade(const net::Request& upgrade) const {
+  if (options_.access == nullptr) return std::nullopt;
+  auto identity = options_.access->Identify(upgrade);
+  if (identity) return std::nullopt;
+  platform::log::Info("kiosk_stream.refused", {{"reason", identity.error().reason}});
+  return net::Response::Problem(401, "urn:optin-edge:problem:" + identity.error().reason,
+                                "Unauthorized", identity.error().message);
+}
+
+void KioskFeed::Accept(const net::Request& upgrade,
+                       std::shared_ptr<net::WebSocketConnection> connection) {
+  KioskIdentity identity;
+  if (options_.access != nullptr) {
+    // Checked before the upgrade; checked again in case a revocation came in between.
+    auto admitted = options_.access->Identify(upgrade);
+    if (!admitted) {
+      connection->Close(kRevokedCloseCode, "kiosk not paired");
+      return;
+    }
+    identity = std::move(*admitted);
+  }
   {
     std::lock_guard lock(mu_);
-    std::erase_if(kiosks_, [](const auto& k) { return k.expired(); });
+    std::erase_if(kiosks_, [](const auto& k) { return k.connection.expired(); });
     if (kiosks_.size() >= options_.max_connections) {
       platform::log::Warn("kiosk_stream.too_many",
                           {{"max", static_cast<int64_t>(options_.max_connections)}});
@@ -46,7 +73,7 @@ void KioskFeed::Accept(const net::Request&, std::shared_ptr<net::WebSocketConnec
     RefreshLocked();
     // Under the lock: a step change cannot overtake the first frame.
     connection->Send(PresenceFrameLocked());
-    kiosks_.push_back(connection);
+    kiosks_.push_back(Kiosk{connection, identity});
   }
   std::weak_ptr<net::WebSocketConnection> weak = connection;
   connection->OnMessage([weak](std::string text) {
@@ -63,11 +90,12 @@ void KioskFeed::Accept(const net::Request&, std::shared_ptr<net::WebSocketConnec
   connection->OnClose([this] {
     std::lock_guard lock(mu_);
     std::erase_if(kiosks_, [](const auto& k) {
-      auto c = k.lock();
+      auto c = k.connection.lock();
       return !c || c->closed();
     });
   });
-  platform::log::Info("kiosk_stream.connected", {});
+  platform::log::Info("kiosk_stream.connected",
+                      {{"kiosk", identity.loopback ? std::string("(this box)") : identity.name}});
 }
 
 void KioskFeed::SetShopUrl(std::string shop_url) {
@@ -86,6 +114,19 @@ void KioskFeed::PublishScan(const visits::ScanCheckInResult& result) {
   const std::string frame = ScanFrame(result);
   std::lock_guard lock(mu_);
   BroadcastLocked(frame);
+}
+
+void KioskFeed::Enforce() {
+  if (options_.access == nullptr) return;
+  std::lock_guard lock(mu_);
+  std::erase_if(kiosks_, [this](const auto& k) {
+    auto c = k.connection.lock();
+    if (!c || c->closed()) return true;
+    if (options_.access->StillAdmitted(k.identity)) return false;
+    platform::log::Info("kiosk_stream.revoked", {{"kiosk", k.identity.name}});
+    c->Close(kRevokedCloseCode, "kiosk revoked");
+    return true;
+  });
 }
 
 std::string KioskFeed::PresenceFrame() {
@@ -110,7 +151,7 @@ std::string KioskFeed::ScanFrame(const visits::ScanCheckInResult& result) {
 size_t KioskFeed::connections() const {
   std::lock_guard lock(mu_);
   return static_cast<size_t>(std::count_if(kiosks_.begin(), kiosks_.end(), [](const auto& k) {
-    auto c = k.lock();
+    auto c = k.connection.lock();
     return c && !c->closed();
   }));
 }
@@ -137,12 +178,13 @@ std::string KioskFeed::PresenceFrameLocked() const {
                           {"url", url_},
                           {"code", code_},
                           {"svg", svg_},
-                          {"seconds_remaining", presence_.SecondsRemaining()}});
+                          {"seconds_remaining", presence_.SecondsRemaining()},
+                          {"web_code_minutes", options_.web_code_minutes}});
 }
 
 void KioskFeed::BroadcastLocked(const std::string& frame) {
   std::erase_if(kiosks_, [&frame](const auto& k) {
-    auto c = k.lock();
+    auto c = k.connection.lock();
     if (!c || c->closed()) return true;
     c->Send(frame);
     return false;

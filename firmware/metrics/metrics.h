@@ -59,6 +59,8 @@ class Metrics {
     return http_.Observer(std::move(listener));
   }
   ScannerMetrics& scanners() { return scanners_; }
+  // For gauges kept up to date elsewhere (optin_kiosks_paired, set by the kiosk pairings).
+  prometheus::Registry& registry() { return *registry_; }
   ListenerMetrics& listeners() { return listeners_; }
 
   // GET /metrics on `router`.

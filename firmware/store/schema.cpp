@@ -207,12 +207,28 @@ CREATE TABLE readiness_probe (
 ) STRICT;
 )sql";
 
+// Kiosk screens the store paired (issue 18): a name the manager chose, the one-time pairing
+// link while it is outstanding and, once paired, the kiosk's credential; both only as keyed
+// hashes (the link's token and the credential are never stored). Nothing about shoppers.
+constexpr std::string_view kKiosks = R"sql(
+CREATE TABLE kiosks (
+  name             TEXT PRIMARY KEY,
+  link_hash        BLOB UNIQUE,     -- keyed hash of the pairing link's token; NULL once used
+  link_expires_at  INTEGER,
+  credential_hash  BLOB UNIQUE,     -- keyed hash of the kiosk's credential; NULL until paired
+  created_at       INTEGER NOT NULL,
+  paired_at        INTEGER,
+  revoked_at       INTEGER
+) STRICT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "core: subjects, consents, receipts, visits, interests, audit log", kV1},
     Migration{2, "assist: staff accounts and sessions, help requests, staff views", kV2},
     Migration{3, "sync: consented aggregate events, released periods, HQ outbox", kV3},
     Migration{4, "offers: offers shown per visit (frequency cap, reasons, history)", kV4},
     Migration{5, "readiness: the row each readiness probe rewrites durably", kV5},
+    Migration{6, "kiosks: paired kiosk screens (keyed hashes of links and credentials)", kKiosks},
 };
 
 }  // namespace

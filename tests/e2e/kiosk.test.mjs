@@ -1,7 +1,11 @@
 // Browser tests of the kiosk screen (GET /kiosk): the real optin-edged (plain HTTP on an
 // ephemeral loopback port, a FIFO scanner, temporary data dir), the page in Debian's Chromium
 // through playwright-core, its presence QR decoded from a screenshot by zbarimg, loyalty scans
-// written to the FIFO, and axe-core.
+// written to the FIFO, and axe-core. The kiosk is a paired device: the daemon runs with
+// `[kiosk] allow_loopback = false` (set KIOSK_LOOPBACK=1 to run as the box's own browser
+// instead), so the browser first shows how to pair, then opens the link from
+// `optinctl kiosk pair`. The layout is checked at 1920x1080, 1280x800 and 1080x1920: the QR,
+// the countdown and the notice inside the viewport, and no scrolling.
 //
 //   node tests/e2e/kiosk.test.mjs --daemon build/dev/firmware/optin-edged \
 //        --optinctl build/dev/tools/optinctl/optinctl [--out build/dev/e2e] [--zbarimg PATH]
@@ -30,6 +34,7 @@ import {
 
 const { daemonPath, optinctlPath, chromiumPath, outDir } = commonSettings();
 const zbarimgPath = argValue('--zbarimg') || process.env.ZBARIMG || '/usr/bin/zbarimg';
+const asLoopback = process.env.KIOSK_LOOPBACK === '1';
 
 requireFiles('e2e kiosk', [
   ...commonFiles({ daemonPath, optinctlPath, chromiumPath }),
@@ -87,6 +92,7 @@ before(async () => {
   await writeFile(
     configFile,
     '[listen]\nplain_http = true\n[admin]\nport = 0\n' +
+      `[kiosk]\nallow_loopback = ${asLoopback}\n` +
       `[[scanners]]\nname = "kiosk"\nkind = "fifo"\ndevice = ${JSON.stringify(fifo)}\n`
   );
   ctl = optinctl(optinctlPath, dataDir);
@@ -115,6 +121,52 @@ test('the kiosk page is served from the binary with its security headers', async
   }
 });
 
+// The token of the link `optinctl kiosk pair` prints (its host is the configured one; the
+// test's daemon listens on an ephemeral port, so the test opens the same path on baseUrl).
+async function pairingToken(name) {
+  const out = await ctl(['kiosk', 'pair', '--name', name]);
+  const m = /https?:\/\/\S+\/kiosk\/pair\?t=(kp_[A-Za-z0-9_-]+)/.exec(out);
+  assert.ok(m, `no pairing link in: ${out}`);
+  return m[1];
+}
+
+test('an unpaired screen shows how to pair it, and no code', { skip: asLoopback }, async () => {
+  await page.goto(baseUrl + '/kiosk');
+  await page.waitForSelector('body[data-view="pairing"] #pairing-view:not([hidden])', { timeout: 10000 });
+  assert.match(await page.locator('#pairing-view').innerText(), /optinctl kiosk pair --name/);
+  assert.ok(await page.locator('#qr-image').isHidden(), 'a QR on an unpaired screen');
+  assert.equal(await page.locator('#qr-image').getAttribute('src'), null);
+  assert.ok(!(await page.content()).includes(await presenceCode()), 'the code reached an unpaired screen');
+  await shot('unpaired');
+  await checkAxe('unpaired');
+});
+
+test('the pairing link pairs this browser once with a strict cookie', { skip: asLoopback }, async () => {
+  const token = await pairingToken('entrance');
+  await page.goto(`${baseUrl}/kiosk/pair?t=${token}`);
+  assert.equal(new URL(page.url()).pathname, '/kiosk');
+  await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
+  const cookies = await page.context().cookies(baseUrl);
+  const credential = cookies.find((c) => c.name === 'optin_kiosk');
+  assert.ok(credential, 'no kiosk cookie');
+  assert.equal(credential.httpOnly, true);
+  assert.equal(credential.secure, true);
+  assert.equal(credential.sameSite, 'Strict');
+  assert.equal(await page.evaluate(() => document.cookie.includes('optin_kiosk')), false);
+  // The same link in another browser: refused, and the page says why.
+  const other = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+  await other.goto(`${baseUrl}/kiosk/pair?t=${token}`);
+  assert.equal(new URL(other.url()).search, '?pairing=failed');
+  await other.waitForSelector('#pairing-failed:not([hidden])', { timeout: 10000 });
+  assert.match(await other.locator('#pairing-failed').innerText(), /already used|10 minutes/);
+  assert.ok(await other.locator('#qr-image').isHidden());
+  await shot2(other, 'pairing-failed');
+  await other.context().close();
+  assert.match(await ctl(['kiosk', 'list']), /entrance\s+paired/);
+});
+
+const shot2 = (p, name) => shotFile(p, path.join(outDir, `kiosk-${name}.png`));
+
 test('the presence QR decodes to the shopper page URL with the current code', async () => {
   await page.goto(baseUrl + '/kiosk');
   await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
@@ -138,11 +190,16 @@ test('the presence QR decodes to the shopper page URL with the current code', as
   assert.ok(codes.includes(m[2]), `code ${m[2]} is not optinctl's ${codes.join(' or ')}`);
   assert.equal(await page.locator('#qr').getAttribute('data-url'), decoded);
   await assert.doesNotReject(page.getByText(/New code in \d+ s/).waitFor({ timeout: 3000 }));
-  // The notice says what, why, how long, how to see or delete, and no cameras.
+  // The notice says what, why, how long, how to see or delete, and no cameras, in plain words.
   const notice = await page.locator('#privacy').innerText();
-  for (const words of ['No cameras, no facial recognition', '24 hours', '12 months', '/v1/me']) {
+  for (const words of ['No cameras, no facial recognition', '24 hours', '12 months', 'delete it']) {
     assert.ok(notice.includes(words), `the privacy notice lacks '${words}'`);
   }
+  const text = await page.locator('body').innerText();
+  assert.doesNotMatch(text, /\/v1\/|GET|DELETE/, 'API words on the shoppers\' screen');
+  // What it says about old codes is what the box accepts (visits.web_code_minutes, 10).
+  assert.match(await page.locator('#qr-caption').innerText(), /works on your phone for 10 minutes/);
+  assert.doesNotMatch(text, /old link will not work|photo of it/);
   await shot('presence');
   await checkAxe('presence');
 });
@@ -186,7 +243,59 @@ test('garbage at the scanner gets a refusal a shopper understands', async () => 
   await checkAxe('refused');
 });
 
+// The QR, the countdown and the notice are fully inside the viewport and nothing scrolls.
+async function assertFits(label) {
+  const fit = await page.evaluate(() => {
+    const box = (sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return { top: r.top, left: r.left, bottom: r.bottom, right: r.right, height: r.height };
+    };
+    return {
+      w: innerWidth,
+      h: innerHeight,
+      scrollH: document.documentElement.scrollHeight,
+      scrollW: document.documentElement.scrollWidth,
+      bodyScrollH: document.body.scrollHeight,
+      qr: box('#qr'),
+      countdown: box('#countdown'),
+      rule: box('#code-rule'),
+      privacy: box('#privacy'),
+    };
+  });
+  console.log(`kiosk ${label}: ${JSON.stringify(fit)}`);
+  for (const part of ['qr', 'countdown', 'rule', 'privacy']) {
+    const r = fit[part];
+    assert.ok(r.height > 0, `${label}: #${part} is not shown`);
+    assert.ok(
+      r.top >= 0 && r.left >= 0 && r.bottom <= fit.h && r.right <= fit.w,
+      `${label}: ${part} ${JSON.stringify(r)} is not inside ${fit.w}x${fit.h}`
+    );
+  }
+  assert.ok(fit.scrollH <= fit.h && fit.bodyScrollH <= fit.h, `${label}: the page scrolls vertically`);
+  assert.ok(fit.scrollW <= fit.w, `${label}: the page scrolls sideways`);
+}
+
+for (const [width, height] of [[1920, 1080], [1280, 800], [1080, 1920]]) {
+  test(`at ${width}x${height} the QR, the countdown and the notice fit without scrolling`, async () => {
+    await page.setViewportSize({ width, height });
+    await page.goto(baseUrl + '/kiosk');
+    await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
+    await page.getByText(/New code in \d+ s/).waitFor({ timeout: 3000 });
+    await assertFits(`${width}x${height}`);
+    await shot(`layout-${width}x${height}`);
+    // The welcome after a scan fits as well.
+    await scan(await ctl(['token', 'mint', '--sub', `kiosk-fit-${width}`, '--purposes', 'offers,assistance,name_to_staff']));
+    await page.waitForSelector('body[data-view="scan"][data-scan="accepted"]', { timeout: 10000 });
+    const card = await page.locator('#scan-card').boundingBox();
+    assert.ok(card.y >= 0 && card.y + card.height <= height && card.x + card.width <= width,
+      `the welcome ${JSON.stringify(card)} is not inside ${width}x${height}`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollHeight <= innerHeight));
+    await shot(`welcome-${width}x${height}`);
+  });
+}
+
 test('a lost connection shows Reconnecting… and recovers', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
   await stopDaemon();
   await page.waitForSelector('body[data-connection="reconnecting"]', { timeout: 10000 });
   assert.ok(await page.locator('#connection-banner').isVisible());
@@ -196,6 +305,17 @@ test('a lost connection shows Reconnecting… and recovers', async () => {
   await startDaemon(`127.0.0.1:${port}`);
   await page.waitForSelector('body[data-connection="live"]', { timeout: 20000 });
   assert.ok(await page.locator('#connection-banner').isHidden());
-  const unexpected = page.problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p));
+  // (and the 401s of the unpaired screen's session checks before it was paired)
+  const unexpected = page.problems.filter(
+    (p) => !/WebSocket|ERR_CONNECTION_REFUSED|status of 401/.test(p)
+  );
   assert.deepEqual(unexpected, []);
+});
+
+test('a revoked kiosk stops showing the code and says how to pair again', { skip: asLoopback }, async () => {
+  await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
+  await ctl(['kiosk', 'revoke', 'entrance']);
+  await page.waitForSelector('body[data-view="pairing"] #pairing-view:not([hidden])', { timeout: 5000 });
+  assert.ok(await page.locator('#qr-image').isHidden());
+  await shot('revoked');
 });

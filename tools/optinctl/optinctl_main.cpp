@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "catalog_cmd.h"
+#include "kiosk_cmd.h"
 #include "cli_args.h"
 #include "platform/clock.h"
 #include "platform/encoding.h"
@@ -57,6 +58,10 @@ Commands:
   staff remove --id ID      remove an account and end its sessions
   staff reset-pin --id ID   set a new PIN (from stdin), unlock the account, end its sessions
   staff list                accounts with their role and whether they are locked
+  kiosk pair --name NAME [--host HOST]
+                            print a one-time link (10 minutes) that pairs a kiosk screen
+  kiosk list [--json]       kiosks: paired, pending, expired or revoked
+  kiosk revoke NAME         end a kiosk's pairing; its screen stops showing the code at once
   catalog sign --in FILE [--ttl-days N]
                             sign an offer catalog as an HQ bundle with the development HQ key
   catalog check FILE        validate a catalog file or HQ bundle: "ok: N offers" or what is wrong
@@ -286,6 +291,7 @@ int main(int argc, char** argv) {
   if (cmd == "provision") return RunProvisionCommand(*config, rest(1));
   if (cmd == "reload") return RunReloadCommand(*config);
   if (cmd == "staff") return RunStaffCommand(*config, rest(1));
+  if (cmd == "kiosk") return RunKioskCommand(*config, rest(1));
   if (cmd == "catalog") return RunCatalogCommand(*config, rest(1));
   if (cmd == "sync") return optinctl::RunSyncCommand(*config, rest(1));
   if (cmd == "audit" && sub == "verify") {

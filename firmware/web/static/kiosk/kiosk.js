@@ -1,12 +1,16 @@
 // The kiosk screen: the rotating presence QR (drawn by the box as SVG), the result of each
-// loyalty scan for ~10 s, and a privacy notice. One WebSocket, /v1/kiosk/stream, reconnected
-// with backoff; no login, nothing stored in the browser.
+// loyalty scan for ~10 s, and a privacy notice. Only a screen the store paired (its browser
+// holds the kiosk cookie from `optinctl kiosk pair`) or the box's own browser gets the code:
+// GET /v1/kiosk/session says which, otherwise the page says how to pair. One WebSocket,
+// /v1/kiosk/stream, reconnected with backoff; nothing stored by this script.
 'use strict';
 
 (() => {
   const SCAN_SHOWN_MS = 10000;
   const PING_MS = 15000;
   const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+  const PAIRING_RECHECK_MS = 15000;
+  const CLOSE_NOT_PAIRED = 4001;
 
   const PURPOSES = {
     presence: 'Check-in for this visit',
@@ -52,8 +56,14 @@
   // ---------------------------------------------------------------------------------------
   // Presence QR
 
+  function setCodeMinutes(value) {
+    const minutes = Number(value);
+    if (Number.isInteger(minutes) && minutes > 0) $('code-minutes').textContent = String(minutes);
+  }
+
   function showPresence(msg) {
     if (typeof msg.svg !== 'string' || !msg.svg.startsWith('<svg')) return;
+    setCodeMinutes(msg.web_code_minutes);
     qrImage.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(msg.svg);
     qrImage.hidden = false;
     qrPlaceholder.hidden = true;
@@ -137,8 +147,56 @@
     body.dataset.view = 'presence';
     delete body.dataset.scan;
     $('scan-view').hidden = true;
+    $('pairing-view').hidden = true;
     $('presence-view').hidden = false;
     live.textContent = '';
+  }
+
+  // Not paired: no code, and how to pair, in words for the staff who set the screen up.
+  function showPairingView() {
+    clearTimeout(backTimer);
+    clearInterval(backTick);
+    body.dataset.view = 'pairing';
+    delete body.dataset.scan;
+    $('presence-view').hidden = true;
+    $('scan-view').hidden = true;
+    $('pairing-view').hidden = false;
+    $('pairing-failed').hidden = new URLSearchParams(location.search).get('pairing') !== 'failed';
+    qrImage.hidden = true;
+    qrImage.removeAttribute('src');
+    qrPlaceholder.hidden = false;
+    presenceDeadline = 0;
+    countdown.textContent = '';
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The store's retention, for the notice (GET /v1/store)
+
+  function describeDays(days) {
+    if (days % 365 === 0) {
+      const months = (days / 365) * 12;
+      return `${months} months`;
+    }
+    if (days % 30 === 0 && days >= 60) return `${days / 30} months`;
+    return days === 1 ? '1 day' : `${days} days`;
+  }
+
+  async function loadRetention() {
+    try {
+      const r = await fetch('/v1/store', { headers: { accept: 'application/json' } });
+      if (!r.ok) return;
+      const store = await r.json();
+      const retention = store && store.retention;
+      if (!retention) return;
+      const hours = Number(retention.ended_visit_hours);
+      if (Number.isInteger(hours) && hours >= 0) {
+        $('ended-hours').textContent = hours === 1 ? '1 hour' : `${hours} hours`;
+      }
+      const days = Number(retention.consent_days);
+      if (Number.isInteger(days) && days > 0) $('consent-time').textContent = describeDays(days);
+    } catch {
+      // The built-in defaults stay.
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -194,10 +252,14 @@
         showScan(msg);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (socket !== ws) return;
       socket = null;
       clearInterval(pingTimer);
+      if (event.code === CLOSE_NOT_PAIRED) {
+        start();  // revoked: the session check shows how to pair again
+        return;
+      }
       scheduleReconnect();
     };
     ws.onerror = () => {
@@ -210,16 +272,51 @@
     const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     attempt += 1;
     const delay = base / 2 + Math.random() * base / 2;  // jitter: kiosks do not reconnect in step
-    reconnectTimer = setTimeout(connect, delay);
+    // The stream refuses an unpaired screen before the upgrade (401), which a WebSocket cannot
+    // see: every few failures ask the session again.
+    reconnectTimer = setTimeout(attempt % 3 === 0 ? start : connect, delay);
+  }
+
+  // Asks whether this screen may show the code, then follows the stream or shows how to pair.
+  async function start() {
+    clearTimeout(reconnectTimer);
+    let r;
+    try {
+      r = await fetch('/v1/kiosk/session', {
+        headers: { accept: 'application/json' },
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    if (r.status === 401) {
+      showPairingView();
+      reconnectTimer = setTimeout(start, PAIRING_RECHECK_MS);
+      return;
+    }
+    if (!r.ok) {
+      scheduleReconnect();
+      return;
+    }
+    try {
+      setCodeMinutes((await r.json()).web_code_minutes);
+    } catch {
+      // keep the default
+    }
+    if (body.dataset.view === 'pairing') showPresenceView();
+    if (!socket) connect();
   }
 
   window.addEventListener('online', () => {
     if (!socket) {
       attempt = 0;
-      connect();
+      start();
     }
   });
 
   setConnection('connecting');
-  connect();
+  loadRetention();
+  start();
 })();
