@@ -146,10 +146,13 @@ test('login screen: readable errors, no serious axe violations', async () => {
   await page.getByLabel('PIN').fill('12ab');
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('alert').filter({ hasText: '4 to 12 digits' }).waitFor();
-  // A wrong PIN: the server refuses, the page says so in words.
+  // A wrong PIN: the server refuses, the page says so in words and states the lockout rule
+  // (the same words for an unknown id or a locked account).
   await page.getByLabel('PIN').fill('000000');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Wrong staff ID or PIN' }).waitFor();
+  const refusal = page.getByRole('alert').filter({ hasText: 'The staff id or PIN is not right' });
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /After 5 wrong PINs in a row an account is locked for 15 minutes/);
   assert.equal(await page.getByLabel('PIN').getAttribute('aria-invalid'), 'true');
   await shot(page, 'staff-login-wrong-pin');
   await checkAxe(page, 'login-error');
@@ -238,7 +241,7 @@ test('the prompts are sorted longest waiting first', async () => {
 test('staff claims the prompt through the page', async () => {
   const c = card(page, promptId);
   await c.getByRole('button', { name: 'Claim' }).click();
-  await c.getByText('Claimed by you').waitFor({ timeout: 3000 });
+  await c.getByText(/^Claimed (just now|\d+ min ago) by you$/).waitFor({ timeout: 3000 });
   // Focus moves to the next thing to do.
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Resolve');
   const mine = await call('GET', `/v1/assist/${promptId}`, { token: asker.token });
@@ -316,13 +319,68 @@ test('a lost claim race says who has the prompt', async () => {
   const won = await call('POST', `/v1/staff/prompts/${id}/claim`, { token: login.json.token });
   assert.equal(won.status, 200, won.text);
   await claimButton.click();
-  const expected = `Claimed by ${MANAGER.role} ${MANAGER.id}`;
+  const expected = new RegExp(`^Claimed (just now |\\d+ min ago )?by ${MANAGER.role} ${MANAGER.id}$`);
   await card(slow, id).getByText(expected).waitFor({ timeout: 3000 });
   assert.equal(await card(slow, id).getByRole('button', { name: 'Claim' }).count(), 0);
   await shot(slow, 'staff-queue-lost-race');
   await slow.context().close();
   // The first tablet heard the claim over its stream.
   await card(page, id).getByText(expected).waitFor({ timeout: 3000 });
+});
+
+// Asks for help as a new shopper; returns the request id.
+async function ask(topic) {
+  const shopper = await checkIn({ assistance: true });
+  const r = await call('POST', '/v1/assist', { token: shopper.token, body: { topic, expertise: 'beginner' } });
+  assert.equal(r.status, 201, r.text);
+  return r.json.request.id;
+}
+
+async function apiLogin(who) {
+  const r = await call('POST', '/v1/staff/login', { body: { staff_id: who.id, pin: who.pin } });
+  assert.equal(r.status, 200, r.text);
+  return r.json.token;
+}
+
+const queueIds = (p) => p.locator('#queue li').evaluateAll((els) => els.map((e) => e.dataset.id));
+
+test('the queue shows what to do next: unclaimed oldest first, then mine, then the others\'', async () => {
+  // Before: one prompt, claimed by the manager (the lost race above).
+  const [othersOld] = await queueIds(page);
+  const oldest = await ask('checkout');
+  const mine = await ask('product advice');
+  await card(page, mine).waitFor({ timeout: 3000 });
+  const claim = await call('POST', `/v1/staff/prompts/${mine}/claim`, { token: await apiLogin(STAFF) });
+  assert.equal(claim.status, 200, claim.text);
+  const newest = await ask('find a product');
+  await card(page, newest).waitFor({ timeout: 3000 });
+  await card(page, mine).getByText(/^Claimed (just now|\d+ min ago) by you$/).waitFor({ timeout: 3000 });
+  assert.deepEqual(await queueIds(page), [oldest, newest, mine, othersOld]);
+  // The header counts each kind.
+  const count = page.locator('#queue-count');
+  assert.equal(await count.innerText(), '2 waiting · 2 in progress');
+
+  // A claim heard over the stream moves the card from the top to the others' claims.
+  const managerClaim = await call('POST', `/v1/staff/prompts/${oldest}/claim`, { token: await apiLogin(MANAGER) });
+  assert.equal(managerClaim.status, 200, managerClaim.text);
+  await card(page, oldest).getByText(/by manager marek$/).waitFor({ timeout: 3000 });
+  assert.deepEqual(await queueIds(page), [newest, mine, othersOld, oldest]);
+  assert.equal(await count.innerText(), '1 waiting · 3 in progress');
+
+  // A claimed card's wait has stopped; an unclaimed one's goes on.
+  const claimedWait = card(page, mine).locator('dd.wait');
+  const openWait = card(page, newest).locator('dd.wait');
+  assert.deepEqual(await card(page, mine).locator('dt').allInnerTexts(), ['Visitor', 'Expertise', 'Waited']);
+  const before = { claimed: await claimedWait.innerText(), open: await openWait.innerText() };
+  await page.waitForTimeout(2100);
+  assert.equal(await claimedWait.innerText(), before.claimed, 'the claimed card stopped counting');
+  assert.notEqual(await openWait.innerText(), before.open, 'the unclaimed card still counts');
+  assert.equal(await claimedWait.evaluate((e) => e.classList.contains('long')), false);
+  await checkAxe(page, 'queue-ordered');
+  await shot(page, 'staff-queue-ordered-1280x800');
+  await page.setViewportSize({ width: 800, height: 1280 });
+  await shot(page, 'staff-queue-ordered-800x1280');
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('a lost connection shows "Reconnecting…" and recovers with the same token', async () => {

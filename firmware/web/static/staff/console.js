@@ -295,6 +295,47 @@
     return previous !== undefined ? Math.min(previous, started) : started;
   }
 
+  // When the prompt was claimed, on this tablet's clock: the box's "now" is created_at +
+  // waiting_seconds (both its own clock), so the claim happened that long before our now.
+  // Nothing when it is not claimed or the box did not say when.
+  function claimedAtFor(prompt, previous) {
+    const claimedAt = Number(prompt.claimed_at);
+    const createdAt = Number(prompt.created_at);
+    if (!prompt.claimed_by || !Number.isFinite(claimedAt) || !Number.isFinite(createdAt)) return undefined;
+    const boxNow = createdAt + (Number(prompt.waiting_seconds) || 0);
+    const local = Date.now() - Math.max(0, boxNow - claimedAt) * 1000;
+    return previous !== undefined ? Math.min(previous, local) : local;
+  }
+
+  function isClaimed(p) {
+    return p.state === 'claimed' || !!p.claimed_by;
+  }
+
+  function isMine(p) {
+    return !!(p.claimed_by && session && p.claimed_by.staff_id === session.staff_id);
+  }
+
+  // "you", or the role and id the box gives for another staff member.
+  function claimer(p, lost) {
+    if (isMine(p)) return 'you';
+    const by = p.claimed_by || lost || {};
+    return (by.role || 'staff') + (by.staff_id ? ' ' + by.staff_id : '');
+  }
+
+  function agoText(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return 'just now';
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ago';
+    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min ago';
+  }
+
+  function claimedText(entry, now) {
+    const who = claimer(entry.prompt, lostRaces.get(entry.prompt.id));
+    if (entry.claimedAt === undefined) return 'Claimed by ' + who;
+    return 'Claimed ' + agoText((now - entry.claimedAt) / 1000) + ' by ' + who;
+  }
+
   function waitingText(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     if (s < 60) return s + ' s';
@@ -334,8 +375,8 @@
   // Builds (or rebuilds) a card from the staff view. Only the allowed fields are read.
   function renderCard(entry) {
     const p = entry.prompt;
-    const mine = p.claimed_by && session && p.claimed_by.staff_id === session.staff_id;
-    const claimed = p.state === 'claimed' || !!p.claimed_by;
+    const mine = isMine(p);
+    const claimed = isClaimed(p);
     const lost = lostRaces.get(p.id);
     const hadFocus = entry.el && entry.el.contains(document.activeElement);
     const focusedAction = hadFocus && document.activeElement.dataset.action;
@@ -355,22 +396,18 @@
     detailRow(dl, 'Visitor', p.pseudonym, 'pseudonym');
     if (p.first_name) detailRow(dl, 'First name', p.first_name, 'first-name');
     detailRow(dl, 'Expertise', p.expertise, 'expertise');
-    const wait = detailRow(dl, 'Waiting', '', 'wait');
+    // Once claimed, the wait is over: the row says how long it was and stops counting.
+    const wait = detailRow(dl, claimed ? 'Waited' : 'Waiting', '', 'wait');
     if (p.note) detailRow(dl, 'Note', p.note, 'note');
     card.append(dl);
 
+    let status = null;
     if (claimed) {
-      let text;
       let cls = 'status';
-      if (mine) {
-        text = 'Claimed by you';
-        cls += ' mine';
-      } else {
-        const by = p.claimed_by || lost || {};
-        text = 'Claimed by ' + (by.role || 'staff') + (by.staff_id ? ' ' + by.staff_id : '');
-        if (lost) cls += ' lost';
-      }
-      card.append(el('p', cls, text));
+      if (mine) cls += ' mine';
+      else if (lost) cls += ' lost';
+      status = el('p', cls);
+      card.append(status);
     }
 
     const error = el('p', 'card-error');
@@ -398,7 +435,7 @@
 
     li.replaceChildren(card);
     entry.el = li;
-    entry.refs = { wait, error };
+    entry.refs = { wait, error, status };
     tickOne(entry, Date.now());
     if (hadFocus) {
       const again = li.querySelector('[data-action="' + focusedAction + '"]') || li.querySelector('button');
@@ -410,11 +447,21 @@
   // Called four times a second, so each card turns over within a quarter second of its own
   // second; the DOM is touched only when the text changes.
   function tickOne(entry, now) {
-    const seconds = (now - entry.startedAt) / 1000;
+    const claimed = isClaimed(entry.prompt);
+    // A claimed prompt's wait ended at its claim (or, if the box did not say when, at the
+    // moment this tablet learnt of it).
+    if (claimed && entry.waitEndedAt === undefined) entry.waitEndedAt = entry.claimedAt !== undefined ? entry.claimedAt : now;
+    if (!claimed) entry.waitEndedAt = undefined;
+    const end = claimed ? entry.waitEndedAt : now;
+    const seconds = Math.max(0, (end - entry.startedAt) / 1000);
     const text = waitingText(seconds);
     if (entry.refs.wait.textContent !== text) entry.refs.wait.textContent = text;
-    const long = seconds >= LONG_WAIT_SECONDS;
+    const long = !claimed && seconds >= LONG_WAIT_SECONDS;
     if (entry.refs.wait.classList.contains('long') !== long) entry.refs.wait.classList.toggle('long', long);
+    if (entry.refs.status) {
+      const status = claimedText(entry, now);
+      if (entry.refs.status.textContent !== status) entry.refs.status.textContent = status;
+    }
   }
 
   function tick() {
@@ -422,38 +469,61 @@
     for (const entry of entries.values()) tickOne(entry, now);
   }
 
-  function order(a, b) {
-    return a.startedAt - b.startedAt || (a.prompt.id < b.prompt.id ? -1 : 1);
+  // What to do next comes first: unclaimed requests, then the ones claimed by me, then the
+  // others'; within each, longest waiting first.
+  function group(entry) {
+    if (!isClaimed(entry.prompt)) return 0;
+    return isMine(entry.prompt) ? 1 : 2;
   }
 
-  // Inserts an entry's card at its place: longest waiting first. Existing cards never move,
-  // so keyboard focus stays where it is.
+  function order(a, b) {
+    return group(a) - group(b) || a.startedAt - b.startedAt || (a.prompt.id < b.prompt.id ? -1 : 1);
+  }
+
+  // Inserts an entry's card at its place. A card moves only when its group changes (a claim),
+  // and keeps keyboard focus when it does.
   function place(entry) {
     let before = null;
     for (const other of entries.values()) {
       if (other === entry || !other.el || !other.el.isConnected) continue;
       if (order(entry, other) < 0 && (!before || order(other, before) < 0)) before = other;
     }
-    ui.queue.insertBefore(entry.el, before ? before.el : null);
+    const target = before ? before.el : null;
+    if (entry.el.isConnected && entry.el.nextElementSibling === target) return;
+    const focused = entry.el.contains(document.activeElement) ? document.activeElement : null;
+    ui.queue.insertBefore(entry.el, target);
+    if (focused && document.activeElement !== focused) focused.focus();
   }
 
   function renderCount() {
     const n = entries.size;
+    let inProgress = 0;
+    for (const entry of entries.values()) if (isClaimed(entry.prompt)) inProgress += 1;
+    const waiting = n - inProgress;
     ui.queueEmpty.hidden = n > 0;
-    ui.queueCount.textContent = n === 0 ? '' : n === 1 ? '1 waiting or in progress' : n + ' waiting or in progress';
-    document.title = (n > 0 ? '(' + n + ') ' : '') + 'Staff console – help requests';
+    ui.queueCount.dataset.waiting = String(waiting);
+    ui.queueCount.dataset.inProgress = String(inProgress);
+    ui.queueCount.textContent = n === 0 ? '' : waiting + ' waiting · ' + inProgress + ' in progress';
+    document.title = (waiting > 0 ? '(' + waiting + ') ' : '') + 'Staff console – help requests';
   }
 
   function upsert(prompt, announceIt) {
     if (!prompt || typeof prompt.id !== 'string') return;
     const existing = entries.get(prompt.id);
     if (existing) {
+      const wasGroup = group(existing);
       existing.prompt = prompt;
       existing.startedAt = startedAtFor(prompt, existing.startedAt);
+      existing.claimedAt = claimedAtFor(prompt, existing.claimedAt);
+      if (existing.claimedAt !== undefined && existing.waitEndedAt !== undefined) {
+        existing.waitEndedAt = Math.min(existing.waitEndedAt, existing.claimedAt);
+      }
       renderCard(existing);
+      if (group(existing) !== wasGroup) place(existing);
+      renderCount();
       return;
     }
-    const entry = { prompt, startedAt: startedAtFor(prompt), el: null, refs: null };
+    const entry = { prompt, startedAt: startedAtFor(prompt), claimedAt: claimedAtFor(prompt), el: null, refs: null };
     entries.set(prompt.id, entry);
     renderCard(entry);
     place(entry);
@@ -569,6 +639,8 @@
         lostRaces.set(id, by);
         current.prompt = Object.assign({}, current.prompt, { state: 'claimed', claimed_by: by });
         renderCard(current);
+        place(current);
+        renderCount();
         announce('Already claimed by ' + by.role + ' ' + by.staff_id + '.');
         const next = current.el.querySelector('button') || ui.queueTitle;
         if (current.el.contains(document.activeElement) === false) next.focus();
