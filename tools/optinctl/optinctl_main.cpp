@@ -1,6 +1,7 @@
 // optinctl: the installer's and store manager's command line for the box. See README.md.
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -8,8 +9,9 @@
 
 #include "app/config.h"
 #include "catalog_cmd.h"
+#include "command_line.h"
 #include "kiosk_cmd.h"
-#include "cli_args.h"
+#include "notice_cmd.h"
 #include "platform/clock.h"
 #include "platform/encoding.h"
 #include "platform/file_system.h"
@@ -19,6 +21,8 @@
 #include "privacy/audit_log.h"
 #include "privacy/jws.h"
 #include "provision_cmd.h"
+#include "receipt_cmd.h"
+#include "running_daemon.h"
 #include "staff_cmd.h"
 #include "sync_cmd.h"
 #include "store/database.h"
@@ -33,54 +37,7 @@ using optin::Result;
 using optin::Status;
 namespace platform = optin::platform;
 
-constexpr const char* kUsage = R"(usage: optinctl COMMAND [--config FILE] [--data-dir DIR] [options]
-
-Commands:
-  token init-dev            create a development HQ token key pair in DIR/keys and install its
-                            public key as the HQ token key (never on a store's box)
-  token mint --sub ID       print an app token signed with the development HQ key
-                            (created by init-dev, or on first use)
-      [--ttl SECONDS] [--jti ID] [--purposes offers,assistance] [--iss ISSUER] [--aud STORE]
-      [--count N]           N tokens, one per line, with subjects ID-1 ... ID-N
-      [--bench-requests]    print load-generator request lines (token + current presence code)
-  presence-code             print the store's current presence code and its seconds left
-  audit verify              check the hash chain of the audit log
-  keys show                 print the device's public signing key and the HQ key status
-  provision request --store-id ID [--host-name NAME ...]
-                            write a certificate request (DIR/tls/device.csr) for HQ's CA
-  provision install --cert FILE --ca FILE [--hq-token-key FILE]
-                            check and install the certificate HQ issued, its CA bundle and
-                            HQ's token key (nothing changes if any of them is refused)
-  provision show            store id, certificate in use, CA bundle
-  reload                    ask the running optin-edged to reload (SIGHUP, via DIR/optin-edged.pid)
-  staff add --id ID --role associate|manager
-                            add a staff account; its PIN (4 to 12 digits) is read from stdin
-  staff remove --id ID      remove an account and end its sessions
-  staff reset-pin --id ID   set a new PIN (from stdin), unlock the account, end its sessions
-  staff list                accounts with their role and whether they are locked
-  kiosk pair --name NAME [--host HOST]
-                            print a one-time link (10 minutes) that pairs a kiosk screen
-  kiosk list [--json]       kiosks: paired, pending, expired or revoked
-  kiosk revoke NAME         end a kiosk's pairing; its screen stops showing the code at once
-  catalog sign --in FILE [--ttl-days N]
-                            sign an offer catalog as an HQ bundle with the development HQ key
-  catalog check FILE        validate a catalog file or HQ bundle: "ok: N offers" or what is wrong
-  sync explain [--daily N] [--stores S]
-                            per HQ metric: cap, epsilon, noise scale, error of a store-day,
-                            store-week and chain-day; what a day's epsilon means for a shopper
-  sync status [--json] [--admin-port P]
-                            periods released, budget spent today, outbox depth, last upload
-  sync release-now [--json] [--admin-port P]
-                            development only (sync.allow_manual_release): release the current
-                            period now; it spends budget like any release
-
-The data dir defaults to ./var, as for optin-edged; --config reads the same file as the daemon.
-)";
-
 constexpr std::string_view kDevHqKey = "dev-hq-token.pem";
-
-using optinctl::TakeFlag;
-using optinctl::TakeSwitch;
 
 struct Context {
   optin::app::Config config;
@@ -117,37 +74,38 @@ Status TokenInitDev(Context& ctx, bool force, FILE* out) {
   OPTIN_ASSIGN_OR_RETURN(auto key, platform::EcdsaPrivateKey::FromPem(pem));
   OPTIN_ASSIGN_OR_RETURN(std::string pub_pem, key.PublicKey().ToPem());
   OPTIN_TRY(ctx.fs.WriteFileAtomic(pub, pub_pem, 0644));
-  std::fprintf(out,
-               "installed its public key as the HQ token key: %s\n"
-               "restart optin-edged to pick it up.\n",
-               pub.c_str());
+  std::fprintf(out, "installed its public key as the HQ token key: %s\n%s\n", pub.c_str(),
+               optinctl::ReloadAdvice(ctx.config, "the new HQ token key").c_str());
   return optin::Ok();
 }
 
-Status TokenMint(Context& ctx, std::vector<std::string>& args) {
-  OPTIN_ASSIGN_OR_RETURN(auto sub, TakeFlag(args, "--sub"));
+// A whole number in [1, max], or a usage error naming the flag.
+Result<int64_t> PositiveNumber(const std::optional<std::string>& text, std::string_view flag,
+                               int64_t fallback, int64_t max) {
+  if (!text) return fallback;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value <= 0 ||
+      value > max) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(flag) +
+                                                 " takes a whole number from 1 to " +
+                                                 std::to_string(max) + ", not '" + *text + "'");
+  }
+  return value;
+}
+
+Status TokenMint(Context& ctx, const optinctl::Invocation& inv) {
+  const auto sub = inv.Value("--sub");
   if (!sub || sub->empty()) return Fail(ErrorCode::kInvalidArgument, "token mint needs --sub ID");
-  int64_t ttl = 600, count = 1;
-  OPTIN_ASSIGN_OR_RETURN(auto ttl_text, TakeFlag(args, "--ttl"));
-  OPTIN_ASSIGN_OR_RETURN(auto count_text, TakeFlag(args, "--count"));
-  try {
-    if (ttl_text) ttl = std::stoll(*ttl_text);
-    if (count_text) count = std::stoll(*count_text);
-  } catch (const std::exception&) {
-    return Fail(ErrorCode::kInvalidArgument, "--ttl and --count take whole numbers");
-  }
-  if (ttl <= 0 || count <= 0 || count > 10'000'000) {
-    return Fail(ErrorCode::kInvalidArgument, "--ttl and --count must be positive");
-  }
-  OPTIN_ASSIGN_OR_RETURN(auto jti, TakeFlag(args, "--jti"));
-  OPTIN_ASSIGN_OR_RETURN(auto purposes, TakeFlag(args, "--purposes"));
-  OPTIN_ASSIGN_OR_RETURN(auto iss_text, TakeFlag(args, "--iss"));
-  OPTIN_ASSIGN_OR_RETURN(auto aud_text, TakeFlag(args, "--aud"));
-  const std::string iss = iss_text.value_or("dev-hq");
-  const std::string aud = aud_text.value_or(ctx.config.store.id);
-  const bool bench = TakeSwitch(args, "--bench-requests");
-  if (!args.empty())
-    return Fail(ErrorCode::kInvalidArgument, "unknown argument '" + args.front() + "'");
+  OPTIN_ASSIGN_OR_RETURN(const int64_t ttl,
+                         PositiveNumber(inv.Value("--ttl"), "--ttl", 600, 10LL * 365 * 86400));
+  OPTIN_ASSIGN_OR_RETURN(const int64_t count,
+                         PositiveNumber(inv.Value("--count"), "--count", 1, 10'000'000));
+  const auto jti = inv.Value("--jti");
+  const auto purposes = inv.Value("--purposes");
+  const std::string iss = inv.Value("--iss").value_or("dev-hq");
+  const std::string aud = inv.Value("--aud").value_or(ctx.config.store.id);
+  const bool bench = inv.Has("--bench-requests");
 
   const auto priv = ctx.keys->keys_dir() / std::string(kDevHqKey);
   OPTIN_ASSIGN_OR_RETURN(bool have_key, ctx.fs.Exists(priv));
@@ -212,11 +170,26 @@ Status TokenMint(Context& ctx, std::vector<std::string>& args) {
   return optin::Ok();
 }
 
-Status PresenceCodeCmd(Context& ctx) {
+Status PresenceCodeCmd(Context& ctx, bool as_json) {
   optin::visits::PresenceCode presence(ctx.keys->DeriveKey("presence"),
                                        platform::SystemClock::Instance());
-  std::printf("%s\nvalid for %lld more seconds (and the 30 seconds after)\n",
-              presence.Current().c_str(), static_cast<long long>(presence.SecondsRemaining()));
+  const std::string code = presence.Current();
+  const long long left = static_cast<long long>(presence.SecondsRemaining());
+  if (as_json) {
+    boost::json::object out{{"code", code},
+                            {"seconds_left", left},
+                            {"app_grace_seconds", 30},
+                            {"web_code_minutes", ctx.config.visits.web_code_minutes}};
+    std::printf("%s\n", boost::json::serialize(out).c_str());
+    return optin::Ok();
+  }
+  // The app accepts the code for one more step after it changes; the shopper page (a scanned
+  // QR) for visits.web_code_minutes.
+  std::printf(
+      "%s\nthe current code for %lld more second%s; the app accepts it 30 seconds "
+      "longer, the shopper page %lld minutes\n",
+      code.c_str(), left, left == 1 ? "" : "s",
+      static_cast<long long>(ctx.config.visits.web_code_minutes));
   return optin::Ok();
 }
 
@@ -245,22 +218,44 @@ Result<int> AuditVerify(const optin::app::Config& config) {
   return 0;
 }
 
-Status KeysShow(Context& ctx) {
+Status KeysShow(Context& ctx, bool as_json) {
   const auto& pub = ctx.keys->SigningPublicKey();
   OPTIN_ASSIGN_OR_RETURN(std::string pem, pub.ToPem());
-  std::printf("device signing key (ES256), key id %s:\n%s", pub.KeyId().c_str(), pem.c_str());
   const auto hq = ctx.config.hq_token_key_file();
   OPTIN_ASSIGN_OR_RETURN(bool has_hq, ctx.fs.Exists(hq));
+  std::optional<platform::EcdsaPublicKey> hq_key;
+  if (has_hq) {
+    OPTIN_ASSIGN_OR_RETURN(std::string hq_pem, ctx.fs.ReadFile(hq));
+    if (auto key = platform::EcdsaPublicKey::FromPem(hq_pem)) hq_key = std::move(*key);
+  }
+  if (as_json) {
+    // The device key as GET /v1/device/keys serves it (a JWK), plus the HQ key's status.
+    boost::json::object jwk{{"kty", "EC"},
+                            {"crv", "P-256"},
+                            {"x", platform::Base64UrlEncode(pub.X())},
+                            {"y", platform::Base64UrlEncode(pub.Y())},
+                            {"kid", pub.KeyId()},
+                            {"alg", "ES256"},
+                            {"use", "sig"}};
+    boost::json::object hq_json{{"file", hq.string()},
+                                {"status", !has_hq  ? "missing"
+                                           : hq_key ? "ok"
+                                                    : "invalid"}};
+    if (hq_key) hq_json["kid"] = hq_key->KeyId();
+    boost::json::object out{
+        {"device_key",
+         boost::json::object{{"kid", pub.KeyId()}, {"jwk", std::move(jwk)}, {"pem", pem}}},
+        {"hq_token_key", std::move(hq_json)}};
+    std::printf("%s\n", boost::json::serialize(out).c_str());
+    return optin::Ok();
+  }
+  std::printf("device signing key (ES256), key id %s:\n%s", pub.KeyId().c_str(), pem.c_str());
   if (!has_hq) {
     std::printf("HQ token key: not provisioned (%s missing)\n", hq.c_str());
+  } else if (!hq_key) {
+    std::printf("HQ token key: %s is not a valid P-256 public key\n", hq.c_str());
   } else {
-    OPTIN_ASSIGN_OR_RETURN(std::string hq_pem, ctx.fs.ReadFile(hq));
-    auto key = platform::EcdsaPublicKey::FromPem(hq_pem);
-    if (!key) {
-      std::printf("HQ token key: %s is not a valid P-256 public key\n", hq.c_str());
-    } else {
-      std::printf("HQ token key: %s, key id %s\n", hq.c_str(), key->KeyId().c_str());
-    }
+    std::printf("HQ token key: %s, key id %s\n", hq.c_str(), hq_key->KeyId().c_str());
   }
   return optin::Ok();
 }
@@ -270,55 +265,65 @@ int Report(const Error& e) {
   return e.code == ErrorCode::kInvalidArgument ? 2 : 1;
 }
 
-}  // namespace
+// Runs one parsed command; the exit status.
+int Run(optin::app::Config config, const optinctl::Invocation& inv) {
+  const optinctl::CommandSpec& command = *inv.command;
+  const std::string group(command.group);
+  const std::string name = command.FullName();
 
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  platform::log::SetMinLevel(platform::log::Level::kWarn);
-  auto config = optin::app::ConfigFromArgs(args);
-  if (!config) return Report(config.error());
-  std::string cmd = args[0];
-  std::string sub = args.size() > 1 ? args[1] : "";
-  auto rest = [&](size_t n) {
-    return std::vector<std::string>(args.begin() + static_cast<long>(std::min(n, args.size())),
-                                    args.end());
-  };
-
-  if (cmd == "provision") return RunProvisionCommand(*config, rest(1));
-  if (cmd == "reload") return RunReloadCommand(*config);
-  if (cmd == "staff") return RunStaffCommand(*config, rest(1));
-  if (cmd == "kiosk") return RunKioskCommand(*config, rest(1));
-  if (cmd == "catalog") return RunCatalogCommand(*config, rest(1));
-  if (cmd == "sync") return optinctl::RunSyncCommand(*config, rest(1));
-  if (cmd == "audit" && sub == "verify") {
-    auto r = AuditVerify(*config);
+  // Groups whose files read their own words (RunXCommand(config, words)). Delegated groups
+  // (CommandSpec::delegated) are dispatched here the same way.
+  if (group == "provision") return RunProvisionCommand(config, inv.words);
+  if (group == "staff") return RunStaffCommand(config, inv.words);
+  if (group == "kiosk") return RunKioskCommand(config, inv.words);
+  if (group == "sync") return optinctl::RunSyncCommand(config, inv.words);
+  if (group == "catalog") return RunCatalogCommand(config, inv.words);
+  if (group == "notice") return RunNoticeCommand(config, inv.words);
+  if (name == "reload") return RunReloadCommand(config);
+  if (name == "receipt verify") return RunReceiptVerify(config, inv);
+  if (name == "audit verify") {
+    auto r = AuditVerify(config);
     if (!r) return Report(r.error());
     return *r;
   }
+
+  auto ctx = OpenContext(std::move(config));
+  if (!ctx) return Report(ctx.error());
   Status status;
-  if ((cmd == "token" && (sub == "init-dev" || sub == "mint")) || cmd == "presence-code" ||
-      (cmd == "keys" && sub == "show")) {
-    auto ctx = OpenContext(std::move(*config));
-    if (!ctx) return Report(ctx.error());
-    if (cmd == "token" && sub == "init-dev") {
-      auto r = rest(2);
-      status = TokenInitDev(*ctx, TakeSwitch(r, "--force"), stdout);
-    } else if (cmd == "token") {
-      auto r = rest(2);
-      status = TokenMint(*ctx, r);
-    } else if (cmd == "presence-code") {
-      status = PresenceCodeCmd(*ctx);
-    } else {
-      status = KeysShow(*ctx);
-    }
+  if (name == "token init-dev") {
+    status = TokenInitDev(*ctx, inv.Has("--force"), stdout);
+  } else if (name == "token mint") {
+    status = TokenMint(*ctx, inv);
+  } else if (name == "presence-code") {
+    status = PresenceCodeCmd(*ctx, inv.Has("--json"));
+  } else if (name == "keys show") {
+    status = KeysShow(*ctx, inv.Has("--json"));
   } else {
-    std::fprintf(stderr, "optinctl: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
-    return 2;
+    std::fprintf(stderr, "optinctl: '%s' has no handler (a bug)\n", name.c_str());
+    return 1;
   }
   if (!status) return Report(status.error());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const optinctl::ParseOutcome parsed = optinctl::ParseCommandLine(args);
+  switch (parsed.kind) {
+    case optinctl::ParseOutcome::Kind::kHelp:
+      std::fputs(parsed.usage.c_str(), stdout);
+      return 0;
+    case optinctl::ParseOutcome::Kind::kUsageError:
+      std::fprintf(stderr, "optinctl: %s\n\n%s", parsed.message.c_str(), parsed.usage.c_str());
+      return 2;
+    case optinctl::ParseOutcome::Kind::kRun:
+      break;
+  }
+  platform::log::SetMinLevel(platform::log::Level::kWarn);
+  std::vector<std::string> global_args = parsed.invocation.global_args;
+  auto config = optin::app::ConfigFromArgs(global_args);
+  if (!config) return Report(config.error());
+  return Run(std::move(*config), parsed.invocation);
 }

@@ -1,6 +1,11 @@
 #include "provision_cmd.h"
 
 #include "cli_args.h"
+#include "running_daemon.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <signal.h>
 
@@ -30,7 +35,7 @@ namespace provisioning = optin::provisioning;
 constexpr const char* kProvisionUsage =
     R"(usage: optinctl provision request --store-id ID [--host-name NAME ...]
        optinctl provision install --cert FILE --ca FILE [--hq-token-key FILE]
-       optinctl provision show
+       optinctl provision show [--json]
 )";
 
 int Usage(const std::string& message) {
@@ -100,12 +105,12 @@ int Request(const optin::app::Config& config, std::vector<std::string> args) {
   } else {
     std::printf("host names: %s\n", Join(host_names, ", ").c_str());
   }
-  std::printf("\n%s\n", csr->c_str());
   std::printf(
-      "Send this request to HQ's certificate authority. When it returns the certificate and "
-      "HQ's CA bundle, run:\n"
+      "Send %s to HQ's certificate authority. When it returns the certificate and HQ's CA "
+      "bundle, run:\n"
       "  optinctl provision install --cert device.crt --ca hq-ca.pem [--hq-token-key "
-      "hq-token.pub]\n");
+      "hq-token.pub]\n",
+      files.csr.c_str());
   return 0;
 }
 
@@ -158,16 +163,61 @@ int Install(const optin::app::Config& config, std::vector<std::string> args) {
   if (token_key) {
     std::printf("installed the HQ token key: %s\n", config.hq_token_key_file().c_str());
   }
-  std::printf("run optinctl reload (or restart optin-edged) to use it.\n");
+  std::printf("%s\n", optinctl::ReloadAdvice(config, "them").c_str());
   return 0;
 }
 
+boost::json::value CertificateJson(const platform::CertificateInfo& info) {
+  boost::json::array dns, ips;
+  for (const auto& n : info.dns_names) dns.push_back(boost::json::string(n));
+  for (const auto& n : info.ip_addresses) ips.push_back(boost::json::string(n));
+  return boost::json::object{{"subject", info.subject},
+                             {"issuer", info.issuer},
+                             {"dns_names", std::move(dns)},
+                             {"ip_addresses", std::move(ips)},
+                             {"not_before", info.not_before},
+                             {"not_after", info.not_after},
+                             {"sha256", info.sha256_fingerprint_hex},
+                             {"is_ca", info.is_ca}};
+}
+
 int Show(const optin::app::Config& config, std::vector<std::string> args) {
+  const bool as_json = optinctl::TakeSwitch(args, "--json");
   if (!args.empty()) return Usage("unknown argument '" + args.front() + "'");
   auto& fs = platform::FileSystem::Default();
   auto state =
       provisioning::Provision::Describe(fs, config.data_dir, Now(), config.hq_token_key_file());
   if (!state) return Failure(state.error());
+  if (as_json) {
+    const auto optional_cert = [](const auto& cert) {
+      return cert ? CertificateJson(*cert) : boost::json::value(nullptr);
+    };
+    boost::json::array cas;
+    for (const auto& ca : state->ca_bundle) cas.push_back(CertificateJson(ca));
+    const provisioning::TlsFiles files(config.data_dir);
+    boost::json::object out{
+        {"tls_dir", state->tls_dir.string()},
+        {"store_id",
+         state->store_id ? boost::json::value(*state->store_id) : boost::json::value(nullptr)},
+        {"device_key", state->has_key},
+        {"request_written", state->csr_pem.has_value()},
+        {"provisioned", state->provisioned()},
+        // The certificate the listeners present, for `curl --cacert`: HQ's CA bundle once
+        // provisioned, else the self-signed certificate.
+        {"certificate_in_use", state->provisioned() ? "device.crt" : "self-signed.crt"},
+        {"trust_file",
+         state->provisioned() ? files.ca_bundle.string() : files.self_signed_cert.string()},
+        {"device_certificate", optional_cert(state->device_cert)},
+        {"device_certificate_problem", state->device_cert_problem},
+        {"chain_problem", state->chain_problem},
+        {"self_signed_certificate", optional_cert(state->self_signed)},
+        {"ca_bundle", std::move(cas)},
+        {"ca_bundle_problem", state->ca_bundle_problem},
+        {"hq_token_key", state->hq_token_key_present},
+        {"hq_token_key_file", config.hq_token_key_file().string()}};
+    std::printf("%s\n", boost::json::serialize(out).c_str());
+    return 0;
+  }
 
   std::printf("TLS files:     %s\n", state->tls_dir.c_str());
   std::printf("store id:      %s\n", state->store_id ? state->store_id->c_str() : "(not set)");

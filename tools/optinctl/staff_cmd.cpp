@@ -5,6 +5,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -30,7 +33,7 @@ constexpr const char* kStaffUsage = R"(usage:
   optinctl staff add --id ID --role associate|manager   (the PIN is read from stdin)
   optinctl staff remove --id ID
   optinctl staff reset-pin --id ID                       (the new PIN is read from stdin)
-  optinctl staff list
+  optinctl staff list [--json]
 )";
 
 using optinctl::TakeFlag;
@@ -78,6 +81,7 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
   const std::string sub = args.front();
   args.erase(args.begin());
   TakeSwitch(args, "--pin-stdin");  // implied: the PIN always comes from stdin
+  const bool as_json = TakeSwitch(args, "--json");
   for (const auto& a : args) {
     if (a == "--pin" || a.starts_with("--pin=")) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -123,7 +127,21 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
   if (sub == "list") {
     auto accounts = db->ReadSync<std::vector<optin::assist::StaffAccount>>(
         [&](optin::store::Connection& c) { return directory.List(c); });
-    if (accounts) {
+    if (accounts && as_json) {
+      const int64_t now = clock.NowUnix();
+      boost::json::array list;
+      for (const auto& a : *accounts) {
+        boost::json::object o{{"id", a.id},
+                              {"role", std::string(optin::assist::ToString(a.role))},
+                              {"locked", a.locked(now)}};
+        o["locked_until"] =
+            a.locked(now) ? boost::json::value(*a.locked_until) : boost::json::value(nullptr);
+        list.push_back(std::move(o));
+      }
+      std::printf(
+          "%s\n",
+          boost::json::serialize(boost::json::object{{"accounts", std::move(list)}}).c_str());
+    } else if (accounts) {
       const int64_t now = clock.NowUnix();
       std::printf("%-32s  %-9s  %s\n", "ID", "ROLE", "LOCKED");
       for (const auto& a : *accounts) {
