@@ -11,6 +11,8 @@
 // deadline; waiting polls the receiver's or the daemon's database state.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -188,7 +190,8 @@ class SyncFaultTest : public ::testing::Test {
   // Provisions the data dir with the test CA (optinctl provision request, openssl signs,
   // optinctl provision install), writes the config for an HQ on `hq_port`, creates the database
   // and records that the last period was decided `periods` minutes ago.
-  void Prepare(uint16_t hq_port, int periods, int batches_per_request, int timeout_seconds = 5) {
+  void Prepare(uint16_t hq_port, int periods, int batches_per_request, int timeout_seconds = 5,
+               const std::string& more_sync = "") {
     Daemon ctl(data_);
     ctl.Ctl(std::string("provision request --store-id ") + kStore + " --host-name localhost");
     const fs::path cert = dir_ / "device.crt";
@@ -201,7 +204,8 @@ class SyncFaultTest : public ::testing::Test {
                            << "/v1/batches\"\nperiod_minutes = 1\nmax_catch_up_periods = 1000\n"
                            << "batches_per_request = " << batches_per_request
                            << "\nbackoff_initial_seconds = 1\nbackoff_max_seconds = 1\n"
-                           << "timeout_seconds = " << timeout_seconds << "\n";
+                           << "timeout_seconds = " << timeout_seconds << "\n"
+                           << more_sync;
     ctl.Ctl("staff list --config " + config_.string());  // creates the database
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -355,6 +359,55 @@ TEST_F(SyncFaultTest, DaemonKilledMidDrainLosesNoBatchAndSendsNoneTwice) {
   ASSERT_TRUE(WaitDelivered()) << Logs();
   EXPECT_EQ(daemon_->Stop(), 0);
   ExpectEachBatchOnce(kPeriods);
+}
+
+// Trying HQ without waiting: `optinctl sync release-now` is refused unless the configuration
+// allows manual releases; allowed, the daemon's writer releases the current period up to now,
+// which spends budget like any release and says so, and HQ logs the batch; `sync status` tells
+// the periods released, the budget spent today, the outbox depth and the last upload.
+TEST_F(SyncFaultTest, ReleaseNowAndStatusThroughOptinctl) {
+  ASSERT_TRUE(receiver_->Start(0)) << receiver_->Log();
+  Prepare(receiver_->port(), 2, 10, 5, "epsilon_per_day = \"2.0\"\n");
+  ASSERT_TRUE(daemon_->Start()) << Logs();
+  ASSERT_TRUE(WaitDelivered()) << Logs();
+  const std::string port = " --admin-port " + std::to_string(daemon_->admin_port());
+  const std::string config = " --config " + config_.string();
+  auto refused = daemon_->CtlResult(config + " sync release-now" + port);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("sync.allow_manual_release = true"), std::string::npos)
+      << refused.out;
+  EXPECT_EQ(daemon_->Stop(), 0);
+
+  std::ofstream(config_, std::ios::app) << "allow_manual_release = true\n";
+  ASSERT_TRUE(daemon_->Start()) << Logs();
+  ASSERT_TRUE(WaitDelivered()) << Logs();
+  const std::string port2 = " --admin-port " + std::to_string(daemon_->admin_port());
+  const size_t before = Released().size();
+  auto released = daemon_->CtlResult(config + " sync release-now" + port2);
+  ASSERT_EQ(released.exit_code, 0) << released.out << Logs();
+  EXPECT_NE(released.out.find("(manual)"), std::string::npos) << released.out;
+  EXPECT_NE(released.out.find("spent epsilon"), std::string::npos) << released.out;
+  EXPECT_NE(released.out.find("of today's budget"), std::string::npos) << released.out;
+  EXPECT_GT(Released().size(), before);
+  ASSERT_TRUE(WaitDelivered()) << Logs();
+
+  auto status = daemon_->CtlResult(config + " sync status --json" + port2);
+  ASSERT_EQ(status.exit_code, 0) << status.out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(status.out, ec);
+  ASSERT_FALSE(ec) << status.out;
+  EXPECT_EQ(v.at("periods_released").as_int64(), static_cast<int64_t>(Released().size()));
+  EXPECT_GT(v.at("budget").at("epsilon_spent_today_micros").as_int64(), 0);
+  EXPECT_EQ(v.at("budget").at("epsilon_per_day_micros").as_int64(), 2'000'000);
+  EXPECT_EQ(v.at("outbox").at("pending").as_int64(), 0);
+  EXPECT_GT(v.at("upload").at("last_delivered_at").as_int64(), 0);
+  auto text = daemon_->CtlResult(config + " sync status" + port2);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("budget spent today"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("outbox: 0 pending"), std::string::npos) << text.out;
+  EXPECT_EQ(daemon_->Stop(), 0);
+  receiver_->Stop();
+  EXPECT_NE(receiver_->Log().find("\"verdict\":\"stored\""), std::string::npos) << Logs();
 }
 
 }  // namespace

@@ -61,9 +61,10 @@ struct Options {
 struct Tally {
   double abs_rel_error = 0;  // sum of |est - true| / true over figures with true > 0
   int64_t rel_count = 0;
-  double sum_est = 0, sum_true = 0;
+  double sum_est = 0, sum_true = 0, sum_var = 0;
   int64_t covered = 0, intervals = 0;
-  void Add(double est, double truth, double half_width) {
+  void Add(double est, double truth, double half_width, double variance) {
+    sum_var += variance;
     if (truth > 0) {
       abs_rel_error += std::abs(est - truth) / truth;
       ++rel_count;
@@ -234,7 +235,7 @@ int main(int argc, char** argv) {
         const double half = cells_of[name] == 1 && scale_of_total > 0
                                 ? sync::HalfWidth95(scale_of_total, 1)
                                 : sync::HalfWidth95FromVariance(var[name]);
-        store_day[name].Add(est[name], truth[name], half);
+        store_day[name].Add(est[name], truth[name], half, var[name]);
         chain_true[name][static_cast<size_t>(d)] += truth[name];
         chain_est[name][static_cast<size_t>(d)] += est[name];
         chain_var[name][static_cast<size_t>(d)] += var[name];
@@ -258,27 +259,31 @@ int main(int argc, char** argv) {
               sync::FormatEpsilonMicros(policy.budgeted_epsilon_per_day_micros()).c_str(),
               static_cast<unsigned long long>(o.seed),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  std::printf("%-24s %10s %12s %12s %10s %11s %11s\n", "metric", "true/s-day", "MARE s-day",
-              "MARE chain", "bias", "cover s-day", "cover chain");
+  std::printf("%-24s %10s %12s %12s %10s %9s %11s %11s\n", "metric", "true/s-day",
+              "MARE s-day", "MARE chain", "bias", "(1 s.e.)", "cover s-day", "cover chain");
   for (const auto& m : sync::kMetricSpecs) {
     const std::string name(m.metric);
     Tally chain;
     for (int64_t d = 0; d < o.days; ++d) {
       const size_t i = static_cast<size_t>(d);
       chain.Add(chain_est[name][i], chain_true[name][i],
-                sync::HalfWidth95FromVariance(chain_var[name][i]));
+                sync::HalfWidth95FromVariance(chain_var[name][i]), chain_var[name][i]);
     }
     const Tally& t = store_day[name];
-    std::printf("%-24s %10.1f %11.2f%% %11.4f%% %+9.3f%% %10.1f%% %10.1f%%\n", name.c_str(),
+    std::printf("%-24s %10.1f %11.2f%% %11.4f%% %+9.3f%% %8.3f%% %10.1f%% %10.1f%%\n",
+                name.c_str(),
                 t.sum_true / static_cast<double>(t.intervals),
                 100 * t.abs_rel_error / static_cast<double>(std::max<int64_t>(1, t.rel_count)),
                 100 * chain.abs_rel_error / static_cast<double>(std::max<int64_t>(1, chain.rel_count)),
                 100 * (t.sum_est - t.sum_true) / std::max(1.0, t.sum_true),
+                100 * std::sqrt(t.sum_var) / std::max(1.0, t.sum_true),
                 100 * static_cast<double>(t.covered) / static_cast<double>(t.intervals),
                 100 * static_cast<double>(chain.covered) / static_cast<double>(chain.intervals));
   }
   std::printf("\nMARE: mean absolute relative error (store-days with a true total > 0); bias: "
-              "(sum of estimates - sum of truths) / sum of truths over all store-days; cover: "
+              "(sum of estimates - sum of truths) / sum of truths over all store-days, with its "
+              "standard error from the stated variances (an unbiased figure stays within about 2 "
+              "s.e. of 0); cover: "
               "share of 95%% intervals holding the truth. Chain-days are %lld stores' days.\n",
               static_cast<long long>(o.stores));
   return 0;
