@@ -521,6 +521,9 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
     p->router.SetObserver(&p->metrics->RequestObserver("public"));
     p->admin_router.SetObserver(&p->metrics->RequestObserver("admin"));
   }
+  // Browsers that reached the public listener over TLS keep to HTTPS for a year (HSTS); not on
+  // plain HTTP (RFC 6797 ignores it there) and not on the loopback admin listener.
+  p->router.AddTlsResponseHeader("Strict-Transport-Security", "max-age=31536000");
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
 

@@ -1,6 +1,9 @@
 #include "metrics/http_metrics.h"
 
+#include <array>
+
 #include "metrics/label_sets.h"
+#include "net/refusal.h"
 
 namespace optin::metrics {
 namespace {
@@ -16,16 +19,29 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 // Tags what one router reports with its listener's name.
 class HttpMetrics::ListenerObserver final : public net::RequestObserver {
  public:
-  ListenerObserver(HttpMetrics& metrics, std::string listener)
-      : metrics_(metrics), listener_(std::move(listener)) {}
+  ListenerObserver(HttpMetrics& metrics, prometheus::Family<prometheus::Counter>& refused,
+                   std::string listener)
+      : metrics_(metrics), listener_(std::move(listener)) {
+    for (size_t i = 0; i < net::kRefusalReasons.size(); ++i) {
+      refused_[i] =
+          &refused.Add({{"listener", listener_}, {"reason", std::string(net::kRefusalReasons[i])}});
+    }
+  }
   void OnRequest(std::string_view method, std::string_view pattern, int status,
                  std::chrono::nanoseconds elapsed) override {
     metrics_.Record(listener_, method, pattern, status, elapsed);
+  }
+  void OnRefused(std::string_view reason) override {
+    for (size_t i = 0; i < net::kRefusalReasons.size(); ++i) {
+      if (net::kRefusalReasons[i] == reason) refused_[i]->Increment();
+    }
   }
 
  private:
   HttpMetrics& metrics_;
   const std::string listener_;
+  // One series per reason, created with the observer (the families own them).
+  std::array<prometheus::Counter*, net::kRefusalReasons.size()> refused_{};
 };
 
 HttpMetrics::HttpMetrics(prometheus::Registry& registry)
@@ -36,12 +52,17 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
       duration_(prometheus::BuildHistogram()
                     .Name("optin_http_request_duration_seconds")
                     .Help("Time from dispatch to answer, by listener, route pattern and method")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      refused_(prometheus::BuildCounter()
+                   .Name("optin_http_refused_total")
+                   .Help("Requests refused before routing (framing, limits, WebSocket "
+                         "handshakes, rate limit), by listener and reason")
+                   .Register(registry)) {}
 
 HttpMetrics::~HttpMetrics() = default;
 
 net::RequestObserver& HttpMetrics::Observer(std::string listener) {
-  observers_.push_back(std::make_unique<ListenerObserver>(*this, std::move(listener)));
+  observers_.push_back(std::make_unique<ListenerObserver>(*this, refused_, std::move(listener)));
   return *observers_.back();
 }
 

@@ -1,6 +1,8 @@
 // Request counts and latencies per listener and route, as the routers report them
 // (net::RequestObserver): optin_http_requests_total{listener, route, method, code} and the
-// histogram optin_http_request_duration_seconds{listener, route, method} (0.5 ms to 2 s).
+// histogram optin_http_request_duration_seconds{listener, route, method} (0.5 ms to 2 s), and
+// what the server refused before routing, optin_http_refused_total{listener, reason} (reason
+// one of net::kRefusalReasons, every series present from the start at 0).
 // `route` is the route's pattern ("/v1/assist/{id}") or "unmatched", never a path as sent; the
 // method is mapped onto a fixed set. Create the observers (Observer) before serving; afterwards
 // thread-safe: OnRequest runs on any network thread and takes a short lock only to find the
@@ -38,6 +40,7 @@ class HttpMetrics {
 
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Counter>& refused_;
   std::vector<std::unique_ptr<ListenerObserver>> observers_;
   std::mutex mu_;
   // Keyed by listener, route, method (and code); the series are owned by the families.

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/request_from_beast.h"
+#include "net/websocket_handshake.h"
 #include "net/websocket_session.h"
 
 namespace optin::net {
@@ -24,8 +26,14 @@ constexpr std::chrono::milliseconds kMaxLinger{2000};
 // How long a closing TLS connection may take to send its close_notify.
 constexpr std::chrono::milliseconds kMaxCloseNotify{1000};
 
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 bool IsHttpError(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::end_of_stream).category();
+}
+
+std::string_view View(const beast::flat_buffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
 }
 
 }  // namespace
@@ -115,6 +123,8 @@ void HttpSession<Stream>::WaitForRequest() {
   }
   state_ = State::kWaiting;
   parser_.emplace();
+  head_.reset();
+  head_request_ = false;
   if (buffer_.size() > 0) {  // the client already sent (part of) the next request
     ReadRequest();
     return;
@@ -151,6 +161,60 @@ void HttpSession<Stream>::ReadRequest() {
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(options->max_header_bytes, UINT32_MAX)));
   lowest().expires_after(options->read_timeout);
+  CheckHead();
+}
+
+template <class Stream>
+void HttpSession<Stream>::CheckHead() {
+  const std::string_view received = View(buffer_);
+  head_request_ = received.starts_with("HEAD ");
+  auto verdict = CheckHeaderBlock(received, owner_->options()->max_header_bytes);
+  if (!verdict) {
+    Refuse(verdict.error());
+    return;
+  }
+  if (!verdict->has_value()) {
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->OnHeadBytes(ec, bytes);
+                            });
+    return;
+  }
+  head_ = **verdict;
+  // Refused before the body is read (or sent, when the client waits for 100 Continue).
+  if (head_->content_length > owner_->options()->max_body_bytes) {
+    Refuse(Refusal{.status = 413,
+                   .reason = "payload-too-large",
+                   .detail = "The request body is larger than allowed."});
+    return;
+  }
+  const bool body_expected = head_->chunked || head_->content_length > 0;
+  if (head_->expect_continue && body_expected && buffer_.size() == head_->size) {
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) {
+                          self->Close();
+                        } else if (self->state_ == State::kReading) {
+                          self->ReadMessage();
+                        }
+                      });
+    return;
+  }
+  ReadMessage();
+}
+
+template <class Stream>
+void HttpSession<Stream>::OnHeadBytes(beast::error_code ec, size_t bytes) {
+  if (ec || state_ != State::kReading) {  // gone, timed out or closed: nothing to answer
+    Close();
+    return;
+  }
+  buffer_.commit(bytes);
+  CheckHead();
+}
+
+template <class Stream>
+void HttpSession<Stream>::ReadMessage() {
   http::async_read(stream_, buffer_, *parser_,
                    [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                      self->OnRead(ec, bytes);
@@ -160,6 +224,15 @@ void HttpSession<Stream>::ReadRequest() {
 template <class Stream>
 void HttpSession<Stream>::OnRead(beast::error_code ec, size_t) {
   if (!ec) {
+    // Beast read the same head; should it ever frame the body otherwise, refuse.
+    const auto length = parser_->content_length();
+    if (parser_->chunked() != head_->chunked ||
+        (!head_->chunked && length.value_or(0) != head_->content_length)) {
+      Refuse(Refusal{.status = 400,
+                     .reason = "bad-request",
+                     .detail = "The request's framing could not be read one way only."});
+      return;
+    }
     Handle();
     return;
   }
@@ -173,26 +246,41 @@ void HttpSession<Stream>::OnRead(beast::error_code ec, size_t) {
 
 template <class Stream>
 void HttpSession<Stream>::AnswerParseError(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    Refuse(Refusal{.status = 413,
+                   .reason = "payload-too-large",
+                   .detail = "The request body is larger than allowed."});
+  } else if (ec == http::error::header_limit) {
+    Refuse(Refusal{.status = 431,
+                   .reason = "headers-too-large",
+                   .detail = "The request headers are larger than allowed."});
+  } else if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension ||
+             (head_ && head_->chunked && parser_->is_header_done())) {
+    Refuse(Refusal{.status = 400,
+                   .reason = "bad-chunk",
+                   .detail = "The chunked body has a chunk size, extension or trailer that "
+                             "does not parse."});
+  } else {
+    Refuse(Refusal{
+        .status = 400, .reason = "bad-request", .detail = "The request is not valid HTTP/1.1."});
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::Refuse(const Refusal& refusal, std::string_view method,
+                                 std::string_view pattern) {
   keep_alive_ = false;
   close_after_error_ = true;
   state_ = State::kHandling;
-  if (RequestObserver* observer = owner_->router().observer()) {  // the method is unknown
-    const int status = ec == http::error::body_limit     ? 413
-                       : ec == http::error::header_limit ? 431
-                                                         : 400;
-    observer->OnRequest("", kUnmatchedRoute, status, std::chrono::nanoseconds(0));
+  if (RequestObserver* observer = owner_->router().observer()) {
+    observer->OnRequest(method, pattern, refusal.status, std::chrono::nanoseconds(0));
+    observer->OnRefused(refusal.reason);
   }
-  if (ec == http::error::body_limit) {
-    Write(Response::Problem(413, "urn:optin-edge:problem:payload-too-large", "Payload Too Large",
-                            "The request body is larger than allowed."));
-  } else if (ec == http::error::header_limit) {
-    Write(Response::Problem(431, "urn:optin-edge:problem:headers-too-large",
-                            "Request Header Fields Too Large",
-                            "The request headers are larger than allowed."));
-  } else {
-    Write(Response::Problem(400, "urn:optin-edge:problem:bad-request", "Bad Request",
-                            "The request is not valid HTTP/1.1."));
+  Response response = refusal.ToProblem();
+  if (refusal.reason == "unsupported-websocket-version") {
+    response.headers.emplace_back("Sec-WebSocket-Version", "13");
   }
+  Write(std::move(response));
 }
 
 template <class Stream>
@@ -221,6 +309,7 @@ void HttpSession<Stream>::Handle() {
     refused.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
     if (RequestObserver* observer = owner_->router().observer()) {
       observer->OnRequest(request.method, kUnmatchedRoute, 429, std::chrono::nanoseconds(0));
+      observer->OnRefused("rate-limited");
     }
     Write(std::move(refused));
     return;
@@ -230,6 +319,11 @@ void HttpSession<Stream>::Handle() {
     auto route = owner_->router().FindWebSocket(
         std::string_view(request.target).substr(0, request.target.find('?')));
     if (route.handler != nullptr) {
+      // A handshake Beast would refuse in plain text is refused here as a problem.
+      if (auto refusal = CheckWebSocketHandshake(message)) {
+        Refuse(*refusal, request.method, route.pattern);
+        return;
+      }
       request.params = std::move(route.params);
       // The route's own check (origin, credentials) answers before any upgrade.
       if (route.check != nullptr && *route.check) {
@@ -291,6 +385,7 @@ template <class Stream>
 void HttpSession<Stream>::Write(Response response) {
   if (state_ != State::kHandling) return;  // closed meanwhile; a Responder is called once
   state_ = State::kWriting;
+  head_serializer_.reset();
   response_ = {};
   response_.version(version_);
   if (response.status < 100 || response.status > 999) response.status = 500;
@@ -298,12 +393,25 @@ void HttpSession<Stream>::Write(Response response) {
   response_.set(http::field::server, owner_->options()->server_name);
   response_.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) response_.insert(name, value);
+  if constexpr (kTls) {
+    for (const auto& [name, value] : owner_->router().tls_response_headers()) {
+      response_.set(name, value);
+    }
+  }
   response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive_ && !owner_->shutting_down());
   response_.prepare_payload();
   // The write gets the longer of the two timeouts: a slow reader must not hold us forever.
   lowest().expires_after(
       std::max(owner_->options()->read_timeout, owner_->options()->idle_timeout));
+  if (head_request_) {  // Content-Length says what a GET would get; no body follows
+    head_serializer_.emplace(response_);
+    http::async_write_header(stream_, *head_serializer_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
+                               self->OnWrite(ec, bytes);
+                             });
+    return;
+  }
   http::async_write(stream_, response_,
                     [self = this->shared_from_this()](beast::error_code ec, size_t bytes) {
                       self->OnWrite(ec, bytes);
@@ -324,6 +432,7 @@ void HttpSession<Stream>::OnWrite(beast::error_code ec, size_t) {
     CloseGracefully();
     return;
   }
+  head_serializer_.reset();
   response_ = {};
   WaitForRequest();
 }

@@ -1,7 +1,9 @@
 // One HTTP/1.1 connection of the HttpServer (private to net/): reads a request with a timeout,
-// hands it to the router, writes the response once the Responder is called (from any thread),
-// then reads the next one. Every member runs on the connection's strand; the session lives as
-// long as a handler or a Responder sink holds it. `Stream` is beast::tcp_stream (plain HTTP) or
+// checks its head strictly (net/header_block.h: anything a front proxy could frame differently
+// is refused with its problem and the connection closed, unread bytes never parsed), lets Beast
+// parse it, hands it to the router, writes the response once the Responder is called (from any
+// thread), then reads the next one. Every member runs on the connection's strand; the session lives
+// as long as a handler or a Responder sink holds it. `Stream` is beast::tcp_stream (plain HTTP) or
 // TlsStream (HTTPS: the session first runs the handshake under handshake_timeout, and closes
 // with close_notify); both are instantiated in http_session.cpp. A GET that asks for a WebSocket
 // upgrade on a path with a WebSocket route turns the connection over to a WebSocketSession,
@@ -13,6 +15,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <optional>
@@ -20,8 +23,10 @@
 #include <string_view>
 #include <type_traits>
 
+#include "net/header_block.h"
 #include "net/http_message.h"
 #include "net/http_server.h"
+#include "net/refusal.h"
 #include "net/tls_stream.h"
 
 namespace optin::net {
@@ -86,6 +91,11 @@ class HttpSession final : public HttpSessionBase,
   void WaitForRequest();
   void OnFirstBytes(boost::beast::error_code ec, size_t bytes);
   void ReadRequest();
+  // Reads until the header block is complete, checking it as it arrives.
+  void CheckHead();
+  void OnHeadBytes(boost::beast::error_code ec, size_t bytes);
+  // The head passed: lets Beast parse the request (after "100 Continue" when asked for).
+  void ReadMessage();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   void Handle();
   void Upgrade(boost::beast::http::request<boost::beast::http::string_body> message,
@@ -93,6 +103,10 @@ class HttpSession final : public HttpSessionBase,
   void Write(Response response);
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void AnswerParseError(boost::beast::error_code ec);
+  // Answers `refusal` as a problem, reports it to the router's observer, and closes the
+  // connection without reading another request.
+  void Refuse(const Refusal& refusal, std::string_view method = {},
+              std::string_view pattern = kUnmatchedRoute);
   void LingeringClose();
   void StopSendingAndDrain();
   void Drain();
@@ -107,6 +121,10 @@ class HttpSession final : public HttpSessionBase,
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
+  // Writes only the head of response_ (the answer to a HEAD request).
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>>
+      head_serializer_;
+  std::optional<HeaderBlock> head_;  // the current request's checked head
   std::string remote_address_;
   std::string drain_buffer_;
   std::weak_ptr<WebSocketSessionBase> websocket_;  // once upgraded
@@ -115,6 +133,7 @@ class HttpSession final : public HttpSessionBase,
   bool keep_alive_ = true;
   bool close_after_error_ = false;
   bool first_request_ = true;
+  bool head_request_ = false;  // the current request is a HEAD: its answer carries no body
 };
 
 extern template class HttpSession<boost::beast::tcp_stream>;

@@ -20,6 +20,9 @@ class RequestObserver {
   virtual ~RequestObserver() = default;
   virtual void OnRequest(std::string_view method, std::string_view pattern, int status,
                          std::chrono::nanoseconds elapsed) = 0;
+  // Also told, beside OnRequest, when the server refused a request before routing it: `reason`
+  // is one of kRefusalReasons (net/refusal.h), never anything the client sent.
+  virtual void OnRefused(std::string_view reason) { (void)reason; }
 };
 
 }  // namespace optin::net

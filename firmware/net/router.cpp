@@ -157,7 +157,12 @@ void Router::Dispatch(Request&& request, Responder responder) const {
                              : std::string_view(request.target).substr(0, request.target.find('?'));
   std::vector<std::string> decoded = DecodedSegments(raw_path);
   std::vector<std::string> allowed;
-  if (const Entry* best = Best(entries_, request.method, decoded, &allowed)) {
+  const Entry* best = Best(entries_, request.method, decoded, &allowed);
+  if (best == nullptr && request.method == "HEAD" &&
+      std::find(allowed.begin(), allowed.end(), "GET") != allowed.end()) {
+    best = Best(entries_, "GET", decoded, nullptr);
+  }
+  if (best != nullptr) {
     request.params = Params(*best, decoded);
     best->handler(std::move(request), Observed(std::move(responder), best->method, best->pattern));
     return;
@@ -184,6 +189,9 @@ void Router::Dispatch(Request&& request, Responder responder) const {
   for (const std::string& method : allowed) {
     if (!allow.empty()) allow += ", ";
     allow += method;
+    if (method == "GET" && std::find(allowed.begin(), allowed.end(), "HEAD") == allowed.end()) {
+      allow += ", HEAD";
+    }
   }
   Response response =
       Response::Problem(405, "urn:optin-edge:problem:method-not-allowed", "Method Not Allowed",

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "net/http_message.h"
@@ -46,14 +47,24 @@ class Router {
   // Every HTTP route and WebSocket endpoint (as GET), in the order they were added.
   std::vector<Route> Routes() const;
 
-  // Finds the handler and calls it, or answers 404/405 with a problem. With an observer, the
-  // answer is reported to it (route pattern, status, time to answer) before it is sent.
+  // Finds the handler and calls it, or answers 404/405 with a problem. A HEAD request without
+  // a HEAD route goes to the GET route (the server sends the answer's head only). With an observer,
+  // the answer is reported to it (route pattern, status, time to answer) before it is sent.
   void Dispatch(Request&& request, Responder responder) const;
 
   // Set at start-up, before serving; `observer` must outlive the router's use. Null: none.
   void SetObserver(RequestObserver* observer) { observer_ = observer; }
   // For the server, which reports WebSocket upgrades (status 101) itself.
   RequestObserver* observer() const { return observer_; }
+
+  // Headers the server adds to every answer it sends over TLS on this router's listener
+  // (e.g. Strict-Transport-Security on the public one). Set at start-up, before serving.
+  void AddTlsResponseHeader(std::string name, std::string value) {
+    tls_response_headers_.emplace_back(std::move(name), std::move(value));
+  }
+  const std::vector<std::pair<std::string, std::string>>& tls_response_headers() const {
+    return tls_response_headers_;
+  }
 
  private:
   struct Entry {
@@ -76,6 +87,7 @@ class Router {
   std::vector<Entry> entries_;
   std::vector<Entry> websockets_;
   RequestObserver* observer_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> tls_response_headers_;
 };
 
 }  // namespace optin::net

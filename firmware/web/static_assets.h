@@ -27,7 +27,7 @@ std::vector<std::string_view> StaticAssetPaths();
 // The headers sent with every static page: CSP, nosniff, no referrer, no framing.
 inline constexpr std::string_view kContentSecurityPolicy =
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'";
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 // Adds "GET <path>" for every asset, answering with its bytes, Content-Type, Cache-Control
 // (no-cache with a strong ETag, 304 on If-None-Match) and the security headers.

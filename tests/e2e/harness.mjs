@@ -176,7 +176,7 @@ export function assertPageHeaders(headers) {
   assert.equal(
     headers.get('content-security-policy'),
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; " +
-      "script-src 'self'; frame-ancestors 'none'"
+      "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
   );
   assert.equal(headers.get('x-content-type-options'), 'nosniff');
   assert.equal(headers.get('referrer-policy'), 'no-referrer');

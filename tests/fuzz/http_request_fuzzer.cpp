@@ -1,10 +1,11 @@
-// Fuzzes request handling without sockets, as HttpSession does it: the bytes go to Beast's
-// request parser with the server's default limits, a complete request becomes a net::Request
-// (net/request_from_beast.h, the session's own conversion), and the Router dispatches it to
-// handlers registered on the daemon's public route patterns. The handlers run the checks the
-// real ones start with (forbidden query names, ParseJsonBody, RequireOnlyMembers, typed
-// members). Checks that every dispatched request is answered exactly once with a status in
-// 100..599 and a problem+json body that parses when it is an error.
+// Fuzzes request handling without sockets, as HttpSession does it: the bytes go first to the
+// strict head check (net/header_block.h; a refusal ends the connection there), then to Beast's
+// request parser with the server's default limits, which must frame the body as the check said, a
+// complete request becomes a net::Request (net/request_from_beast.h, the session's own conversion),
+// and the Router dispatches it to handlers registered on the daemon's public route patterns. The
+// handlers run the checks the real ones start with (forbidden query names, ParseJsonBody,
+// RequireOnlyMembers, typed members). Checks that every dispatched request is answered exactly once
+// with a status in 100..599 and a problem+json body that parses when it is an error.
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "api/json_body.h"
+#include "net/header_block.h"
 #include "net/http_message.h"
 #include "net/request_from_beast.h"
 #include "net/router.h"
@@ -119,6 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Several pipelined requests may share one input, as on a kept-alive connection.
   std::string_view rest(reinterpret_cast<const char*>(data), size);
   for (int requests = 0; requests < 4 && !rest.empty(); ++requests) {
+    auto head = optin::net::CheckHeaderBlock(rest, kMaxHeaderBytes);
+    if (!head) {  // refused with its problem; the connection closes, nothing after is read
+      if (head.error().status < 400 || head.error().status > 599) Broken("refusal not an error");
+      return 0;
+    }
+    if (!head->has_value()) return 0;                       // the session would wait for more bytes
+    if ((*head)->content_length > kMaxBodyBytes) return 0;  // 413 before the body
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBodyBytes);
     parser.header_limit(kMaxHeaderBytes);
@@ -132,6 +141,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (ec || !parser.is_done()) return 0;
     }
     rest.remove_prefix(std::min(used, rest.size()));
+    if (parser.chunked() != (*head)->chunked ||
+        (!(*head)->chunked && parser.content_length().value_or(0) != (*head)->content_length)) {
+      Broken("Beast framed the body otherwise than the head check");
+    }
 
     auto message = parser.release();
     Request request = optin::net::RequestFromBeast(message);

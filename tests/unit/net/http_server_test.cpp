@@ -116,7 +116,7 @@ TEST_F(HttpServerTest, UnknownPathGets404AndWrongMethod405WithAllow) {
   auto wrong = client.Request("DELETE", "/hello");
   ASSERT_TRUE(wrong.has_value());
   EXPECT_EQ(wrong->result_int(), 405);
-  EXPECT_EQ((*wrong)[testing::http::field::allow], "GET");
+  EXPECT_EQ((*wrong)[testing::http::field::allow], "GET, HEAD");
   EXPECT_EQ(ProblemType(*wrong), "urn:optin-edge:problem:method-not-allowed");
 }
 
@@ -212,7 +212,7 @@ TEST_F(HttpServerTest, GarbageRequestGets400) {
   auto response = client.ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->result_int(), 400);
-  EXPECT_EQ(ProblemType(*response), "urn:optin-edge:problem:bad-request");
+  EXPECT_EQ(ProblemType(*response), "urn:optin-edge:problem:bad-request-line");
   EXPECT_TRUE(client.WaitUntilClosed());
 }
 

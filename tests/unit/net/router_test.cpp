@@ -118,8 +118,18 @@ TEST(RouterTest, DispatchAnswersWrongMethodWith405AndAllowHeader) {
             "urn:optin-edge:problem:method-not-allowed");
   ASSERT_EQ(response.headers.size(), 1u);
   EXPECT_EQ(response.headers[0].first, "Allow");
-  EXPECT_EQ(response.headers[0].second, "GET, PUT");
+  EXPECT_EQ(response.headers[0].second, "GET, HEAD, PUT");
   EXPECT_TRUE(called.empty());
+}
+
+TEST(RouterTest, HeadWithoutItsOwnRouteIsAnsweredByTheGetRoute) {
+  Router router;
+  std::string called;
+  router.Add("GET", "/v1/store", Named("get", &called));
+  Response response = DispatchTo(router, "HEAD", "/v1/store");
+  EXPECT_EQ(called, "get");
+  EXPECT_NE(response.status, 405);
+  EXPECT_EQ(DispatchTo(router, "HEAD", "/v1/nowhere").status, 404);
 }
 
 TEST(RouterTest, DispatchFillsParamsAndIgnoresTheQuery) {
