@@ -134,6 +134,8 @@ const std::vector<Setting>& AllSettings() {
       {"limits.rate_exempt", [](const Config& c) { return Join(c.limits.rate_exempt); }},
       {"log.level", [](const Config& c) { return S(c.log.level); }},
       {"indicator.led", [](const Config& c) { return c.indicator.led; }},
+      {"kiosk.allow_loopback",
+       [](const Config& c) { return S(c.kiosk.allow_loopback ? "true" : "false"); }},
     };
     // [sync.budget]: each metric's cap and epsilon share (the default when not given).
     for (const sync::MetricSpec& m : sync::kMetricSpecs) {
@@ -312,6 +314,8 @@ rate_exempt = ["10.1.2.3"]
 level = "debug"
 [indicator]
 led = "kiosk:green"
+[kiosk]
+allow_loopback = false
 )";
   auto c = Parse(kText);
   ASSERT_TRUE(c.has_value()) << c.error().message;
