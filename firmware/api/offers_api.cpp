@@ -127,7 +127,11 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
         array list;
         for (const auto& pick : shown.picks) list.push_back(OfferJson(pick));
         std::string note;
-        if (!shown.has_signals) {
+        // An empty catalog (none installed, or one without offers) is not "nothing matched".
+        const bool published = !shown.catalog->offers.empty();
+        if (!published) {
+          note = "This store has not published any offers yet. Check back later.";
+        } else if (!shown.has_signals) {
           note = "Tell us what you are into (your interests) and we will pick offers for it.";
         } else if (shown.picks.empty()) {
           note = "No current offer matches what you told us. Check back later.";
@@ -136,6 +140,7 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
         }
         return reply::Json(200, object{{"offers", std::move(list)},
                                        {"catalog_version", shown.catalog->version},
+                                       {"catalog_published", published},
                                        {"note", std::move(note)}});
       });
 }

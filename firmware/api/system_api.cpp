@@ -37,14 +37,17 @@ void SystemApi::Readyz(net::Request&&, net::Responder respond) const {
   const bool serving = d_.serving.load();
   const bool provisioned = d_.tokens.provisioned();
   const bool keys_loaded = d_.device_key.X().size() == 32 && d_.device_key.Y().size() == 32;
+  // A box without a catalog serves (shoppers hear that no offers are published): not a failure.
+  const bool catalog_loaded = d_.catalog != nullptr && !d_.catalog->Current()->source.empty();
   d_.db.Write([](store::Connection& conn) { return store::WriteReadinessProbe(conn); },
-              [shared, serving, provisioned, keys_loaded](Status s) {
+              [shared, serving, provisioned, keys_loaded, catalog_loaded](Status s) {
                 const bool writable = s.has_value();
                 const bool ready = writable && keys_loaded && serving;
                 object checks{{"database_writable", writable},
                               {"keys_loaded", keys_loaded},
                               {"listener_up", serving},
-                              {"hq_token_key_provisioned", provisioned}};
+                              {"hq_token_key_provisioned", provisioned},
+                              {"catalog_loaded", catalog_loaded}};
                 array failed;
                 std::string detail;
                 auto fail = [&](std::string_view check, std::string_view why) {

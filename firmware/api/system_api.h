@@ -1,6 +1,7 @@
 // Routes about the device rather than a shopper: liveness (/healthz: the event loop answers),
 // readiness (/readyz: the database commits a durable write, the device key is loaded, the
-// listener is up; the answer names the failed checks), the public keys that
+// listener is up; the answer names the failed checks; whether an offer catalog is loaded is
+// reported, not required), the public keys that
 // verify receipts (/v1/device/keys) and what the store offers (/v1/store).
 // Immutable after Register(); thread-safe.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "consent/consent_ledger.h"
 #include "net/router.h"
+#include "offers/catalog_holder.h"
 #include "platform/crypto.h"
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
@@ -35,6 +37,8 @@ struct SystemApiDeps {
   std::string version;
   std::vector<std::string> assist_topics = {};  // what shoppers may ask staff for help with
   StoreRetention retention = {};
+  // The offer catalog in force, for /readyz's catalog_loaded (reported, not required).
+  const offers::CatalogHolder* catalog = nullptr;
 };
 
 class SystemApi {

@@ -84,12 +84,12 @@ struct Config {
     int64_t lockout_minutes = 15;         // how long a locked account stays locked
   } assist;
 
-  // Offers (firmware/offers): the catalog from a JSON file in the config directory, or a bundle
+  // Offers (firmware/offers): the catalog from a JSON file (data dir by default), or a bundle
   // signed by HQ with the HQ key (verified before it is applied), and how many a shopper sees.
   struct Offers {
     std::string source = "file";           // "file" or "hq-bundle"
-    std::filesystem::path catalog_file;    // empty: offers.json in the config directory
-    std::filesystem::path catalog_bundle;  // empty: offers.jws in the config directory
+    std::filesystem::path catalog_file;    // empty: offers.json in the data dir
+    std::filesystem::path catalog_bundle;  // empty: offers.jws in the data dir
     int64_t max_results = 6;               // offers per request
     int64_t max_per_category = 2;          // diversity: offers per category per request
     int64_t frequency_cap = 3;             // times one offer is shown in one visit
@@ -170,13 +170,24 @@ struct Config {
   std::map<std::string, std::string> file_settings;
 
   std::filesystem::path database_file() const { return data_dir / "optin-edge.db"; }
-  // The catalog file or bundle that offers.source names.
+  // The catalog file or bundle that offers.source names: offers.json (offers.jws) in the data
+  // dir unless offers.catalog_file (catalog_bundle) names one; a relative name is resolved
+  // against the config file's directory (the data dir without a config file).
   std::filesystem::path offers_catalog_path() const {
     const bool bundle = offers.source == "hq-bundle";
     std::filesystem::path p = bundle ? offers.catalog_bundle : offers.catalog_file;
-    if (p.empty()) p = bundle ? "offers.jws" : "offers.json";
+    if (p.empty()) return data_dir / (bundle ? "offers.jws" : "offers.json");
     if (p.is_absolute()) return p;
     return (config_dir.empty() ? data_dir : config_dir) / p;
+  }
+  // Where releases before issue 19 looked when the config named no catalog: beside the config
+  // file. Still read (with a warning) when the data dir has none; empty without a config file.
+  std::filesystem::path offers_legacy_catalog_path() const {
+    const bool bundle = offers.source == "hq-bundle";
+    if (config_dir.empty() || !(bundle ? offers.catalog_bundle : offers.catalog_file).empty()) {
+      return {};
+    }
+    return config_dir / (bundle ? "offers.jws" : "offers.json");
   }
   std::filesystem::path hq_token_key_file() const {
     return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;

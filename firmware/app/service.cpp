@@ -339,10 +339,30 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
 
 // The offer catalog named by [offers]: a file, or a bundle signed with HQ's key. On any error
 // the catalog in force stays as it was (the empty catalog at start).
+// The catalog file the [offers] settings name (Config::offers_catalog_path), or the place
+// releases before issue 19 used (beside the config file) when only that one exists.
+std::filesystem::path CatalogPathInUse(Service::Parts& p, bool warn) {
+  const auto path = p.config.offers_catalog_path();
+  const auto legacy = p.config.offers_legacy_catalog_path();
+  if (legacy.empty() || legacy == path) return path;
+  auto here = p.fs.Exists(path);
+  auto there = p.fs.Exists(legacy);
+  if (!here || *here || !there || !*there) return path;
+  if (warn) {
+    platform::log::Warn("offers.catalog_legacy_location",
+                        {{"path", legacy.string()},
+                         {"expected", path.string()},
+                         {"reason",
+                          "the catalog is read from the data dir unless offers.catalog_file "
+                          "names one; move it there or name it in the config"}});
+  }
+  return legacy;
+}
+
 Status LoadCatalog(Service::Parts& p) {
   const Config& c = p.config;
   const offers::CatalogRules rules{c.store.interests};
-  const auto path = c.offers_catalog_path();
+  const auto path = CatalogPathInUse(p, true);
   if (c.offers.source == "hq-bundle") {
     auto key = p.tokens->hq_key();
     if (!key) {
@@ -362,7 +382,16 @@ Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullp
   Status loaded = LoadCatalog(p);
   auto current = p.catalog->Current();
   const auto offers = static_cast<int64_t>(current->offers.size());
-  if (loaded) {
+  const auto path = CatalogPathInUse(p, false);
+  if (loaded && current->source.empty()) {
+    // Not a failure: the box serves without offers, and shoppers are told none are published.
+    platform::log::Warn("offers.no_catalog",
+                        {{"path", path.string()},
+                         {"reason",
+                          "no offer catalog: shoppers see that the store has published no "
+                          "offers yet; put one there (optinctl catalog check FILE first) and "
+                          "run optinctl reload"}});
+  } else if (loaded) {
     platform::log::Info(
         "offers.catalog_loaded",
         {{"version", current->version}, {"offers", offers}, {"source", p.config.offers.source}});
@@ -372,7 +401,7 @@ Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullp
                                                     {"kept_offers", offers}});
   }
   if (summary) {
-    *summary = boost::json::object{{"path", p.config.offers_catalog_path().string()},
+    *summary = boost::json::object{{"path", path.string()},
                                    {"source", p.config.offers.source},
                                    {"version", current->version},
                                    {"offers", offers},
@@ -538,7 +567,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       *p->db, p->keys->SigningPublicKey(), *p->ledger, *p->tokens, p->serving, c.store.interests,
       OPTIN_VERSION, c.assist.topics,
       api::StoreRetention{c.visits.max_duration_minutes, c.visits.ended_retention_hours,
-                          c.visits.history_retention_days, c.consent.grant_lifetime_days}});
+                          c.visits.history_retention_days, c.consent.grant_lifetime_days},
+      p->catalog});
   p->shopper_api->Register(p->router);
   p->assist_api->Register(p->router);
   p->offers_api = std::make_unique<api::OffersApi>(
