@@ -39,8 +39,29 @@ CREATE TABLE hq_cells (
 CREATE INDEX hq_cells_by_metric_day ON hq_cells (metric, day, store_id);
 )sql";
 
+// Accounts: a role per user, the password as PBKDF2 (password_hash.h), the persisted login
+// failures; sessions by the SHA-256 of their token (session_token.h).
+constexpr std::string_view kAccountsV2 = R"sql(
+CREATE TABLE hq_users (
+  user_id       TEXT PRIMARY KEY,
+  role          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL,
+  locked_until  BIGINT NOT NULL,
+  created_at    BIGINT NOT NULL
+);
+CREATE TABLE hq_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES hq_users (user_id),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX hq_sessions_by_user ON hq_sessions (user_id);
+)sql";
+
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
+    HqMigration{2, "hq: accounts and sessions", kAccountsV2},
 };
 
 }  // namespace

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "platform/error.h"
+#include "tools/optin-hq/account_record.h"
 #include "tools/optin-hq/batch_record.h"
 #include "tools/optin-hq/figures_query.h"
 
@@ -50,6 +52,15 @@ class HqStore {
   // duplicate check (a batch id already present fails the whole load). PostgreSQL uses COPY.
   // Returns the number of cells loaded.
   virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;
+
+  // Accounts (accounts.h keeps the rules; these only store). AddUser: kConflict
+  // ("user-exists") when the id is taken.
+  virtual Status AddUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> FindUser(std::string_view user_id) = 0;
+  virtual Status RecordLogin(const LoginOutcome& outcome) = 0;
+  // A session by its token hash, with its user's role; nullopt when unknown.
+  virtual Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) = 0;
+  virtual Status DeleteSession(std::string_view token_hash) = 0;
 };
 
 // Opens the store a `--db` value names: "sqlite:PATH" or "postgresql://..." (also

@@ -311,3 +311,106 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
 }
 
 }  // namespace optin::hq
+
+namespace optin::hq {
+
+Status PostgresHqStore::AddUser(const UserRecord& u) {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [&](PgConnection& c) -> Status {
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query("INSERT INTO hq_users (user_id, role, password_hash, failed_logins, "
+                    "locked_until, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
+                    "ON CONFLICT (user_id) DO NOTHING",
+                    PgParams()
+                        .Add(u.user_id)
+                        .Add(u.role)
+                        .Add(u.password_hash)
+                        .Add(u.failed_logins)
+                        .Add(u.locked_until)
+                        .Add(u.created_at)));
+        if (r.affected_rows() == 0) {
+          return Fail(ErrorCode::kConflict, "user '" + u.user_id + "' exists already", "id",
+                      "user-exists");
+        }
+        return Ok();
+      },
+      false);
+}
+
+Result<std::optional<UserRecord>> PostgresHqStore::FindUser(std::string_view user_id) {
+  std::lock_guard lock(mu_);
+  std::optional<UserRecord> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.reset();
+        OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                               c.Query("SELECT user_id, role, password_hash, failed_logins, "
+                                       "locked_until, created_at FROM hq_users WHERE user_id = $1",
+                                       PgParams().Add(user_id)));
+        if (r.rows() > 0) {
+          out = UserRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2),
+                           r.Int(0, 3),  r.Int(0, 4),  r.Int(0, 5)};
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Status PostgresHqStore::RecordLogin(const LoginOutcome& o) {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [&](PgConnection& c) -> Status {
+        OPTIN_TRY(
+            c.Query("UPDATE hq_users SET failed_logins = $1, locked_until = $2 WHERE user_id = $3",
+                    PgParams().Add(o.failed_logins).Add(o.locked_until).Add(o.user_id)));
+        if (o.session) {
+          OPTIN_TRY(
+              c.Query("INSERT INTO hq_sessions (token_hash, user_id, created_at, "
+                      "expires_at) VALUES ($1, $2, $3, $4)",
+                      PgParams()
+                          .Add(o.session->token_hash)
+                          .Add(o.user_id)
+                          .Add(o.session->created_at)
+                          .Add(o.session->expires_at)));
+        }
+        return Ok();
+      },
+      false);
+}
+
+Result<std::optional<SessionRecord>> PostgresHqStore::FindSession(std::string_view token_hash) {
+  std::lock_guard lock(mu_);
+  std::optional<SessionRecord> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.reset();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query("SELECT s.token_hash, s.user_id, u.role, s.created_at, s.expires_at FROM "
+                    "hq_sessions s JOIN hq_users u ON u.user_id = s.user_id WHERE "
+                    "s.token_hash = $1",
+                    PgParams().Add(token_hash)));
+        if (r.rows() > 0) {
+          out = SessionRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Int(0, 3), r.Int(0, 4)};
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Status PostgresHqStore::DeleteSession(std::string_view token_hash) {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [&](PgConnection& c) -> Status {
+        OPTIN_TRY(
+            c.Query("DELETE FROM hq_sessions WHERE token_hash = $1", PgParams().Add(token_hash)));
+        return Ok();
+      },
+      true);
+}
+
+}  // namespace optin::hq

@@ -31,6 +31,12 @@ class PostgresHqStore final : public HqStore {
   Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
 
+  Status AddUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> FindUser(std::string_view user_id) override;
+  Status RecordLogin(const LoginOutcome& outcome) override;
+  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
+  Status DeleteSession(std::string_view token_hash) override;
+
  private:
   explicit PostgresHqStore(std::string url) : url_(std::move(url)) {}
   Status Migrate(std::span<const HqMigration> migrations);

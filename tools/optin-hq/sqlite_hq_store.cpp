@@ -188,3 +188,72 @@ Result<int64_t> SqliteHqStore::BulkLoad(std::span<const BatchRecord> batches) {
 }
 
 }  // namespace optin::hq
+
+namespace optin::hq {
+
+Status SqliteHqStore::AddUser(const UserRecord& u) {
+  std::lock_guard lock(mu_);
+  return Transaction([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT 1 FROM hq_users WHERE user_id = ?"));
+    q.BindAll(u.user_id);
+    OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (found) {
+      return Fail(ErrorCode::kConflict, "user '" + u.user_id + "' exists already", "id",
+                  "user-exists");
+    }
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_users (user_id, role, password_hash, failed_logins, locked_until, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        u.user_id, u.role, u.password_hash, u.failed_logins, u.locked_until, u.created_at));
+    return Ok();
+  });
+}
+
+Result<std::optional<UserRecord>> SqliteHqStore::FindUser(std::string_view user_id) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT user_id, role, password_hash, failed_logins, locked_until, "
+                             "created_at FROM hq_users WHERE user_id = ?"));
+  q.BindAll(user_id);
+  OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return std::optional<UserRecord>();
+  return std::optional<UserRecord>(UserRecord{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2),
+                                              q.ColumnInt(3), q.ColumnInt(4), q.ColumnInt(5)});
+}
+
+Status SqliteHqStore::RecordLogin(const LoginOutcome& o) {
+  std::lock_guard lock(mu_);
+  return Transaction([&]() -> Status {
+    OPTIN_TRY(
+        conn_->Execute("UPDATE hq_users SET failed_logins = ?, locked_until = ? WHERE user_id = ?",
+                       o.failed_logins, o.locked_until, o.user_id));
+    if (o.session) {
+      OPTIN_TRY(conn_->Execute(
+          "INSERT INTO hq_sessions (token_hash, user_id, created_at, expires_at) "
+          "VALUES (?, ?, ?, ?)",
+          o.session->token_hash, o.user_id, o.session->created_at, o.session->expires_at));
+    }
+    return Ok();
+  });
+}
+
+Result<std::optional<SessionRecord>> SqliteHqStore::FindSession(std::string_view token_hash) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT s.token_hash, s.user_id, u.role, s.created_at, "
+                             "s.expires_at FROM hq_sessions s JOIN hq_users u ON u.user_id = "
+                             "s.user_id WHERE s.token_hash = ?"));
+  q.BindAll(token_hash);
+  OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return std::optional<SessionRecord>();
+  return std::optional<SessionRecord>(SessionRecord{
+      q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), q.ColumnInt(3), q.ColumnInt(4)});
+}
+
+Status SqliteHqStore::DeleteSession(std::string_view token_hash) {
+  std::lock_guard lock(mu_);
+  OPTIN_TRY(conn_->Execute("DELETE FROM hq_sessions WHERE token_hash = ?", token_hash));
+  return Ok();
+}
+
+}  // namespace optin::hq

@@ -28,6 +28,12 @@ class SqliteHqStore final : public HqStore {
   Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
 
+  Status AddUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> FindUser(std::string_view user_id) override;
+  Status RecordLogin(const LoginOutcome& outcome) override;
+  Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
+  Status DeleteSession(std::string_view token_hash) override;
+
  private:
   explicit SqliteHqStore(std::unique_ptr<store::Connection> conn) : conn_(std::move(conn)) {}
   Status Migrate(std::span<const HqMigration> migrations);

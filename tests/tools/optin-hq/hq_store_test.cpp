@@ -5,22 +5,11 @@
 #include <array>
 #include <map>
 
-#include "tests/support/postgres_server.h"
-#include "tests/support/temp_dir.h"
-#include "tools/optin-hq/hq_store.h"
-#include "tools/optin-hq/postgres_hq_store.h"
-#include "tools/optin-hq/sqlite_hq_store.h"
+#include "tests/tools/optin-hq/hq_store_fixture.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
 namespace {
-
-using testing::PostgresEnvironment;
-using testing::PostgresServer;
-
-PostgresEnvironment* const pg = PostgresEnvironment::Register();
-
-enum class Engine { kSqlite, kPostgres };
 
 constexpr int64_t kDay = 20500;  // 2026-02-15
 
@@ -41,52 +30,27 @@ BatchRecord DailyBatch(const std::string& store, int64_t day,
   return b;
 }
 
-class HqStoreTest : public ::testing::TestWithParam<Engine> {
+class HqStoreTest : public HqStoreFixture {
  protected:
-  void SetUp() override {
-    if (GetParam() == Engine::kPostgres) {
-      if (!pg->skip_reason().empty()) GTEST_SKIP() << pg->skip_reason();
-      server_ = pg->Server();
-      ASSERT_NE(server_, nullptr) << pg->error();
-      auto url = server_->CreateDatabase();
-      ASSERT_TRUE(url) << url.error().message;
-      url_ = *url;
-    } else {
-      url_ = "sqlite:" + (dir_ / "hq.db").string();
-    }
-  }
-
-  Result<std::unique_ptr<HqStore>> Open(std::span<const HqMigration> migrations = HqSchema()) {
-    if (GetParam() == Engine::kPostgres) {
-      OPTIN_ASSIGN_OR_RETURN(auto s, PostgresHqStore::Open(url_, migrations));
-      return std::unique_ptr<HqStore>(std::move(s));
-    }
-    OPTIN_ASSIGN_OR_RETURN(auto s, SqliteHqStore::Open(dir_ / "hq.db", migrations));
-    return std::unique_ptr<HqStore>(std::move(s));
-  }
-
-  std::unique_ptr<HqStore> OpenOrDie() {
-    auto s = Open();
-    EXPECT_TRUE(s) << s.error().message;
-    return s ? std::move(*s) : nullptr;
-  }
-
   static int64_t Total(const std::vector<FigureRow>& rows) {
     int64_t sum = 0;
     for (const FigureRow& r : rows) sum += r.value_sum;
     return sum;
   }
-
-  testing::TempDir dir_;
-  PostgresServer* server_ = nullptr;
-  std::string url_;
 };
+
+// The versions of the schema this build ships.
+std::vector<int> SchemaVersions() {
+  std::vector<int> v;
+  for (const HqMigration& m : HqSchema()) v.push_back(m.version);
+  return v;
+}
 
 TEST_P(HqStoreTest, MigrationsAreAppliedOnceAndReopeningAppliesOnlyNewOnes) {
   {
     auto store = OpenOrDie();
     ASSERT_TRUE(store);
-    EXPECT_EQ(store->AppliedMigrations().value(), std::vector<int>({1}));
+    EXPECT_EQ(store->AppliedMigrations().value(), SchemaVersions());
     ASSERT_EQ(store->StoreBatch(DailyBatch("s1", kDay, {{"app", 5}})).value(),
               IngestOutcome::kStored);
   }
@@ -94,16 +58,19 @@ TEST_P(HqStoreTest, MigrationsAreAppliedOnceAndReopeningAppliesOnlyNewOnes) {
   {
     auto store = OpenOrDie();
     ASSERT_TRUE(store);
-    EXPECT_EQ(store->AppliedMigrations().value(), std::vector<int>({1}));
+    EXPECT_EQ(store->AppliedMigrations().value(), SchemaVersions());
     EXPECT_EQ(store->ListBatches("s1").value().size(), 1u);
   }
   // A later version adds a migration: only that one runs, on this restart and never again.
   std::vector<HqMigration> grown(HqSchema().begin(), HqSchema().end());
-  grown.push_back(HqMigration{2, "test: a probe table", "CREATE TABLE hq_probe (x INTEGER)"});
+  const int next = grown.back().version + 1;
+  grown.push_back(HqMigration{next, "test: a probe table", "CREATE TABLE hq_probe (x INTEGER)"});
+  std::vector<int> grown_versions = SchemaVersions();
+  grown_versions.push_back(next);
   for (int restart = 0; restart < 2; ++restart) {
     auto store = Open(grown);
     ASSERT_TRUE(store) << store.error().message;
-    EXPECT_EQ((*store)->AppliedMigrations().value(), std::vector<int>({1, 2}));
+    EXPECT_EQ((*store)->AppliedMigrations().value(), grown_versions);
     EXPECT_EQ((*store)->ListBatches("s1").value().size(), 1u);
   }
 }
@@ -278,10 +245,7 @@ TEST_P(HqStoreTest, ABatchRecordWithAnUnknownFormatIsRefusedNamingTheField) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, HqStoreTest,
-                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
-                         });
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineName);
 
 }  // namespace
 }  // namespace optin::hq
