@@ -2,7 +2,9 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
+#include "notices/notice_holder.h"
 #include "platform/encoding.h"
 #include "store/readiness_probe.h"
 
@@ -86,15 +88,38 @@ void SystemApi::DeviceKeys(net::Request&&, net::Responder respond) const {
   respond(net::Response::Json(200, boost::json::serialize(body)));
 }
 
-void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
+// In the request's language (Accept-Language among [store] languages): each purpose's title,
+// summary (as `description`) and details, and the notice they come from, from the notice in
+// force; the built-in English words only when no notice is installed (tests).
+void SystemApi::StoreInfo(net::Request&& request, net::Responder respond) const {
+  const notices::NoticeHolder* holder = d_.ledger.notices();
+  const auto notice = holder ? holder->Current() : nullptr;
+  std::string language;
+  const notices::NoticeText* text = nullptr;
+  if (notice) {
+    language = holder->LanguageFor(request.Header("accept-language"));
+    text = notice->Text(language);
+    if (text == nullptr) {
+      language = holder->default_language();
+      text = notice->Text(language);
+    }
+  }
   array purposes;
   for (auto p : consent::kAllPurposes) {
     const auto& info = consent::Info(p);
-    purposes.push_back(
-        object{{"purpose", info.id},
-               {"description", info.description},
-               {"data_used", info.pii_category},
-               {"default", p == consent::Purpose::kPresence ? "asked at check-in" : "off"}});
+    object o{{"purpose", info.id},
+             {"description", info.description},
+             {"data_used", info.pii_category},
+             {"default", p == consent::Purpose::kPresence ? "asked at check-in" : "off"}};
+    if (text != nullptr) {
+      const auto* words = text->document.at("purposes").as_object().if_contains(info.id);
+      if (words != nullptr && words->is_object()) {
+        o["title"] = words->at("title");
+        o["description"] = words->at("summary");
+        o["details"] = words->at("details");
+      }
+    }
+    purposes.push_back(std::move(o));
   }
   array interests;
   for (const auto& i : d_.interests) interests.push_back(boost::json::string(i));
@@ -114,7 +139,26 @@ void SystemApi::StoreInfo(net::Request&&, net::Responder respond) const {
                                    {"history_days", d_.retention.history_days},
                                    {"consent_days", d_.retention.consent_days}}},
               {"version", d_.version}};
-  respond(net::Response::Json(200, boost::json::serialize(body)));
+  if (text != nullptr) {
+    const object& doc = text->document;
+    body["language"] = language;
+    body["languages"] = boost::json::value_from(holder->languages());
+    body["notice"] = object{
+        {"version", notice->version},
+        {"language", language},
+        {"sha256", text->sha256},
+        {"url", "/v1/notices/" + std::to_string(notice->version) + "?lang=" + language},
+        {"title", doc.at("title")},
+        {"summary", doc.at("summary")},
+        {"controller", doc.at("controller")},
+        {"rights", doc.at("rights")}};
+  }
+  net::Response r = net::Response::Json(200, boost::json::serialize(body));
+  if (text != nullptr) {
+    r.headers.emplace_back("Content-Language", language);
+    r.headers.emplace_back("Vary", "Accept-Language");
+  }
+  respond(std::move(r));
 }
 
 }  // namespace optin::api

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "notices/language_match.h"
 #include "platform/file_system.h"
 #include "sync/sync_policy.h"
 
@@ -288,6 +289,19 @@ Status Validate(const Config& c) {
   if (c.offers.source != "file" && c.offers.source != "hq-bundle")
     return bad("offers.source", "must be \"file\" or \"hq-bundle\"");
   if (c.data_dir.empty()) return bad("data_dir", "must not be empty");
+  if (c.notices.source != "file" && c.notices.source != "hq-bundle")
+    return bad("notices.source", "must be \"file\" or \"hq-bundle\"");
+  if (c.store.languages.empty() || c.store.languages.size() > 32)
+    return bad("store.languages", "must list 1 to 32 languages (the first is the default)");
+  for (size_t i = 0; i < c.store.languages.size(); ++i) {
+    const std::string& l = c.store.languages[i];
+    if (!notices::IsLanguageTag(l))
+      return bad("store.languages",
+                 "'" + l + "' is not a language tag such as \"it\" or \"de-CH\"");
+    if (std::find(c.store.languages.begin(), c.store.languages.begin() + i, l) !=
+        c.store.languages.begin() + i)
+      return bad("store.languages", "lists '" + l + "' twice");
+  }
   if (c.store.interests.size() > 500)
     return bad("store.interests", "must list at most 500 interests");
   for (const auto& i : c.store.interests) {
@@ -382,6 +396,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("store.address", c.store.address));
   OPTIN_TRY(r.Get("store.policy_url", c.store.policy_url));
   OPTIN_TRY(r.Get("store.interests", c.store.interests));
+  OPTIN_TRY(r.Get("store.languages", c.store.languages));
   OPTIN_TRY(r.Get("consent.policy_version", c.consent.policy_version));
   OPTIN_TRY(r.Get("consent.grant_lifetime_days", c.consent.grant_lifetime_days,
                   std::pair<int64_t, int64_t>{1, 3650}));
@@ -405,6 +420,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
                   std::pair<int64_t, int64_t>{1, 100}));
   OPTIN_TRY(r.Get("assist.lockout_minutes", c.assist.lockout_minutes,
                   std::pair<int64_t, int64_t>{1, 24 * 60}));
+  OPTIN_TRY(r.Get("notices.source", c.notices.source));
+  OPTIN_TRY(r.Get("notices.file", c.notices.file));
+  OPTIN_TRY(r.Get("notices.bundle", c.notices.bundle));
   OPTIN_TRY(r.Get("offers.source", c.offers.source));
   OPTIN_TRY(r.Get("offers.catalog_file", c.offers.catalog_file));
   OPTIN_TRY(r.Get("offers.catalog_bundle", c.offers.catalog_bundle));

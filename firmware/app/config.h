@@ -56,6 +56,8 @@ struct Config {
     std::vector<std::string> interests = {"running",  "trail running", "hiking",   "cycling",
                                           "swimming", "yoga",          "climbing", "camping",
                                           "skiing",   "tennis",        "football", "fitness"};
+    // The languages shoppers may read the notice in (BCP 47 tags); the first is the default.
+    std::vector<std::string> languages = {"en", "it", "es", "de", "fr"};
   } store;
 
   struct Consent {
@@ -94,6 +96,14 @@ struct Config {
     int64_t max_per_category = 2;          // diversity: offers per category per request
     int64_t frequency_cap = 3;             // times one offer is shown in one visit
   } offers;
+
+  // The privacy notice (firmware/notices): the built-in one, a JSON file, or a bundle signed by
+  // HQ (checked before it is applied); a newer version only (rollback protection).
+  struct Notices {
+    std::string source = "file";   // "file" (built-in texts while there is none) or "hq-bundle"
+    std::filesystem::path file;    // empty: notices.json in the data dir
+    std::filesystem::path bundle;  // empty: notices.jws in the data dir
+  } notices;
 
   struct Hq {
     std::string token_issuer;                // empty: any issuer signed by the HQ key
@@ -188,6 +198,14 @@ struct Config {
       return {};
     }
     return config_dir / (bundle ? "offers.jws" : "offers.json");
+  }
+  // The notices file or bundle that notices.source names.
+  std::filesystem::path notices_path() const {
+    const bool bundle = notices.source == "hq-bundle";
+    std::filesystem::path p = bundle ? notices.bundle : notices.file;
+    if (p.empty()) return data_dir / (bundle ? "notices.jws" : "notices.json");
+    if (p.is_absolute()) return p;
+    return (config_dir.empty() ? data_dir : config_dir) / p;
   }
   std::filesystem::path hq_token_key_file() const {
     return hq.token_public_key.empty() ? data_dir / "keys" / "hq-token.pub" : hq.token_public_key;

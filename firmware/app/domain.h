@@ -20,6 +20,7 @@
 #include "assist/staff_directory.h"
 #include "assist/staff_sessions.h"
 #include "consent/consent_ledger.h"
+#include "notices/notice_holder.h"
 #include "offers/catalog_holder.h"
 #include "offers/declared_interests.h"
 #include "offers/offer_selector.h"
@@ -49,6 +50,8 @@ struct DomainSettings {
   consent::Controller controller;      // the store: id, name, jurisdiction, contact, policy URL
   consent::ConsentPolicy consent;      // policy version and grant lifetime
   std::vector<std::string> interests;  // the store's interest categories
+  // The languages the store offers its notice in; the first is its default.
+  std::vector<std::string> languages = {"en"};
   offers::SelectionPolicy offers;
   visits::VisitPolicy visits;
   visits::AppTokenPolicy tokens;  // store id (audience), HQ issuer, leeway
@@ -95,6 +98,9 @@ struct Domain {
   std::unique_ptr<privacy::Pseudonymizer> pseudonymizer;
   std::unique_ptr<privacy::ReceiptSigner> signer;
   std::unique_ptr<consent::ConsentLedger> ledger;
+  // The notice in force (loaded by the daemon from the database, file or bundle; none in a
+  // fresh test Domain): the ledger's receipts name it.
+  std::unique_ptr<notices::NoticeHolder> notices;
   std::unique_ptr<offers::DeclaredInterests> interests;
   offers::CatalogHolder catalog;  // replaced whole by a reload; the previous stays on failure
   offers::OfferViews offer_views;

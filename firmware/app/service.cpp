@@ -13,6 +13,7 @@
 
 #include "api/assist_api.h"
 #include "api/origin_policy.h"
+#include "api/notices_api.h"
 #include "api/offers_api.h"
 #include "api/problem.h"
 #include "api/shopper_api.h"
@@ -35,6 +36,10 @@
 #include "net/event_loop.h"
 #include "net/http_server.h"
 #include "net/tls_config.h"
+#include "notices/builtin_notice.h"
+#include "notices/notice_holder.h"
+#include "notices/notice_store.h"
+#include "notices/rollback_floor.h"
 #include "offers/catalog_holder.h"
 #include "offers/declared_interests.h"
 #include "offers/offer_views.h"
@@ -108,6 +113,7 @@ struct Service::Parts {
   std::unique_ptr<kiosk::KioskFeed> kiosk;         // GET /kiosk's WebSocket /v1/kiosk/stream
   std::unique_ptr<kiosk::KioskPairingApi> kiosk_api;  // GET /kiosk/pair, /v1/kiosk/session
   std::unique_ptr<api::SystemApi> system_api;
+  std::unique_ptr<api::NoticesApi> notices_api;  // GET /v1/notices/{version}
   net::Router router;        // the public listener: shoppers, staff, kiosk
   net::Router admin_router;  // the admin listener: health, readiness, reload
   std::unique_ptr<net::EventLoop> loop;
@@ -233,7 +239,10 @@ bool AppliesLive(std::string_view key) {
                                                    "log.level",
                                                    "offers.source",
                                                    "offers.catalog_file",
-                                                   "offers.catalog_bundle"};
+                                                   "offers.catalog_bundle",
+                                                   "notices.source",
+                                                   "notices.file",
+                                                   "notices.bundle"};
   return kLive.contains(key);
 }
 
@@ -288,6 +297,7 @@ void ApplyLiveSettings(Service::Parts& p, const ConfigReload& r) {
   c.offers.source = n.offers.source;
   c.offers.catalog_file = n.offers.catalog_file;
   c.offers.catalog_bundle = n.offers.catalog_bundle;
+  c.notices = n.notices;
   // Only applied settings count as in force: a restart-only one stays "changed" (and reported
   // at every reload) until the restart.
   for (const auto& key : r.applied) {
@@ -371,9 +381,108 @@ Status LoadCatalog(Service::Parts& p) {
                   "provision install)",
                   "offers.source", "not-provisioned");
     }
-    return p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id);
+    // Rollback protection: the newest issued_at applied so far, kept in the database.
+    OPTIN_ASSIGN_OR_RETURN(auto floor, p.db->ReadSync<std::optional<int64_t>>(
+                                           [](store::Connection& conn) {
+                                             return notices::RollbackFloor::Get(
+                                                 conn, notices::kCatalogIssuedAt);
+                                           }));
+    OPTIN_TRY(
+        p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id, floor));
+    if (auto issued = p.catalog->Current()->issued_at) {
+      const int64_t now = p.clock.NowUnix();
+      OPTIN_TRY(p.db->WriteSync([issued, now](store::Connection& conn) {
+        return notices::RollbackFloor::Raise(conn, notices::kCatalogIssuedAt, *issued, now);
+      }));
+    }
+    return Ok();
   }
   return p.catalog->LoadFile(p.fs, path, rules);
+}
+
+// The privacy notice: the version in force from the database, then the file or bundle that
+// [notices] names if it holds a newer one (or the same again), else the built-in texts while no
+// other notice was ever applied. A refused file or bundle leaves the version in force.
+Status LoadNotices(Service::Parts& p) {
+  const Config& c = p.config;
+  notices::NoticeRules rules{c.store.languages, {}, 0};
+  for (consent::Purpose purpose : consent::kAllPurposes) {
+    rules.purposes.emplace_back(consent::ToString(purpose));
+  }
+  notices::NoticeHolder& holder = *p.domain->notices;
+  OPTIN_ASSIGN_OR_RETURN(auto in_force, p.db->ReadSync<std::optional<notices::NoticeInForce>>(
+                                            [](store::Connection& conn) {
+                                              return notices::NoticeStore::LoadInForce(conn);
+                                            }));
+  if (in_force) {
+    rules.version_in_force = in_force->notice->version;
+    holder.Install(*in_force);
+  }
+  const int64_t now = p.clock.NowUnix();
+  const auto path = c.notices_path();
+  OPTIN_ASSIGN_OR_RETURN(bool exists, p.fs.Exists(path));
+  std::optional<notices::Notice> candidate;
+  bool renumber = false;
+  if (exists) {
+    OPTIN_ASSIGN_OR_RETURN(std::string text, p.fs.ReadFile(path));
+    if (c.notices.source == "hq-bundle") {
+      auto key = p.tokens->hq_key();
+      if (!key) {
+        return Fail(ErrorCode::kUnavailable,
+                    "notices.source is hq-bundle but the device has no HQ key yet (optinctl "
+                    "provision install)",
+                    "notices.source", "not-provisioned");
+      }
+      OPTIN_ASSIGN_OR_RETURN(candidate,
+                             notices::VerifyNoticeBundle(text, *key, rules, now, c.store.id));
+    } else {
+      OPTIN_ASSIGN_OR_RETURN(candidate, notices::ParseNotice(text, rules));
+    }
+  } else if (!in_force || in_force->notice->source == "built-in") {
+    notices::BuiltInFacts facts{.store = c.store.name,
+                                .chain = {},
+                                .contact = c.store.contact_email,
+                                .address = c.store.address,
+                                .visit_max_minutes = c.visits.max_duration_minutes,
+                                .ended_visit_hours = c.visits.ended_retention_hours,
+                                .history_days = c.visits.history_retention_days,
+                                .consent_days = c.consent.grant_lifetime_days,
+                                .hq_period_minutes = c.sync.period_minutes};
+    OPTIN_ASSIGN_OR_RETURN(candidate, notices::BuiltInNotice(facts, rules));
+    renumber = true;
+  }
+  if (candidate) {
+    OPTIN_ASSIGN_OR_RETURN(auto admitted,
+                           p.db->WriteSync<notices::Admission>(
+                               [&candidate, now, renumber](store::Connection& conn) {
+                                 return notices::NoticeStore::Admit(conn, *candidate, now,
+                                                                    renumber);
+                               }));
+    holder.Install(admitted.in_force);
+  }
+  return Ok();
+}
+
+// Loads the notice and logs the outcome; `summary` gets it for the reload answer.
+Status LoadNoticesAndLog(Service::Parts& p, boost::json::object* summary = nullptr) {
+  Status loaded = LoadNotices(p);
+  auto current = p.domain->notices->Current();
+  const int64_t version = current ? current->version : 0;
+  const std::string source = current ? current->source : std::string();
+  if (loaded) {
+    platform::log::Info("notices.loaded", {{"version", version}, {"source", source}});
+  } else {
+    platform::log::Error("notices.refused",
+                         {{"message", loaded.error().message}, {"kept_version", version}});
+  }
+  if (summary) {
+    *summary = boost::json::object{{"path", p.config.notices_path().string()},
+                                   {"source", p.config.notices.source},
+                                   {"version", version},
+                                   {"applied", loaded.has_value()}};
+    if (!loaded) (*summary)["error"] = loaded.error().message;
+  }
+  return loaded;
 }
 
 // Loads the catalog and logs the outcome (nothing personal); `summary` gets it for the reload
@@ -428,6 +537,8 @@ Result<boost::json::object> Reload(Service::Parts& p) {
   // catalog is reported but does not undo the rest: the previous catalog stays in force.
   boost::json::object catalog;
   (void)LoadCatalogAndLog(p, &catalog);
+  boost::json::object notice;
+  (void)LoadNoticesAndLog(p, &notice);
   const auto& info = p.identity->certificate_info();
   // The store id is wired into the ledger, tokens and receipts at start: a newly provisioned
   // one takes effect at the next start.
@@ -460,7 +571,8 @@ Result<boost::json::object> Reload(Service::Parts& p) {
       {"restart_required", restart_required || !config.restart_required.empty()},
       {"restart_required_settings", boost::json::value_from(config.restart_required)},
       {"settings_applied", boost::json::value_from(config.applied)},
-      {"catalog", std::move(catalog)}};
+      {"catalog", std::move(catalog)},
+      {"notice", std::move(notice)}};
 }
 
 }  // namespace
@@ -555,6 +667,27 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->router.AddTlsResponseHeader("Strict-Transport-Security", "max-age=31536000");
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
+  // A notice that does not load leaves the version in force; with none at all (or one without
+  // a text in a store language) the box does not start: consent needs a notice to be read.
+  (void)LoadNoticesAndLog(*p);
+  {
+    auto notice = p->domain->notices->Current();
+    if (!notice) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "no privacy notice is in force: fix " + c.notices_path().string() +
+                      " (optinctl notice check) or remove it to use the built-in texts",
+                  "notices.file", "no-notice");
+    }
+    for (const std::string& lang : c.store.languages) {
+      if (notice->Text(lang) == nullptr) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "store.languages lists '" + lang + "' but the notice in force (version " +
+                        std::to_string(notice->version) +
+                        ") has no text in it: provide a newer notice with that language",
+                    "store.languages", "no-notice-text");
+      }
+    }
+  }
 
   p->shopper_api = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
       *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
@@ -608,6 +741,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->kiosk_api->Register(p->router);
   OPTIN_TRY(p->kiosk_api->RefreshSync());
   p->system_api->Register(p->router);
+  p->notices_api = std::make_unique<api::NoticesApi>(api::NoticesApiDeps{*p->db, *d.notices});
+  p->notices_api->Register(p->router);
   web::RegisterStaticRoutes(p->router);
   p->system_api->Register(p->admin_router);
   p->metrics->Register(p->admin_router);

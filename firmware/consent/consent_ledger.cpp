@@ -21,6 +21,8 @@ std::string Iso8601(int64_t unix_seconds) {
 boost::json::object StatusJson(const PurposeStatus& s) {
   boost::json::object o{{"purpose", ToString(s.purpose)}, {"state", ToString(s.state)}};
   if (!s.policy_version.empty()) o["policy_version"] = s.policy_version;
+  if (s.notice_version) o["notice_version"] = *s.notice_version;
+  if (!s.language.empty()) o["language"] = s.language;
   if (s.changed_at) o["changed_at"] = *s.changed_at;
   if (s.expires_at) o["expires_at"] = *s.expires_at;
   return o;
@@ -112,8 +114,9 @@ Result<std::vector<PurposeStatus>> ConsentLedger::Statuses(store::Connection& co
     out.push_back(std::move(s));
   }
   OPTIN_ASSIGN_OR_RETURN(
-      auto stmt, conn.Prepare("SELECT purpose, granted, policy_version, changed_at, expires_at "
-                              "FROM consents WHERE subject_id = ?"));
+      auto stmt, conn.Prepare("SELECT purpose, granted, policy_version, changed_at, expires_at, "
+                              "notice_version, language FROM consents WHERE subject_id = ?"));
+  const int64_t renew_before = notices_ ? notices_->renew_before() : 0;
   stmt.BindAll(subject_id);
   while (true) {
     OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -124,11 +127,14 @@ Result<std::vector<PurposeStatus>> ConsentLedger::Statuses(store::Connection& co
     s.policy_version = stmt.ColumnText(2);
     s.changed_at = stmt.ColumnInt(3);
     if (!stmt.ColumnIsNull(4)) s.expires_at = stmt.ColumnInt(4);
+    if (!stmt.ColumnIsNull(5)) s.notice_version = stmt.ColumnInt(5);
+    if (!stmt.ColumnIsNull(6)) s.language = stmt.ColumnText(6);
     if (stmt.ColumnInt(1) == 0) {
       s.state = ConsentState::kWithdrawn;
     } else if (s.expires_at && *s.expires_at <= now) {
       s.state = ConsentState::kExpired;
-    } else if (s.policy_version != policy_.policy_version) {
+    } else if (s.policy_version != policy_.policy_version ||
+               s.notice_version.value_or(0) < renew_before) {
       s.state = ConsentState::kNeedsRenewal;
     } else {
       s.state = ConsentState::kGranted;
@@ -144,10 +150,30 @@ Result<bool> ConsentLedger::MayProcess(store::Connection& conn, std::string_view
   return statuses[static_cast<size_t>(purpose)].in_force();
 }
 
+std::string ConsentLedger::LanguageFor(std::string_view accept_language) const {
+  return notices_ ? notices_->LanguageFor(accept_language) : std::string("en");
+}
+
 Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string_view subject_id,
                                             std::span<const ConsentChange> changes,
-                                            std::string_view collection_method) const {
+                                            std::string_view collection_method,
+                                            std::string_view language) const {
   const int64_t now = clock_.NowUnix();
+  ConsentReceipt receipt;
+  receipt.language = notices_ ? notices_->Resolve(language) : std::string("en");
+  if (notices_) {
+    if (auto notice = notices_->Current()) {
+      const notices::NoticeText* text = notice->Text(receipt.language);
+      if (text == nullptr) {  // the store language has no text in this notice: its default
+        receipt.language = notices_->default_language();
+        text = notice->Text(receipt.language);
+      }
+      if (text != nullptr) {
+        receipt.notice_version = notice->version;
+        receipt.notice_sha256 = text->sha256;
+      }
+    }
+  }
   OPTIN_TRY(conn.Execute("INSERT OR IGNORE INTO subjects(id, created_at) VALUES (?, ?)", subject_id,
                          now));
   const int64_t expires = now + policy_.grant_lifetime.count();
@@ -156,11 +182,13 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
     if (c.granted) expiry = expires;
     OPTIN_TRY(conn.Execute(
         "INSERT INTO consents(subject_id, purpose, granted, policy_version, changed_at, "
-        "expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(subject_id, purpose) DO UPDATE SET "
+        "expires_at, notice_version, language) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subject_id, purpose) DO UPDATE SET "
         "granted = excluded.granted, policy_version = excluded.policy_version, "
-        "changed_at = excluded.changed_at, expires_at = excluded.expires_at",
-        subject_id, ToString(c.purpose), c.granted, policy_.policy_version, now, expiry));
+        "changed_at = excluded.changed_at, expires_at = excluded.expires_at, "
+        "notice_version = excluded.notice_version, language = excluded.language",
+        subject_id, ToString(c.purpose), c.granted, policy_.policy_version, now, expiry,
+        receipt.notice_version, receipt.language));
     for (const auto& hook : hooks_) OPTIN_TRY(hook(conn, subject_id, c.purpose, c.granted, now));
     OPTIN_TRY(privacy::AuditLog::Append(
         conn, now, "consent.changed",
@@ -170,25 +198,24 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
                             {"method", collection_method}},
         subject_id));
   }
-  ConsentReceipt receipt;
   receipt.id = signer_.NewReceiptId();
   receipt.issued_at = now;
   OPTIN_ASSIGN_OR_RETURN(receipt.purposes, Statuses(conn, subject_id));
-  receipt.payload =
-      ReceiptPayload(receipt.id, subject_id, now, collection_method, receipt.purposes, changes);
+  receipt.payload = ReceiptPayload(receipt, subject_id, collection_method, changes);
   OPTIN_ASSIGN_OR_RETURN(receipt.jws, signer_.Sign("consent-receipt+jws", receipt.payload));
   OPTIN_TRY(conn.Execute("INSERT INTO receipts(id, subject_id, issued_at, jws) VALUES (?, ?, ?, ?)",
                          receipt.id, subject_id, now, receipt.jws));
   return receipt;
 }
 
-boost::json::object ConsentLedger::ReceiptPayload(std::string_view receipt_id,
-                                                  std::string_view subject_id, int64_t now,
+boost::json::object ConsentLedger::ReceiptPayload(const ConsentReceipt& receipt,
+                                                  std::string_view subject_id,
                                                   std::string_view collection_method,
-                                                  std::span<const PurposeStatus> statuses,
                                                   std::span<const ConsentChange> changes) const {
+  const int64_t now = receipt.issued_at;
+  const std::string_view receipt_id = receipt.id;
   boost::json::array purposes;
-  for (const PurposeStatus& s : statuses) {
+  for (const PurposeStatus& s : receipt.purposes) {
     const PurposeInfo& info = Info(s.purpose);
     std::string termination;
     if (s.state == ConsentState::kGranted && s.expires_at) {
@@ -217,14 +244,14 @@ boost::json::object ConsentLedger::ReceiptPayload(std::string_view receipt_id,
       {"piiController", controller_.name},    {"onBehalf", false},
       {"contact", controller_.contact_email}, {"address", controller_.address},
       {"email", controller_.contact_email},   {"storeId", controller_.store_id}};
-  return boost::json::object{
+  boost::json::object payload{
       {"version", "KI-CR-v1.1.0"},
       {"jurisdiction", controller_.jurisdiction},
       {"consentTimestamp", now},
       {"collectionMethod", collection_method},
       {"consentReceiptID", receipt_id},
       {"publicKey", signer_.key_id()},
-      {"language", "en"},
+      {"language", receipt.language},
       {"piiPrincipalId", subject_id},
       {"piiControllers", boost::json::array{std::move(controller)}},
       {"policyUrl", controller_.policy_url},
@@ -236,6 +263,13 @@ boost::json::object ConsentLedger::ReceiptPayload(std::string_view receipt_id,
       {"sensitive", false},
       {"spiCat", boost::json::array{}},
   };
+  // The notice shown, so that the text can be proved: GET /v1/notices/{notice_version}?lang=
+  // {language} serves the bytes whose SHA-256 is notice_sha256.
+  if (receipt.notice_version) {
+    payload["notice_version"] = *receipt.notice_version;
+    payload["notice_sha256"] = receipt.notice_sha256;
+  }
+  return payload;
 }
 
 Result<std::vector<ConsentReceipt>> ConsentLedger::Receipts(store::Connection& conn,
@@ -253,6 +287,15 @@ Result<std::vector<ConsentReceipt>> ConsentLedger::Receipts(store::Connection& c
     r.jws = stmt.ColumnText(2);
     auto parsed = privacy::ParseJws(r.jws);
     if (parsed) r.payload = std::move(parsed->payload);
+    if (const auto* l = r.payload.if_contains("language"); l && l->is_string()) {
+      r.language = std::string(l->as_string());
+    }
+    if (const auto* v = r.payload.if_contains("notice_version"); v && v->is_int64()) {
+      r.notice_version = v->as_int64();
+    }
+    if (const auto* h = r.payload.if_contains("notice_sha256"); h && h->is_string()) {
+      r.notice_sha256 = std::string(h->as_string());
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -2,8 +2,10 @@
 // and until when. Every change issues a signed receipt (Kantara Consent Receipt v1.1 fields)
 // and an audit entry. MayProcess is the one question every module asks before using a
 // subject's data for a purpose. Grants made under an older policy version stop counting until
-// the shopper confirms them again. Immutable after start-up apart from hook registration
-// (register hooks before serving); methods run inside database jobs; thread-safe.
+// the shopper confirms them again, and so do grants given under a notice version older than the
+// newest material one (firmware/notices). Each receipt names the notice version and language
+// shown and the SHA-256 of that text. Immutable after start-up apart from hook registration and
+// UseNotices (both before serving); methods run inside database jobs; thread-safe.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "consent/purpose.h"
+#include "notices/notice_holder.h"
 #include "platform/clock.h"
 #include "platform/error.h"
 #include "privacy/receipt_signer.h"
@@ -52,6 +55,8 @@ struct PurposeStatus {
   Purpose purpose;
   ConsentState state = ConsentState::kNotAsked;
   std::string policy_version;  // of the last decision
+  std::optional<int64_t> notice_version;  // the notice shown then (none before notices existed)
+  std::string language;                   // the language it was shown in
   std::optional<int64_t> changed_at;
   std::optional<int64_t> expires_at;
   bool in_force() const { return state == ConsentState::kGranted; }
@@ -65,6 +70,9 @@ struct ConsentChange {
 struct ConsentReceipt {
   std::string id;
   int64_t issued_at = 0;
+  std::string language;                   // of the notice shown
+  std::optional<int64_t> notice_version;  // nothing when no notice is in force
+  std::string notice_sha256;              // SHA-256 (hex) of its canonical text; empty: none
   std::string jws;                      // what the shopper keeps
   boost::json::object payload;          // the same, readable
   std::vector<PurposeStatus> purposes;  // states after the change
@@ -81,12 +89,21 @@ class ConsentLedger {
                 const privacy::ReceiptSigner& signer);
 
   void AddChangeHook(ChangeHook hook) { hooks_.push_back(std::move(hook)); }
+  // The notices in force (must outlive the ledger). Without it receipts name no notice, in "en".
+  void UseNotices(const notices::NoticeHolder* holder) { notices_ = holder; }
+  const notices::NoticeHolder* notices() const { return notices_; }
+  // The language to record for an Accept-Language header: the store's pick, "en" without
+  // notices.
+  std::string LanguageFor(std::string_view accept_language) const;
 
   // Applies the changes for a subject (creating the subject if new), records a receipt and an
-  // audit entry, and returns the receipt. `collection_method` says how ("app check-in").
+  // audit entry, and returns the receipt. `collection_method` says how ("app check-in");
+  // `language` is the one the notice was shown in (a store language; otherwise, or empty, the
+  // store's default).
   Result<ConsentReceipt> Apply(store::Connection& conn, std::string_view subject_id,
                                std::span<const ConsentChange> changes,
-                               std::string_view collection_method) const;
+                               std::string_view collection_method,
+                               std::string_view language = {}) const;
 
   // True only if `purpose` is granted, unexpired and under the current policy version, and
   // (for anything but presence) presence is in force too.
@@ -111,9 +128,8 @@ class ConsentLedger {
   const privacy::SubjectRecords& receipt_records() const { return *receipt_records_; }
 
  private:
-  boost::json::object ReceiptPayload(std::string_view receipt_id, std::string_view subject_id,
-                                     int64_t now, std::string_view collection_method,
-                                     std::span<const PurposeStatus> statuses,
+  boost::json::object ReceiptPayload(const ConsentReceipt& receipt, std::string_view subject_id,
+                                     std::string_view collection_method,
                                      std::span<const ConsentChange> changes) const;
 
   const platform::Clock& clock_;
@@ -121,6 +137,7 @@ class ConsentLedger {
   Controller controller_;
   const privacy::ReceiptSigner& signer_;
   std::vector<ChangeHook> hooks_;
+  const notices::NoticeHolder* notices_ = nullptr;
   std::unique_ptr<privacy::SubjectRecords> consent_records_;
   std::unique_ptr<privacy::SubjectRecords> receipt_records_;
 };

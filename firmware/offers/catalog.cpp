@@ -478,9 +478,12 @@ Result<Catalog> VerifyCatalogBundle(std::string_view compact_jws,
           "bundle-store");
     }
   }
-  if (const json::value* iat = payload.if_contains("issued_at");
-      iat != nullptr && !iat->is_int64()) {
-    return Refuse("/issued_at", "invalid-type", "must be a unix time (seconds).");
+  std::optional<int64_t> issued_at;
+  if (const json::value* iat = payload.if_contains("issued_at"); iat != nullptr) {
+    if (!iat->is_int64()) {
+      return Refuse("/issued_at", "invalid-type", "must be a unix time (seconds).");
+    }
+    issued_at = iat->as_int64();
   }
   const json::value root(std::move(verified->payload));
   OPTIN_ASSIGN_OR_RETURN(Catalog catalog, ParseCatalogObject(root, rules,
@@ -489,6 +492,7 @@ Result<Catalog> VerifyCatalogBundle(std::string_view compact_jws,
   catalog.source = "hq-bundle";
   catalog.store_id = std::move(bundle_store);
   catalog.expires_at = expires_at;
+  catalog.issued_at = issued_at;
   catalog.Reindex();
   return catalog;
 }

@@ -39,6 +39,7 @@ struct Catalog {
   std::string source;                 // "file", "hq-bundle", or empty for the empty catalog
   std::string store_id;               // bundles: the store it was signed for, when given
   std::optional<int64_t> expires_at;  // bundles: no offer is selected at or after this time
+  std::optional<int64_t> issued_at;   // bundles: when HQ signed it (rollback protection)
   std::vector<Offer> offers;          // sorted by id
 
   // Indices into `offers` per category, ascending (hence in id order): all of them, and split

@@ -40,21 +40,32 @@ Status CatalogHolder::LoadFile(platform::FileSystem& fs, const std::filesystem::
 
 Status CatalogHolder::LoadBundle(platform::FileSystem& fs, const std::filesystem::path& path,
                                  const platform::EcdsaPublicKey& hq_key, const CatalogRules& rules,
-                                 int64_t now, std::string_view store_id) {
+                                 int64_t now, std::string_view store_id,
+                                 std::optional<int64_t> min_issued_at) {
   OPTIN_ASSIGN_OR_RETURN(bool exists, fs.Exists(path));
   if (!exists) {
     Install(std::make_shared<const Catalog>());
     return Ok();
   }
   OPTIN_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
-  return ApplyBundle(text, hq_key, rules, now, store_id);
+  return ApplyBundle(text, hq_key, rules, now, store_id, min_issued_at);
 }
 
 Status CatalogHolder::ApplyBundle(std::string_view compact_jws,
                                   const platform::EcdsaPublicKey& hq_key, const CatalogRules& rules,
-                                  int64_t now, std::string_view store_id) {
+                                  int64_t now, std::string_view store_id,
+                                  std::optional<int64_t> min_issued_at) {
   OPTIN_ASSIGN_OR_RETURN(Catalog catalog,
                          VerifyCatalogBundle(compact_jws, hq_key, rules, now, store_id));
+  if (min_issued_at && (!catalog.issued_at || *catalog.issued_at < *min_issued_at)) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "/issued_at: the catalog bundle is older than the one applied before (issued_at " +
+                    (catalog.issued_at ? std::to_string(*catalog.issued_at) : "missing") +
+                    ", newest applied " + std::to_string(*min_issued_at) +
+                    "); an older catalog is never applied again, even when signed. The current "
+                    "catalog stays in force.",
+                "/issued_at", "bundle-rollback");
+  }
   Install(std::make_shared<const Catalog>(std::move(catalog)));
   return Ok();
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "offers/catalog.h"
@@ -35,13 +36,17 @@ class CatalogHolder {
 
   // Reads, verifies and validates an HQ-signed bundle file (VerifyCatalogBundle) and installs
   // it. A missing file installs the empty catalog. On any error the previous catalog stays.
+  // With `min_issued_at` (the newest issued_at applied before), a bundle issued earlier, or
+  // without issued_at, is refused ("bundle-rollback") even when unexpired and validly signed.
   Status LoadBundle(platform::FileSystem& fs, const std::filesystem::path& path,
                     const platform::EcdsaPublicKey& hq_key, const CatalogRules& rules, int64_t now,
-                    std::string_view store_id = {});
+                    std::string_view store_id = {},
+                    std::optional<int64_t> min_issued_at = std::nullopt);
 
   // The same for a bundle received as text (e.g. from HQ).
   Status ApplyBundle(std::string_view compact_jws, const platform::EcdsaPublicKey& hq_key,
-                     const CatalogRules& rules, int64_t now, std::string_view store_id = {});
+                     const CatalogRules& rules, int64_t now, std::string_view store_id = {},
+                     std::optional<int64_t> min_issued_at = std::nullopt);
 
  private:
   void Install(std::shared_ptr<const Catalog> catalog);

@@ -207,6 +207,38 @@ CREATE TABLE readiness_probe (
 ) STRICT;
 )sql";
 
+// Notices (issue 16): every privacy notice version ever in force, with each language's text in
+// RFC 8785 canonical form and its SHA-256, kept for good (not personal: the same text for
+// everyone) so that any receipt's notice_sha256 can be checked against GET /v1/notices/{version};
+// the highest version is the one in force, so it survives restarts and an older one is refused.
+// bundle_floors holds the newest issued_at of the offer catalog bundles applied (rollback
+// protection). Grants record the notice version and the language they were given under.
+constexpr std::string_view kNotices = R"sql(
+CREATE TABLE notices (
+  version       INTEGER PRIMARY KEY CHECK (version > 0),
+  material      INTEGER NOT NULL CHECK (material IN (0, 1)),
+  source        TEXT NOT NULL,           -- built-in, file, hq-bundle
+  installed_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE notice_texts (
+  version    INTEGER NOT NULL REFERENCES notices(version),
+  language   TEXT NOT NULL,
+  canonical  TEXT NOT NULL,              -- the exact bytes served and hashed
+  sha256     TEXT NOT NULL,
+  PRIMARY KEY (version, language)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE bundle_floors (
+  kind        TEXT PRIMARY KEY,          -- catalog.issued_at
+  value       INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE consents ADD COLUMN notice_version INTEGER;
+ALTER TABLE consents ADD COLUMN language TEXT;
+)sql";
+
 // Kiosk screens the store paired (issue 18): a name the manager chose, the one-time pairing
 // link while it is outstanding and, once paired, the kiosk's credential; both only as keyed
 // hashes (the link's token and the credential are never stored). Nothing about shoppers.
@@ -229,6 +261,7 @@ constexpr std::array kMigrations = {
     Migration{4, "offers: offers shown per visit (frequency cap, reasons, history)", kV4},
     Migration{5, "readiness: the row each readiness probe rewrites durably", kV5},
     Migration{6, "kiosks: paired kiosk screens (keyed hashes of links and credentials)", kKiosks},
+    Migration{7, "notices: texts by version and language, bundle floors, grant notice", kNotices},
 };
 
 }  // namespace

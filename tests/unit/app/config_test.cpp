@@ -58,6 +58,10 @@ const std::vector<Setting>& AllSettings() {
       {"store.address", [](const Config& c) { return c.store.address; }},
       {"store.policy_url", [](const Config& c) { return c.store.policy_url; }},
       {"store.interests", [](const Config& c) { return Join(c.store.interests); }},
+      {"store.languages", [](const Config& c) { return Join(c.store.languages); }},
+      {"notices.source", [](const Config& c) { return c.notices.source; }},
+      {"notices.file", [](const Config& c) { return c.notices.file.string(); }},
+      {"notices.bundle", [](const Config& c) { return c.notices.bundle.string(); }},
       {"consent.policy_version", [](const Config& c) { return c.consent.policy_version; }},
       {"consent.grant_lifetime_days",
        [](const Config& c) { return std::to_string(c.consent.grant_lifetime_days); }},
@@ -246,6 +250,7 @@ contact_email = "privacy@example.test"
 address = "1 Main Street"
 policy_url = "https://example.test/privacy"
 interests = ["running", "yoga"]
+languages = ["it", "en"]
 [consent]
 policy_version = "2024-06"
 grant_lifetime_days = 90
@@ -262,6 +267,11 @@ max_open_per_visit = 2
 max_per_visit_per_hour = 4
 login_max_failures = 3
 lockout_minutes = 30
+[notices]
+source = "hq-bundle"
+file = "/etc/optin-edge/notices.json"
+bundle = "/etc/optin-edge/notices.jws"
+
 [offers]
 source = "hq-bundle"
 catalog_file = "/etc/optin-edge/catalog.json"
