@@ -1,6 +1,8 @@
 #include "api/json_body.h"
 
 #include <boost/json/parse.hpp>
+#include <cctype>
+#include <string>
 
 #include "privacy/forbidden_fields.h"
 
@@ -66,10 +68,14 @@ Status CheckQueryForForbiddenFields(std::string_view query) {
 
 Result<boost::json::object> ParseJsonBody(const net::Request& request, bool allow_empty) {
   if (request.body.empty() && allow_empty) return boost::json::object{};
+  // Media types compare case-insensitively; parameters (charset=utf-8) may follow.
   std::string_view type = request.Header("content-type");
   std::string_view media = type.substr(0, type.find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media != "application/json") {
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  std::string lower(media);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower != "application/json") {
     return Fail(ErrorCode::kInvalidArgument,
                 "Send the body as JSON (Content-Type: application/json).", {},
                 "unsupported-media-type");
@@ -81,6 +87,12 @@ Result<boost::json::object> ParseJsonBody(const net::Request& request, bool allo
   if (ec) {
     return Fail(ErrorCode::kInvalidArgument, "The body is not valid JSON (" + ec.message() + ").",
                 {}, "malformed-json");
+  }
+  if (auto repeated = privacy::FindDuplicateMember(request.body)) {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "The member " + *repeated + " appears more than once in its object; send each member once.",
+        *repeated, "duplicate-member");
   }
   if (auto forbidden = FindForbiddenField(v)) return std::unexpected(std::move(*forbidden));
   if (!v.is_object()) {

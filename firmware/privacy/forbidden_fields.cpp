@@ -1,7 +1,9 @@
 #include "privacy/forbidden_fields.h"
 
 #include <array>
+#include <boost/json/parse.hpp>
 #include <cctype>
+#include <set>
 
 namespace optin::privacy {
 namespace {
@@ -100,5 +102,55 @@ std::string EscapeJsonPointerToken(std::string_view key) {
 }
 
 std::optional<Error> FindForbiddenField(const boost::json::value& v) { return Scan(v, "", 0); }
+
+std::optional<std::string> FindDuplicateMember(std::string_view json) {
+  struct Frame {
+    bool object = false;
+    std::set<std::string> names;  // objects: the names seen so far
+    std::string token;            // the pointer token of the value being read
+    size_t index = 0;             // arrays: the next element's index
+    bool expect_name = true;      // objects: the next string is a member name
+  };
+  std::vector<Frame> stack;
+  auto pointer = [&] {
+    std::string p;
+    for (const Frame& f : stack) p += "/" + f.token;
+    return p;
+  };
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '{' || c == '[') {
+      if (!stack.empty() && !stack.back().object)
+        stack.back().token = std::to_string(stack.back().index);
+      stack.emplace_back();
+      stack.back().object = c == '{';
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+    } else if (c == ',') {
+      if (!stack.empty()) {
+        if (stack.back().object) {
+          stack.back().expect_name = true;
+        } else {
+          ++stack.back().index;
+        }
+      }
+    } else if (c == '"') {
+      size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      if (!stack.empty() && stack.back().object && stack.back().expect_name) {
+        boost::system::error_code ec;
+        boost::json::value name = boost::json::parse(json.substr(i, end - i + 1), ec);
+        if (ec || !name.is_string()) return std::nullopt;  // not valid JSON: the parser says so
+        Frame& f = stack.back();
+        std::string key(name.as_string());
+        f.token = EscapeJsonPointerToken(key);
+        f.expect_name = false;
+        if (!f.names.insert(std::move(key)).second) return pointer();
+      }
+      i = end;
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace optin::privacy

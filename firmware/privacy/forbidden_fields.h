@@ -28,6 +28,12 @@ bool LooksLikeImage(std::string_view s);
 // "~" -> "~0", "/" -> "~1" (RFC 6901), for building JSON pointers from member names.
 std::string EscapeJsonPointerToken(std::string_view key);
 
+// The JSON pointer of the first member whose name repeats an earlier one in the same object
+// ("/a/b" for {"a":{"b":1,"b":2}}), names compared after unescaping ("\u0061" is "a"), or
+// nothing. `json` must be valid JSON (parse it first): parsers differ on which duplicate wins,
+// so every document the box reads refuses them instead of keeping one silently.
+std::optional<std::string> FindDuplicateMember(std::string_view json);
+
 // The first forbidden member name (kForbiddenField, reason "forbidden-field") or image-like
 // string value ("image-refused") in `v` at any depth, with its JSON pointer as the field.
 std::optional<Error> FindForbiddenField(const boost::json::value& v);

@@ -303,11 +303,11 @@ TEST(WrongType, NamesTheFieldTheExpectedTypeAndTheTypeSent) {
     boost::json::value sent;
     std::string_view words;
   };
-  for (const Case& c : {Case{boost::json::value(2468), "a number"},
-                        Case{boost::json::value(24.5), "a number"},
-                        Case{boost::json::value(true), "true or false"},
-                        Case{boost::json::value(boost::json::array{1}), "a list"},
-                        Case{boost::json::value(boost::json::object{}), "an object"}}) {
+  for (const Case& c :
+       {Case{boost::json::value(2468), "a number"}, Case{boost::json::value(24.5), "a number"},
+        Case{boost::json::value(true), "true or false"},
+        Case{boost::json::value(boost::json::array{1}), "a list"},
+        Case{boost::json::value(boost::json::object{}), "an object"}}) {
     auto s = RequiredString({{"pin", c.sent}}, "pin", 12);
     ASSERT_FALSE(s.has_value()) << boost::json::serialize(c.sent);
     EXPECT_EQ(s.error().reason, "invalid-type");
@@ -323,9 +323,8 @@ TEST(WrongType, NamesTheFieldTheExpectedTypeAndTheTypeSent) {
 }
 
 TEST(RequiredString, MissingNullOrEmptyIsAMissingField) {
-  for (const boost::json::object& o :
-       {boost::json::object{}, boost::json::object{{"pin", nullptr}},
-        boost::json::object{{"pin", ""}}}) {
+  for (const boost::json::object& o : {boost::json::object{}, boost::json::object{{"pin", nullptr}},
+                                       boost::json::object{{"pin", ""}}}) {
     auto s = RequiredString(o, "pin", 12);
     ASSERT_FALSE(s.has_value()) << boost::json::serialize(o);
     EXPECT_EQ(s.error().reason, "missing-field");
@@ -355,6 +354,46 @@ TEST(RequiredBool, StringsNumbersAndNullAreNotBooleans) {
     EXPECT_EQ(b.error().reason, "invalid-type");
     EXPECT_EQ(b.error().field, "/granted");
   }
+}
+
+TEST(ParseJsonBody, MediaTypeComparesCaseInsensitivelyWithParameters) {
+  for (std::string type :
+       {"Application/JSON; charset=utf-8", "APPLICATION/JSON", " application/json ;q=1"}) {
+    auto body = ParseJsonBody(JsonRequest(R"({"a":1})", type));
+    ASSERT_TRUE(body.has_value()) << type << ": " << body.error().message;
+  }
+  auto other = ParseJsonBody(JsonRequest(R"({"a":1})", "Application/JSON-patch+json"));
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().reason, "unsupported-media-type");
+}
+
+TEST(ParseJsonBody, DuplicateMemberIsRefusedWithItsPointer) {
+  auto body = ParseJsonBody(JsonRequest(R"({"presence_code":"A","presence_code":"B"})"));
+  ASSERT_FALSE(body.has_value());
+  EXPECT_EQ(body.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(body.error().reason, "duplicate-member");
+  EXPECT_EQ(body.error().field, "/presence_code");
+  EXPECT_EQ(HttpStatusFor(body.error()), 400);
+}
+
+TEST(ParseJsonBody, NestedDuplicateNamesTheFullPointer) {
+  auto body =
+      ParseJsonBody(JsonRequest(R"({"list":[{"b":1},{"a/b":[1,{"c":0}],"b":1,"a/b":2}],"b":3})"));
+  ASSERT_FALSE(body.has_value());
+  EXPECT_EQ(body.error().field, "/list/1/a~1b");
+}
+
+TEST(ParseJsonBody, DuplicateSpelledWithEscapesIsStillADuplicate) {
+  auto body = ParseJsonBody(JsonRequest(R"({"alg":"none","\u0061lg":"ES256"})"));
+  ASSERT_FALSE(body.has_value());
+  EXPECT_EQ(body.error().reason, "duplicate-member");
+  EXPECT_EQ(body.error().field, "/alg");
+}
+
+TEST(ParseJsonBody, TheSameNameInDifferentObjectsAndInStringsIsAccepted) {
+  auto body = ParseJsonBody(
+      JsonRequest(R"({"a":{"x":1},"b":{"x":"\"x\":1,"},"c":[{"x":1},{"x":2}],"d":"a"})"));
+  EXPECT_TRUE(body.has_value()) << body.error().message;
 }
 
 }  // namespace
