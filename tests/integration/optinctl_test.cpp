@@ -412,3 +412,48 @@ TEST_F(ReceiptVerifyTest, TheReadmesOpensslRecipeVerifiesAReceipt) {
 
 }  // namespace
 }  // namespace optin::testing
+
+namespace optin::testing {
+namespace {
+
+// The README's curl walk-through ("Two commands"), run top to bottom as printed against a fresh
+// daemon over TLS with its self-signed certificate; only the paths (build/release/..., var/) and
+// the port are substituted.
+TEST(ReadmeWalkThrough, TheTwoCommandsCurlBlockRunsAsPrinted) {
+  const std::string readme = ReadWholeFile(std::filesystem::path(OPTIN_SOURCE_DIR) / "README.md");
+  const size_t section = readme.find("## Two commands");
+  ASSERT_NE(section, std::string::npos);
+  const size_t start = readme.find("```sh\nctl=", section);
+  ASSERT_NE(start, std::string::npos) << "no curl block in the Two commands section";
+  std::string block = readme.substr(start + 6, readme.find("```", start + 6) - start - 6);
+
+  TempDir dir;
+  const auto data = dir / "var";
+  std::filesystem::create_directories(data);
+  std::ofstream(dir / "tls.toml") << "[admin]\nport = 0\n";
+  Daemon daemon(data, {"--config", (dir / "tls.toml").string()});
+  daemon.Ctl("token init-dev");
+  ASSERT_TRUE(daemon.Start()) << ReadWholeFile(daemon.log_file());
+
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t at = block.find(from); at != std::string::npos;
+         at = block.find(from, at + to.size())) {
+      block.replace(at, from.size(), to);
+    }
+  };
+  replace_all("build/release/tools/optinctl/optinctl",
+              std::string(OPTINCTL_PATH) + " --data-dir " + data.string());
+  replace_all("localhost:8443", "localhost:" + std::to_string(daemon.port()));
+  replace_all(" var/", " " + data.string() + "/");
+  std::ofstream(dir / "walk.sh") << "set -e\n" << block;
+  auto r = RunCommand("cd " + dir.path().string() + " && bash walk.sh");
+  EXPECT_EQ(r.exit_code, 0) << block << "\n---\n" << r.out;
+  // The check-in answered with a visit and a receipt, /v1/me held it, the erasure was receipted.
+  EXPECT_NE(r.out.find("\"visit\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"receipt\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"erased_at\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("curl:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace optin::testing
