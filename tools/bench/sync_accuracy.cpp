@@ -55,6 +55,7 @@ struct Options {
   int64_t daily = 300;
   int64_t period_minutes = 1440;
   uint64_t seed = 14;
+  bool detail = false;  // --detail 1: each chain-day's error in standard deviations
 };
 
 // One figure's running tallies over store-days or chain-days.
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
     else if (a == "--daily") o.daily = v;
     else if (a == "--period-minutes") o.period_minutes = v;
     else if (a == "--seed") o.seed = static_cast<uint64_t>(v);
+    else if (a == "--detail") o.detail = v != 0;
     else {
       std::fprintf(stderr, "usage: sync_accuracy [--stores S] [--days D] [--daily N] "
                            "[--period-minutes M] [--seed X]\n");
@@ -268,6 +270,15 @@ int main(int argc, char** argv) {
       const size_t i = static_cast<size_t>(d);
       chain.Add(chain_est[name][i], chain_true[name][i],
                 sync::HalfWidth95FromVariance(chain_var[name][i]), chain_var[name][i]);
+    }
+    if (o.detail) {
+      std::printf("  %s chain-day errors / sd:", name.c_str());
+      for (int64_t d = 0; d < o.days; ++d) {
+        const size_t i = static_cast<size_t>(d);
+        std::printf(" %+.2f", (chain_est[name][i] - chain_true[name][i]) /
+                                  std::sqrt(std::max(1e-9, chain_var[name][i])));
+      }
+      std::printf("\n");
     }
     const Tally& t = store_day[name];
     std::printf("%-24s %10.1f %11.2f%% %11.4f%% %+9.3f%% %8.3f%% %10.1f%% %10.1f%%\n",
