@@ -166,16 +166,20 @@ Result<std::vector<KioskRecord>> KioskPairings::List(store::Connection& conn) co
 
 Status KioskPairings::Revoke(store::Connection& conn, std::string_view name) const {
   const int64_t now = clock_.NowUnix();
-  OPTIN_ASSIGN_OR_RETURN(int64_t changed,
-                         conn.Execute("UPDATE kiosks SET revoked_at = COALESCE(revoked_at, ?), "
-                                      "link_hash = NULL, link_expires_at = NULL, "
-                                      "credential_hash = NULL WHERE name = ?",
-                                      now, name));
-  if (changed == 0) {
+  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT revoked_at IS NOT NULL FROM kiosks "
+                                                 "WHERE name = ?"));
+  stmt.BindAll(name);
+  OPTIN_ASSIGN_OR_RETURN(bool exists, stmt.Step());
+  if (!exists) {
     return Fail(ErrorCode::kNotFound,
                 "There is no kiosk named '" + std::string(name) + "' (optinctl kiosk list).",
                 "name", "kiosk-not-found");
   }
+  if (stmt.ColumnInt(0) != 0) return Ok();  // revoked already: nothing changes
+  OPTIN_TRY(
+      conn.Execute("UPDATE kiosks SET revoked_at = ?, link_hash = NULL, "
+                   "link_expires_at = NULL, credential_hash = NULL WHERE name = ?",
+                   now, name));
   OPTIN_TRY(privacy::AuditLog::Append(conn, now, "kiosk.revoked",
                                       boost::json::object{{"kiosk", std::string(name)}}));
   return Ok();

@@ -75,7 +75,7 @@ class KioskPairings {
   // Every kiosk by name.
   Result<std::vector<KioskRecord>> List(store::Connection& conn) const;
   // Ends the kiosk's credential (and any outstanding link). kNotFound ("kiosk-not-found") for
-  // an unknown name; a kiosk revoked already stays so.
+  // an unknown name; a kiosk revoked already stays so (and is not logged again).
   Status Revoke(store::Connection& conn, std::string_view name) const;
   // The paired, unrevoked kiosks: credential hash -> name.
   Result<std::map<std::string, std::string>> Active(store::Connection& conn) const;

@@ -142,6 +142,33 @@ TEST_F(KioskPairingsTest, ARevokedKioskIsNoLongerAdmittedAndItsLinkIsVoid) {
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(KioskPairingsTest, PairingsAndRevocationsAreInTheAuditLogByNameOnly) {
+  auto paired = Redeem(Link("entrance").token);
+  ASSERT_TRUE(paired.has_value());
+  ASSERT_TRUE(Revoke("entrance").has_value());
+  ASSERT_TRUE(Revoke("entrance").has_value());  // again: no second entry
+  auto entries = db_->ReadSync<std::vector<std::string>>(
+      [](store::Connection& c) -> Result<std::vector<std::string>> {
+        OPTIN_ASSIGN_OR_RETURN(
+            auto stmt, c.Prepare("SELECT kind || ' ' || detail FROM audit_log ORDER BY seq"));
+        std::vector<std::string> out;
+        while (true) {
+          OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+          if (!row) return out;
+          out.push_back(stmt.ColumnText(0));
+        }
+      });
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_TRUE((*entries)[0].starts_with("kiosk.pairing_link ")) << (*entries)[0];
+  EXPECT_TRUE((*entries)[1].starts_with("kiosk.paired ")) << (*entries)[1];
+  EXPECT_TRUE((*entries)[2].starts_with("kiosk.revoked ")) << (*entries)[2];
+  for (const auto& e : *entries) {
+    EXPECT_NE(e.find("\"kiosk\":\"entrance\""), std::string::npos) << e;
+    EXPECT_EQ(e.find(paired->credential.substr(3)), std::string::npos) << e;
+  }
+}
+
 TEST_F(KioskPairingsTest, APairedKioskIsPairedAgainOnlyAfterItWasRevoked) {
   ASSERT_TRUE(Redeem(Link("entrance").token).has_value());
   auto twice = db_->WriteSync<KioskPairingLink>(
