@@ -367,6 +367,10 @@ Result<json::value> ParseJsonText(std::string_view text) {
   json::value v = json::parse(text, ec, {}, opts);
   if (ec)
     return Refuse("", "malformed-json", "the catalog is not valid JSON (" + ec.message() + ").");
+  if (auto repeated = privacy::FindDuplicateMember(text)) {
+    return Refuse(*repeated, "duplicate-member",
+                  "this member appears more than once in its object.");
+  }
   return v;
 }
 

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "platform/encoding.h"
+#include "privacy/forbidden_fields.h"
 
 namespace optin::privacy {
 namespace {
@@ -21,6 +22,13 @@ Result<boost::json::object> DecodeJsonPart(std::string_view part, std::string_vi
     return Fail(ErrorCode::kUnauthenticated,
                 std::string("The token's ") + std::string(what) + " is not a JSON object.", {},
                 "token-malformed");
+  }
+  // {"alg":"none","alg":"ES256"} must not read one way here and another elsewhere.
+  if (auto repeated = FindDuplicateMember(*bytes)) {
+    return Fail(
+        ErrorCode::kUnauthenticated,
+        std::string("The token's ") + std::string(what) + " repeats the member " + *repeated + ".",
+        *repeated, "token-malformed");
   }
   return std::move(v.as_object());
 }

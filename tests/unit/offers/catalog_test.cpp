@@ -106,6 +106,13 @@ TEST(CatalogTest, MalformedJsonAndWrongShapesAreRefused) {
                 "/offers/0");
 }
 
+TEST(CatalogTest, ARepeatedMemberIsRefusedNamingItsPointer) {
+  const std::string text = json::serialize(GoodCatalog());
+  ASSERT_EQ(text.front(), '{');
+  ExpectRefused(ParseCatalog(R"({"version":"9",)" + text.substr(1), Rules()), "duplicate-member",
+                "/version");
+}
+
 TEST(CatalogTest, UnknownMembersAreRefusedAtEveryLevel) {
   json::object c = GoodCatalog();
   c["comment"] = "hello";

@@ -118,6 +118,23 @@ TEST_F(JwsTest, HeaderWithoutAlgorithmOrWithLowercaseEs256IsRefused) {
             "token-algorithm");
 }
 
+TEST_F(JwsTest, HeaderOrPayloadWithARepeatedMemberIsRefusedNamingIt) {
+  // Two parsers must not read one token two ways: the last "alg" would win in Boost.JSON.
+  std::string twice = B64(R"({"alg":"none","alg":"ES256"})") + "." +
+                      B64(boost::json::serialize(payload_)) + "." + B64("sig");
+  auto header = ParseJws(twice);
+  ASSERT_FALSE(header);
+  EXPECT_EQ(header.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(header.error().reason, "token-malformed");
+  EXPECT_EQ(header.error().field, "/alg");
+  std::string payload_twice = B64(R"({"alg":"ES256","typ":"JWT"})") + "." +
+                              B64(R"({"sub":"a","\u0073ub":"b"})") + "." + B64("sig");
+  auto payload = ParseJws(payload_twice);
+  ASSERT_FALSE(payload);
+  EXPECT_EQ(payload.error().field, "/sub");
+  EXPECT_EQ(ReasonOf(VerifyJws(key_.PublicKey(), twice)), "token-malformed");
+}
+
 TEST_F(JwsTest, CorrectlySignedTokenWithHeaderThatIsNotHandCraftedStillVerifies) {
   // Control for the hand-built tokens above: SignWithHeader itself produces valid JWS.
   EXPECT_TRUE(VerifyJws(key_.PublicKey(), SignWithHeader({{"alg", "ES256"}}, payload_)));
