@@ -1,5 +1,8 @@
 #include "api/assist_api.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "api/caller.h"
 #include "api/job_reply.h"
 #include "api/json_body.h"
@@ -46,6 +49,21 @@ Error NotFound() {
       ErrorCode::kNotFound, "You have no help request with this id.", {}, "help-request-not-found"};
 }
 
+// 409 for a second request while one is open: the problem carries the open request's id
+// ("open_request_id") and its address in Location, so the caller can follow or cancel it.
+net::Response OpenRequestConflict(const Error& error, const std::string& open_id) {
+  net::Response response = reply::Problem("POST /v1/assist", error);
+  if (open_id.empty()) return response;
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(response.body, ec);
+  if (!ec && body.is_object()) {
+    body.as_object()["open_request_id"] = open_id;
+    response.body = boost::json::serialize(body);
+  }
+  response.headers.emplace_back("Location", "/v1/assist/" + open_id);
+  return response;
+}
+
 }  // namespace
 
 void AssistApi::Register(net::Router& router) const {
@@ -68,19 +86,39 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
   if (auto s = d_.desk.Validate(*parsed); !s) return reply::Refuse(respond, kRoute, s.error());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  reply::WriteThen<assist::ShopperView>(
+  // Either the new request, or the 409 for an open one with that request's id.
+  struct Outcome {
+    std::optional<assist::ShopperView> created;
+    std::optional<Error> open_conflict;
+    std::string open_id;
+  };
+  reply::WriteThen<Outcome>(
       d_.db, kRoute, std::move(respond),
       [this, caller = std::move(*caller),
-       req = std::move(*parsed)](store::Connection& conn) -> Result<assist::ShopperView> {
+       req = std::move(*parsed)](store::Connection& conn) -> Result<Outcome> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
         if (!s.visit) {
           return Fail(ErrorCode::kFailedPrecondition,
                       "You have no visit in progress. Check in first to ask for help.", {},
                       "no-active-visit");
         }
-        return d_.desk.Request(conn, *s.visit, req);
+        auto created = d_.desk.Request(conn, *s.visit, req);
+        Outcome out;
+        if (created) {
+          out.created = std::move(*created);
+          return out;
+        }
+        if (created.error().reason != "help-request-open") {
+          return std::unexpected(std::move(created).error());
+        }
+        OPTIN_ASSIGN_OR_RETURN(auto open, d_.desk.OpenRequestId(conn, s.visit->id));
+        out.open_conflict = std::move(created).error();
+        out.open_id = open.value_or("");
+        return out;
       },
-      [this](const assist::ShopperView& v) {
+      [this](const Outcome& o) {
+        if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
+        const assist::ShopperView& v = *o.created;
         platform::log::Info("assist.requested");
         net::Response r =
             reply::Json(201, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});

@@ -14,7 +14,16 @@ Result<std::string_view> BearerToken(const net::Request& request) {
     return Fail(ErrorCode::kUnauthenticated, "The Authorization header must use the Bearer scheme.",
                 {}, "missing-token");
   }
-  return auth.substr(kScheme.size());
+  std::string_view token = auth.substr(kScheme.size());
+  // A staff session's token ("st_...") is not a shopper's: say so rather than failing to
+  // parse it as an app token.
+  if (token.starts_with("st_")) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "This is a staff session: its token works on the staff console's routes "
+                "(/v1/staff/...) only. Shopper routes take an app token or a visit token.",
+                {}, "staff-session");
+  }
+  return token;
 }
 
 Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerifier& tokens,

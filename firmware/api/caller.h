@@ -27,7 +27,8 @@ struct Subject {
   std::optional<visits::Visit> visit;  // the active visit, if any
 };
 
-// The bearer token from the Authorization header, or kUnauthenticated.
+// The bearer token from the Authorization header, or kUnauthenticated ("missing-token", or
+// "staff-session" for a staff console's token).
 Result<std::string_view> BearerToken(const net::Request& request);
 
 Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerifier& tokens,

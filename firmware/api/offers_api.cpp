@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <set>
 #include <string>
 
 #include "api/caller.h"
@@ -75,13 +76,43 @@ std::string AuditRole(const privacy::AuditEntry& e) {
   return "associate";
 }
 
-// The staff audit entries in words; the role is all that is said about the staff member.
-std::optional<std::string> StaffWords(const privacy::AuditEntry& e) {
-  const std::string who = AuditRole(e) == "manager" ? "A store manager" : "A store associate";
-  if (e.kind == "staff.viewed") return who + " saw your help request in the staff queue.";
-  if (e.kind == "staff.claimed") return who + " took your help request and is on the way.";
-  if (e.kind == "staff.resolved") return who + " marked your help request as done.";
+// What the staff did with the shopper's help requests, by role (all that is kept about them).
+struct StaffDeeds {
+  std::set<std::string> acted;  // roles that claimed or resolved
+  bool resolved = false;
+};
+
+StaffDeeds DeedsOf(const std::vector<privacy::AuditEntry>& entries, int64_t since) {
+  StaffDeeds d;
+  for (const auto& e : entries) {
+    if (e.at < since) continue;
+    if (e.kind == "staff.claimed" || e.kind == "staff.resolved") d.acted.insert(AuditRole(e));
+    if (e.kind == "staff.resolved") d.resolved = true;
+  }
+  return d;
+}
+
+// The staff audit entries in words, phrased from what each role did: a request listed on a
+// console was "shown" to that role (the box cannot know that a person looked), and that is
+// said only of a role that did nothing more (claiming or resolving speaks for itself); a claim
+// is "on the way" only while the request is not yet done. Nothing when there is nothing to say.
+std::optional<std::string> StaffWords(const privacy::AuditEntry& e, const StaffDeeds& deeds) {
+  const std::string role = AuditRole(e);
+  const std::string who = role == "manager" ? "a store manager" : "a store associate";
+  const std::string Who = role == "manager" ? "A store manager" : "A store associate";
+  if (e.kind == "staff.viewed") {
+    if (deeds.acted.contains(role)) return std::nullopt;
+    return "Your help request was shown to " + who + " in the staff queue.";
+  }
+  if (e.kind == "staff.claimed") {
+    return Who + " took your help request" + (deeds.resolved ? "." : " and is on the way.");
+  }
+  if (e.kind == "staff.resolved") return Who + " marked your help request as done.";
   return std::nullopt;
+}
+
+bool IsStaffEntry(const privacy::AuditEntry& e) {
+  return e.kind == "staff.viewed" || e.kind == "staff.claimed" || e.kind == "staff.resolved";
 }
 
 std::optional<std::string> ConsentWords(const privacy::AuditEntry& e) {
@@ -208,10 +239,14 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
         }
         array staff;
         OPTIN_ASSIGN_OR_RETURN(auto entries, privacy::AuditLog::ForSubject(conn, s.subject_id));
+        const StaffDeeds deeds = DeedsOf(entries, since);
         for (const auto& e : entries) {
           if (e.at < since) continue;
-          if (auto words = StaffWords(e)) {
-            statements.push_back(Statement(e.at, "staff", *words));
+          if (IsStaffEntry(e)) {
+            // The access log lists every entry; the statements say what each role did.
+            if (auto words = StaffWords(e, deeds)) {
+              statements.push_back(Statement(e.at, "staff", *words));
+            }
             staff.push_back(object{{"at", e.at},
                                    {"action", e.kind.substr(std::string_view("staff.").size())},
                                    {"role", AuditRole(e)}});

@@ -60,6 +60,8 @@ std::string_view Title(int status) {
 int HttpStatusFor(const Error& error) {
   if (error.reason == "unsupported-media-type") return 415;
   if (error.reason == "rate-limited") return 429;
+  // Well-formed, but not possible for this caller (e.g. history on an anonymous web visit).
+  if (error.reason == "purpose-needs-app") return 422;
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
       return 400;
@@ -94,6 +96,7 @@ net::Response ProblemResponse(const Error& error) {
                                                 "request. Nothing was changed.")
                                           : std::string_view(error.message);
   std::string_view title = Title(status);
+  if (status == 422 && error.code != ErrorCode::kForbiddenField) title = "Not possible here";
   // A full disk: the database's own words mean nothing to the caller; say what happened, what
   // still works, and that it takes someone freeing space, not an instant retry.
   const bool disk_full = error.reason == "disk-full";

@@ -66,7 +66,8 @@ Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::va
   if (!v->is_object()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "'purposes' must be an object such as {\"offers\": true, \"history\": false}, "
-                "not " + std::string(JsonTypeName(*v)) + ".",
+                "not " +
+                    std::string(JsonTypeName(*v)) + ".",
                 "/purposes", "invalid-type");
   }
   for (const auto& [key, value] : v->as_object()) {
@@ -80,10 +81,10 @@ Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::va
                   at, "unknown-purpose");
     }
     if (!value.is_bool()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "Each purpose must be true or false, not " + std::string(JsonTypeName(value)) +
-                      ".",
-                  at, "invalid-type");
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          "Each purpose must be true or false, not " + std::string(JsonTypeName(value)) + ".", at,
+          "invalid-type");
     }
     if (*purpose == consent::Purpose::kPresence && !value.as_bool()) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -164,6 +165,12 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
     decisions = std::move(parsed);
   }
 
+  // History needs the app: an anonymous web visit cannot be remembered for a later one.
+  if (auto s =
+          visits::VisitService::CheckDecisionsForChannel(anonymous ? "web" : "app", *decisions);
+      !s) {
+    return Refuse(respond, kRoute, s.error());
+  }
   visits::CheckInRequest req;
   if (claims) {
     req.subject_id = d_.pseudonymizer.SubjectId(claims->issuer, claims->subject);
@@ -305,6 +312,10 @@ void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) cons
        language = d_.ledger.LanguageFor(request.Header("accept-language"))](
           store::Connection& conn) -> Result<consent::ConsentReceipt> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
+        if (s.visit) {
+          OPTIN_TRY(visits::VisitService::CheckDecisionsForChannel(s.visit->channel, {change},
+                                                                   "/granted"));
+        }
         return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request",
                                language);
       },
@@ -347,14 +358,14 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
     return Refuse(respond, kRoute, s.error());
   const auto* list = body->if_contains("interests");
   if (list == nullptr || !list->is_array()) {
-    return Refuse(respond, kRoute,
-                  Error{ErrorCode::kInvalidArgument,
-                        "'interests' " +
-                            (list == nullptr ? std::string("is required")
-                                             : "must be a list, not " +
-                                                   std::string(JsonTypeName(*list))) +
-                            ", e.g. [{\"topic\": \"running\", \"expertise\": \"beginner\"}].",
-                        "/interests", list == nullptr ? "missing-field" : "invalid-type"});
+    return Refuse(
+        respond, kRoute,
+        Error{ErrorCode::kInvalidArgument,
+              "'interests' " +
+                  (list == nullptr ? std::string("is required")
+                                   : "must be a list, not " + std::string(JsonTypeName(*list))) +
+                  ", e.g. [{\"topic\": \"running\", \"expertise\": \"beginner\"}].",
+              "/interests", list == nullptr ? "missing-field" : "invalid-type"});
   }
   std::vector<offers::Interest> interests;
   for (size_t i = 0; i < list->as_array().size(); ++i) {

@@ -269,10 +269,11 @@ Result<ShopperView> HelpDesk::Request(store::Connection& conn, const visits::Vis
     stmt.BindAll(now - 3600, visit.id);
     OPTIN_TRY(stmt.Step());
     if (stmt.ColumnInt(0) >= policy_.max_open_per_visit) {
-      return Fail(ErrorCode::kResourceExhausted,
+      // Not a rate: one request is open, and the shopper can act on it (OpenRequestId).
+      return Fail(ErrorCode::kConflict,
                   "You already have a help request open. Staff will be with you soon; cancel it "
                   "first if you want to ask about something else.",
-                  {}, "rate-limited");
+                  {}, "help-request-open");
     }
     if (stmt.ColumnInt(1) >= policy_.max_per_visit_per_hour) {
       return Fail(ErrorCode::kResourceExhausted,
@@ -310,6 +311,17 @@ Result<ShopperView> HelpDesk::Request(store::Connection& conn, const visits::Vis
   OPTIN_ASSIGN_OR_RETURN(Prompt prompt, ToPrompt(conn, *row));
   Announce(conn, PromptEventKind::kAdded, id, StaffView(prompt, now));
   return ToShopperView(conn, *row);
+}
+
+Result<std::optional<std::string>> HelpDesk::OpenRequestId(store::Connection& conn,
+                                                           std::string_view visit_id) const {
+  OPTIN_ASSIGN_OR_RETURN(auto stmt,
+                         conn.Prepare("SELECT id FROM help_requests WHERE visit_id = ? AND state "
+                                      "IN ('waiting', 'claimed') ORDER BY created_at, id LIMIT 1"));
+  stmt.BindAll(visit_id);
+  OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.ColumnText(0));
 }
 
 Result<ShopperView> HelpDesk::Get(store::Connection& conn, std::string_view subject_id,

@@ -69,9 +69,14 @@ class HelpDesk {
   Status Validate(const NewHelpRequest& request) const;
 
   // The shopper asks for help during `visit`. kPermissionDenied ("consent-required") without
-  // `assistance`; kResourceExhausted ("rate-limited", HTTP 429) past the per-visit limits.
+  // `assistance`; kConflict ("help-request-open", HTTP 409) while the visit has its
+  // max_open_per_visit requests open; kResourceExhausted ("rate-limited", HTTP 429) past the
+  // hourly per-visit limit.
   Result<ShopperView> Request(store::Connection& conn, const visits::Visit& visit,
                               const NewHelpRequest& request) const;
+  // The visit's oldest open (waiting or claimed) request, if any.
+  Result<std::optional<std::string>> OpenRequestId(store::Connection& conn,
+                                                   std::string_view visit_id) const;
   // The shopper's own request; kNotFound ("help-request-not-found") for anyone else's.
   Result<ShopperView> Get(store::Connection& conn, std::string_view subject_id,
                           std::string_view id) const;

@@ -102,6 +102,21 @@ Result<CheckInResult> VisitService::CheckIn(store::Connection& conn,
   return StartVisit(conn, request);
 }
 
+Status VisitService::CheckDecisionsForChannel(std::string_view channel,
+                                              const std::vector<consent::ConsentChange>& decisions,
+                                              std::string_view field) {
+  if (channel != "web") return Ok();
+  for (const auto& d : decisions) {
+    if (d.purpose != consent::Purpose::kHistory || !d.granted) continue;
+    return Fail(ErrorCode::kFailedPrecondition,
+                "'history' cannot be turned on for a check-in on the store's web page: such a "
+                "visit is anonymous and linked to no other, so there is no later visit to "
+                "remember it for. History needs the store's app.",
+                std::string(field), "purpose-needs-app");
+  }
+  return Ok();
+}
+
 Result<bool> VisitService::IsAnonymousWebSubject(store::Connection& conn,
                                                  std::string_view subject_id) {
   OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT 1 FROM visits WHERE subject_id = ? AND "
@@ -117,6 +132,7 @@ Result<CheckInResult> VisitService::CheckInAnonymously(store::Connection& conn,
                 "Only the shopper web page checks in without an app token.", {},
                 "anonymous-check-in");
   }
+  OPTIN_TRY(CheckDecisionsForChannel(request.channel, request.decisions));
   // A subject of its own for this visit: nothing links it to any other visit or person.
   CheckInRequest anonymous = request;
   anonymous.subject_id =

@@ -74,6 +74,14 @@ class VisitService {
   // the visit token is the shopper's only handle on it.
   Result<CheckInResult> CheckIn(store::Connection& conn, const CheckInRequest& request) const;
 
+  // `history` keeps past visits for the same shopper's later visits. An anonymous web visit
+  // ("web") has a subject of its own that no later visit can reach, so granting it there is
+  // refused: kFailedPrecondition ("purpose-needs-app", HTTP 422) naming the purpose and why,
+  // at `field`. Withdrawing is always fine.
+  static Status CheckDecisionsForChannel(std::string_view channel,
+                                         const std::vector<consent::ConsentChange>& decisions,
+                                         std::string_view field = "/purposes/history");
+
   // The active visit for a visit token, or kUnauthenticated ("visit-token-invalid").
   Result<Visit> FindByToken(store::Connection& conn, std::string_view visit_token) const;
   Result<std::optional<Visit>> ActiveForSubject(store::Connection& conn,

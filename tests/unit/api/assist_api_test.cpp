@@ -95,14 +95,42 @@ TEST_F(AssistApiTest, BadInputIsRefusedWithTheFieldAndNothingIsWritten) {
   EXPECT_TRUE(Events().empty());
 }
 
-TEST_F(AssistApiTest, AFloodFromOneVisitGets429) {
+TEST_F(AssistApiTest, ASecondOpenRequestIs409NamingTheOpenOne) {
   const std::string token = Shopper("app-user-4");
-  ASSERT_EQ(AskFor(token).status, 201);
+  Reply first = AskFor(token);
+  ASSERT_EQ(first.status, 201);
+  const std::string open_id = Str(first.obj().at("request").as_object().at("id"));
   Reply second = AskFor(token);
-  EXPECT_EQ(second.status, 429);
-  EXPECT_EQ(second.problem_reason(), "rate-limited");
-  EXPECT_FALSE(second.Header("Retry-After").empty());
+  EXPECT_EQ(second.status, 409) << second.raw_body;
+  EXPECT_EQ(second.problem_reason(), "help-request-open");
+  EXPECT_EQ(Str(second.obj().at("open_request_id")), open_id);
+  EXPECT_EQ(second.Header("Location"), "/v1/assist/" + open_id);
+  EXPECT_TRUE(second.Header("Retry-After").empty()) << "waiting does not help; cancelling does";
   EXPECT_EQ(CountRows("help_requests"), 1);
+  ASSERT_EQ(CancelRequest(token, open_id).status, 200);
+  EXPECT_EQ(AskFor(token).status, 201) << "once cancelled, asking again works";
+}
+
+TEST_F(AssistApiTest, AFloodFromOneVisitGets429) {
+  const std::string token = Shopper("app-user-4b");
+  for (int i = 0; i < 10; ++i) {
+    Reply asked = AskFor(token);
+    ASSERT_EQ(asked.status, 201) << asked.raw_body;
+    ASSERT_EQ(CancelRequest(token, Str(asked.obj().at("request").as_object().at("id"))).status,
+              200);
+  }
+  Reply flood = AskFor(token);
+  EXPECT_EQ(flood.status, 429);
+  EXPECT_EQ(flood.problem_reason(), "rate-limited");
+  EXPECT_FALSE(flood.Header("Retry-After").empty());
+}
+
+TEST_F(AssistApiTest, AStaffTokenOnShopperRoutesIs401ThisIsAStaffSession) {
+  const std::string staff = StaffToken("sam");
+  Reply r = AskFor(staff);
+  EXPECT_EQ(r.status, 401) << r.raw_body;
+  EXPECT_EQ(r.problem_reason(), "staff-session");
+  EXPECT_NE(Str(r.obj().at("detail")).find("This is a staff session"), std::string::npos);
 }
 
 TEST_F(AssistApiTest, CancellingRetractsThePromptFromTheConsoles) {

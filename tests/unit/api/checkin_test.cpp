@@ -167,6 +167,47 @@ TEST_F(CheckInTest, TwoAnonymousCheckInsAreTwoUnlinkedSubjects) {
   EXPECT_EQ(GetMe(a.obj().at("visit_token").as_string()).status, 200);
 }
 
+TEST_F(CheckInTest, HistoryIsRefusedOnAnAnonymousWebVisitNamingThePurposeAndWhy) {
+  const auto before = Snapshot();
+  Reply r = PostCheckIn(
+      {{"presence_code", stack_->presence->Current()}, {"purposes", {{"history", true}}}}, "");
+  EXPECT_EQ(r.status, 422) << r.raw_body;
+  EXPECT_EQ(r.problem_reason(), "purpose-needs-app");
+  EXPECT_EQ(r.problem_field(), "/purposes/history");
+  const std::string detail(r.obj().at("detail").as_string());
+  EXPECT_NE(detail.find("'history'"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("anonymous"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("app"), std::string::npos) << detail;
+  EXPECT_EQ(Snapshot(), before) << "nothing was recorded";
+
+  // Declining is fine, and so is asking later with the visit token: refused the same way.
+  Reply web = PostCheckIn(
+      {{"presence_code", stack_->presence->Current()}, {"purposes", {{"history", false}}}}, "");
+  ASSERT_EQ(web.status, 201) << web.raw_body;
+  const std::string visit_token(web.obj().at("visit_token").as_string());
+  Reply later = PutConsent(visit_token, "history", true);
+  EXPECT_EQ(later.status, 422) << later.raw_body;
+  EXPECT_EQ(later.problem_reason(), "purpose-needs-app");
+  EXPECT_EQ(later.problem_field(), "/granted");
+  EXPECT_EQ(StateOf(GetMe(visit_token).obj().at("purposes"), "history"), "withdrawn");
+  EXPECT_EQ(PutConsent(visit_token, "history", false).status, 200);
+
+  // With the app, history is granted as before.
+  Reply app = CheckIn(MintAppToken("app-user-h"), {{"history", true}});
+  ASSERT_EQ(app.status, 201) << app.raw_body;
+  EXPECT_EQ(StateOf(app.obj().at("purposes"), "history"), "granted");
+}
+
+TEST_F(CheckInTest, AStaffTokenOnShopperRoutesIs401ThisIsAStaffSession) {
+  const std::string staff = "st_" + std::string(43, 'A');
+  for (Reply r : {GetMe(staff), CheckIn(staff), PutConsent(staff, "offers", true)}) {
+    EXPECT_EQ(r.status, 401) << r.raw_body;
+    EXPECT_EQ(r.problem_reason(), "staff-session");
+    EXPECT_NE(r.raw_body.find("This is a staff session"), std::string::npos) << r.raw_body;
+    EXPECT_EQ(r.raw_body.find("compact JWS"), std::string::npos) << r.raw_body;
+  }
+}
+
 TEST_F(CheckInTest, AnonymousCheckInStillNeedsTheStoresPresenceCode) {
   const auto before = Snapshot();
   Reply r = PostCheckIn({{"presence_code", "ZZZZZZZZ"}}, "");

@@ -269,6 +269,37 @@ TEST_F(OffersApiTest, WhyTellsPurposesOffersAndStaffByRoleNeverByName) {
   EXPECT_EQ(why.raw_body.find("1001"), std::string::npos);
 }
 
+TEST_F(OffersApiTest, WhySaysWhatEachRoleDidAndNotThatAManagerWhoOnlyResolvedSawIt) {
+  const std::string token = ShopperWith("app-user-2", {{"assistance", true}}, array{});
+  Reply asked = AskFor(token, "Which harness?");
+  ASSERT_EQ(asked.status, 201) << asked.raw_body;
+  const std::string id = Str(asked.obj().at("request").as_object().at("id"));
+  const std::string associate = StaffToken("1002");
+  const std::string manager = StaffToken("1003", assist::StaffRole::kManager);
+  ASSERT_EQ(Prompts(associate).status, 200);  // listed on the associate's console
+  auto staff_words = [&] {
+    std::vector<std::string> out;
+    const Reply why = Why(token);
+    for (const auto& v : why.obj().at("statements").as_array()) {
+      if (v.as_object().at("kind").as_string() == "staff") {
+        out.emplace_back(v.as_object().at("text").as_string());
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(staff_words(), (std::vector<std::string>{
+                               "Your help request was shown to a store associate in the staff "
+                               "queue."}));
+  ASSERT_EQ(Claim(associate, id).status, 200);
+  EXPECT_EQ(
+      staff_words(),
+      (std::vector<std::string>{"A store associate took your help request and is on the way."}));
+  ASSERT_EQ(Resolve(manager, id).status, 200);  // the manager never listed the queue
+  EXPECT_EQ(staff_words(),
+            (std::vector<std::string>{"A store associate took your help request.",
+                                      "A store manager marked your help request as done."}));
+}
+
 TEST_F(OffersApiTest, WhyWithoutATokenIs401) {
   Reply r = Why("");
   EXPECT_EQ(r.status, 401);

@@ -128,5 +128,16 @@ TEST(ProblemResponse, UnsupportedMediaTypeHasItsOwnTitle) {
   EXPECT_EQ(BodyOf(r).at("title").as_string(), "Unsupported media type");
 }
 
+TEST(ProblemResponse, APurposeThatNeedsTheAppIs422NotPossibleHere) {
+  net::Response r = ProblemResponse(Error{ErrorCode::kFailedPrecondition, "History needs the app.",
+                                          "/purposes/history", "purpose-needs-app"});
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(BodyOf(r).at("title").as_string(), "Not possible here");
+  EXPECT_EQ(BodyOf(r).at("field").as_string(), "/purposes/history");
+  net::Response forbidden =
+      ProblemResponse(Error{ErrorCode::kForbiddenField, "No age.", "/age", {}});
+  EXPECT_EQ(BodyOf(forbidden).at("title").as_string(), "Field never accepted");
+}
+
 }  // namespace
 }  // namespace optin::api

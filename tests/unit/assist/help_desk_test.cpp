@@ -356,7 +356,16 @@ TEST_F(HelpDeskTest, ExportShowsTheShoppersOwnNoteAndName) {
 TEST_F(HelpDeskTest, OneOpenRequestPerVisitAndTenPerHour) {
   auto visit = w_.Shopper("alice");
   const std::string first = w_.AskOk(visit);
-  EXPECT_EQ(ReasonOf(w_.Ask(visit)), "rate-limited");
+  auto second = w_.Ask(visit);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().reason, "help-request-open") << "a conflict, not a rate";
+  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(ValueOrDie(w_.database().Read([&](store::Connection& c) {
+              return w_.desk().OpenRequestId(c, visit.id);
+            }),
+                       "open")
+                .value_or(""),
+            first);
   ASSERT_TRUE(w_.database().Write(
       [&](store::Connection& c) { return w_.desk().Cancel(c, visit.subject_id, first); }));
   for (int i = 1; i < 10; ++i) {

@@ -276,7 +276,7 @@ TEST_F(VisitServiceTest, AnonymousWebVisitGetsASubjectOfItsOwnAndUsesNoTokenId) 
 TEST_F(VisitServiceTest, PurgeDeletesAnAnonymousWebSubjectWholeOnceItsVisitIsLongOver) {
   CheckInRequest req;
   req.channel = "web";
-  req.decisions = {{Purpose::kOffers, true}, {Purpose::kHistory, true}};
+  req.decisions = {{Purpose::kOffers, true}, {Purpose::kAssistance, true}};
   auto r = world_.database().Write(
       [&](store::Connection& c) { return world_.visits().CheckIn(c, req); });
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -289,12 +289,30 @@ TEST_F(VisitServiceTest, PurgeDeletesAnAnonymousWebSubjectWholeOnceItsVisitIsLon
   EXPECT_EQ(world_.database().Count("subjects", "id = ?", web_subject), 1);
   world_.clock().Advance(std::chrono::seconds(1));
   Purge();
-  // Even with `history` and `offers` granted, nobody can come back to it: it is gone whole.
+  // Even with purposes granted, nobody can come back to it: it is gone whole.
   EXPECT_EQ(world_.database().Count("subjects", "id = ?", web_subject), 0);
   EXPECT_EQ(world_.database().Count("consents", "subject_id = ?", web_subject), 0);
   EXPECT_EQ(world_.database().Count("receipts", "subject_id = ?", web_subject), 0);
   // An app shopper's grants keep their subject (they can come back with the app).
   EXPECT_EQ(world_.database().Count("subjects", "id = ?", subject_), 1);
+}
+
+TEST_F(VisitServiceTest, AnAnonymousWebCheckInCannotGrantHistory) {
+  CheckInRequest req;
+  req.channel = "web";
+  req.decisions = {{Purpose::kOffers, true}, {Purpose::kHistory, true}};
+  const auto before = world_.database().Count("consents");
+  auto r = world_.database().Write(
+      [&](store::Connection& c) { return world_.visits().CheckIn(c, req); });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().reason, "purpose-needs-app");
+  EXPECT_EQ(r.error().field, "/purposes/history");
+  EXPECT_EQ(world_.database().Count("consents"), before);
+  req.decisions = {{Purpose::kHistory, false}};
+  EXPECT_TRUE(world_.database()
+                  .Write([&](store::Connection& c) { return world_.visits().CheckIn(c, req); })
+                  .has_value())
+      << "declining history is fine";
 }
 
 TEST_F(VisitServiceTest, PurgeDeletesVisitsOnceHistoryIsWithdrawn) {
