@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <cctype>
 #include <set>
+#include <string>
 
 namespace optin::privacy {
 namespace {
@@ -81,7 +82,14 @@ bool IsForbiddenName(std::string_view name) {
 }
 
 bool LooksLikeImage(std::string_view s) {
-  if (s.starts_with("data:image/") || s.starts_with("data:video/")) return true;
+  // A data URL anywhere in the text, in any case ("DATA:Image/png"), is refused.
+  std::string lower(s);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower.find("data:image/") != std::string::npos ||
+      lower.find("data:video/") != std::string::npos) {
+    return true;
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   if (s.size() < 64) return false;
   // Base64 of JPEG, PNG, GIF and WebP/RIFF headers.
   return s.starts_with("/9j/") || s.starts_with("iVBORw0KGgo") || s.starts_with("R0lGOD") ||

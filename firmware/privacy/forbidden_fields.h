@@ -22,7 +22,8 @@ std::vector<std::string> NameParts(std::string_view name);
 // is a forbidden name ("race", "dateOfBirth", "mac_address").
 bool IsForbiddenName(std::string_view name);
 
-// True for a data: URL of an image or video, or base64 of a JPEG, PNG, GIF or WebP header.
+// True for a data: URL of an image or video anywhere in `s`, in any case, or base64 of a JPEG,
+// PNG, GIF or WebP header (after any leading whitespace).
 bool LooksLikeImage(std::string_view s);
 
 // "~" -> "~0", "/" -> "~1" (RFC 6901), for building JSON pointers from member names.

@@ -92,6 +92,19 @@ TEST(FindForbiddenField, DataUrlImageValueIsRefusedWhereverItIs) {
   EXPECT_EQ(e->reason, "image-refused");
 }
 
+TEST(FindForbiddenField, ImageDataUrlIsRefusedWhateverItsCaseAndLeadingWhitespace) {
+  for (std::string note : {"DATA:image/png;base64,iVBORw0KGgo", " data:image/png;base64,AAAA",
+                           "\tData:Image/JPEG;base64,/9j/", "see this: data:image/gif;base64,R0lG",
+                           "\n DATA:VIDEO/mp4;base64,AAAA"}) {
+    auto e = FindForbiddenField(boost::json::object{{"note", note}});
+    ASSERT_TRUE(e.has_value()) << note;
+    EXPECT_EQ(e->reason, "image-refused");
+    EXPECT_EQ(e->field, "/note");
+  }
+  EXPECT_TRUE(FindForbiddenField(boost::json::object{{"note", "  " + Base64Jpeg()}}).has_value());
+  EXPECT_FALSE(FindForbiddenField(boost::json::object{{"note", "my data: image is blurry"}}));
+}
+
 TEST(FindForbiddenField, LongBase64JpegValueIsRefusedUnderAnInnocentName) {
   boost::json::object o{{"note", Base64Jpeg()}};
   auto e = FindForbiddenField(o);
