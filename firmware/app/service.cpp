@@ -472,8 +472,9 @@ Status LoadNoticesAndLog(Service::Parts& p, boost::json::object* summary = nullp
   if (loaded) {
     platform::log::Info("notices.loaded", {{"version", version}, {"source", source}});
   } else {
-    platform::log::Error("notices.refused",
-                         {{"message", loaded.error().message}, {"kept_version", version}});
+    platform::log::Error("notices.refused", {{"message", loaded.error().message},
+                                             {"reason", loaded.error().reason},
+                                             {"kept_version", version}});
   }
   if (summary) {
     *summary = boost::json::object{{"path", p.config.notices_path().string()},
