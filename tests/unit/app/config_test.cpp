@@ -51,6 +51,8 @@ const std::vector<Setting>& AllSettings() {
        [](const Config& c) { return std::to_string(c.tls.handshake_timeout_ms); }},
       {"tls.max_concurrent_handshakes",
        [](const Config& c) { return std::to_string(c.tls.max_concurrent_handshakes); }},
+      {"tls.max_handshakes_per_client",
+       [](const Config& c) { return std::to_string(c.tls.max_handshakes_per_client); }},
       {"store.id", [](const Config& c) { return c.store.id; }},
       {"store.name", [](const Config& c) { return c.store.name; }},
       {"store.jurisdiction", [](const Config& c) { return c.store.jurisdiction; }},
@@ -127,6 +129,8 @@ const std::vector<Setting>& AllSettings() {
        [](const Config& c) { return std::to_string(c.limits.idle_timeout_ms); }},
       {"limits.max_connections",
        [](const Config& c) { return std::to_string(c.limits.max_connections); }},
+      {"limits.max_connections_per_client",
+       [](const Config& c) { return std::to_string(c.limits.max_connections_per_client); }},
       {"limits.write_queue", [](const Config& c) { return std::to_string(c.limits.write_queue); }},
       {"limits.shutdown_grace_ms",
        [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
@@ -242,6 +246,7 @@ ip_addresses = ["10.1.2.3", "::1"]
 session_ticket_hours = 2
 handshake_timeout_ms = 1500
 max_concurrent_handshakes = 8
+max_handshakes_per_client = 4
 [store]
 id = "store-0042"
 name = "Trail & Road, Main Street"
@@ -314,6 +319,7 @@ max_header_bytes = 2048
 read_timeout_ms = 5000
 idle_timeout_ms = 15000
 max_connections = 64
+max_connections_per_client = 8
 write_queue = 128
 shutdown_grace_ms = 2000
 rate_per_second = 5
