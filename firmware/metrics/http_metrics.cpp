@@ -31,6 +31,9 @@ class HttpMetrics::ListenerObserver final : public net::RequestObserver {
                  std::chrono::nanoseconds elapsed) override {
     metrics_.Record(listener_, method, pattern, status, elapsed);
   }
+  void OnProblem(std::string_view pattern, std::string_view problem) override {
+    metrics_.RecordProblem(listener_, pattern, problem);
+  }
   void OnRefused(std::string_view reason) override {
     for (size_t i = 0; i < net::kRefusalReasons.size(); ++i) {
       if (net::kRefusalReasons[i] == reason) refused_[i]->Increment();
@@ -57,7 +60,12 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                    .Name("optin_http_refused_total")
                    .Help("Requests refused before routing (framing, limits, WebSocket "
                          "handshakes, rate limit), by listener and reason")
-                   .Register(registry)) {}
+                   .Register(registry)),
+      problems_(prometheus::BuildCounter()
+                    .Name("optin_http_problems_total")
+                    .Help("Answers that were problem+json (every refusal a route or the server "
+                          "made), by listener, route pattern and problem")
+                    .Register(registry)) {}
 
 HttpMetrics::~HttpMetrics() = default;
 
@@ -98,6 +106,32 @@ void HttpMetrics::Record(std::string_view listener, std::string_view method,
   }
   counter->Increment();
   histogram->Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+void HttpMetrics::RecordProblem(std::string_view listener, std::string_view pattern,
+                                std::string_view problem) {
+  const bool well_formed =
+      !problem.empty() && problem.size() <= 48 &&
+      problem.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos;
+  std::string name(well_formed ? problem : "other");
+  prometheus::Counter* counter = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (!problem_names_.contains(name)) {
+      if (problem_names_.size() >= kMaxProblemNames) name = "other";
+      problem_names_.insert(name);
+    }
+    std::string key;
+    key.append(listener).append(1, '\n').append(pattern).append(1, '\n').append(name);
+    auto c = problem_counters_.find(key);
+    if (c == problem_counters_.end()) {
+      prometheus::Labels labels{
+          {"listener", std::string(listener)}, {"route", std::string(pattern)}, {"problem", name}};
+      c = problem_counters_.emplace(key, &problems_.Add(labels)).first;
+    }
+    counter = c->second;
+  }
+  counter->Increment();
 }
 
 }  // namespace optin::metrics

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "net/request_observer.h"
@@ -34,6 +35,10 @@ class HttpMetrics {
 
   void Record(std::string_view listener, std::string_view method, std::string_view pattern,
               int status, std::chrono::nanoseconds elapsed);
+  // Counts one problem+json answer of `pattern` by its problem name. Names come from the program
+  // (a bounded set); one that is not [a-z0-9-]{1,48}, or past kMaxProblemNames, counts as "other".
+  void RecordProblem(std::string_view listener, std::string_view pattern, std::string_view problem);
+  static constexpr size_t kMaxProblemNames = 128;
 
  private:
   class ListenerObserver;
@@ -41,11 +46,14 @@ class HttpMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& refused_;
+  prometheus::Family<prometheus::Counter>& problems_;
   std::vector<std::unique_ptr<ListenerObserver>> observers_;
   std::mutex mu_;
   // Keyed by listener, route, method (and code); the series are owned by the families.
-  std::unordered_map<std::string, prometheus::Counter*> counters_;      // GUARDED_BY(mu_)
-  std::unordered_map<std::string, prometheus::Histogram*> histograms_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, prometheus::Counter*> counters_;          // GUARDED_BY(mu_)
+  std::unordered_map<std::string, prometheus::Histogram*> histograms_;      // GUARDED_BY(mu_)
+  std::unordered_map<std::string, prometheus::Counter*> problem_counters_;  // GUARDED_BY(mu_)
+  std::unordered_set<std::string> problem_names_;                           // GUARDED_BY(mu_)
 };
 
 }  // namespace optin::metrics

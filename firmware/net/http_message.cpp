@@ -83,6 +83,8 @@ Response Response::Problem(int status, std::string_view type, std::string_view t
   response.status = status;
   response.content_type = "application/problem+json";
   response.body = boost::json::serialize(problem);
+  constexpr std::string_view kOurs = "urn:optin-edge:problem:";
+  response.problem = type.starts_with(kOurs) ? std::string(type.substr(kOurs.size())) : "other";
   return response;
 }
 

@@ -35,6 +35,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Set by Problem(): the problem's short name (its type after "urn:optin-edge:problem:", or
+  // "other"), so that observers can count refusals by reason without parsing the body.
+  std::string problem;
 
   static Response Json(int status, std::string body);
   // RFC 9457 problem details: {"type","title","status","detail"[,"field"]}.

@@ -331,6 +331,7 @@ void HttpSession<Stream>::Handle() {
           if (RequestObserver* observer = owner_->router().observer()) {
             observer->OnRequest(request.method, route.pattern, refusal->status,
                                 std::chrono::nanoseconds(0));
+            if (!refusal->problem.empty()) observer->OnProblem(route.pattern, refusal->problem);
           }
           keep_alive_ = false;
           Write(std::move(*refusal));

@@ -23,6 +23,12 @@ class RequestObserver {
   // Also told, beside OnRequest, when the server refused a request before routing it: `reason`
   // is one of kRefusalReasons (net/refusal.h), never anything the client sent.
   virtual void OnRefused(std::string_view reason) { (void)reason; }
+  // Also told, beside OnRequest, when the answer is a problem+json: `problem` is its short name
+  // (Response::problem), which the program chose, never anything the client sent.
+  virtual void OnProblem(std::string_view pattern, std::string_view problem) {
+    (void)pattern;
+    (void)problem;
+  }
 };
 
 }  // namespace optin::net

@@ -145,6 +145,7 @@ Responder Router::Observed(Responder responder, std::string method,
                     method = std::move(method), pattern,
                     start = std::chrono::steady_clock::now()](Response response) {
     observer->OnRequest(method, pattern, response.status, std::chrono::steady_clock::now() - start);
+    if (!response.problem.empty()) observer->OnProblem(pattern, response.problem);
     (*inner)(std::move(response));
   });
 }

@@ -9,6 +9,7 @@
 #include <future>
 #include <sstream>
 
+#include "metrics/http_metrics.h"
 #include "sync/outbox.h"
 #include "tests/unit/assist/assist_world.h"
 
@@ -223,6 +224,70 @@ TEST_F(MetricsTest, RequestsAreCountedPerRoutePatternWithBoundedMethods) {
   EXPECT_EQ(text.find("h_Zq81secret"), std::string::npos);
   EXPECT_EQ(text.find("BREW"), std::string::npos);
   EXPECT_EQ(text.find("pot-7"), std::string::npos);
+}
+
+TEST_F(MetricsTest, EveryProblemAnswerIsCountedByRouteAndProblemName) {
+  net::Router router;
+  router.SetObserver(&metrics_.RequestObserver("public"));
+  router.Add("POST", "/v1/assist", [](net::Request&& request, net::Responder respond) {
+    // What the request said picks the answer; what the client sent never becomes a label.
+    if (request.body == "dup") {
+      respond(net::Response::Problem(400, "urn:optin-edge:problem:duplicate-member", "Bad Request",
+                                     "'topic' appears twice", "/topic"));
+    } else if (request.body == "foreign") {
+      respond(net::Response::Problem(400, "https://example.test/h_Zq81secret", "Bad Request",
+                                     "from elsewhere"));
+    } else {
+      respond(net::Response::Json(201, "{}"));
+    }
+  });
+  auto dispatch = [&](std::string body) {
+    net::Request request;
+    request.method = "POST";
+    request.target = "/v1/assist";
+    request.body = std::move(body);
+    router.Dispatch(std::move(request), net::Responder([](net::Response) {}));
+  };
+  dispatch("dup");
+  dispatch("dup");
+  dispatch("foreign");
+  dispatch("fine");
+  // A route's problems and the router's own (404) are both counted.
+  net::Request missing;
+  missing.method = "GET";
+  missing.target = "/nowhere/h_Zq81secret";
+  router.Dispatch(std::move(missing), net::Responder([](net::Response) {}));
+
+  const std::string text = metrics_.Render();
+  EXPECT_EQ(
+      Value(text, "optin_http_problems_total",
+            {{"listener", "public"}, {"route", "/v1/assist"}, {"problem", "duplicate-member"}}),
+      2);
+  EXPECT_EQ(Value(text, "optin_http_problems_total",
+                  {{"listener", "public"}, {"route", "/v1/assist"}, {"problem", "other"}}),
+            1);
+  EXPECT_EQ(Value(text, "optin_http_problems_total",
+                  {{"listener", "public"}, {"route", "unmatched"}, {"problem", "not-found"}}),
+            1);
+  EXPECT_EQ(text.find("h_Zq81secret"), std::string::npos);
+}
+
+TEST(HttpMetricsTest, ProblemNamesBeyondTheBoundCountAsOther) {
+  prometheus::Registry registry;
+  HttpMetrics metrics(registry);
+  for (size_t i = 0; i < HttpMetrics::kMaxProblemNames + 20; ++i) {
+    metrics.RecordProblem("public", "/r", "p" + std::to_string(i));
+  }
+  metrics.RecordProblem("public", "/r", "Not-A-Name!");
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  size_t series = 0;
+  for (size_t at = text.find("\noptin_http_problems_total{"); at != std::string::npos;
+       at = text.find("\noptin_http_problems_total{", at + 1)) {
+    ++series;
+  }
+  EXPECT_LE(series, HttpMetrics::kMaxProblemNames + 1);
+  EXPECT_EQ(text.find("Not-A-Name"), std::string::npos);
+  EXPECT_NE(text.find(R"(problem="other")"), std::string::npos);
 }
 
 TEST_F(MetricsTest, TheExpositionNeverCarriesAnIdAPseudonymOrAToken) {
