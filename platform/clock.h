@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace optin::platform {
 
@@ -24,6 +25,9 @@ class Clock {
   }
 };
 
+// "2026-12-06T04:20:00Z": Unix seconds as an ISO 8601 / RFC 3339 UTC timestamp.
+std::string FormatIso8601Utc(int64_t unix_seconds);
+
 class SystemClock final : public Clock {
  public:
   WallTime Now() const override { return std::chrono::system_clock::now(); }
@@ -38,12 +42,10 @@ class FakeClock final : public Clock {
       : nanos_(unix_seconds * 1'000'000'000LL) {}
 
   WallTime Now() const override {
-    return WallTime(std::chrono::duration_cast<WallTime::duration>(
-        std::chrono::nanoseconds(nanos_.load())));
+    return WallTime(
+        std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(nanos_.load())));
   }
-  MonoTime Monotonic() const override {
-    return MonoTime(std::chrono::nanoseconds(nanos_.load()));
-  }
+  MonoTime Monotonic() const override { return MonoTime(std::chrono::nanoseconds(nanos_.load())); }
   void Advance(std::chrono::nanoseconds d) { nanos_ += d.count(); }
   void SetUnix(int64_t unix_seconds) { nanos_ = unix_seconds * 1'000'000'000LL; }
 

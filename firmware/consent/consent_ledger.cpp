@@ -9,15 +9,6 @@
 namespace optin::consent {
 namespace {
 
-std::string Iso8601(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 boost::json::object StatusJson(const PurposeStatus& s) {
   boost::json::object o{{"purpose", ToString(s.purpose)}, {"state", ToString(s.state)}};
   if (!s.policy_version.empty()) o["policy_version"] = s.policy_version;
@@ -219,7 +210,8 @@ boost::json::object ConsentLedger::ReceiptPayload(const ConsentReceipt& receipt,
     const PurposeInfo& info = Info(s.purpose);
     std::string termination;
     if (s.state == ConsentState::kGranted && s.expires_at) {
-      termination = "Until " + Iso8601(*s.expires_at) + ", or until you withdraw it.";
+      termination =
+          "Until " + platform::FormatIso8601Utc(*s.expires_at) + ", or until you withdraw it.";
     } else {
       termination = "Not in force.";
     }

@@ -56,15 +56,6 @@ Result<std::optional<std::string>> TakeFlag(std::vector<std::string>& args, std:
   return std::optional<std::string>();
 }
 
-std::string FormatTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // https://HOST:PORT/kiosk/pair?t=TOKEN (http with listen.plain_http).
 std::string PairingUrl(const optin::app::Config& config, const std::string& host,
                        const std::string& token) {
@@ -135,7 +126,7 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
           "check-in code. The link works once; anyone who has it before then can pair a "
           "screen, so do not share it.\n",
           PairingUrl(config, link_host, link->token).c_str(), name->c_str(),
-          FormatTime(link->expires_at).c_str());
+          optin::platform::FormatIso8601Utc(link->expires_at).c_str());
     } else {
       result = std::unexpected(link.error());
     }
@@ -169,7 +160,7 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
                                             : k.created_at;
         std::printf("%-32s  %-8s  %s\n", k.name.c_str(),
                     std::string(optin::kiosk::ToString(k.state)).c_str(),
-                    FormatTime(since).c_str());
+                    optin::platform::FormatIso8601Utc(since).c_str());
       }
       if (kiosks->empty()) std::printf("(no kiosks yet: optinctl kiosk pair --name NAME)\n");
     }

@@ -67,15 +67,6 @@ Result<std::string> ReadPin(std::string_view id) {
   return line;
 }
 
-std::string FormatTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Status Run(const optin::app::Config& config, std::vector<std::string> args) {
   if (args.empty()) return Fail(ErrorCode::kInvalidArgument, "staff needs a subcommand");
   const std::string sub = args.front();
@@ -145,7 +136,8 @@ Status Run(const optin::app::Config& config, std::vector<std::string> args) {
       const int64_t now = clock.NowUnix();
       std::printf("%-32s  %-9s  %s\n", "ID", "ROLE", "LOCKED");
       for (const auto& a : *accounts) {
-        std::string locked = a.locked(now) ? "until " + FormatTime(*a.locked_until) : "no";
+        std::string locked =
+            a.locked(now) ? "until " + optin::platform::FormatIso8601Utc(*a.locked_until) : "no";
         std::printf("%-32s  %-9s  %s\n", a.id.c_str(),
                     std::string(optin::assist::ToString(a.role)).c_str(), locked.c_str());
       }

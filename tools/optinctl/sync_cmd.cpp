@@ -19,6 +19,7 @@
 #include "net/event_loop.h"
 #include "net/https_client.h"
 #include "net/tls_config.h"
+#include "platform/clock.h"
 #include "platform/file_system.h"
 #include "platform/random.h"
 #include "provisioning/tls_files.h"
@@ -65,12 +66,7 @@ std::string Percent(double v) {
 
 std::string Time(int64_t unix) {
   if (unix <= 0) return "never";
-  std::time_t t = unix;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return optin::platform::FormatIso8601Utc(unix);
 }
 
 // The labels of a metric's domain for this configuration (see Aggregator::CountEvents).
@@ -115,13 +111,15 @@ int Explain(const optin::app::Config& config, const std::vector<std::string>& ar
   }
   const sync::SyncPolicy& p = *policy;
   const int64_t periods = p.periods_per_day();
-  std::printf("HQ figures for this configuration: %lld release%s a UTC day (period_minutes = %lld)\n",
-              static_cast<long long>(periods), periods == 1 ? "" : "s",
-              static_cast<long long>(p.period_seconds() / 60));
-  std::printf("store-day = one store's day total of the metric (all its cells of the day); "
-              "store-week = 7 days;\nchain-day = %lld stores' day; relative error = 95%% "
-              "half-width / true total at %lld events a store-day\n\n",
-              static_cast<long long>(stores), static_cast<long long>(daily));
+  std::printf(
+      "HQ figures for this configuration: %lld release%s a UTC day (period_minutes = %lld)\n",
+      static_cast<long long>(periods), periods == 1 ? "" : "s",
+      static_cast<long long>(p.period_seconds() / 60));
+  std::printf(
+      "store-day = one store's day total of the metric (all its cells of the day); "
+      "store-week = 7 days;\nchain-day = %lld stores' day; relative error = 95%% "
+      "half-width / true total at %lld events a store-day\n\n",
+      static_cast<long long>(stores), static_cast<long long>(daily));
   std::printf("%s %s %s %s %s %s %s %s %s %s\n", Pad("metric", 24, true).c_str(),
               Pad("cap", 3).c_str(), Pad("eps/day", 7).c_str(), Pad("scale", 7).c_str(),
               Pad("sd/cell", 7).c_str(), Pad("cells/d", 7).c_str(), Pad("+-store-day", 11).c_str(),
@@ -138,12 +136,12 @@ int Explain(const optin::app::Config& config, const std::vector<std::string>& ar
     const double chain = sync::HalfWidth95FromVariance(static_cast<double>(stores * cells) * var);
     const double n = static_cast<double>(daily);
     std::printf("%s %s %s %s %s %s %s %s %s %s / %s / %s\n",
-                Pad(std::string(m.metric), 24, true).c_str(),
-                Pad(std::to_string(b.cap), 3).c_str(), Pad(Eps(b.epsilon_micros), 7).c_str(),
-                Pad(Fixed(scale, 2), 7).c_str(), Pad(Fixed(std::sqrt(var), 2), 7).c_str(),
-                Pad(std::to_string(cells), 7).c_str(), Pad(Fixed(day, 1), 11).c_str(),
-                Pad(Fixed(week, 1), 10).c_str(), Pad(Fixed(chain, 0), 11).c_str(),
-                Percent(day / n).c_str(), Percent(week / (7 * n)).c_str(),
+                Pad(std::string(m.metric), 24, true).c_str(), Pad(std::to_string(b.cap), 3).c_str(),
+                Pad(Eps(b.epsilon_micros), 7).c_str(), Pad(Fixed(scale, 2), 7).c_str(),
+                Pad(Fixed(std::sqrt(var), 2), 7).c_str(), Pad(std::to_string(cells), 7).c_str(),
+                Pad(Fixed(day, 1), 11).c_str(), Pad(Fixed(week, 1), 10).c_str(),
+                Pad(Fixed(chain, 0), 11).c_str(), Percent(day / n).c_str(),
+                Percent(week / (7 * n)).c_str(),
                 Percent(chain / (static_cast<double>(stores) * n)).c_str());
   }
   const int64_t total = p.budgeted_epsilon_per_day_micros();
@@ -170,9 +168,9 @@ Result<optin::net::Response> CallAdmin(const optin::app::Config& config, uint16_
     if (auto text = fs.ReadFile(f)) trust += *text;
   }
   if (trust.empty()) {
-    return optin::Fail(optin::ErrorCode::kNotFound,
-                       "no certificate in " + files.dir.string() +
-                           ": has optin-edged run with this data dir?");
+    return optin::Fail(
+        optin::ErrorCode::kNotFound,
+        "no certificate in " + files.dir.string() + ": has optin-edged run with this data dir?");
   }
   OPTIN_ASSIGN_OR_RETURN(auto random, optin::platform::CtrDrbg::Create("optinctl-sync"));
   optin::net::TlsClientSettings settings;
@@ -193,10 +191,10 @@ Result<optin::net::Response> CallAdmin(const optin::app::Config& config, uint16_
   loop.Stop();
   runner.join();
   if (!result) {
-    return optin::Fail(result.error().code,
-                       "cannot reach optin-edged's admin listener on " + a + ":" +
-                           std::to_string(port) + " (" + result.error().message +
-                           "): is it running with this configuration?");
+    return optin::Fail(result.error().code, "cannot reach optin-edged's admin listener on " + a +
+                                                ":" + std::to_string(port) + " (" +
+                                                result.error().message +
+                                                "): is it running with this configuration?");
   }
   return result;
 }
@@ -216,7 +214,8 @@ std::string ProblemDetail(const optin::net::Response& r) {
 int64_t Int(const json::value& v, std::string_view a, std::string_view b = {}) {
   const json::value* x = v.as_object().if_contains(a);
   if (x && !b.empty()) x = x->is_object() ? x->as_object().if_contains(b) : nullptr;
-  return x && x->is_int64() ? x->as_int64() : (x && x->is_uint64() ? static_cast<int64_t>(x->as_uint64()) : 0);
+  return x && x->is_int64() ? x->as_int64()
+                            : (x && x->is_uint64() ? static_cast<int64_t>(x->as_uint64()) : 0);
 }
 
 void PrintStatus(const json::value& s) {
@@ -233,10 +232,11 @@ void PrintStatus(const json::value& s) {
               Time(Int(s, "next_release_at")).c_str(),
               static_cast<long long>(Int(s, "period_seconds")),
               static_cast<long long>(Int(s, "pending_events")));
-  std::printf("budget spent today: %s of epsilon_per_day %s (the shares take %s a day; %s left "
-              "for manual releases)\n",
-              Eps(spent).c_str(), Eps(day).c_str(), Eps(shares).c_str(),
-              Eps(std::max<int64_t>(0, day - shares)).c_str());
+  std::printf(
+      "budget spent today: %s of epsilon_per_day %s (the shares take %s a day; %s left "
+      "for manual releases)\n",
+      Eps(spent).c_str(), Eps(day).c_str(), Eps(shares).c_str(),
+      Eps(std::max<int64_t>(0, day - shares)).c_str());
   std::printf("outbox: %lld pending, %lld rejected, oldest %lld s\n",
               static_cast<long long>(Int(s, "outbox", "pending")),
               static_cast<long long>(Int(s, "outbox", "rejected")),
@@ -273,8 +273,9 @@ int Remote(const optin::app::Config& config, const std::string& sub,
     }
   }
   if (port == 0) {
-    return Usage("admin.port is 0 (a free port picked at start): give the port the daemon "
-                 "logged (\"admin_port\") with --admin-port");
+    return Usage(
+        "admin.port is 0 (a free port picked at start): give the port the daemon "
+        "logged (\"admin_port\") with --admin-port");
   }
   const bool release = sub == "release-now";
   auto r = CallAdmin(config, static_cast<uint16_t>(port), release ? "POST" : "GET",
@@ -305,14 +306,14 @@ int Remote(const optin::app::Config& config, const std::string& sub,
     std::printf("released %s %s .. %s: %lld events, epsilon %s%s\n",
                 std::string(o.at("batch_id").as_string()).c_str(),
                 Time(Int(o, "period_start")).c_str(), Time(Int(o, "period_end")).c_str(),
-                static_cast<long long>(Int(o, "events")),
-                Eps(Int(o, "epsilon_micros")).c_str(),
+                static_cast<long long>(Int(o, "events")), Eps(Int(o, "epsilon_micros")).c_str(),
                 o.at("manual").as_bool() ? " (manual)" : "");
   }
-  std::printf("this release spent epsilon %s of today's budget, like any release", 
+  std::printf("this release spent epsilon %s of today's budget, like any release",
               Eps(Int(v, "epsilon_spent_micros")).c_str());
   if (const json::value* s = v.as_object().if_contains("status")) {
-    std::printf(": %s of %s spent today\n", Eps(Int(*s, "budget", "epsilon_spent_today_micros")).c_str(),
+    std::printf(": %s of %s spent today\n",
+                Eps(Int(*s, "budget", "epsilon_spent_today_micros")).c_str(),
                 Eps(Int(*s, "budget", "epsilon_per_day_micros")).c_str());
   } else {
     std::printf("\n");
