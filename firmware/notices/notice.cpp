@@ -7,6 +7,7 @@
 
 #include "notices/canonical_json.h"
 #include "notices/language_match.h"
+#include "privacy/forbidden_fields.h"
 #include "privacy/jws.h"
 
 namespace optin::notices {
@@ -299,6 +300,12 @@ Result<Notice> ParseNotice(std::string_view text, const NoticeRules& rules) {
   json::value v = json::parse(text, ec, {}, opts);
   if (ec)
     return Refuse("", "malformed-json", "the notice is not valid JSON (" + ec.message() + ").");
+  // One reading only: a member named twice would be read as the last one by this parser and
+  // perhaps as the first by another (the same rule as request bodies, tokens and catalogs).
+  if (auto repeated = privacy::FindDuplicateMember(text)) {
+    return Refuse(*repeated, "duplicate-member",
+                  "this member appears more than once in its object.");
+  }
   OPTIN_ASSIGN_OR_RETURN(Notice notice, ParseNoticeValue(v, rules));
   notice.source = "file";
   return notice;

@@ -72,6 +72,15 @@ TEST(NoticeTest, AMissingTextInOneLanguageIsRefusedWithItsPointer) {
   ExpectRefused(Parse(doc3), "/texts/fr/purposes/presence/title", "too-short");
 }
 
+TEST(NoticeTest, AMemberNamedTwiceIsRefusedNamingItsPointer) {
+  std::string text = json::serialize(ValidNoticeJson());
+  const std::string controller = R"("controller":{)";
+  const size_t at = text.find(controller);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + controller.size(), R"("chain":"Another Chain",)");
+  ExpectRefused(ParseNotice(text, TestRules()), "/controller/chain", "duplicate-member");
+}
+
 TEST(NoticeTest, AMissingPurposeIsRefused) {
   auto doc = ValidNoticeJson();
   At(doc, {"texts", "fr", "purposes"}).erase("history");
