@@ -159,26 +159,5 @@ Result<int> Check(const optin::app::Config& config, std::vector<std::string>& ar
 }  // namespace
 
 int RunCatalogCommand(const optin::app::Config& config, std::vector<std::string> args) {
-  if (args.empty() || args.front() == "--help" || args.front() == "help") {
-    std::fputs(kCatalogUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  const std::string sub = args.front();
-  args.erase(args.begin());
-  Result<int> code = 0;
-  if (sub == "sign") {
-    Status s = Sign(config, args);
-    if (!s) code = std::unexpected(s.error());
-  } else if (sub == "check") {
-    code = Check(config, args);
-  } else {
-    code = Fail(ErrorCode::kInvalidArgument, "unknown catalog command '" + sub + "'");
-  }
-  if (code) return *code;
-  std::fprintf(stderr, "optinctl: %s\n", code.error().message.c_str());
-  if (code.error().code == ErrorCode::kInvalidArgument) {
-    std::fputs(kCatalogUsage, stderr);
-    return 2;
-  }
-  return 1;
+  return optinctl::RunSignOrCheck("catalog", kCatalogUsage, config, std::move(args), &Sign, &Check);
 }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +44,39 @@ inline optin::Result<std::vector<std::string>> TakeRepeatedFlag(std::vector<std:
 // Removes every NAME from `args`; true if there was one.
 inline bool TakeSwitch(std::vector<std::string>& args, std::string_view name) {
   return std::erase(args, std::string(name)) > 0;
+}
+
+// The `sign` / `check` pair shared by the bundle groups (catalog, notice): runs the subcommand,
+// prints the group's usage on a missing or unknown word or a bad argument (exit 2), the error
+// otherwise (exit 1).
+template <class Config>
+int RunSignOrCheck(std::string_view group, const char* usage, const Config& config,
+                   std::vector<std::string> args,
+                   optin::Status (*sign)(const Config&, std::vector<std::string>&),
+                   optin::Result<int> (*check)(const Config&, std::vector<std::string>&)) {
+  if (args.empty() || args.front() == "--help" || args.front() == "help") {
+    std::fputs(usage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string sub = args.front();
+  args.erase(args.begin());
+  optin::Result<int> code = 0;
+  if (sub == "sign") {
+    optin::Status s = sign(config, args);
+    if (!s) code = std::unexpected(s.error());
+  } else if (sub == "check") {
+    code = check(config, args);
+  } else {
+    code = optin::Fail(optin::ErrorCode::kInvalidArgument,
+                       "unknown " + std::string(group) + " command '" + sub + "'");
+  }
+  if (code) return *code;
+  std::fprintf(stderr, "optinctl: %s\n", code.error().message.c_str());
+  if (code.error().code == optin::ErrorCode::kInvalidArgument) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  return 1;
 }
 
 }  // namespace optinctl
