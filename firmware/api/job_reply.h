@@ -5,6 +5,8 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,22 +43,35 @@ inline net::Response Problem(std::string_view route, const Error& error) {
   return ProblemResponse(error);
 }
 
+// `response` (a 429) with its Retry-After set to `wait` instead of the generic one: a limit
+// whose detail states a time answers the same time in the header.
+inline net::Response WithRetryAfter(net::Response response, std::chrono::seconds wait) {
+  std::erase_if(response.headers, [](const auto& h) { return h.first == "Retry-After"; });
+  response.headers.emplace_back("Retry-After",
+                                std::to_string(std::max<int64_t>(1, wait.count())));
+  return response;
+}
+
 inline void Refuse(net::Responder& respond, std::string_view route, const Error& error) {
   respond(Problem(route, error));
+}
+
+// The completion of a use case's result: answers with `ok(value)` or the problem.
+template <class T, class OkFn>
+std::function<void(Result<T>)> Answer(net::Responder respond, std::string_view route, OkFn ok) {
+  auto shared = std::move(respond).Share();
+  return [shared, route, ok = std::move(ok)](Result<T> result) {
+    if (!result) return Refuse(*shared, route, result.error());
+    (*shared)(ok(*result));
+  };
 }
 
 // Runs `job` as a durable write, then answers with `ok(value)` or the problem.
 template <class T, class Job, class OkFn>
 void WriteThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
                OkFn ok, store::WriteOptions options = {}) {
-  auto shared = std::move(respond).Share();
-  db.Write<T>(
-      std::function<Result<T>(store::Connection&)>(std::move(job)),
-      [shared, route, ok = std::move(ok)](Result<T> result) {
-        if (!result) return Refuse(*shared, route, result.error());
-        (*shared)(ok(*result));
-      },
-      options);
+  db.Write<T>(std::function<Result<T>(store::Connection&)>(std::move(job)),
+              Answer<T>(std::move(respond), route, std::move(ok)), options);
 }
 
 // Runs `job` on a reader, then answers with `ok(value)` or the problem. If the read cannot be

@@ -133,73 +133,25 @@ void ShopperApi::CheckIn(net::Request&& request, net::Responder respond) const {
 
   // Without an Authorization header this is the shopper web page's anonymous check-in: no
   // account, no app, a visit of its own. With one, it must be a valid app token.
-  const bool anonymous = request.Header("authorization").empty();
-  std::optional<visits::AppTokenClaims> claims;
-  if (!anonymous) {
+  visits::CheckInInput input{.presence = visits::PresenceCodeShown{std::move(**code)},
+                             .decisions = std::move(*decisions),
+                             .language = d_.ledger.LanguageFor(request.Header("accept-language"))};
+  if (!request.Header("authorization").empty()) {
     auto token = BearerToken(request);
     if (!token) return Refuse(respond, kRoute, token.error());
-    auto verified = d_.tokens.Verify(*token);
-    if (!verified) return Refuse(respond, kRoute, verified.error());
-    claims = std::move(*verified);
+    input.credential = visits::AppToken{std::string(*token)};
   }
-  if (!d_.presence.Accepts(**code, anonymous ? d_.web_code_previous_steps : 1)) {
-    return Refuse(respond, kRoute,
-                  Error{ErrorCode::kPermissionDenied,
-                        "The presence code is not this store's current code. Scan the QR code "
-                        "at the entrance again.",
-                        "/presence_code", "presence-code-invalid"});
-  }
-  // A token may carry the purposes the shopper chose in the app; the body wins when present.
-  if (claims && decisions->empty() && claims->purposes) {
-    object from_claim;
-    for (const auto& p : *claims->purposes) from_claim[p] = true;
-    boost::json::value v = std::move(from_claim);
-    auto parsed = ParseDecisions(&v);
-    if (!parsed) {
-      return Refuse(respond, kRoute,
-                    Error{ErrorCode::kUnauthenticated,
-                          "The token names an unknown purpose.",
-                          {},
-                          "token-claims"});
-    }
-    decisions = std::move(parsed);
-  }
-
-  // History needs the app: an anonymous web visit cannot be remembered for a later one.
-  if (auto s =
-          visits::VisitService::CheckDecisionsForChannel(anonymous ? "web" : "app", *decisions);
-      !s) {
-    return Refuse(respond, kRoute, s.error());
-  }
-  visits::CheckInRequest req;
-  if (claims) {
-    req.subject_id = d_.pseudonymizer.SubjectId(claims->issuer, claims->subject);
-    req.token_id = claims->token_id;
-    req.token_expires_at = claims->expires_at;
-    req.channel = "app";
-  } else {
-    req.channel = "web";  // the visit service gives it a random subject of its own
-  }
-  req.decisions = std::move(*decisions);
-  req.language = d_.ledger.LanguageFor(request.Header("accept-language"));
-
-  struct Out {
-    visits::CheckInResult result;
-    std::vector<consent::PurposeStatus> statuses;
-  };
-  WriteThen<visits::CheckInResult>(
-      d_.db, kRoute, std::move(respond),
-      [this, req = std::move(req)](store::Connection& conn) {
-        return d_.visits.CheckIn(conn, req);
-      },
-      [](const visits::CheckInResult& r) {
-        platform::log::Info("checkin.accepted", {{"channel", r.visit.channel}});
-        return JsonResponse(201, object{{"visit", VisitJson(r.visit)},
-                                        {"visit_token", r.visit_token},
-                                        {"purposes", PurposesJson(r.receipt.purposes)},
-                                        {"renewal_required", RenewalRequired(r.receipt.purposes)},
-                                        {"receipt", ReceiptJson(r.receipt)}});
-      });
+  check_in_.Submit(std::move(input),
+                   reply::Answer<visits::CheckInResult>(
+                       std::move(respond), kRoute, [](const visits::CheckInResult& r) {
+                         platform::log::Info("checkin.accepted", {{"channel", r.visit.channel}});
+                         return JsonResponse(
+                             201, object{{"visit", VisitJson(r.visit)},
+                                         {"visit_token", r.visit_token},
+                                         {"purposes", PurposesJson(r.receipt.purposes)},
+                                         {"renewal_required", RenewalRequired(r.receipt.purposes)},
+                                         {"receipt", ReceiptJson(r.receipt)}});
+                       }));
 }
 
 void ShopperApi::EndVisit(net::Request&& request, net::Responder respond) const {

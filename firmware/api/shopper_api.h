@@ -16,6 +16,7 @@
 #include "privacy/receipt_signer.h"
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
+#include "visits/check_in_desk.h"
 #include "visits/presence_code.h"
 #include "visits/visit_service.h"
 
@@ -40,7 +41,10 @@ struct ShopperApiDeps {
 
 class ShopperApi {
  public:
-  explicit ShopperApi(ShopperApiDeps deps) : d_(std::move(deps)) {}
+  explicit ShopperApi(ShopperApiDeps deps)
+      : d_(std::move(deps)),
+        check_in_(d_.db, d_.tokens, d_.presence, d_.pseudonymizer, d_.visits,
+                  {.web_code_previous_steps = d_.web_code_previous_steps}) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -54,6 +58,7 @@ class ShopperApi {
 
  private:
   ShopperApiDeps d_;
+  visits::CheckInDesk check_in_;  // the check-in use case
 };
 
 }  // namespace optin::api

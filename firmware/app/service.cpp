@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "api/answer_language.h"
 #include "api/assist_api.h"
 #include "api/origin_policy.h"
 #include "api/notices_api.h"
@@ -127,6 +128,7 @@ struct Service::Parts {
   std::mutex reload_mu;
   // Kiosk scanners (loyalty QR check-ins) and the LED that answers them. Declared last: the
   // scanners are destroyed first.
+  std::unique_ptr<visits::CheckInDesk> scan_desk;  // the check-in use case for scans
   std::unique_ptr<visits::ScanCheckIn> scan_check_in;
   std::unique_ptr<drivers::Indicator> indicator;
   std::vector<std::unique_ptr<drivers::Scanner>> scanners;
@@ -666,6 +668,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   // Browsers that reached the public listener over TLS keep to HTTPS for a year (HSTS); not on
   // plain HTTP (RFC 6797 ignores it there) and not on the loopback admin listener.
   p->router.AddTlsResponseHeader("Strict-Transport-Security", "max-age=31536000");
+  // Every /v1/ problem in the caller's language (Accept-Language among [store] languages).
+  p->router.SetAnswerFilter(api::AnswerLanguage(c.store.languages).Filter());
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
   (void)LoadCatalogAndLog(*p);
   // A notice that does not load leaves the version in force; with none at all (or one without
@@ -782,8 +786,9 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->admin_port = *admin_port;
   p->metrics->listeners().Add("public", *p->server);
   p->metrics->listeners().Add("admin", *p->admin_server);
-  p->scan_check_in =
-      std::make_unique<visits::ScanCheckIn>(*p->db, *p->tokens, *p->pseudonymizer, *p->visits);
+  p->scan_desk = std::make_unique<visits::CheckInDesk>(*p->db, *p->tokens, *p->presence,
+                                                      *p->pseudonymizer, *p->visits);
+  p->scan_check_in = std::make_unique<visits::ScanCheckIn>(*p->scan_desk);
   if (c.indicator.led.empty()) {
     p->indicator = std::make_unique<drivers::NullIndicator>();
   } else {
@@ -909,7 +914,8 @@ int Service::Run() {
                   platform::log::Info(
                       "scan.checkin",
                       {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
-                });
+                },
+                scan.scanner);
           });
         },
         on_state);

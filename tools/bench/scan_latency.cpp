@@ -32,6 +32,7 @@
 #include "privacy/receipt_signer.h"
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
+#include "visits/presence_code.h"
 #include "visits/scan_check_in.h"
 #include "visits/visit_service.h"
 
@@ -94,7 +95,9 @@ int main(int argc, char** argv) {
   visits::VisitService visit_service(clock, *random, pseudonymizer, ledger, visits::VisitPolicy{});
   visits::AppTokenVerifier verifier(clock, hq_key.PublicKey(),
                                     visits::AppTokenPolicy{"store-bench", "https://hq.example"});
-  visits::ScanCheckIn check_in(*db, verifier, pseudonymizer, visit_service);
+  visits::PresenceCode presence(std::string(32, 'q'), clock);
+  visits::CheckInDesk desk(*db, verifier, presence, pseudonymizer, visit_service);
+  visits::ScanCheckIn check_in(desk);
 
   // Distinct loyalty codes, as HQ would issue them: one shopper each, some purposes chosen.
   std::vector<std::string> codes;

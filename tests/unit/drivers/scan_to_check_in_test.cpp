@@ -1,6 +1,6 @@
 // End to end, in process: a loyalty QR read by a (FIFO) scanner checks the shopper in through
-// the same path the daemon wires (driver callback -> ScanCheckIn -> the database writer), with a
-// real SQLite database in a temporary directory; the indicator answers.
+// the same path the daemon wires (driver callback -> ScanCheckIn -> CheckInDesk -> the database
+// writer), with a real SQLite database in a temporary directory; the indicator answers.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 #include "visits/app_token_verifier.h"
+#include "visits/presence_code.h"
 #include "visits/scan_check_in.h"
 
 namespace optin::drivers {
@@ -32,8 +33,10 @@ TEST(ScanToCheckInTest, ALoyaltyCodeWrittenToAFifoScannerChecksTheShopperIn) {
   auto hq_key = ValueOrDie(platform::EcdsaPrivateKey::Generate(hq_random), "hq key");
   visits::AppTokenVerifier verifier(world.clock(), hq_key.PublicKey(),
                                     visits::AppTokenPolicy{"store-0042", "https://hq.example"});
-  visits::ScanCheckIn check_in(world.database().db(), verifier, world.keys().pseudonymizer(),
-                               world.visits());
+  visits::PresenceCode presence(std::string(32, 'q'), world.clock());
+  visits::CheckInDesk desk(world.database().db(), verifier, presence, world.keys().pseudonymizer(),
+                           world.visits());
+  visits::ScanCheckIn check_in(desk);
   FakeIndicator indicator;
 
   std::mutex mu;

@@ -11,8 +11,9 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 #include "visits/app_token_verifier.h"
+#include "visits/presence_code.h"
 
-namespace optin::visits {
+namespace optin::visits::scan_check_in_test {
 namespace {
 
 using optin::testing::ValueOrDie;
@@ -28,7 +29,10 @@ class ScanCheckInTest : public ::testing::Test {
         forger_key_(ValueOrDie(platform::EcdsaPrivateKey::Generate(hq_random_), "forger key")),
         verifier_(world_.clock(), hq_key_.PublicKey(),
                   AppTokenPolicy{std::string(kStore), std::string(kIssuer)}),
-        scans_(world_.database().db(), verifier_, world_.keys().pseudonymizer(), world_.visits()) {}
+        presence_(std::string(32, 'q'), world_.clock()),
+        desk_(world_.database().db(), verifier_, presence_, world_.keys().pseudonymizer(),
+              world_.visits()),
+        scans_(desk_) {}
 
   boost::json::object Claims(std::string_view jti = "jti-1") {
     const int64_t now = world_.clock().NowUnix();
@@ -62,6 +66,8 @@ class ScanCheckInTest : public ::testing::Test {
   platform::EcdsaPrivateKey hq_key_;
   platform::EcdsaPrivateKey forger_key_;
   AppTokenVerifier verifier_;
+  PresenceCode presence_;
+  CheckInDesk desk_;
   ScanCheckIn scans_;
 };
 
@@ -157,30 +163,5 @@ TEST_F(ScanCheckInTest, TextThatIsNotAJwtIsNotALoyaltyCode) {
   EXPECT_EQ(Scan("eyJhbGciOiJFUzI1NiJ9.eyJ4IjoxfQ.c2lnbmF0dXJl").reason, "token-signature");
 }
 
-TEST(ScanCheckInRequestTest, BuildsTheRequestFromClaimsWithEveryNonPresencePurposeDecided) {
-  privacy::Pseudonymizer pseudonymizer(std::string(32, 'p'), std::string(32, 't'));
-  AppTokenClaims claims;
-  claims.issuer = "https://hq.example";
-  claims.subject = "loyalty-123";
-  claims.token_id = "jti-9";
-  claims.expires_at = 1234;
-  claims.purposes = std::vector<std::string>{"presence", "hq_aggregates"};
-  auto req = ScanCheckInRequest(claims, pseudonymizer);
-  ASSERT_TRUE(req) << req.error().message;
-  EXPECT_EQ(req->subject_id, pseudonymizer.SubjectId("https://hq.example", "loyalty-123"));
-  EXPECT_EQ(req->token_id, "jti-9");
-  EXPECT_EQ(req->token_expires_at, 1234);
-  EXPECT_EQ(req->channel, "loyalty_scan");
-  std::vector<std::pair<std::string, bool>> decided;
-  for (const auto& d : req->decisions) {
-    decided.emplace_back(std::string(consent::ToString(d.purpose)), d.granted);
-  }
-  EXPECT_EQ(decided, (std::vector<std::pair<std::string, bool>>{{"offers", false},
-                                                                {"assistance", false},
-                                                                {"name_to_staff", false},
-                                                                {"history", false},
-                                                                {"hq_aggregates", true}}));
-}
-
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::scan_check_in_test
