@@ -157,6 +157,15 @@ void Router::Dispatch(Request&& request, Responder responder) const {
       request.target.empty() ? std::string_view(request.path)
                              : std::string_view(request.target).substr(0, request.target.find('?'));
   std::vector<std::string> decoded = DecodedSegments(raw_path);
+  if (answer_filter_) {
+    if (auto filter = answer_filter_(request)) {
+      responder = Responder([filter = std::move(filter),
+                             inner = std::move(responder).Share()](Response response) {
+        filter(response);
+        (*inner)(std::move(response));
+      });
+    }
+  }
   std::vector<std::string> allowed;
   const Entry* best = Best(entries_, request.method, decoded, &allowed);
   if (best == nullptr && request.method == "HEAD" &&

@@ -3,6 +3,7 @@
 // start-up (routes and the observer), then it is read-only and thread-safe for Find and Dispatch.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ class Router {
   // For the server, which reports WebSocket upgrades (status 101) itself.
   RequestObserver* observer() const { return observer_; }
 
+  // Called with each request before it is dispatched (matched or not); the function it returns,
+  // when set, may rewrite that request's answer before it is sent (e.g. a problem's title and
+  // detail in the request's language). Set at start-up, before serving. Empty: none.
+  using AnswerFilter = std::function<std::function<void(Response&)>(const Request&)>;
+  void SetAnswerFilter(AnswerFilter filter) { answer_filter_ = std::move(filter); }
+
   // Headers the server adds to every answer it sends over TLS on this router's listener
   // (e.g. Strict-Transport-Security on the public one). Set at start-up, before serving.
   void AddTlsResponseHeader(std::string name, std::string value) {
@@ -87,6 +94,7 @@ class Router {
   std::vector<Entry> entries_;
   std::vector<Entry> websockets_;
   RequestObserver* observer_ = nullptr;
+  AnswerFilter answer_filter_;
   std::vector<std::pair<std::string, std::string>> tls_response_headers_;
 };
 
