@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "api/answer_language.h"
-#include "api/answer_language.h"
 #include "api/assist_api.h"
 #include "api/origin_policy.h"
 #include "api/notices_api.h"
@@ -669,8 +668,6 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   // Browsers that reached the public listener over TLS keep to HTTPS for a year (HSTS); not on
   // plain HTTP (RFC 6797 ignores it there) and not on the loopback admin listener.
   p->router.AddTlsResponseHeader("Strict-Transport-Security", "max-age=31536000");
-  // Every /v1/ problem in the caller's language (Accept-Language among [store] languages).
-  p->router.SetAnswerFilter(api::AnswerLanguage(c.store.languages).Filter());
   // Every /v1/ problem in the caller's language (Accept-Language among [store] languages).
   p->router.SetAnswerFilter(api::AnswerLanguage(c.store.languages).Filter());
   // A catalog that does not load leaves the empty catalog: the box serves without offers.
