@@ -182,6 +182,72 @@ Result<std::string> Text(const json::object& o, std::string_view name, std::stri
   return std::string(s);
 }
 
+// A BCP 47-style tag: 2 or 3 letters, then subtags of 1 to 8 letters or digits joined by '-',
+// at most 35 characters ("it", "de-CH", "zh-Hant-TW").
+bool LooksLikeLanguageTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  size_t start = 0;
+  for (bool first = true;; first = false) {
+    size_t dash = tag.find('-', start);
+    std::string_view part =
+        tag.substr(start, dash == std::string_view::npos ? tag.npos : dash - start);
+    const bool letters = std::all_of(part.begin(), part.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    const bool alnum = std::all_of(part.begin(), part.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+    if (first ? !(letters && part.size() >= 2 && part.size() <= 3)
+              : !(alnum && !part.empty() && part.size() <= 8)) {
+      return false;
+    }
+    if (dash == std::string_view::npos) return true;
+    start = dash + 1;
+  }
+}
+
+// title, description or terms: one string (the store's default language, shown to everyone), or
+// an object giving it in every store language (other language tags are checked and ignored).
+// Sets `default_text`, and `per_language` for an object.
+Status ShownText(const json::object& o, std::string_view name, const std::string& pointer,
+                 size_t min_chars, size_t max_chars, bool allow_newline,
+                 const std::vector<std::string>& languages, std::string& default_text,
+                 std::map<std::string, std::string, std::less<>>& per_language) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || !v->is_object()) {
+    OPTIN_ASSIGN_OR_RETURN(default_text,
+                           Text(o, name, pointer, min_chars, max_chars, allow_newline));
+    return Ok();
+  }
+  const std::string at = pointer + "/" + std::string(name);
+  const json::object& by = v->as_object();
+  for (const auto& [key, text] : by) {
+    if (!LooksLikeLanguageTag(key)) {
+      return Refuse(at + "/" + privacy::EscapeJsonPointerToken(key), "invalid-language",
+                    "'" + std::string(key) +
+                        "' is not a language tag such as \"it\" or \"de-CH\"; give the text "
+                        "per language, or one plain string.");
+    }
+  }
+  std::string list;
+  for (const std::string& l : languages) list += (list.empty() ? "" : ", ") + l;
+  for (const std::string& lang : languages) {
+    if (!by.contains(lang)) {
+      return Refuse(at + "/" + lang, "missing-language",
+                    "has no text in '" + lang + "', one of this store's languages (" + list +
+                        "). Give the text in every store language, or one plain string for all.");
+    }
+  }
+  for (const auto& [key, text] : by) {
+    OPTIN_ASSIGN_OR_RETURN(std::string t, Text(by, key, at, min_chars, max_chars, allow_newline));
+    if (std::find(languages.begin(), languages.end(), key) != languages.end()) {
+      per_language[std::string(key)] = std::move(t);
+    }
+  }
+  default_text = per_language[languages.front()];
+  return Ok();
+}
+
 Result<int64_t> Integer(const json::object& o, std::string_view name, std::string_view pointer) {
   std::string at = std::string(pointer) + "/" + std::string(name);
   const json::value* v = o.if_contains(name);
@@ -253,9 +319,26 @@ Result<Offer> ParseOffer(const json::value& v, const std::string& pointer,
     }
     offer.id = std::string(id->as_string());
   }
-  OPTIN_ASSIGN_OR_RETURN(offer.title, Text(o, "title", pointer, 1, kMaxTitle, false));
-  OPTIN_ASSIGN_OR_RETURN(offer.description, Text(o, "description", pointer, 0, kMaxText, true));
-  OPTIN_ASSIGN_OR_RETURN(offer.terms, Text(o, "terms", pointer, 0, kMaxText, true));
+  {
+    const std::vector<std::string> languages =
+        rules.languages.empty() ? std::vector<std::string>{"en"} : rules.languages;
+    std::map<std::string, std::string, std::less<>> titles, descriptions, terms;
+    OPTIN_TRY(ShownText(o, "title", pointer, 1, kMaxTitle, false, languages, offer.title, titles));
+    OPTIN_TRY(ShownText(o, "description", pointer, 0, kMaxText, true, languages, offer.description,
+                        descriptions));
+    OPTIN_TRY(ShownText(o, "terms", pointer, 0, kMaxText, true, languages, offer.terms, terms));
+    if (!titles.empty() || !descriptions.empty() || !terms.empty()) {
+      auto in = [](const auto& by, const std::string& lang, const std::string& otherwise) {
+        auto it = by.find(lang);
+        return it == by.end() ? otherwise : it->second;
+      };
+      for (const std::string& lang : languages) {
+        offer.words[lang] =
+            OfferWords{in(titles, lang, offer.title), in(descriptions, lang, offer.description),
+                       in(terms, lang, offer.terms)};
+      }
+    }
+  }
   {
     std::string at = pointer + "/categories";
     const json::value* c = o.if_contains("categories");

@@ -25,6 +25,11 @@ namespace optin::offers {
 struct CatalogRules {
   std::vector<std::string> categories;  // the store's interest list ([store] interests)
   size_t max_offers = 20000;
+  // The store's languages ([store] languages), the first its default. A shown text (title,
+  // description, terms) is one string, in the default language, or an object giving it in every
+  // one of these languages ({"en": "...", "it": "..."}); other language tags are allowed and
+  // ignored.
+  std::vector<std::string> languages = {"en"};
 };
 
 // The JWS "typ" of a catalog bundle. App tokens ("JWT") and receipts have other types, so a
@@ -65,6 +70,8 @@ struct Catalog {
 // Parses and validates a catalog file:
 //   {"version": "2026-11-23.1", "offers": [{"id", "title", "description", "categories",
 //    "expertise", "price": {"amount_minor", "currency"}, "terms", "valid_from", "valid_until"}]}
+// title, description and terms: a string, or an object keyed by language tag that has every
+// one of rules.languages ("missing-language" at /offers/N/title/it when one lacks).
 // Errors: kForbiddenField ("forbidden-field", "image-refused", "personalized-price") or
 // kInvalidArgument (a reason per fault, e.g. "unknown-category", "duplicate-id"), with `field`
 // the JSON pointer ("/offers/12/price/currency") and the message starting with it.

@@ -42,10 +42,14 @@ int SlotScore(const Signal& s, size_t slot) {
   return kDeclaredBase + (gap == 0 ? kExpertiseSame : gap == 1 ? kExpertiseNear : 0);
 }
 
+constexpr std::string_view kHistoryPrefix = "Because you looked at ";
+constexpr std::string_view kHistorySuffix = " offers on an earlier visit.";
+constexpr std::string_view kDeclaredPrefix = "Because you told us you are into ";
+
 std::string Reason(const Signal& s, const Offer& offer) {
   std::string cat(s.category);
-  if (!s.declared) return "Because you looked at " + cat + " offers on an earlier visit.";
-  std::string r = "Because you told us you are into " + cat;
+  if (!s.declared) return std::string(kHistoryPrefix) + cat + std::string(kHistorySuffix);
+  std::string r = std::string(kDeclaredPrefix) + cat;
   if (s.expertise != nullptr && (!offer.expertise || *offer.expertise == *s.expertise)) {
     r += " (" + *s.expertise + ")";
   }
@@ -182,6 +186,28 @@ std::vector<Pick> SelectOffers(const Catalog& catalog, const ShopperSignals& sig
         Pick{&offer, Reason(s, offer), std::string(s.category), static_cast<double>(c.score)});
   }
   return picks;
+}
+
+std::optional<ReasonParts> ParseReason(std::string_view reason) {
+  if (reason.starts_with(kHistoryPrefix) && reason.ends_with(kHistorySuffix) &&
+      reason.size() > kHistoryPrefix.size() + kHistorySuffix.size()) {
+    reason.remove_prefix(kHistoryPrefix.size());
+    reason.remove_suffix(kHistorySuffix.size());
+    return ReasonParts{false, std::string(reason), std::nullopt};
+  }
+  if (!reason.starts_with(kDeclaredPrefix) || !reason.ends_with('.')) return std::nullopt;
+  reason.remove_prefix(kDeclaredPrefix.size());
+  reason.remove_suffix(1);
+  ReasonParts parts{true, std::string(reason), std::nullopt};
+  for (std::string_view level : {"beginner", "intermediate", "expert"}) {
+    const std::string tail = " (" + std::string(level) + ")";
+    if (reason.ends_with(tail) && reason.size() > tail.size()) {
+      parts.interest = std::string(reason.substr(0, reason.size() - tail.size()));
+      parts.level = std::string(level);
+    }
+  }
+  if (parts.interest.empty()) return std::nullopt;
+  return parts;
 }
 
 }  // namespace optin::offers

@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "offers/catalog.h"
@@ -39,6 +41,17 @@ struct Pick {
   std::string category;          // the interest or history category it was chosen for
   double score = 0;
 };
+
+// What a Pick's reason says, in parts, so that it can be said in another language: whether the
+// shopper declared the interest (else it came from earlier visits), the interest, and the
+// level named with it. Nothing for a text SelectOffers did not write.
+struct ReasonParts {
+  bool declared = false;
+  std::string interest;
+  std::optional<std::string> level;
+  bool operator==(const ReasonParts&) const = default;
+};
+std::optional<ReasonParts> ParseReason(std::string_view reason);
 
 // Only offers valid at `now` (and none once a bundle catalog has expired); ranked by declared
 // interests (a matching expertise first), then by history; at most max_per_category picks per

@@ -148,8 +148,8 @@ TEST_F(CatalogHolderTest, ReplaceReindexesAndReadersKeepTheirSnapshot) {
   auto empty = holder_.Current();
   Catalog c;
   c.version = "by-hand";
-  c.offers.push_back(Offer{"b", "B", "", {"hiking"}, {}, {1, "EUR"}, "", 0, 10});
-  c.offers.push_back(Offer{"a", "A", "", {"climbing"}, {}, {1, "EUR"}, "", 0, 10});
+  c.offers.push_back(Offer{"b", "B", "", {"hiking"}, {}, {1, "EUR"}, "", 0, 10, {}});
+  c.offers.push_back(Offer{"a", "A", "", {"climbing"}, {}, {1, "EUR"}, "", 0, 10, {}});
   holder_.Replace(std::move(c));
   auto now = holder_.Current();
   EXPECT_TRUE(empty->offers.empty());  // the old snapshot is untouched and still alive
