@@ -190,11 +190,15 @@ test('the presence QR decodes to the shopper page URL with the current code', as
   assert.ok(codes.includes(m[2]), `code ${m[2]} is not optinctl's ${codes.join(' or ')}`);
   assert.equal(await page.locator('#qr').getAttribute('data-url'), decoded);
   await assert.doesNotReject(page.getByText(/New code in \d+ s/).waitFor({ timeout: 3000 }));
-  // The notice says what, why, how long, how to see or delete, and no cameras, in plain words.
+  // The notice is the one in force, in the screen's language (its own words from GET /v1/store):
+  // no cameras, how long, how to see or delete, in plain words.
+  const store = await (await fetch(baseUrl + '/v1/store', { headers: { 'accept-language': 'en' } })).json();
   const notice = await page.locator('#privacy').innerText();
-  for (const words of ['No cameras, no facial recognition', '24 hours', '12 months', 'delete it']) {
+  for (const words of [store.notice.title, store.notice.summary, store.notice.rights.summary, '24 hours', '12 months']) {
     assert.ok(notice.includes(words), `the privacy notice lacks '${words}'`);
   }
+  assert.match(notice, /no cameras/i);
+  assert.match(notice, /delete/);
   const text = await page.locator('body').innerText();
   assert.doesNotMatch(text, /\/v1\/|GET|DELETE/, 'API words on the shoppers\' screen');
   // What it says about old codes is what the box accepts (visits.web_code_minutes, 10).
@@ -210,7 +214,8 @@ test('a loyalty scan shows the welcome with the purposes, then the QR again', as
   await page.waitForSelector('body[data-view="scan"][data-scan="accepted"]', { timeout: 10000 });
   await assert.doesNotReject(page.getByRole('heading', { name: /Welcome/ }).waitFor({ timeout: 2000 }));
   const purposes = await page.locator('#scan-purposes li').allInnerTexts();
-  assert.deepEqual(purposes.sort(), ['Help from store staff', 'Offers that match your interests']);
+  // Each purpose by its title in the notice.
+  assert.deepEqual(purposes.sort(), ['Help from staff', 'Offers for you']);
   const pseudonym = await page.locator('#scan-pseudonym').innerText();
   assert.ok(pseudonym.length > 0, 'no visit pseudonym');
   assert.ok(!(await page.content()).includes(token), 'the token reached the page');

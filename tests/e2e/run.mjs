@@ -241,7 +241,7 @@ test('the prompts are sorted longest waiting first', async () => {
 test('staff claims the prompt through the page', async () => {
   const c = card(page, promptId);
   await c.getByRole('button', { name: 'Claim' }).click();
-  await c.getByText(/^Claimed (just now|\d+ min ago) by you$/).waitFor({ timeout: 3000 });
+  await c.getByText(/^Claimed (just now|\d+ minutes? ago) by you$/).waitFor({ timeout: 3000 });
   // Focus moves to the next thing to do.
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Resolve');
   const mine = await call('GET', `/v1/assist/${promptId}`, { token: asker.token });
@@ -319,7 +319,7 @@ test('a lost claim race says who has the prompt', async () => {
   const won = await call('POST', `/v1/staff/prompts/${id}/claim`, { token: login.json.token });
   assert.equal(won.status, 200, won.text);
   await claimButton.click();
-  const expected = new RegExp(`^Claimed (just now |\\d+ min ago )?by ${MANAGER.role} ${MANAGER.id}$`);
+  const expected = new RegExp(`^Claimed (just now |\\d+ minutes? ago )?by ${MANAGER.role} ${MANAGER.id}$`);
   await card(slow, id).getByText(expected).waitFor({ timeout: 3000 });
   assert.equal(await card(slow, id).getByRole('button', { name: 'Claim' }).count(), 0);
   await shot(slow, 'staff-queue-lost-race');
@@ -354,7 +354,7 @@ test('the queue shows what to do next: unclaimed oldest first, then mine, then t
   assert.equal(claim.status, 200, claim.text);
   const newest = await ask('find a product');
   await card(page, newest).waitFor({ timeout: 3000 });
-  await card(page, mine).getByText(/^Claimed (just now|\d+ min ago) by you$/).waitFor({ timeout: 3000 });
+  await card(page, mine).getByText(/^Claimed (just now|\d+ minutes? ago) by you$/).waitFor({ timeout: 3000 });
   assert.deepEqual(await queueIds(page), [oldest, newest, mine, othersOld]);
   // The header counts each kind.
   const count = page.locator('#queue-count');

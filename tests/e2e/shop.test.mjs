@@ -226,15 +226,28 @@ test('the shopper page is served from the binary with its security headers', asy
   assertPageHeaders(r.headers);
   assert.doesNotMatch(r.text, /https?:\/\/(?!www\.w3\.org)/, 'no CDN or other origin');
   assert.doesNotMatch(r.text, /<script>|<style>|\sstyle=|\son[a-z]+=/i, 'no inline script or style');
+  assert.match(r.text, /<script type="module" src="\/shop\/main\.js"><\/script>/);
+  // The page is ES modules by screen, served by the box; none of them is the whole page.
+  const modules = ['main', 'state', 'views', 'checkin', 'consent', 'offers', 'help', 'privacy'].map((m) => `/shop/${m}.js`);
   for (const [asset, type] of [
-    ['/shop/shop.js', /^text\/javascript/],
+    ...modules.map((m) => [m, /^text\/javascript/]),
+    ['/common/i18n.js', /^text\/javascript/],
+    ['/common/api.js', /^text\/javascript/],
+    ['/common/i18n/it.js', /^text\/javascript/],
     ['/shop/shop.css', /^text\/css/],
   ]) {
     const a = await call('GET', asset);
     assert.equal(a.status, 200, asset);
     assert.match(a.headers.get('content-type'), type, asset);
-    assert.doesNotMatch(a.text, /localStorage\.setItem|document\.cookie\s*=/, `${asset} stores nothing outside the tab`);
+    assert.doesNotMatch(a.text, /document\.cookie\s*=/, `${asset} sets no cookie`);
+    // Only the chosen language outlives the tab (common/i18n.js); nothing about the visit does.
+    if (asset !== '/common/i18n.js') assert.doesNotMatch(a.text, /localStorage\.setItem/, `${asset} stores nothing outside the tab`);
+    if (modules.includes(asset)) {
+      const lines = a.text.split('\n').length;
+      assert.ok(lines < 450, `${asset} has ${lines} lines: split by screen`);
+    }
   }
+  assert.equal((await call('GET', '/shop/shop.js')).status, 404, 'the one-file page is gone');
 });
 
 test('without a presence code, or with an odd one, the page says in words to scan the QR', async () => {
@@ -273,10 +286,28 @@ test('the first screen: the notice, every purpose off, "No" exactly as prominent
   const page = await newPhonePage();
   await page.goto(baseUrl + '/shop?p=' + (await presenceCode()));
   await page.waitForSelector('body[data-view="checkin"]');
+  // The notice is the one in force, in the page's language (English here): its own words from
+  // GET /v1/store, short first, the rights a tap away; how long comes from the retention config.
+  const store = (await call('GET', '/v1/store')).json;
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
   const notice = await page.locator('#notice').innerText();
-  for (const words of ['No cameras, no face recognition', 'What the store keeps', 'deleted 24 hours after it ends, whatever you choose', 'Nothing leaves the store', 'delete everything']) {
+  for (const words of [store.notice.title, store.notice.summary, 'deleted 24 hours after it ends, whatever you choose']) {
     assert.ok(notice.includes(words), `the notice lacks '${words}'`);
   }
+  assert.match(store.notice.summary, /no cameras/i);
+  assert.equal(await page.locator('#notice-rights').getAttribute('open'), null, 'the rights are a tap away');
+  await page.locator('#notice-rights summary').tap();
+  assert.ok((await page.locator('#notice-rights').innerText()).includes(store.notice.rights.details));
+  for (const p of PURPOSES) {
+    const words = store.purposes.find((x) => x.purpose === p);
+    const fs = choice(page, '#checkin-purposes', p);
+    assert.equal(await fs.locator('legend').innerText(), words.title, `${p}: the notice's title`);
+    assert.equal(await fs.locator('.explain').innerText(), words.description, `${p}: the notice's summary`);
+    assert.equal(await fs.locator('details.more dd').first().isVisible(), false, `${p}: details a tap away`);
+  }
+  await choice(page, '#checkin-purposes', 'offers').locator('details.more summary').tap();
+  assert.ok((await choice(page, '#checkin-purposes', 'offers').locator('details.more').innerText()).includes(
+    store.purposes.find((x) => x.purpose === 'offers').details.how_long));
   const shown = await page.locator('#checkin-purposes fieldset.choice').evaluateAll((fs) => fs.map((f) => f.dataset.purpose));
   assert.deepEqual(shown, PURPOSES);
   for (const p of PURPOSES) {
@@ -578,7 +609,7 @@ test('withdrawing a purpose is one tap, as granting is', async () => {
   const before = (await call('GET', '/v1/me/receipts', { token })).json.receipts.length;
   const tapsBefore = sentTo(page, 'PUT', '/v1/me/consents/').length;
   await answerLabel(page, '#visit-purposes', 'assistance', 'no').tap();
-  await page.locator('#status', { hasText: 'Help from store staff turned off' }).waitFor({ timeout: 5000 });
+  await page.locator('#status', { hasText: 'Help from staff turned off' }).waitFor({ timeout: 5000 });
   assert.equal(sentTo(page, 'PUT', '/v1/me/consents/').length, tapsBefore + 1);
   const me = await call('GET', '/v1/me', { token });
   assert.equal(me.json.purposes.find((p) => p.purpose === 'assistance').state, 'withdrawn');
@@ -589,7 +620,7 @@ test('withdrawing a purpose is one tap, as granting is', async () => {
 
   // Offers off: the page says so in words, with the switch right there; one tap brings them back.
   await answerLabel(page, '#visit-purposes', 'offers', 'no').tap();
-  await page.locator('#offers-off', { hasText: 'Offers are off. Turn on ‘offers’ to see offers picked for you.' }).waitFor();
+  await page.locator('#offers-off', { hasText: 'Offers are off. Turn them on to see offers picked for you.' }).waitFor();
   const offers = await call('GET', '/v1/offers', { token });
   assert.equal(offers.status, 403, offers.text);
   assert.match(offers.json.type, /consent-required$/);
@@ -638,7 +669,7 @@ test('from the app: the token is read from the fragment, cleared, used once; the
   assert.equal(new URL(phone.url()).hash, '', 'the token is gone from the address bar');
   const shown = await phone.locator('#checkin-purposes fieldset.choice').evaluateAll((fs) => fs.map((f) => f.dataset.purpose));
   assert.deepEqual(shown, APP_PURPOSES);
-  assert.match(await phone.locator('#notice').innerText(), /after 180 days if you say yes to “remember my visits”/);
+  assert.match(await phone.locator('#notice').innerText(), /after 180 days if you say yes to “Remember me”/);
   assert.ok(!(await phone.content()).includes(appToken));
   await answerLabel(phone, '#checkin-purposes', 'history', 'yes').tap();
   await phone.getByRole('button', { name: 'Check in' }).tap();
@@ -664,7 +695,7 @@ test('from the app: the token is read from the fragment, cleared, used once; the
   await phone.getByRole('button', { name: 'End my visit' }).tap();
   await phone.waitForSelector('body[data-view="done"]', { timeout: 10000 });
   await phone.getByRole('heading', { name: 'Your visit has ended' }).waitFor();
-  assert.match(await phone.locator('#done-text').innerText(), /remember my visits/);
+  assert.match(await phone.locator('#done-text').innerText(), /Remember me/);
   assert.equal(await phone.evaluate(() => sessionStorage.length), 0);
   assert.equal((await call('GET', '/v1/me', { token })).status, 401);
   await checkAxe(phone, 'ended');

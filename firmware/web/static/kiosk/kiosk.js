@@ -2,39 +2,36 @@
 // loyalty scan for ~10 s, and a privacy notice. Only a screen the store paired (its browser
 // holds the kiosk cookie from `optinctl kiosk pair`) or the box's own browser gets the code:
 // GET /v1/kiosk/session says which, otherwise the page says how to pair. One WebSocket,
-// /v1/kiosk/stream, reconnected with backoff; nothing stored by this script.
-'use strict';
+// /v1/kiosk/stream, reconnected with backoff; nothing stored by this script. It speaks the
+// store's default language (or the screen browser's, among the store's languages); a passer-by
+// can read the notice in theirs with one tap on its name, and after a minute without a tap the
+// screen goes back to the default language for the next person.
+import { setup, useLanguage, renderSwitch, t, formatDuration, formatList, currentLanguage } from '/common/i18n.js';
 
-(() => {
+{
   const SCAN_SHOWN_MS = 10000;
   const PING_MS = 15000;
   const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
   const PAIRING_RECHECK_MS = 15000;
   const CLOSE_NOT_PAIRED = 4001;
+  const LANGUAGE_IDLE_MS = 60000;
 
-  const PURPOSES = {
-    presence: 'Check-in for this visit',
-    offers: 'Offers that match your interests',
-    assistance: 'Help from store staff',
-    name_to_staff: 'Your first name shown to the staff who help you',
-    history: 'Remember my visits',
-    hq_aggregates: 'Anonymous totals for headquarters',
-  };
+  // Each refusal in words a shopper understands, with what to do next (kiosk.refusal.<reason>).
+  const REFUSALS = new Set([
+    'token-expired', 'token-not-yet-valid', 'token-lifetime', 'token-replayed', 'token-audience', 'no-store',
+    'token-issuer', 'token-claims', 'not-a-loyalty-code', 'not-provisioned',
+  ]);
+  const refusalText = (reason) => t(REFUSALS.has(reason) ? 'kiosk.refusal.' + reason : 'kiosk.refusal.other');
 
-  // Each refusal in words a shopper understands, with what to do next.
-  const REFUSALS = {
-    'token-expired': 'Your code has expired — refresh it in the app, then scan again.',
-    'token-not-yet-valid': 'Your code is not valid yet. Check your phone’s clock, refresh the code in the app and scan again.',
-    'token-lifetime': 'Your code is not valid. Refresh it in the app and scan again.',
-    'token-replayed': 'This code has already been used. Refresh it in the app to get a new one.',
-    'token-audience': 'This code is for another store. In the app, choose this store and scan again.',
-    'no-store': 'This code is for another store. In the app, choose this store and scan again.',
-    'token-issuer': 'This code was not issued by our app. Open the store app and show its loyalty code.',
-    'token-claims': 'This code could not be read. Refresh it in the app and scan again.',
-    'not-a-loyalty-code': 'That is not a loyalty code. Open the store app and show your loyalty QR.',
-    'not-provisioned': 'Loyalty check-in is not available at this store right now. Please use the code on the screen, or ask a member of staff.',
+  let store = null; // GET /v1/store in the screen's language: the notice and the purposes' titles
+  let defaultLanguage = 'en';
+  let languageTimer = 0;
+  let codeMinutes = 10;
+  let lastScan = null;
+  const purposeTitle = (p) => {
+    const info = ((store && store.purposes) || []).find((x) => x.purpose === p);
+    return (info && info.title) || p;
   };
-  const REFUSAL_FALLBACK = 'We could not check you in with this code. Refresh it in the app and try again, or ask a member of staff.';
 
   const $ = (id) => document.getElementById(id);
   const body = document.body;
@@ -58,7 +55,8 @@
 
   function setCodeMinutes(value) {
     const minutes = Number(value);
-    if (Number.isInteger(minutes) && minutes > 0) $('code-minutes').textContent = String(minutes);
+    if (Number.isInteger(minutes) && minutes > 0) codeMinutes = minutes;
+    $('code-rule').textContent = t('kiosk.codeRule', { minutes: formatDuration(codeMinutes, 'minute') });
   }
 
   function showPresence(msg) {
@@ -77,12 +75,50 @@
   function renderCountdown() {
     if (!presenceDeadline) return;
     const left = Math.max(0, Math.ceil((presenceDeadline - Date.now()) / 1000));
-    countdown.textContent = left > 0 ? `New code in ${left} s` : 'New code coming…';
+    countdown.textContent = left > 0 ? t('kiosk.newCodeIn', { seconds: left }) : t('kiosk.newCodeSoon');
   }
   setInterval(renderCountdown, 1000);
 
   // ---------------------------------------------------------------------------------------
   // Scan results
+
+  function renderScan() {
+    const msg = lastScan;
+    if (!msg) return;
+    const accepted = msg.accepted === true;
+    const title = $('scan-title');
+    const message = $('scan-message');
+    const details = $('scan-details');
+    if (accepted) {
+      const pseudonym = String(msg.pseudonym || '');
+      const purposes = Array.isArray(msg.purposes) ? msg.purposes.map(String) : [];
+      const shown = purposes.filter((p) => p !== 'presence');
+      title.textContent = t('kiosk.welcome');
+      message.textContent = t('kiosk.welcomeText');
+      $('scan-pseudonym').textContent = pseudonym;
+      const list = $('scan-purposes');
+      list.replaceChildren(
+        ...shown.map((p) => {
+          const li = document.createElement('li');
+          li.textContent = purposeTitle(p);
+          li.dataset.purpose = p;
+          li.dataset.text = 'api';
+          return li;
+        })
+      );
+      $('scan-no-purposes').hidden = shown.length > 0;
+      details.hidden = false;
+      return shown.length
+        ? t('kiosk.spokenWelcome', { name: pseudonym, purposes: formatList(shown.map(purposeTitle)) })
+        : t('kiosk.spokenWelcomeNothing', { name: pseudonym });
+    }
+    const reason = String(msg.reason || '');
+    title.textContent = t('kiosk.sorry');
+    message.textContent = refusalText(reason);
+    message.dataset.reason = reason;
+    details.hidden = true;
+    return t('kiosk.sorry') + ' ' + message.textContent;
+  }
 
   function showScan(msg) {
     clearTimeout(backTimer);
@@ -92,50 +128,14 @@
     body.dataset.view = 'scan';
     $('presence-view').hidden = true;
     $('scan-view').hidden = false;
-
-    const title = $('scan-title');
-    const message = $('scan-message');
-    const details = $('scan-details');
-    let spoken;
-    if (accepted) {
-      const pseudonym = String(msg.pseudonym || '');
-      const purposes = Array.isArray(msg.purposes) ? msg.purposes.map(String) : [];
-      const shown = purposes.filter((p) => p !== 'presence');
-      title.textContent = 'Welcome! You are checked in.';
-      message.textContent = 'Enjoy your visit. Staff only see what you turned on.';
-      $('scan-pseudonym').textContent = pseudonym;
-      const list = $('scan-purposes');
-      list.replaceChildren(
-        ...shown.map((p) => {
-          const li = document.createElement('li');
-          li.textContent = PURPOSES[p] || p;
-          li.dataset.purpose = p;
-          return li;
-        })
-      );
-      $('scan-no-purposes').hidden = shown.length > 0;
-      details.hidden = false;
-      spoken =
-        `Welcome! You are checked in as ${pseudonym}. ` +
-        (shown.length
-          ? `Turned on: ${shown.map((p) => PURPOSES[p] || p).join(', ')}.`
-          : 'Nothing is turned on beyond your check-in.') +
-        ' Change them at any time in the app.';
-    } else {
-      const reason = String(msg.reason || '');
-      title.textContent = 'Sorry, that did not work';
-      message.textContent = REFUSALS[reason] || REFUSAL_FALLBACK;
-      message.dataset.reason = reason;
-      details.hidden = true;
-      spoken = `Sorry, that did not work. ${message.textContent}`;
-    }
-    live.textContent = spoken;
+    lastScan = msg;
+    live.textContent = renderScan();
 
     const until = Date.now() + SCAN_SHOWN_MS;
     const back = $('scan-back');
     const tick = () => {
       const left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-      back.textContent = `Back to the check-in code in ${left} s.`;
+      back.textContent = t('kiosk.backIn', { seconds: left });
     };
     tick();
     backTick = setInterval(tick, 1000);
@@ -146,6 +146,7 @@
     clearInterval(backTick);
     body.dataset.view = 'presence';
     delete body.dataset.scan;
+    lastScan = null;
     $('scan-view').hidden = true;
     $('pairing-view').hidden = true;
     $('presence-view').hidden = false;
@@ -170,33 +171,86 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // The store's retention, for the notice (GET /v1/store)
+  // The notice, in the screen's language (GET /v1/store: the notice in force)
 
   function describeDays(days) {
-    if (days % 365 === 0) {
-      const months = (days / 365) * 12;
-      return `${months} months`;
-    }
-    if (days % 30 === 0 && days >= 60) return `${days / 30} months`;
-    return days === 1 ? '1 day' : `${days} days`;
+    if (days % 365 === 0) return formatDuration((days / 365) * 12, 'month');
+    if (days % 30 === 0 && days >= 60) return formatDuration(days / 30, 'month');
+    return formatDuration(days, 'day');
   }
 
-  async function loadRetention() {
+  async function loadStore() {
     try {
-      const r = await fetch('/v1/store', { headers: { accept: 'application/json' } });
-      if (!r.ok) return;
-      const store = await r.json();
-      const retention = store && store.retention;
-      if (!retention) return;
-      const hours = Number(retention.ended_visit_hours);
-      if (Number.isInteger(hours) && hours >= 0) {
-        $('ended-hours').textContent = hours === 1 ? '1 hour' : `${hours} hours`;
-      }
-      const days = Number(retention.consent_days);
-      if (Number.isInteger(days) && days > 0) $('consent-time').textContent = describeDays(days);
+      const r = await fetch('/v1/store', {
+        headers: { accept: 'application/json', 'accept-language': currentLanguage() },
+        cache: 'no-store',
+      });
+      if (r.ok) store = await r.json();
     } catch {
-      // The built-in defaults stay.
+      // The words of the catalog stay.
     }
+  }
+
+  function renderNotice() {
+    const notice = store && store.notice;
+    const title = $('privacy-title');
+    title.textContent = (notice && notice.title) || t('kiosk.privacy');
+    if (notice && notice.title) title.dataset.text = 'api';
+    else delete title.dataset.text;
+    $('notice-summary').textContent = (notice && notice.summary) || '';
+    $('notice-rights').textContent = (notice && notice.rights && notice.rights.summary) || '';
+    const retention = (store && store.retention) || {};
+    const hours = Number.isInteger(retention.ended_visit_hours) ? retention.ended_visit_hours : 24;
+    const days = Number.isInteger(retention.consent_days) && retention.consent_days > 0 ? retention.consent_days : 365;
+    $('notice-retention').textContent = t('kiosk.retention', {
+      hours: formatDuration(hours, 'hour'),
+      choices: describeDays(days),
+    });
+  }
+
+  // Everything on screen in the current language.
+  function renderAll() {
+    document.title = t('kiosk.pageTitle');
+    renderNotice();
+    setCodeMinutes(codeMinutes);
+    renderCountdown();
+    setConnection(body.dataset.connection || 'connecting');
+    if (lastScan) renderScan();
+  }
+
+  // A passer-by's tap on a language: the screen in it until nobody has tapped for a minute.
+  async function onSwitch(code) {
+    clearTimeout(languageTimer);
+    await loadStore();
+    renderAll();
+    if (code !== defaultLanguage) {
+      languageTimer = setTimeout(async () => {
+        await useLanguage(defaultLanguage);
+        for (const b of $('languages').querySelectorAll('button')) {
+          b.setAttribute('aria-pressed', String(b.dataset.lang === defaultLanguage));
+        }
+        await loadStore();
+        renderAll();
+      }, LANGUAGE_IDLE_MS);
+    }
+  }
+
+  async function startLanguages() {
+    let languages = ['en'];
+    try {
+      const r = await fetch('/v1/store', { headers: { accept: 'application/json' }, cache: 'no-store' });
+      if (r.ok) {
+        const first = await r.json();
+        if (Array.isArray(first.languages) && first.languages.length) languages = first.languages;
+      }
+    } catch {
+      // English only until the box answers.
+    }
+    defaultLanguage = await setup({ available: languages, remember: false });
+    await loadStore();
+    renderSwitch($('languages'), languages, { onSwitch });
+    $('languages-box').hidden = languages.length < 2;
+    renderAll();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -205,13 +259,11 @@
   function setConnection(state) {
     body.dataset.connection = state;
     if (state === 'reconnecting') {
-      connectionText.textContent = navigator.onLine === false
-        ? 'Offline — reconnecting… The code on screen may be out of date.'
-        : 'Reconnecting… The code on screen may be out of date.';
+      connectionText.textContent = t(navigator.onLine === false ? 'kiosk.offline' : 'kiosk.reconnecting');
     } else if (state === 'connecting') {
-      connectionText.textContent = 'Connecting…';
+      connectionText.textContent = t('kiosk.connecting');
     } else {
-      connectionText.textContent = 'Connected';
+      connectionText.textContent = t('kiosk.connected');
     }
   }
 
@@ -316,7 +368,8 @@
     }
   });
 
-  setConnection('connecting');
-  loadRetention();
-  start();
-})();
+  startLanguages().then(() => {
+    setConnection(body.dataset.connection === 'live' ? 'live' : 'connecting');
+    start();
+  });
+}

@@ -2,10 +2,15 @@
 // WebSocket at /v1/staff/stream; claims and resolutions go through the REST API.
 // Each prompt shows only what staff may see: the visit's pseudonym, topic, expertise, note,
 // waiting time and, when the shopper shared it, the first name. The staff token lives in
-// sessionStorage only (gone when the tab closes). No framework, no build step.
-'use strict';
+// sessionStorage only (gone when the tab closes). It speaks the language chosen in its switch
+// (kept in localStorage) or the browser's, among the store's languages, and formats waiting
+// times with Intl for it. No framework, no build step.
+import {
+  setup, renderSwitch, t, formatDuration, formatAgo, currentLanguage,
+} from '/common/i18n.js';
 
-(function () {
+{
+  const LANGUAGE_KEY = 'optin-edge.staff-language';
   const SESSION_KEY = 'optin-edge.staff-session';
   const STREAM_PATH = '/v1/staff/stream';
   const PING_EVERY_MS = 20000;
@@ -84,11 +89,9 @@
     }
   }
 
-  const NETWORK_MESSAGE =
-    'Cannot reach the store server. Check that the tablet is on the store Wi-Fi, then try again.';
 
   async function api(method, path, body) {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', 'Accept-Language': currentLanguage() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (session && session.token) headers.Authorization = 'Bearer ' + session.token;
     let response;
@@ -102,7 +105,7 @@
         referrerPolicy: 'no-referrer',
       });
     } catch (e) {
-      throw new ApiError(0, null, NETWORK_MESSAGE);
+      throw new ApiError(0, null, t('staff.problem.network'));
     }
     let data = null;
     try {
@@ -118,8 +121,8 @@
   }
 
   function problemKind(problem) {
-    const t = (problem && typeof problem.type === 'string' && problem.type) || '';
-    return t.slice(t.lastIndexOf(':') + 1);
+    const type = (problem && typeof problem.type === 'string' && problem.type) || '';
+    return type.slice(type.lastIndexOf(':') + 1);
   }
 
   // A sentence for people: the server's own detail when it gave one, else one by status.
@@ -128,21 +131,21 @@
     switch (status) {
       case 400:
       case 422:
-        return 'The request was not accepted. Check what you entered and try again.';
+        return t('staff.problem.notAccepted');
       case 401:
-        return 'Your session has ended. Log in again.';
+        return t('staff.problem.sessionEnded');
       case 403:
-        return 'You are not allowed to do this.';
+        return t('staff.problem.forbidden');
       case 404:
-        return 'This help request no longer exists.';
+        return t('staff.problem.gone');
       case 409:
-        return 'Someone else changed this help request first.';
+        return t('staff.problem.changed');
       case 429:
-        return 'Too many attempts. Wait a few minutes, then try again.';
+        return t('staff.problem.tooMany');
       case 503:
-        return 'The store server is busy. Try again in a few seconds.';
+        return t('staff.problem.busy');
       default:
-        return 'Something went wrong on the store server (' + status + '). Try again.';
+        return t('staff.problem.other', { status: String(status) });
     }
   }
 
@@ -163,7 +166,7 @@
     ui.queueView.hidden = true;
     ui.who.hidden = true;
     ui.loginView.hidden = false;
-    document.title = 'Staff console – log in';
+    document.title = t('staff.title.login');
     ui.pin.value = '';
     setMessage(ui.queueMessage, '');
     setMessage(ui.loginMessage, message || '', kind);
@@ -177,8 +180,8 @@
     ui.loginView.hidden = true;
     ui.queueView.hidden = false;
     ui.who.hidden = false;
-    ui.whoText.textContent = 'Logged in as ' + session.staff_id + ' (' + session.role + ')';
-    document.title = 'Staff console – help requests';
+    ui.whoText.textContent = t('staff.who', { id: session.staff_id, role: roleWord(session.role) });
+    document.title = t('staff.title.queue');
     setMessage(ui.loginMessage, '');
     renderCount();
     ui.queueTitle.focus();
@@ -190,7 +193,7 @@
 
   function setLoginBusy(busy) {
     ui.loginButton.disabled = busy;
-    ui.loginButton.textContent = busy ? 'Logging in…' : 'Log in';
+    ui.loginButton.textContent = t(busy ? 'staff.login.sending' : 'staff.login.button');
     ui.loginForm.setAttribute('aria-busy', busy ? 'true' : 'false');
   }
 
@@ -207,13 +210,13 @@
     markInvalid(ui.pin, false);
     if (!staffId) {
       markInvalid(ui.staffId, true);
-      setMessage(ui.loginMessage, 'Enter your staff ID.');
+      setMessage(ui.loginMessage, t('staff.login.needId'));
       ui.staffId.focus();
       return;
     }
     if (!/^[0-9]{4,12}$/.test(pin)) {
       markInvalid(ui.pin, true);
-      setMessage(ui.loginMessage, 'Enter your PIN: 4 to 12 digits, numbers only.');
+      setMessage(ui.loginMessage, t('staff.login.needPin'));
       ui.pin.focus();
       return;
     }
@@ -241,7 +244,7 @@
         // The box answers a wrong PIN, an unknown id and a locked account alike; its detail
         // states the lockout rule (how many wrong PINs, for how long).
         const detail = e.problem && typeof e.problem.detail === 'string' ? e.problem.detail : '';
-        text = detail || 'Wrong staff ID or PIN. Check both and try again.';
+        text = detail || t('staff.login.wrong');
         markInvalid(ui.pin, true);
       } else if (e.status === 0) {
         text = e.message;
@@ -264,7 +267,7 @@
     }
     session = null;
     ui.staffId.value = '';
-    showLogin('You are logged out.', 'info');
+    showLogin(t('staff.login.loggedOut'), 'info');
   }
 
   function sessionEnded(detail) {
@@ -272,7 +275,7 @@
     const id = session && session.staff_id;
     session = null;
     ui.staffId.value = id || '';
-    showLogin(detail || 'Your session has ended. Log in again.');
+    showLogin(detail || t('staff.problem.sessionEnded'));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -317,41 +320,41 @@
 
   // "you", or the role and id the box gives for another staff member.
   function claimer(p, lost) {
-    if (isMine(p)) return 'you';
+    if (isMine(p)) return null;
     const by = p.claimed_by || lost || {};
-    return (by.role || 'staff') + (by.staff_id ? ' ' + by.staff_id : '');
+    return roleWord(by.role || 'staff') + (by.staff_id ? ' ' + by.staff_id : '');
   }
 
-  function agoText(seconds) {
-    const s = Math.max(0, Math.floor(seconds));
-    if (s < 60) return 'just now';
-    const m = Math.floor(s / 60);
-    if (m < 60) return m + ' min ago';
-    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min ago';
+  function roleWord(role) {
+    return ['associate', 'manager'].includes(role) ? t('staff.role.' + role) : role;
   }
 
+  // "Claimed 2 minutes ago by you": the time ago by Intl.RelativeTimeFormat.
   function claimedText(entry, now) {
     const who = claimer(entry.prompt, lostRaces.get(entry.prompt.id));
-    if (entry.claimedAt === undefined) return 'Claimed by ' + who;
-    return 'Claimed ' + agoText((now - entry.claimedAt) / 1000) + ' by ' + who;
+    if (entry.claimedAt === undefined) return who === null ? t('staff.claimedByYou') : t('staff.claimedBy', { who });
+    const seconds = (now - entry.claimedAt) / 1000;
+    const ago = seconds < 60 ? t('staff.justNow') : formatAgo(seconds);
+    return who === null ? t('staff.claimedAgoByYou', { ago }) : t('staff.claimedAgoBy', { ago, who });
   }
 
+  // A live waiting time in short units for the locale: "45 s", "3 min 05 s", "1 h 02 min".
   function waitingText(seconds) {
     const s = Math.max(0, Math.floor(seconds));
-    if (s < 60) return s + ' s';
+    if (s < 60) return formatDuration(s, 'second', 'short');
     const m = Math.floor(s / 60);
-    if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
-    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+    if (m < 60) return formatDuration(m, 'minute', 'short') + ' ' + formatDuration(s % 60, 'second', 'short');
+    return formatDuration(Math.floor(m / 60), 'hour', 'short') + ' ' + formatDuration(m % 60, 'minute', 'short');
   }
 
-  function waitingSpoken(seconds) {
-    const m = Math.floor(Math.max(0, seconds) / 60);
-    if (m < 1) return 'less than a minute';
-    return m === 1 ? '1 minute' : m + ' minutes';
+  function levelWord(level) {
+    return ['beginner', 'intermediate', 'expert'].includes(level) ? t('staff.level.' + level) : level;
   }
 
   function describeForSpeech(p) {
-    return p.topic + (p.first_name ? ' for ' + p.first_name : '') + ', ' + p.pseudonym;
+    return p.first_name
+      ? t('staff.speech.promptFor', { topic: p.topic, name: p.first_name, pseudonym: p.pseudonym })
+      : t('staff.speech.prompt', { topic: p.topic, pseudonym: p.pseudonym });
   }
 
   function el(tag, className, text) {
@@ -364,6 +367,7 @@
   function detailRow(dl, label, value, valueClass) {
     const dt = el('dt', '', label);
     const dd = el('dd', valueClass || '', value);
+    if (valueClass !== 'wait' && valueClass !== 'expertise') dd.dataset.text = 'api';
     dl.append(dt, dd);
     return dd;
   }
@@ -389,16 +393,17 @@
     card.setAttribute('aria-labelledby', titleId);
 
     const h = el('h2', '', p.topic);
+    h.dataset.text = 'api';
     h.id = titleId;
     card.append(h);
 
     const dl = el('dl', 'details');
-    detailRow(dl, 'Visitor', p.pseudonym, 'pseudonym');
-    if (p.first_name) detailRow(dl, 'First name', p.first_name, 'first-name');
-    detailRow(dl, 'Expertise', p.expertise, 'expertise');
+    detailRow(dl, t('staff.card.visitor'), p.pseudonym, 'pseudonym');
+    if (p.first_name) detailRow(dl, t('staff.card.firstName'), p.first_name, 'first-name');
+    detailRow(dl, t('staff.card.expertise'), levelWord(p.expertise), 'expertise');
     // Once claimed, the wait is over: the row says how long it was and stops counting.
-    const wait = detailRow(dl, claimed ? 'Waited' : 'Waiting', '', 'wait');
-    if (p.note) detailRow(dl, 'Note', p.note, 'note');
+    const wait = detailRow(dl, t(claimed ? 'staff.card.waited' : 'staff.card.waiting'), '', 'wait');
+    if (p.note) detailRow(dl, t('staff.card.note'), p.note, 'note');
     card.append(dl);
 
     let status = null;
@@ -418,14 +423,14 @@
     const actions = el('div', 'actions');
     const describedBy = titleId;
     if (!claimed) {
-      const b = el('button', 'button button-primary', 'Claim');
+      const b = el('button', 'button button-primary', t('staff.card.claim'));
       b.type = 'button';
       b.dataset.action = 'claim';
       b.setAttribute('aria-describedby', describedBy);
       actions.append(b);
     }
     if (claimed && (mine || (session && session.role === 'manager'))) {
-      const b = el('button', 'button button-ok', 'Resolve');
+      const b = el('button', 'button button-ok', t('staff.card.resolve'));
       b.type = 'button';
       b.dataset.action = 'resolve';
       b.setAttribute('aria-describedby', describedBy);
@@ -503,8 +508,8 @@
     ui.queueEmpty.hidden = n > 0;
     ui.queueCount.dataset.waiting = String(waiting);
     ui.queueCount.dataset.inProgress = String(inProgress);
-    ui.queueCount.textContent = n === 0 ? '' : waiting + ' waiting · ' + inProgress + ' in progress';
-    document.title = (waiting > 0 ? '(' + waiting + ') ' : '') + 'Staff console – help requests';
+    ui.queueCount.textContent = n === 0 ? '' : t('staff.count', { waiting, inProgress });
+    document.title = (waiting > 0 ? '(' + waiting + ') ' : '') + t('staff.title.queue');
   }
 
   function upsert(prompt, announceIt) {
@@ -529,7 +534,7 @@
     place(entry);
     renderCount();
     if (announceIt) {
-      announce('New help request: ' + describeForSpeech(prompt) + '. ' + entries.size + ' in the queue.');
+      announce(t('staff.speech.new', { prompt: describeForSpeech(prompt), count: entries.size }));
     }
   }
 
@@ -552,7 +557,7 @@
     entries.delete(id);
     lostRaces.delete(id);
     renderCount();
-    if (why) announce(why + ': ' + describeForSpeech(entry.prompt) + '. ' + entries.size + ' in the queue.');
+    if (why) announce(t('staff.speech.removed', { why: t(why), prompt: describeForSpeech(entry.prompt), count: entries.size }));
   }
 
   function live(prompt) {
@@ -568,7 +573,7 @@
       upsert(p, announceChanges);
     }
     for (const id of Array.from(entries.keys())) {
-      if (!seen.has(id)) remove(id, announceChanges ? 'No longer waiting' : '');
+      if (!seen.has(id)) remove(id, announceChanges ? 'staff.why.noLonger' : '');
     }
   }
 
@@ -581,22 +586,22 @@
       case 'updated':
       case 'claimed':
         if (!live(p)) {
-          remove(msg.id, 'No longer waiting');
+          remove(msg.id, 'staff.why.noLonger');
           break;
         }
         if (msg.type === 'claimed' && p.claimed_by && session && p.claimed_by.staff_id !== session.staff_id) {
           const was = entries.get(msg.id);
           if (was && !was.prompt.claimed_by) {
-            announce(p.topic + ' was claimed by ' + p.claimed_by.role + ' ' + p.claimed_by.staff_id + '.');
+            announce(t('staff.speech.claimedBy', { topic: p.topic, who: roleWord(p.claimed_by.role) + ' ' + p.claimed_by.staff_id }));
           }
         }
         upsert(p, !entries.has(msg.id));
         break;
       case 'resolved':
-        remove(msg.id, 'Resolved');
+        remove(msg.id, 'staff.why.resolved');
         break;
       case 'retracted':
-        remove(msg.id, 'Withdrawn by the shopper');
+        remove(msg.id, 'staff.why.withdrawn');
         break;
       default:
         break;
@@ -617,17 +622,17 @@
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
     const label = button.textContent;
-    button.textContent = action === 'claim' ? 'Claiming…' : 'Resolving…';
+    button.textContent = t(action === 'claim' ? 'staff.card.claiming' : 'staff.card.resolving');
     entry.refs.error.hidden = true;
     try {
       const r = await api('POST', '/v1/staff/prompts/' + encodeURIComponent(id) + '/' + action);
       if (action === 'claim') {
         if (r.prompt && entries.has(id)) upsert(r.prompt, false);
-        announce('You claimed ' + describeForSpeech(entry.prompt) + '.');
+        announce(t('staff.speech.youClaimed', { prompt: describeForSpeech(entry.prompt) }));
         const resolve = entry.el && entry.el.querySelector('[data-action="resolve"]');
         if (resolve) resolve.focus();
       } else {
-        remove(id, 'You resolved');
+        remove(id, 'staff.why.youResolved');
       }
     } catch (e) {
       if (e.status === 401) return sessionEnded(e.message);
@@ -641,14 +646,14 @@
         renderCard(current);
         place(current);
         renderCount();
-        announce('Already claimed by ' + by.role + ' ' + by.staff_id + '.');
+        announce(t('staff.speech.alreadyClaimed', { who: roleWord(by.role) + ' ' + by.staff_id }));
         const next = current.el.querySelector('button') || ui.queueTitle;
         if (current.el.contains(document.activeElement) === false) next.focus();
         return;
       }
       if (e.status === 404) {
-        remove(id, 'No longer waiting');
-        setMessage(ui.queueMessage, 'That help request is no longer waiting.');
+        remove(id, 'staff.why.noLonger');
+        setMessage(ui.queueMessage, t('staff.noLongerWaiting'));
         return;
       }
       button.disabled = false;
@@ -716,7 +721,7 @@
   function connect() {
     if (!wanted || !session) return;
     if (session.expires_at && Date.now() / 1000 >= session.expires_at) {
-      sessionEnded('Your shift session has expired. Log in again.');
+      sessionEnded(t('staff.shiftEnded'));
       return;
     }
     let socket;
@@ -756,7 +761,7 @@
         }
         applyList(msg.prompts, reconnected);
         setConnection('live');
-        if (reconnected) announce('Connected again. The queue is up to date.');
+        if (reconnected) announce(t('staff.speech.reconnected'));
         startPings(socket);
       } else if (msg.type === 'error') {
         const p = msg.problem || {};
@@ -797,7 +802,7 @@
     const offline = navigator.onLine === false;
     setConnection(
       offline ? 'offline' : 'reconnecting',
-      offline ? 'Reconnecting… The tablet has no network.' : 'Reconnecting…'
+      t(offline ? 'staff.reconnectingOffline' : 'staff.reconnecting')
     );
     const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
     attempt += 1;
@@ -843,7 +848,42 @@
   }
   setInterval(tick, 250);
 
-  session = loadSession();
-  if (session) showQueue();
-  else showLogin();
-})();
+  // The store's languages (GET /v1/store), the page's language among them, then the screen.
+  async function start() {
+    let languages = ['en'];
+    try {
+      const r = await fetch('/v1/store', { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' });
+      if (r.ok) {
+        const store = await r.json();
+        if (Array.isArray(store.languages) && store.languages.length) languages = store.languages;
+      }
+    } catch (e) {
+      /* English until the box answers */
+    }
+    await setup({ available: languages, storageKey: LANGUAGE_KEY });
+    const box = $('languages');
+    box.setAttribute('aria-label', t('common.language'));
+    renderSwitch(box, languages, { storageKey: LANGUAGE_KEY, onSwitch: rerender });
+    session = loadSession();
+    if (session) showQueue();
+    else showLogin();
+  }
+
+  // A language switch: every card and line again in the new language, nothing reloaded.
+  function rerender() {
+    $('languages').setAttribute('aria-label', t('common.language'));
+    if (ui.body.dataset.view === 'queue' && session) {
+      ui.whoText.textContent = t('staff.who', { id: session.staff_id, role: roleWord(session.role) });
+      for (const entry of entries.values()) renderCard(entry);
+      renderCount();
+      if (!ui.banner.hidden) {
+        ui.bannerText.textContent = t(ui.body.dataset.connection === 'offline' ? 'staff.reconnectingOffline' : 'staff.reconnecting');
+      }
+    } else {
+      document.title = t('staff.title.login');
+      setLoginBusy(ui.loginButton.disabled);
+    }
+  }
+
+  start();
+}
