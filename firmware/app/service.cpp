@@ -324,6 +324,9 @@ std::string JoinSettings(const std::vector<std::string>& keys) {
 // SIGHUP / optinctl reload / POST /v1/admin/reload: new certificates and HQ's token key take
 // effect for new connections; open connections are not dropped. On any error the running
 // configuration stays as it was.
+Status ApplyFetchedBundle(Service::Parts& p, std::string_view kind, const std::string& bytes);
+Result<std::string> BundleBytesInForce(Service::Parts& p, std::string_view kind);
+
 // HQ sync ([sync]); null when hq_url is empty (then no event is even recorded).
 Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
   const Config& c = p.config;
@@ -345,6 +348,25 @@ Result<std::unique_ptr<sync::SyncService>> MakeSyncService(Service::Parts& p) {
   sc.outbox.backoff_max = std::chrono::seconds(c.sync.backoff_max_seconds);
   sc.hq_url = c.sync.hq_url;
   sc.timeout = std::chrono::seconds(c.sync.timeout_seconds);
+  // Bundles from HQ (issue 15 part 5): the kinds whose source is hq-bundle are fetched each
+  // period; every batch reports the versions in force.
+  for (std::string_view kind : {"catalog", "notice"}) {
+    const std::string& source = kind == "catalog" ? c.offers.source : c.notices.source;
+    if (source != "hq-bundle") continue;
+    sc.bundle_kinds.push_back(sync::BundleKind{
+        std::string(kind), [&p, kind] { return BundleBytesInForce(p, kind); },
+        [&p, kind](const std::string& bytes) { return ApplyFetchedBundle(p, kind, bytes); }});
+  }
+  sc.policy.bundles_in_force = [&p] {
+    sync::BundlesInForce in_force;
+    if (auto catalog = p.catalog->Current(); !catalog->version.empty()) {
+      in_force["catalog"].version = catalog->version;
+    }
+    if (auto notice = p.domain->notices->Current()) {
+      in_force["notice"].version = std::to_string(notice->version);
+    }
+    return in_force;
+  };
   return sync::SyncService::Create(std::move(sc), *p.db, p.clock, *p.random, *p.identity,
                                    *p.ledger);
 }
@@ -371,9 +393,12 @@ std::filesystem::path CatalogPathInUse(Service::Parts& p, bool warn) {
   return legacy;
 }
 
-Status LoadCatalog(Service::Parts& p) {
+// `fetched`: a bundle fetched from HQ, checked and applied instead of the file's (the caller
+// saves it as the file once applied).
+Status LoadCatalog(Service::Parts& p, const std::string* fetched = nullptr) {
   const Config& c = p.config;
-  const offers::CatalogRules rules{c.store.interests};
+  offers::CatalogRules rules{c.store.interests};
+  rules.languages = c.store.languages;  // per-language offer texts must cover each of them
   const auto path = CatalogPathInUse(p, true);
   if (c.offers.source == "hq-bundle") {
     auto key = p.tokens->hq_key();
@@ -389,8 +414,13 @@ Status LoadCatalog(Service::Parts& p) {
                                              return notices::RollbackFloor::Get(
                                                  conn, notices::kCatalogIssuedAt);
                                            }));
-    OPTIN_TRY(
-        p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id, floor));
+    if (fetched) {
+      OPTIN_TRY(p.catalog->ApplyBundle(*fetched, *key, rules, p.clock.NowUnix(), c.store.id,
+                                       floor));
+    } else {
+      OPTIN_TRY(
+          p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id, floor));
+    }
     if (auto issued = p.catalog->Current()->issued_at) {
       const int64_t now = p.clock.NowUnix();
       OPTIN_TRY(p.db->WriteSync([issued, now](store::Connection& conn) {
@@ -405,7 +435,7 @@ Status LoadCatalog(Service::Parts& p) {
 // The privacy notice: the version in force from the database, then the file or bundle that
 // [notices] names if it holds a newer one (or the same again), else the built-in texts while no
 // other notice was ever applied. A refused file or bundle leaves the version in force.
-Status LoadNotices(Service::Parts& p) {
+Status LoadNotices(Service::Parts& p, const std::string* fetched = nullptr) {
   const Config& c = p.config;
   notices::NoticeRules rules{c.store.languages, {}, 0};
   for (consent::Purpose purpose : consent::kAllPurposes) {
@@ -425,8 +455,13 @@ Status LoadNotices(Service::Parts& p) {
   OPTIN_ASSIGN_OR_RETURN(bool exists, p.fs.Exists(path));
   std::optional<notices::Notice> candidate;
   bool renumber = false;
-  if (exists) {
-    OPTIN_ASSIGN_OR_RETURN(std::string text, p.fs.ReadFile(path));
+  if (exists || fetched) {
+    std::string text;
+    if (fetched) {
+      text = *fetched;
+    } else {
+      OPTIN_ASSIGN_OR_RETURN(text, p.fs.ReadFile(path));
+    }
     if (c.notices.source == "hq-bundle") {
       auto key = p.tokens->hq_key();
       if (!key) {
@@ -466,8 +501,9 @@ Status LoadNotices(Service::Parts& p) {
 }
 
 // Loads the notice and logs the outcome; `summary` gets it for the reload answer.
-Status LoadNoticesAndLog(Service::Parts& p, boost::json::object* summary = nullptr) {
-  Status loaded = LoadNotices(p);
+Status LoadNoticesAndLog(Service::Parts& p, boost::json::object* summary = nullptr,
+                         const std::string* fetched = nullptr) {
+  Status loaded = LoadNotices(p, fetched);
   auto current = p.domain->notices->Current();
   const int64_t version = current ? current->version : 0;
   const std::string source = current ? current->source : std::string();
@@ -490,8 +526,9 @@ Status LoadNoticesAndLog(Service::Parts& p, boost::json::object* summary = nullp
 
 // Loads the catalog and logs the outcome (nothing personal); `summary` gets it for the reload
 // answer: path, source, version and size in force, whether the new one was applied, and why not.
-Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullptr) {
-  Status loaded = LoadCatalog(p);
+Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullptr,
+                         const std::string* fetched = nullptr) {
+  Status loaded = LoadCatalog(p, fetched);
   auto current = p.catalog->Current();
   const auto offers = static_cast<int64_t>(current->offers.size());
   const auto path = CatalogPathInUse(p, false);
@@ -521,6 +558,34 @@ Status LoadCatalogAndLog(Service::Parts& p, boost::json::object* summary = nullp
     if (!loaded) (*summary)["error"] = loaded.error().message;
   }
   return loaded;
+}
+
+// A bundle fetched from HQ (issue 15 part 5), on the fetcher's thread: checked and applied by
+// the same load as the file dropped in place (signature, store id, expiry, rollback floor), then
+// saved as that file (atomically) so that a restart loads it and its ETag is the one in force.
+// A refused bundle changes nothing.
+Status ApplyFetchedBundle(Service::Parts& p, std::string_view kind, const std::string& bytes) {
+  std::lock_guard lock(p.reload_mu);
+  const bool catalog = kind == "catalog";
+  OPTIN_TRY(catalog ? LoadCatalogAndLog(p, nullptr, &bytes)
+                    : LoadNoticesAndLog(p, nullptr, &bytes));
+  const auto path = catalog ? CatalogPathInUse(p, false) : p.config.notices_path();
+  Status saved = p.fs.WriteFileAtomic(path, bytes, 0600);
+  if (!saved) {
+    // In force until the next start; the next fetch brings it again (its ETag is not the file's).
+    return Fail(saved.error().code, "applied but not saved: " + saved.error().message, {},
+                "save-failed");
+  }
+  return Ok();
+}
+
+// The bundle file a kind taken from HQ is saved as, for its ETag; empty when there is none.
+Result<std::string> BundleBytesInForce(Service::Parts& p, std::string_view kind) {
+  std::lock_guard lock(p.reload_mu);
+  const auto path = kind == "catalog" ? CatalogPathInUse(p, false) : p.config.notices_path();
+  OPTIN_ASSIGN_OR_RETURN(bool exists, p.fs.Exists(path));
+  if (!exists) return std::string();
+  return p.fs.ReadFile(path);
 }
 
 Result<boost::json::object> Reload(Service::Parts& p) {
@@ -903,17 +968,22 @@ int Service::Run() {
     auto started = scanner->Start(
         [&p](drivers::Scan scan) {
           p.loop->Post([&p, scan = std::move(scan)] {
+            // The outcome comes from the database writer: hand it back to the loop, so that
+            // the writer only commits.
             p.scan_check_in->Submit(
-                scan.text, [&p, name = scan.scanner](visits::ScanCheckInResult r) {
-                  if (r.accepted) {
-                    p.indicator->Accepted();
-                  } else {
-                    p.indicator->Refused();
-                  }
-                  p.kiosk->PublishScan(r);
-                  platform::log::Info(
-                      "scan.checkin",
-                      {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
+                scan.text,
+                [&p, name = scan.scanner](visits::ScanCheckInResult r) {
+                  p.loop->Post([&p, name, r = std::move(r)] {
+                    if (r.accepted) {
+                      p.indicator->Accepted();
+                    } else {
+                      p.indicator->Refused();
+                    }
+                    p.kiosk->PublishScan(r);
+                    platform::log::Info(
+                        "scan.checkin",
+                        {{"scanner", name}, {"accepted", r.accepted}, {"reason", r.reason}});
+                  });
                 },
                 scan.scanner);
           });

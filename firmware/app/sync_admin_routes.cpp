@@ -37,7 +37,27 @@ net::Response SyncOff() {
 
 json::object SyncStatusJson(const SyncStatus& s) {
   const ReleaseStatus& r = s.release;
+  // The signed bundles: the version in force of each kind, and for those taken from HQ the
+  // ETag of the bundle file in force and the last fetch.
+  json::object bundles;
+  for (const auto& [kind, b] : s.bundles_in_force) {
+    bundles[kind] = json::object{{"version", b.version}, {"from_hq", false}};
+  }
+  for (const auto& [kind, f] : s.bundle_fetches) {
+    json::object& o = bundles[kind].is_object() ? bundles[kind].as_object()
+                                                 : bundles[kind].emplace_object();
+    o["from_hq"] = true;
+    o["etag"] = f.etag;
+    o["last_outcome"] = f.last_outcome;
+    o["last_reason"] = f.last_reason;
+    o["last_fetch_at"] = f.last_fetch_at;
+    o["applied"] = f.applied;
+    o["not_modified"] = f.not_modified;
+    o["refused"] = f.refused;
+    o["failed"] = f.failed;
+  }
   return json::object{
+      {"bundles", std::move(bundles)},
       {"period_seconds", s.period_seconds},
       {"next_release_at", s.next_release_at},
       {"allow_manual_release", s.allow_manual_release},

@@ -34,6 +34,13 @@ HqUploadMetrics::HqUploadMetrics(prometheus::Registry& registry, StatsSource sou
                                .Help("Upload attempts that failed since the last success")
                                .Register(registry)
                                .Add({});
+  bundles_ = &prometheus::BuildCounter()
+                  .Name("optin_hq_bundles_total")
+                  .Help(
+                      "Signed bundles fetched from HQ by kind (catalog, notice) and outcome: "
+                      "applied, not_modified (304), not_published (404), refused (a check failed: "
+                      "nothing changed), failed (no answer; retried next period)")
+                  .Register(registry);
 }
 
 void HqUploadMetrics::Collect() {
@@ -44,6 +51,18 @@ void HqUploadMetrics::Collect() {
   CatchUp(*rejected_, now.batches_rejected, last_.batches_rejected);
   CatchUp(*failures_, now.attempts_failed, last_.attempts_failed);
   consecutive_failures_->Set(static_cast<double>(now.consecutive_failures));
+  // Kinds are the program's own ("catalog", "notice"): a bounded label set.
+  for (const auto& [kind, st] : now.bundles) {
+    sync::BundleFetchStats& seen = last_.bundles[kind];
+    const std::string k = kind;
+    CatchUp(bundles_->Add({{"kind", k}, {"outcome", "applied"}}), st.applied, seen.applied);
+    CatchUp(bundles_->Add({{"kind", k}, {"outcome", "not_modified"}}), st.not_modified,
+            seen.not_modified);
+    CatchUp(bundles_->Add({{"kind", k}, {"outcome", "not_published"}}), st.not_published,
+            seen.not_published);
+    CatchUp(bundles_->Add({{"kind", k}, {"outcome", "refused"}}), st.refused, seen.refused);
+    CatchUp(bundles_->Add({{"kind", k}, {"outcome", "failed"}}), st.failed, seen.failed);
+  }
 }
 
 }  // namespace optin::metrics

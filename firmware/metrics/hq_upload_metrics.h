@@ -5,6 +5,7 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
@@ -30,6 +31,7 @@ class HqUploadMetrics {
   prometheus::Counter* rejected_ = nullptr;
   prometheus::Counter* failures_ = nullptr;
   prometheus::Gauge* consecutive_failures_ = nullptr;
+  prometheus::Family<prometheus::Counter>* bundles_ = nullptr;  // {kind, outcome}
   std::mutex mu_;
   sync::UploaderStats last_;  // GUARDED_BY(mu_): what the counters already hold
 };

@@ -151,6 +151,7 @@ Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t
   content.period_end = end;
   content.periods = {PeriodRange{start, end}};
   content.software_version = policy_.software_version;
+  if (policy_.bundles_in_force) content.bundles = policy_.bundles_in_force();
   for (auto& [metric, labels] : counts) {
     MetricRelease m;
     const MetricBudget& budget = policy_.BudgetOf(metric);

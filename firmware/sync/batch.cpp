@@ -50,6 +50,30 @@ Result<const json::object*> Obj(const json::object& o, std::string_view key) {
   return &v->as_object();
 }
 
+json::object BundlesJson(const BundlesInForce& bundles) {
+  json::object out;
+  for (const auto& [kind, b] : bundles) {
+    out[kind] = json::object{{"version", b.version}, {"etag", b.etag}};
+  }
+  return out;
+}
+
+// Tolerant: a malformed entry is left out (the batch's figures matter more).
+BundlesInForce BundlesFromJson(const json::object& o) {
+  BundlesInForce out;
+  const json::value* v = o.if_contains("bundles");
+  if (!v || !v->is_object()) return out;
+  for (const auto& [kind, b] : v->as_object()) {
+    if (!b.is_object()) continue;
+    const json::value* version = b.as_object().if_contains("version");
+    const json::value* etag = b.as_object().if_contains("etag");
+    if (!version || !version->is_string() || !etag || !etag->is_string()) continue;
+    out[std::string(kind)] =
+        BundleInForce{std::string(version->as_string()), std::string(etag->as_string())};
+  }
+  return out;
+}
+
 json::array PeriodsJson(const BatchContent& c) {
   json::array out;
   for (const PeriodRange& r : c.periods) {
@@ -155,7 +179,7 @@ json::object BatchPayload(const BatchContent& c) {
     }
     metrics[name] = std::move(o);
   }
-  return json::object{
+  json::object payload{
       {"schema", kBatchSchemaV2},
       {"batch_id", BatchId(c.store_id, c.period_start, c.period_end)},
       {"store_id", c.store_id},
@@ -171,6 +195,8 @@ json::object BatchPayload(const BatchContent& c) {
        json::object{{"unit", "one shopper per UTC day"}, {"epsilon_micros", c.epsilon_micros()}}},
       {"metrics", std::move(metrics)},
   };
+  if (!c.bundles.empty()) payload["bundles"] = BundlesJson(c.bundles);
+  return payload;
 }
 
 json::object ContentToJson(const BatchContent& c) {
@@ -184,7 +210,7 @@ json::object ContentToJson(const BatchContent& c) {
                                  {"cells", CountsJson(m)},
                                  {"variance", VarianceJson(m)}};
   }
-  return json::object{
+  json::object out{
       {"format", 2},
       {"store_id", c.store_id},
       {"period_start", c.period_start},
@@ -196,6 +222,8 @@ json::object ContentToJson(const BatchContent& c) {
       {"created_at", c.created_at},
       {"metrics", std::move(metrics)},
   };
+  if (!c.bundles.empty()) out["bundles"] = BundlesJson(c.bundles);
+  return out;
 }
 
 Result<BatchContent> ContentFromJson(const json::object& o) {
@@ -208,6 +236,7 @@ Result<BatchContent> ContentFromJson(const json::object& o) {
   const json::value* intact = o.if_contains("audit_intact");
   c.audit_intact = intact && intact->is_bool() && intact->as_bool();
   OPTIN_ASSIGN_OR_RETURN(c.created_at, Int(o, "created_at"));
+  c.bundles = BundlesFromJson(o);
   if (!o.contains("format")) return LegacyContentFromJson(o, std::move(c));
 
   const json::value* periods = o.if_contains("periods");
@@ -260,6 +289,7 @@ Result<BatchContent> MergeContents(const std::vector<BatchContent>& parts) {
     merged.audit_head = p.audit_head;
     merged.audit_intact = merged.audit_intact && p.audit_intact;
     merged.software_version = p.software_version;
+    if (!p.bundles.empty()) merged.bundles = p.bundles;  // what was in force last
     for (const auto& [name, m] : p.metrics) {
       auto [it, fresh] = merged.metrics.try_emplace(name);
       MetricRelease& out = it->second;

@@ -48,6 +48,17 @@ struct PeriodRange {
   int64_t end = 0;
 };
 
+// The version of a signed bundle (offer catalog, privacy notice) the box had in force when it
+// released a batch, and the strong ETag of the HQ bundle it applied (empty when the box runs a
+// file of its own): HQ's dashboard shows which store runs which version.
+struct BundleInForce {
+  std::string version;
+  std::string etag;
+  bool operator==(const BundleInForce&) const = default;
+};
+// kind ("catalog", "notice") -> what is in force.
+using BundlesInForce = std::map<std::string, BundleInForce, std::less<>>;
+
 struct BatchContent {
   std::string store_id;
   int64_t period_start = 0;
@@ -58,6 +69,7 @@ struct BatchContent {
   bool audit_intact = true;
   int64_t created_at = 0;
   std::map<std::string, MetricRelease, std::less<>> metrics;
+  BundlesInForce bundles;  // sent as "bundles" when not empty
 
   int64_t epsilon_micros() const;  // the sum over the metrics
 };

@@ -1,5 +1,6 @@
 #include "sync/hq_transport.h"
 
+#include <cctype>
 #include <charconv>
 #include <future>
 
@@ -36,6 +37,17 @@ Result<HqUrl> ParseHqUrl(std::string_view url) {
   return out;
 }
 
+std::string BundlePath(const HqUrl& url, std::string_view kind) {
+  constexpr std::string_view kBatches = "/v1/batches";
+  std::string_view base = url.path;
+  if (base.size() >= kBatches.size() && base.substr(base.size() - kBatches.size()) == kBatches) {
+    base.remove_suffix(kBatches.size());
+  } else {
+    base = {};
+  }
+  return std::string(base) + "/v1/bundles/" + std::string(kind);
+}
+
 HttpsTransport::HttpsTransport(net::EventLoop& loop,
                                std::shared_ptr<const net::TlsClientConfig> tls, HqUrl url,
                                net::HttpsClientOptions options)
@@ -54,6 +66,28 @@ Result<TransportResponse> HttpsTransport::Post(const std::string& body) {
   Result<net::Response> r = future.get();
   if (!r) return std::unexpected(r.error());
   return TransportResponse{r->status, std::move(r->body)};
+}
+
+Result<BundleResponse> HttpsTransport::Get(const std::string& kind,
+                                           const std::string& if_none_match) {
+  net::HttpsRequest request;
+  request.method = "GET";
+  request.target = BundlePath(url_, kind);
+  request.headers.emplace_back("Accept", "application/jose");
+  if (!if_none_match.empty()) request.headers.emplace_back("If-None-Match", if_none_match);
+  auto promise = std::make_shared<std::promise<Result<net::Response>>>();
+  auto future = promise->get_future();
+  client_.Request(url_.host, url_.port, std::move(request),
+                  [promise](Result<net::Response> r) { promise->set_value(std::move(r)); });
+  Result<net::Response> r = future.get();
+  if (!r) return std::unexpected(r.error());
+  BundleResponse out{r->status, std::move(r->body), {}};
+  for (const auto& [name, value] : r->headers) {
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == "etag") out.etag = value;
+  }
+  return out;
 }
 
 }  // namespace optin::sync

@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "platform/error.h"
+#include "sync/batch.h"
 
 namespace optin::sync {
 
@@ -81,6 +83,9 @@ struct SyncPolicy {
 
   std::string store_id = "dev-store";
   std::string software_version = "0.0.0";
+  // The signed bundles in force (offer catalog, notice), read at each release and reported in
+  // the batch ("bundles"); none when empty. Called on a database thread: must not block.
+  std::function<BundlesInForce()> bundles_in_force;
   std::chrono::seconds period{86'400};
   // The privacy loss one shopper may cause in one UTC day, in millionths of epsilon: the shares
   // of `budget` add up to at most this. What is left over is room for manual releases

@@ -25,6 +25,20 @@ Result<std::unique_ptr<SyncService>> SyncService::Create(
   s->provisioned_ = identity.is_provisioned();
   OPTIN_TRY(ParseHqUrl(s->config_.hq_url));
 
+  // Each batch reports the bundles in force with the ETag of the HQ bundle file (as the
+  // fetcher last saw it).
+  if (auto versions = s->config_.policy.bundles_in_force) {
+    SyncService* self = s.get();
+    s->config_.policy.bundles_in_force = [versions, self] {
+      BundlesInForce in_force = versions();
+      if (BundleFetcher* fetcher = self->fetcher_view_.load()) {
+        for (const auto& [kind, st] : fetcher->stats()) {
+          if (auto it = in_force.find(kind); it != in_force.end()) it->second.etag = st.etag;
+        }
+      }
+      return in_force;
+    };
+  }
   const BatchSigner signer = MakeJwsSigner(*s->key_, random);
   s->recorder_ = std::make_unique<EventRecorder>(clock, ledger);
   s->outbox_ = std::make_unique<Outbox>(clock, s->config_.outbox, signer);
@@ -56,9 +70,22 @@ void SyncService::Start(net::EventLoop& loop) {
     } else {
       net::HttpsClientOptions options;
       options.read_timeout = config_.timeout;
-      transport_ = std::make_unique<HttpsTransport>(loop, *config, *url, options);
+      options.max_response_bytes = 2 * 1024 * 1024;  // a signed bundle (1 MiB at most) and more
+      auto transport = std::make_unique<HttpsTransport>(loop, *config, *url, options);
+      HttpsTransport& https = *transport;
+      transport_ = std::move(transport);
       uploader_ = std::make_unique<Uploader>(*db_, *outbox_, *transport_, *clock_, *random_);
       uploader_->Start();
+      if (!config_.bundle_kinds.empty()) {
+        fetcher_ = std::make_unique<BundleFetcher>(https, config_.bundle_kinds, *clock_);
+        fetcher_view_ = fetcher_.get();
+        fetcher_->Start(std::chrono::seconds(config_.policy.period_seconds()));
+        std::string kinds;
+        for (const BundleKind& k : config_.bundle_kinds)
+          kinds += (kinds.empty() ? "" : ",") + k.kind;
+        log::Info("hq.bundles_on",
+                  {{"kinds", kinds}, {"every_seconds", config_.policy.period_seconds()}});
+      }
       log::Info("hq.sync_on",
                 {{"hq_url", config_.hq_url},
                  {"period_seconds", config_.policy.period_seconds()},
@@ -150,6 +177,8 @@ void SyncService::ReadStatus(std::function<void(Result<SyncStatus>)> done) const
   base.period_seconds = config_.policy.period_seconds();
   base.next_release_at = aggregator_->NextCloseAfter(clock_->NowUnix());
   base.allow_manual_release = config_.allow_manual_release;
+  if (config_.policy.bundles_in_force) base.bundles_in_force = config_.policy.bundles_in_force();
+  if (fetcher_) base.bundle_fetches = fetcher_->stats();
   auto st = db_->TryRead([this, base, done](store::Connection& c) mutable {
     auto release = aggregator_->ReadStatus(c);
     if (!release) return done(std::unexpected(release.error()));
@@ -189,11 +218,14 @@ void SyncService::CleanUpChunk(int64_t deleted_so_far) {
 
 void SyncService::Stop() {
   stopped_ = true;
+  if (fetcher_) fetcher_->Stop();
   if (uploader_) uploader_->Stop();
 }
 
 UploaderStats SyncService::stats() const {
-  return uploader_ ? uploader_->stats() : UploaderStats{};
+  UploaderStats s = uploader_ ? uploader_->stats() : UploaderStats{};
+  if (fetcher_) s.bundles = fetcher_->stats();
+  return s;
 }
 
 }  // namespace optin::sync

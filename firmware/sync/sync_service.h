@@ -24,6 +24,7 @@
 #include "provisioning/device_identity.h"
 #include "store/database.h"
 #include "sync/aggregator.h"
+#include "sync/bundle_fetcher.h"
 #include "sync/event_recorder.h"
 #include "sync/outbox.h"
 #include "sync/uploader.h"
@@ -40,6 +41,9 @@ struct SyncServiceConfig {
   std::chrono::seconds timeout{10};
   // `optinctl sync release-now` (POST /v1/admin/sync/release): development only.
   bool allow_manual_release = false;
+  // The signed bundles taken from HQ (GET /v1/bundles/{kind}), fetched at start and then once
+  // per period over the uploader's mutual-TLS channel; none: nothing is fetched.
+  std::vector<BundleKind> bundle_kinds;
 };
 
 // What `optinctl sync status` shows.
@@ -52,6 +56,8 @@ struct SyncStatus {
   int64_t period_seconds = 0;
   int64_t next_release_at = 0;
   bool allow_manual_release = false;
+  BundlesInForce bundles_in_force;     // what the next batch reports
+  BundleFetchStatsMap bundle_fetches;  // per kind taken from HQ
 };
 
 class SyncService {
@@ -103,6 +109,8 @@ class SyncService {
   std::unique_ptr<Aggregator> aggregator_;
   std::unique_ptr<BatchTransport> transport_;
   std::unique_ptr<Uploader> uploader_;
+  std::unique_ptr<BundleFetcher> fetcher_;
+  std::atomic<BundleFetcher*> fetcher_view_{nullptr};  // for the database threads
   std::atomic<int64_t> next_close_{0};
   std::atomic<bool> releasing_{false};
   std::atomic<bool> cleaning_{false};

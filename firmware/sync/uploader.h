@@ -21,6 +21,7 @@
 #include "platform/error.h"
 #include "platform/random.h"
 #include "store/database.h"
+#include "sync/bundle_fetcher.h"
 #include "sync/outbox.h"
 
 namespace optin::sync {
@@ -56,6 +57,7 @@ struct UploaderStats {
   std::string last_error;
   int64_t last_attempt_at = 0;    // Unix time of the last upload attempt (0: none yet)
   int64_t last_delivered_at = 0;  // of the last one HQ acknowledged batches in
+  BundleFetchStatsMap bundles;    // the bundle fetcher's counts per kind (SyncService fills it)
 };
 
 enum class StepResult { kIdle, kNotDue, kDelivered, kFailed };

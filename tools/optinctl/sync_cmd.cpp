@@ -252,6 +252,30 @@ void PrintStatus(const json::value& s) {
                 upload.at("last_error").as_string().empty() ? "" : "; last error: ",
                 std::string(upload.at("last_error").as_string()).c_str());
   }
+  // The signed bundles in force (issue 15 part 5).
+  if (const json::value* bundles = o.if_contains("bundles"); bundles && bundles->is_object()) {
+    for (const auto& [kind, b] : bundles->as_object()) {
+      if (!b.is_object()) continue;
+      const auto& bo = b.as_object();
+      auto text = [&bo](std::string_view key) {
+        const json::value* v = bo.if_contains(key);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      const json::value* from_hq = bo.if_contains("from_hq");
+      const std::string version = text("version").empty() ? "none" : text("version");
+      if (!from_hq || !from_hq->is_bool() || !from_hq->as_bool()) {
+        std::printf("%s: version %s (from the box's own file)\n", std::string(kind).c_str(),
+                    version.c_str());
+        continue;
+      }
+      std::printf("%s: version %s from HQ (ETag %s); last fetch %s: %s%s%s\n",
+                  std::string(kind).c_str(), version.c_str(),
+                  text("etag").empty() ? "none" : text("etag").c_str(),
+                  Time(Int(b, "last_fetch_at")).c_str(),
+                  text("last_outcome").empty() ? "not yet" : text("last_outcome").c_str(),
+                  text("last_reason").empty() ? "" : " - ", text("last_reason").c_str());
+    }
+  }
 }
 
 int Remote(const optin::app::Config& config, const std::string& sub,

@@ -454,7 +454,8 @@ TEST(BatchSchemaTest, BatchHoldsNoPerPersonField) {
 
   const std::set<std::string> top = {"schema",     "batch_id",         "store_id",
                                      "period",     "created_at",       "software_version",
-                                     "audit",      "privacy",          "metrics"};
+                                     "audit",      "privacy",          "metrics",
+                                     "bundles"};
   const std::set<std::string> period = {"start", "end", "periods", "covers"};
   const std::set<std::string> audit = {"head", "intact"};
   const std::set<std::string> privacy_keys = {"unit", "epsilon_micros"};
