@@ -56,14 +56,27 @@ inline void Refuse(net::Responder& respond, std::string_view route, const Error&
   respond(Problem(route, error));
 }
 
-// The completion of a use case's result: answers with `ok(value)` or the problem.
+// The completion of a use case's result: answers with `ok(value)` or the problem. Call it in
+// the handler, on the connection's strand: the completion may run on the database writer or a
+// reader, and only hands the result back (net::CurrentHandoff()); rendering, logging and
+// answering happen on the connection's strand, so that the writer goes on committing. Without
+// a handoff (a test calling the handler directly) it answers where it runs.
 template <class T, class OkFn>
-std::function<void(Result<T>)> Answer(net::Responder respond, std::string_view route, OkFn ok) {
-  auto shared = std::move(respond).Share();
-  return [shared, route, ok = std::move(ok)](Result<T> result) {
+std::function<void(Result<T>)> Answer(std::shared_ptr<net::Responder> shared,
+                                      std::string_view route, OkFn ok) {
+  auto answer = [shared = std::move(shared), route, ok = std::move(ok)](const Result<T>& result) {
     if (!result) return Refuse(*shared, route, result.error());
     (*shared)(ok(*result));
   };
+  const net::Handoff& handoff = net::CurrentHandoff();
+  if (!handoff) return [answer = std::move(answer)](Result<T> result) { answer(result); };
+  return [answer = std::move(answer), handoff](Result<T> result) {
+    handoff([answer, held = std::make_shared<Result<T>>(std::move(result))] { answer(*held); });
+  };
+}
+template <class T, class OkFn>
+std::function<void(Result<T>)> Answer(net::Responder respond, std::string_view route, OkFn ok) {
+  return Answer<T>(std::move(respond).Share(), route, std::move(ok));
 }
 
 // Runs `job` as a durable write, then answers with `ok(value)` or the problem.
@@ -74,18 +87,15 @@ void WriteThen(store::Database& db, std::string_view route, net::Responder respo
               Answer<T>(std::move(respond), route, std::move(ok)), options);
 }
 
-// Runs `job` on a reader, then answers with `ok(value)` or the problem. If the read cannot be
-// queued, answers 503 at once.
+// Runs `job` on a reader, then answers with `ok(value)` or the problem (see Answer). If the
+// read cannot be queued, answers 503 at once.
 template <class T, class Job, class OkFn>
 void ReadThen(store::Database& db, std::string_view route, net::Responder respond, Job job,
               OkFn ok) {
   auto shared = std::move(respond).Share();
+  auto answer = Answer<T>(shared, route, std::move(ok));
   Status queued = db.TryRead(
-      [shared, route, job = std::move(job), ok = std::move(ok)](store::Connection& conn) mutable {
-        Result<T> result = job(conn);
-        if (!result) return Refuse(*shared, route, result.error());
-        (*shared)(ok(*result));
-      });
+      [answer, job = std::move(job)](store::Connection& conn) mutable { answer(job(conn)); });
   if (!queued) Refuse(*shared, route, queued.error());
 }
 

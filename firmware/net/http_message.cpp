@@ -121,4 +121,15 @@ std::shared_ptr<Responder> Responder::Share() && {
   return std::make_shared<Responder>(std::move(*this));
 }
 
+namespace {
+thread_local Handoff current_handoff;
+}  // namespace
+
+const Handoff& CurrentHandoff() { return current_handoff; }
+
+ScopedHandoff::ScopedHandoff(Handoff handoff)
+    : previous_(std::exchange(current_handoff, std::move(handoff))) {}
+
+ScopedHandoff::~ScopedHandoff() { current_handoff = std::move(previous_); }
+
 }  // namespace optin::net

@@ -67,4 +67,27 @@ class Responder {
 
 using Handler = std::function<void(Request&&, Responder)>;
 
+// Hands work back to a connection: runs `work` on that connection's strand, after what runs
+// there now. Copyable; callable from any thread (e.g. a database writer's completion, so that
+// the answer is rendered and logged on the network threads, never on the writer).
+using Handoff = std::function<void(std::function<void()> work)>;
+
+// The handoff of the connection whose request this thread is dispatching right now: set by the
+// HTTP session for the length of Router::Dispatch (on the connection's strand), empty on every
+// other thread (the database writer and readers, a test calling a handler directly). A handler
+// that answers later takes it when it starts.
+const Handoff& CurrentHandoff();
+
+// Sets CurrentHandoff() on this thread for its lifetime (nests). Not copyable.
+class ScopedHandoff {
+ public:
+  explicit ScopedHandoff(Handoff handoff);
+  ~ScopedHandoff();
+  ScopedHandoff(const ScopedHandoff&) = delete;
+  ScopedHandoff& operator=(const ScopedHandoff&) = delete;
+
+ private:
+  Handoff previous_;
+};
+
 }  // namespace optin::net

@@ -355,6 +355,11 @@ void HttpSession<Stream>::Handle() {
       self->Write(std::move(response));
     });
   });
+  // Work a handler hands back (a database completion: render, log, answer) runs on this
+  // connection's strand, after the handler has returned.
+  ScopedHandoff handoff([self = this->shared_from_this()](std::function<void()> work) {
+    asio::post(self->stream_.get_executor(), std::move(work));
+  });
   try {
     owner_->router().Dispatch(std::move(request), std::move(responder));
   } catch (...) {
