@@ -56,6 +56,19 @@ inline void Refuse(net::Responder& respond, std::string_view route, const Error&
   respond(Problem(route, error));
 }
 
+// `done`, handed back to the connection's strand through `handoff` (by default the one of the
+// request this thread is dispatching, net::CurrentHandoff()) when it is called; called where it
+// runs when there is no handoff (a test calling the handler directly).
+template <class T, class Fn>
+std::function<void(Result<T>)> HandedBack(Fn done, net::Handoff handoff = net::CurrentHandoff()) {
+  if (!handoff) return [done = std::move(done)](Result<T> result) { done(std::move(result)); };
+  return [done = std::move(done), handoff = std::move(handoff)](Result<T> result) {
+    handoff([done, held = std::make_shared<Result<T>>(std::move(result))] {
+      done(std::move(*held));
+    });
+  };
+}
+
 // The completion of a use case's result: answers with `ok(value)` or the problem. Call it in
 // the handler, on the connection's strand: the completion may run on the database writer or a
 // reader, and only hands the result back (net::CurrentHandoff()); rendering, logging and
@@ -68,11 +81,7 @@ std::function<void(Result<T>)> Answer(std::shared_ptr<net::Responder> shared,
     if (!result) return Refuse(*shared, route, result.error());
     (*shared)(ok(*result));
   };
-  const net::Handoff& handoff = net::CurrentHandoff();
-  if (!handoff) return [answer = std::move(answer)](Result<T> result) { answer(result); };
-  return [answer = std::move(answer), handoff](Result<T> result) {
-    handoff([answer, held = std::make_shared<Result<T>>(std::move(result))] { answer(*held); });
-  };
+  return HandedBack<T>(std::move(answer));
 }
 template <class T, class OkFn>
 std::function<void(Result<T>)> Answer(net::Responder respond, std::string_view route, OkFn ok) {
