@@ -367,7 +367,8 @@ import {
   function detailRow(dl, label, value, valueClass) {
     const dt = el('dt', '', label);
     const dd = el('dd', valueClass || '', value);
-    if (valueClass !== 'wait' && valueClass !== 'expertise') dd.dataset.text = 'api';
+    if (valueClass === 'wait') dd.dataset.text = 'intl';
+    else if (valueClass !== 'expertise') dd.dataset.text = 'api';
     dl.append(dt, dd);
     return dd;
   }
