@@ -15,21 +15,34 @@ namespace {
 
 using notices::ApiTexts;
 
-bool HasHeader(const net::Response& r, std::string_view name) {
-  for (const auto& [n, v] : r.headers) {
+// The value of header `name` (case-insensitive), or null.
+std::string* FindHeader(net::Response& r, std::string_view name) {
+  for (auto& [n, v] : r.headers) {
     if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
                  std::tolower(static_cast<unsigned char>(b));
         })) {
-      return true;
+      return &v;
     }
   }
-  return false;
+  return nullptr;
+}
+
+// Vary names Accept-Language (added to a Vary that names other headers).
+void VaryOnLanguage(net::Response& r) {
+  std::string* vary = FindHeader(r, "Vary");
+  if (vary == nullptr) {
+    r.headers.emplace_back("Vary", "Accept-Language");
+  } else if (vary->find("Accept-Language") == std::string::npos && *vary != "*") {
+    *vary += ", Accept-Language";
+  }
 }
 
 void MarkLanguage(net::Response& r, std::string_view language) {
-  if (!HasHeader(r, "Content-Language")) r.headers.emplace_back("Content-Language", language);
-  if (!HasHeader(r, "Vary")) r.headers.emplace_back("Vary", "Accept-Language");
+  if (FindHeader(r, "Content-Language") == nullptr) {
+    r.headers.emplace_back("Content-Language", language);
+  }
+  VaryOnLanguage(r);
 }
 
 // The catalog key of an English title (so "Field never accepted" stays that kind of title in
@@ -100,9 +113,7 @@ void AnswerLanguage::Localize(net::Response& response, std::string_view language
   const bool problem = response.content_type == "application/problem+json";
   if (!problem) {
     // A success answer in words says its language itself; make caches key on the header too.
-    if (HasHeader(response, "Content-Language") && !HasHeader(response, "Vary")) {
-      response.headers.emplace_back("Vary", "Accept-Language");
-    }
+    if (FindHeader(response, "Content-Language") != nullptr) VaryOnLanguage(response);
     return;
   }
   if (effective != "en") {

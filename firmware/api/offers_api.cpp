@@ -9,6 +9,8 @@
 #include "api/caller.h"
 #include "api/job_reply.h"
 #include "api/json_body.h"
+#include "notices/api_texts.h"
+#include "notices/notice_holder.h"
 #include "privacy/audit_log.h"
 
 namespace optin::api {
@@ -16,22 +18,47 @@ namespace {
 
 using boost::json::array;
 using boost::json::object;
+using notices::ApiTexts;
 
-// One offer as every shopper sees it: only catalog fields, plus why it was picked.
-object OfferJson(const offers::Pick& pick) {
+// An expertise level in `language` ("beginner" -> "principiante"); other words as they are.
+std::string LevelWords(std::string_view language, std::string_view level) {
+  std::string words = ApiTexts::Render(language, "level." + std::string(level));
+  return words.empty() ? std::string(level) : words;
+}
+
+// A pick's reason in `language`: its parts said from the API text catalog (a reason that does
+// not parse stays as written).
+std::string ReasonIn(std::string_view language, const std::string& reason) {
+  auto parts = offers::ParseReason(reason);
+  if (!parts) return reason;
+  if (!parts->declared) {
+    return ApiTexts::Render(language, "reason.history", {{"interest", parts->interest}});
+  }
+  if (!parts->level) {
+    return ApiTexts::Render(language, "reason.declared", {{"interest", parts->interest}});
+  }
+  const std::string level = LevelWords(language, *parts->level);
+  return ApiTexts::Render(language, "reason.declared-level",
+                          {{"interest", parts->interest}, {"level", level}});
+}
+
+// One offer as every shopper sees it: only catalog fields (in `language` where the catalog
+// gives them per language), plus why it was picked.
+object OfferJson(const offers::Pick& pick, std::string_view language) {
   const offers::Offer& o = *pick.offer;
+  const offers::OfferWords words = o.In(language);
   array categories;
   for (const auto& c : o.categories) categories.push_back(boost::json::string(c));
   object out{
       {"id", o.id},
-      {"title", o.title},
-      {"description", o.description},
+      {"title", words.title},
+      {"description", words.description},
       {"categories", std::move(categories)},
       {"price", object{{"amount_minor", o.price.amount_minor}, {"currency", o.price.currency}}},
-      {"terms", o.terms},
+      {"terms", words.terms},
       {"valid_from", o.valid_from},
       {"valid_until", o.valid_until},
-      {"reason", pick.reason},
+      {"reason", ReasonIn(language, pick.reason)},
       {"matched", pick.category}};
   if (o.expertise) out["expertise"] = *o.expertise;
   return out;
@@ -60,8 +87,10 @@ object Statement(std::optional<int64_t> at, std::string_view kind, std::string t
   return o;
 }
 
-std::string InterestWords(const offers::Interest& i) {
-  return i.expertise ? i.topic + " (" + *i.expertise + ")" : i.topic;
+std::string InterestWords(std::string_view language, const offers::Interest& i) {
+  if (!i.expertise) return i.topic;
+  const std::string level = LevelWords(language, *i.expertise);
+  return ApiTexts::Render(language, "interest.level", {{"interest", i.topic}, {"level", level}});
 }
 
 // The staff member's role recorded in a staff audit entry (all that is kept about them).
@@ -96,18 +125,19 @@ StaffDeeds DeedsOf(const std::vector<privacy::AuditEntry>& entries, int64_t sinc
 // console was "shown" to that role (the box cannot know that a person looked), and that is
 // said only of a role that did nothing more (claiming or resolving speaks for itself); a claim
 // is "on the way" only while the request is not yet done. Nothing when there is nothing to say.
-std::optional<std::string> StaffWords(const privacy::AuditEntry& e, const StaffDeeds& deeds) {
+std::optional<std::string> StaffWords(std::string_view language, const privacy::AuditEntry& e,
+                                      const StaffDeeds& deeds) {
   const std::string role = AuditRole(e);
-  const std::string who = role == "manager" ? "a store manager" : "a store associate";
-  const std::string Who = role == "manager" ? "A store manager" : "A store associate";
+  const std::string who = role == "manager" ? ".manager" : ".associate";
   if (e.kind == "staff.viewed") {
     if (deeds.acted.contains(role)) return std::nullopt;
-    return "Your help request was shown to " + who + " in the staff queue.";
+    return ApiTexts::Render(language, "why.staff.viewed" + who);
   }
   if (e.kind == "staff.claimed") {
-    return Who + " took your help request" + (deeds.resolved ? "." : " and is on the way.");
+    return ApiTexts::Render(
+        language, (deeds.resolved ? "why.staff.claimed-done" : "why.staff.claimed") + who);
   }
-  if (e.kind == "staff.resolved") return Who + " marked your help request as done.";
+  if (e.kind == "staff.resolved") return ApiTexts::Render(language, "why.staff.resolved" + who);
   return std::nullopt;
 }
 
@@ -115,7 +145,7 @@ bool IsStaffEntry(const privacy::AuditEntry& e) {
   return e.kind == "staff.viewed" || e.kind == "staff.claimed" || e.kind == "staff.resolved";
 }
 
-std::optional<std::string> ConsentWords(const privacy::AuditEntry& e) {
+std::optional<std::string> ConsentWords(std::string_view language, const privacy::AuditEntry& e) {
   if (e.kind != "consent.changed") return std::nullopt;
   boost::system::error_code ec;
   auto detail = boost::json::parse(e.detail, ec);
@@ -125,8 +155,34 @@ std::optional<std::string> ConsentWords(const privacy::AuditEntry& e) {
   const auto* state = d.if_contains("state");
   if (!purpose || !purpose->is_string() || !state || !state->is_string()) return std::nullopt;
   const bool granted = state->as_string() == "granted";
-  return std::string(granted ? "You turned on '" : "You turned off '") +
-         std::string(purpose->as_string()) + "'.";
+  return ApiTexts::Render(language, granted ? "why.consent.granted" : "why.consent.withdrawn",
+                          {{"purpose", purpose->as_string()}});
+}
+
+// The purpose's one-line summary in `language` from the notice in force; the built-in English
+// description when no notice has that text (and always in English, as before notices).
+std::string PurposeWords(const consent::ConsentLedger& ledger, std::string_view language,
+                         const consent::PurposeInfo& info) {
+  const notices::NoticeHolder* holder = ledger.notices();
+  const auto notice = holder && language != "en" ? holder->Current() : nullptr;
+  const notices::NoticeText* text = notice ? notice->Text(language) : nullptr;
+  if (text != nullptr) {
+    const auto* purposes = text->document.if_contains("purposes");
+    const auto* words =
+        purposes && purposes->is_object() ? purposes->as_object().if_contains(info.id) : nullptr;
+    const auto* summary =
+        words && words->is_object() ? words->as_object().if_contains("summary") : nullptr;
+    if (summary && summary->is_string()) return std::string(summary->as_string());
+  }
+  return std::string(info.description);
+}
+
+// A JSON answer in `language`: Content-Language (the language its API words are in; English
+// where the API text catalog lacks the store's language) and Vary: Accept-Language.
+net::Response InLanguage(net::Response r, std::string_view language) {
+  r.headers.emplace_back("Content-Language", ApiTexts::Effective(language));
+  r.headers.emplace_back("Vary", "Accept-Language");
+  return r;
 }
 
 }  // namespace
@@ -147,6 +203,7 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
   }
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
+  std::string language = d_.ledger.LanguageFor(request.Header("accept-language"));
   // A write: what is shown is recorded (frequency cap, "why", HQ aggregates under consent).
   reply::WriteThen<offers::ShownOffers>(
       d_.db, kRoute, std::move(respond),
@@ -154,25 +211,26 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
         OPTIN_ASSIGN_OR_RETURN(Visiting v, RequireVisit(conn, caller, d_.visits));
         return d_.personalizer.Show(conn, v.subject_id, v.visit.id);
       },
-      [](const offers::ShownOffers& shown) {
+      [language](const offers::ShownOffers& shown) {
         array list;
-        for (const auto& pick : shown.picks) list.push_back(OfferJson(pick));
-        std::string note;
+        for (const auto& pick : shown.picks) list.push_back(OfferJson(pick, language));
+        std::string_view note;
         // An empty catalog (none installed, or one without offers) is not "nothing matched".
         const bool published = !shown.catalog->offers.empty();
         if (!published) {
-          note = "This store has not published any offers yet. Check back later.";
+          note = "offers.note.unpublished";
         } else if (!shown.has_signals) {
-          note = "Tell us what you are into (your interests) and we will pick offers for it.";
+          note = "offers.note.no-signals";
         } else if (shown.picks.empty()) {
-          note = "No current offer matches what you told us. Check back later.";
+          note = "offers.note.no-match";
         } else {
-          note = "Picked only from what you told us. Prices and terms are the same for everyone.";
+          note = "offers.note.picked";
         }
-        return reply::Json(200, object{{"offers", std::move(list)},
-                                       {"catalog_version", shown.catalog->version},
-                                       {"catalog_published", published},
-                                       {"note", std::move(note)}});
+        return InLanguage(reply::Json(200, object{{"offers", std::move(list)},
+                                                  {"catalog_version", shown.catalog->version},
+                                                  {"catalog_published", published},
+                                                  {"note", ApiTexts::Render(language, note)}}),
+                          language);
       });
 }
 
@@ -180,22 +238,21 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
   constexpr std::string_view kRoute = "GET /v1/me/why";
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
+  std::string language = d_.ledger.LanguageFor(request.Header("accept-language"));
   reply::ReadThen<object>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<object> {
+      [this, language, caller = std::move(*caller)](store::Connection& conn) -> Result<object> {
         OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
         array statements;
         // Only this visit's story when there is one; otherwise everything on record.
         const int64_t since = s.visit ? s.visit->started_at : 0;
         if (s.visit) {
+          const char* key = s.visit->channel == "web"   ? "why.visit.web"
+                            : s.visit->channel == "app" ? "why.visit.app"
+                                                        : "why.visit.loyalty";
           statements.push_back(
               Statement(s.visit->started_at, "visit",
-                        "You checked in" +
-                            std::string(s.visit->channel == "web"   ? " on the store's web page"
-                                        : s.visit->channel == "app" ? " with the app"
-                                                                    : " with your loyalty card") +
-                            ". You appear to staff as \"" + s.visit->pseudonym +
-                            "\", never by name unless you allow 'name_to_staff'."));
+                        ApiTexts::Render(language, key, {{"pseudonym", s.visit->pseudonym}})));
         }
         OPTIN_ASSIGN_OR_RETURN(auto statuses, d_.ledger.Statuses(conn, s.subject_id));
         for (const auto& st : statuses) {
@@ -203,18 +260,20 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
           const auto& info = consent::Info(st.purpose);
           statements.push_back(Statement(
               st.changed_at, "purpose",
-              "You allow '" + std::string(info.id) + "': " + std::string(info.description)));
+              ApiTexts::Render(language, "why.purpose",
+                               {{"purpose", info.id},
+                                {"description", PurposeWords(d_.ledger, language, info)}})));
         }
         OPTIN_ASSIGN_OR_RETURN(auto interests, d_.interests.List(conn, s.subject_id));
         if (!interests.empty()) {
           std::string words;
           for (const auto& i : interests) {
             if (!words.empty()) words += ", ";
-            words += InterestWords(i);
+            words += InterestWords(language, i);
           }
           statements.push_back(
               Statement(std::nullopt, "interests",
-                        "Offers are picked from the interests you told us: " + words + "."));
+                        ApiTexts::Render(language, "why.interests", {{"interests", words}})));
         }
         array shown;
         if (s.visit) {
@@ -222,16 +281,17 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
           auto catalog = d_.personalizer.catalog().Current();
           for (const auto& v : views) {
             const offers::Offer* offer = catalog->Find(v.offer_id);
-            const std::string title = offer ? offer->title : v.offer_id;
+            const std::string title = offer ? offer->In(language).title : v.offer_id;
+            const std::string reason = ReasonIn(language, v.reason);
+            const std::string times = std::to_string(v.times);
             statements.push_back(Statement(
                 v.last_shown_at, "offer",
-                "We showed you \"" + title + "\" " +
-                    (v.times == 1 ? std::string("once") : std::to_string(v.times) + " times") +
-                    ". " + v.reason));
+                ApiTexts::Render(language, v.times == 1 ? "why.offer.once" : "why.offer.times",
+                                 {{"title", title}, {"times", times}, {"reason", reason}})));
             shown.push_back(object{{"offer_id", v.offer_id},
                                    {"title", title},
                                    {"category", v.category},
-                                   {"reason", v.reason},
+                                   {"reason", reason},
                                    {"times", v.times},
                                    {"first_shown_at", v.first_shown_at},
                                    {"last_shown_at", v.last_shown_at}});
@@ -244,24 +304,22 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
           if (e.at < since) continue;
           if (IsStaffEntry(e)) {
             // The access log lists every entry; the statements say what each role did.
-            if (auto words = StaffWords(e, deeds)) {
+            if (auto words = StaffWords(language, e, deeds)) {
               statements.push_back(Statement(e.at, "staff", *words));
             }
             staff.push_back(object{{"at", e.at},
                                    {"action", e.kind.substr(std::string_view("staff.").size())},
                                    {"role", AuditRole(e)}});
-          } else if (auto words = ConsentWords(e)) {
+          } else if (auto words = ConsentWords(language, e)) {
             statements.push_back(Statement(e.at, "consent", *words));
           }
         }
         return object{{"statements", std::move(statements)},
                       {"offers_shown", std::move(shown)},
                       {"staff_access", std::move(staff)},
-                      {"note",
-                       "This is everything this store's box did with your data in this visit. "
-                       "Staff are shown by role, never by name."}};
+                      {"note", ApiTexts::Render(language, "why.note")}};
       },
-      [](const object& body) { return reply::Json(200, body); });
+      [language](const object& body) { return InLanguage(reply::Json(200, body), language); });
 }
 
 }  // namespace optin::api

@@ -147,6 +147,8 @@ constexpr Text kEn[] = {
     {"why.note",
      "This is everything this store's box did with your data in this visit. Staff are shown by "
      "role, never by name."},
+    {"receipt.until", "Until {until}, or until you withdraw it."},
+    {"receipt.not-in-force", "Not in force."},
 };
 
 constexpr Text kIt[] = {
@@ -304,6 +306,8 @@ constexpr Text kIt[] = {
     {"why.note",
      "Questo è tutto ciò che il dispositivo del negozio ha fatto con i tuoi dati in questa visita. "
      "Il personale è indicato per ruolo, mai per nome."},
+    {"receipt.until", "Fino al {until}, o finché non lo revochi."},
+    {"receipt.not-in-force", "Non in vigore."},
 };
 
 constexpr Text kEs[] = {
@@ -453,6 +457,8 @@ constexpr Text kEs[] = {
     {"why.note",
      "Esto es todo lo que el dispositivo de la tienda hizo con tus datos en esta visita. El "
      "personal aparece por su función, nunca por su nombre."},
+    {"receipt.until", "Hasta el {until}, o hasta que lo retires."},
+    {"receipt.not-in-force", "No está en vigor."},
 };
 
 constexpr Text kDe[] = {
@@ -615,6 +621,8 @@ constexpr Text kDe[] = {
     {"why.note",
      "Das ist alles, was das Gerät des Geschäfts bei diesem Besuch mit Ihren Daten getan hat. Das "
      "Personal wird nach Rolle genannt, nie mit Namen."},
+    {"receipt.until", "Bis {until} oder bis Sie sie widerrufen."},
+    {"receipt.not-in-force", "Nicht in Kraft."},
 };
 
 constexpr Text kFr[] = {
@@ -776,6 +784,8 @@ constexpr Text kFr[] = {
     {"why.note",
      "Voici tout ce que l'appareil du magasin a fait de vos données pendant cette visite. Le "
      "personnel est désigné par son rôle, jamais par son nom."},
+    {"receipt.until", "Jusqu'au {until}, ou jusqu'à ce que vous le retiriez."},
+    {"receipt.not-in-force", "Pas en vigueur."},
 };
 
 struct Catalog {

@@ -44,6 +44,7 @@ std::filesystem::path DevHqKeyFile(const optin::app::Config& config) {
 offers::CatalogRules Rules(const optin::app::Config& config) {
   offers::CatalogRules rules;
   rules.categories = config.store.interests;
+  rules.languages = config.store.languages;  // per-language texts must cover each of them
   return rules;
 }
 

@@ -129,5 +129,20 @@ TEST(AnswerLanguageTest, TheRoutersOwnNotFoundIsInTheCallersLanguage) {
   EXPECT_EQ(BodyOf(r).at("detail").as_string(), "Unter dieser Adresse gibt es nichts.");
 }
 
+TEST(AnswerLanguageTest, VaryKeepsTheHeadersItNamedAndAddsAcceptLanguage) {
+  net::Response r = ProblemResponse(kMissingTopic);
+  r.headers.emplace_back("Vary", "Origin");
+  AnswerLanguage::Localize(r, "it");
+  EXPECT_EQ(HeaderOf(r, "Vary"), "Origin, Accept-Language");
+  // A success answer that says its language is marked too; one that does not is left alone.
+  net::Response worded = net::Response::Json(200, "{}");
+  worded.headers.emplace_back("Content-Language", "it");
+  AnswerLanguage::Localize(worded, "it");
+  EXPECT_EQ(HeaderOf(worded, "Vary"), "Accept-Language");
+  net::Response plain = net::Response::Json(200, "{}");
+  AnswerLanguage::Localize(plain, "it");
+  EXPECT_TRUE(plain.headers.empty());
+}
+
 }  // namespace
 }  // namespace optin::api
