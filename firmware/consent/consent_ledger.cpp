@@ -3,11 +3,35 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
+#include "notices/api_texts.h"
 #include "privacy/audit_log.h"
 #include "privacy/jws.h"
 
 namespace optin::consent {
 namespace {
+
+// The receipt's purpose texts from the notice shown (its one-line summary of each purpose, in the
+// receipt's language) instead of the built-in English description.
+void UseNoticeWords(boost::json::object& payload, const notices::NoticeText& text) {
+  const auto* words = text.document.if_contains("purposes");
+  auto* services = payload.if_contains("services");
+  if (words == nullptr || !words->is_object() || services == nullptr || !services->is_array()) {
+    return;
+  }
+  for (auto& service : services->as_array()) {
+    auto* purposes = service.is_object() ? service.as_object().if_contains("purposes") : nullptr;
+    if (purposes == nullptr || !purposes->is_array()) continue;
+    for (auto& p : purposes->as_array()) {
+      if (!p.is_object()) continue;
+      const auto* id = p.as_object().if_contains("purposeId");
+      const auto* entry =
+          id && id->is_string() ? words->as_object().if_contains(id->as_string()) : nullptr;
+      const auto* summary =
+          entry && entry->is_object() ? entry->as_object().if_contains("summary") : nullptr;
+      if (summary && summary->is_string()) p.as_object()["purpose"] = summary->as_string();
+    }
+  }
+}
 
 boost::json::object StatusJson(const PurposeStatus& s) {
   boost::json::object o{{"purpose", ToString(s.purpose)}, {"state", ToString(s.state)}};
@@ -152,8 +176,11 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
   const int64_t now = clock_.NowUnix();
   ConsentReceipt receipt;
   receipt.language = notices_ ? notices_->Resolve(language) : std::string("en");
+  // The notice shown: kept alive until the receipt's purpose texts are taken from it.
+  std::shared_ptr<const notices::Notice> notice = notices_ ? notices_->Current() : nullptr;
+  const notices::NoticeText* shown = nullptr;
   if (notices_) {
-    if (auto notice = notices_->Current()) {
+    if (notice) {
       const notices::NoticeText* text = notice->Text(receipt.language);
       if (text == nullptr) {  // the store language has no text in this notice: its default
         receipt.language = notices_->default_language();
@@ -162,6 +189,7 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
       if (text != nullptr) {
         receipt.notice_version = notice->version;
         receipt.notice_sha256 = text->sha256;
+        shown = text;
       }
     }
   }
@@ -193,6 +221,7 @@ Result<ConsentReceipt> ConsentLedger::Apply(store::Connection& conn, std::string
   receipt.issued_at = now;
   OPTIN_ASSIGN_OR_RETURN(receipt.purposes, Statuses(conn, subject_id));
   receipt.payload = ReceiptPayload(receipt, subject_id, collection_method, changes);
+  if (shown != nullptr) UseNoticeWords(receipt.payload, *shown);
   OPTIN_ASSIGN_OR_RETURN(receipt.jws, signer_.Sign("consent-receipt+jws", receipt.payload));
   OPTIN_TRY(conn.Execute("INSERT INTO receipts(id, subject_id, issued_at, jws) VALUES (?, ?, ?, ?)",
                          receipt.id, subject_id, now, receipt.jws));
@@ -211,9 +240,10 @@ boost::json::object ConsentLedger::ReceiptPayload(const ConsentReceipt& receipt,
     std::string termination;
     if (s.state == ConsentState::kGranted && s.expires_at) {
       termination =
-          "Until " + platform::FormatIso8601Utc(*s.expires_at) + ", or until you withdraw it.";
+          notices::ApiTexts::Render(receipt.language, "receipt.until",
+                                    {{"until", platform::FormatIso8601Utc(*s.expires_at)}});
     } else {
-      termination = "Not in force.";
+      termination = notices::ApiTexts::Render(receipt.language, "receipt.not-in-force");
     }
     purposes.push_back(boost::json::object{
         {"purposeId", info.id},
