@@ -86,11 +86,14 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
   if (auto s = d_.desk.Validate(*parsed); !s) return reply::Refuse(respond, kRoute, s.error());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  // Either the new request, or the 409 for an open one with that request's id.
+  // Either the new request, the 409 for an open one with that request's id, or the 429 of
+  // the hourly limit with the time until the visit may ask again.
   struct Outcome {
     std::optional<assist::ShopperView> created;
     std::optional<Error> open_conflict;
     std::string open_id;
+    std::optional<Error> limited;
+    std::chrono::seconds retry_after{0};
   };
   reply::WriteThen<Outcome>(
       d_.db, kRoute, std::move(respond),
@@ -108,6 +111,11 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
           out.created = std::move(*created);
           return out;
         }
+        if (created.error().reason == "rate-limited") {
+          OPTIN_ASSIGN_OR_RETURN(out.retry_after, d_.desk.HourlyRetryAfter(conn, s.visit->id));
+          out.limited = std::move(created).error();
+          return out;
+        }
         if (created.error().reason != "help-request-open") {
           return std::unexpected(std::move(created).error());
         }
@@ -118,6 +126,7 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
       },
       [this](const Outcome& o) {
         if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
+        if (o.limited) return reply::WithRetryAfter(reply::Problem(kRoute, *o.limited), o.retry_after);
         const assist::ShopperView& v = *o.created;
         platform::log::Info("assist.requested");
         net::Response r =

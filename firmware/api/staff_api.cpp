@@ -89,11 +89,14 @@ void StaffApi::Login(net::Request&& request, net::Responder respond) const {
   // The peer address keys the per-client limiter only; it is never logged.
   const std::string client = request.remote_address;
   if (auto s = d_.sessions.CheckClient(client); !s) {
-    return reply::Refuse(respond, kRoute, s.error());
+    return respond(reply::WithRetryAfter(reply::Problem(kRoute, s.error()),
+                                         d_.sessions.ClientRetryAfter(client)));
   }
   auto shared = std::move(respond).Share();
-  // The PIN check is slow on purpose: run it on a reader, then record the outcome.
-  Status queued = d_.db.TryRead([this, shared, client, staff_id = std::move(*fields[0]),
+  // The PIN check is slow on purpose: run it on a reader, then record the outcome; the answer
+  // is rendered back on the connection's strand.
+  Status queued = d_.db.TryRead([this, shared, client, handoff = net::CurrentHandoff(),
+                                 staff_id = std::move(*fields[0]),
                                  pin = std::move(*fields[1])](store::Connection& conn) {
     auto check = d_.sessions.CheckPin(conn, staff_id, pin);
     if (!check) return reply::Refuse(*shared, kRoute, check.error());
@@ -101,17 +104,24 @@ void StaffApi::Login(net::Request&& request, net::Responder respond) const {
         [this, check = std::move(*check), client](store::Connection& wconn) {
           return d_.sessions.CompleteLogin(wconn, check, client);
         },
-        [shared](Result<assist::LoginAttempt> attempt) {
-          if (!attempt) return reply::Refuse(*shared, kRoute, attempt.error());
-          if (attempt->refusal) return reply::Refuse(*shared, kRoute, *attempt->refusal);
-          const auto& login = *attempt->login;
-          platform::log::Info("staff.logged_in",
-                              {{"role", assist::ToString(login.session.staff.role)}});
-          (*shared)(reply::Json(200, object{{"token", login.token},
-                                            {"staff_id", login.session.staff.id},
-                                            {"role", assist::ToString(login.session.staff.role)},
-                                            {"expires_at", login.session.expires_at}}));
-        });
+        reply::HandedBack<assist::LoginAttempt>(
+            [this, shared, client](Result<assist::LoginAttempt> attempt) {
+              if (!attempt) return reply::Refuse(*shared, kRoute, attempt.error());
+              if (attempt->refusal && attempt->refusal->reason == "rate-limited") {
+                return (*shared)(reply::WithRetryAfter(reply::Problem(kRoute, *attempt->refusal),
+                                                       d_.sessions.ClientRetryAfter(client)));
+              }
+              if (attempt->refusal) return reply::Refuse(*shared, kRoute, *attempt->refusal);
+              const auto& login = *attempt->login;
+              platform::log::Info("staff.logged_in",
+                                  {{"role", assist::ToString(login.session.staff.role)}});
+              (*shared)(
+                  reply::Json(200, object{{"token", login.token},
+                                          {"staff_id", login.session.staff.id},
+                                          {"role", assist::ToString(login.session.staff.role)},
+                                          {"expires_at", login.session.expires_at}}));
+            },
+            handoff));
   });
   if (!queued) reply::Refuse(*shared, kRoute, queued.error());
 }
@@ -164,13 +174,13 @@ void StaffApi::ClaimPrompt(net::Request&& request, net::Responder respond) const
         if (!ValidPromptId(id)) return std::unexpected(PromptNotFound());
         return d_.desk.Claim(conn, staff, id);
       },
-      [this, shared](Result<assist::ClaimResult> result) {
+      reply::HandedBack<assist::ClaimResult>([this, shared](Result<assist::ClaimResult> result) {
         if (!result) return reply::Refuse(*shared, kRoute, result.error());
         if (!result->claimed) return (*shared)(AlreadyClaimed(kRoute, result->prompt));
         platform::log::Info("staff.claimed");
         (*shared)(reply::Json(
             200, object{{"prompt", assist::StaffView(result->prompt, d_.clock.NowUnix())}}));
-      });
+      }));
 }
 
 void StaffApi::ResolvePrompt(net::Request&& request, net::Responder respond) const {

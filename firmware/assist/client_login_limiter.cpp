@@ -19,6 +19,17 @@ bool ClientLoginLimiter::Allowed(std::string_view client) const {
   return it->second.failures < max_failures_;
 }
 
+std::chrono::seconds ClientLoginLimiter::RetryAfter(std::string_view client) const {
+  const platform::MonoTime now = clock_.Monotonic();
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(client);
+  if (it == windows_.end() || Expired(it->second, now) || it->second.failures < max_failures_) {
+    return std::chrono::seconds(0);
+  }
+  const auto left = std::chrono::ceil<std::chrono::seconds>(it->second.started + window_ - now);
+  return std::max(left, std::chrono::seconds(1));
+}
+
 void ClientLoginLimiter::RecordFailure(std::string_view client) {
   const platform::MonoTime now = clock_.Monotonic();
   std::lock_guard lock(mu_);

@@ -23,6 +23,9 @@ class ClientLoginLimiter {
   // False while the client has used up its failures in the current window.
   bool Allowed(std::string_view client) const;
   void RecordFailure(std::string_view client);
+  // How long until the client may try again: zero while Allowed(), else the rest of its window
+  // (at least one second).
+  std::chrono::seconds RetryAfter(std::string_view client) const;
   size_t tracked() const;
 
  private:

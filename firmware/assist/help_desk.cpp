@@ -276,10 +276,13 @@ Result<ShopperView> HelpDesk::Request(store::Connection& conn, const visits::Vis
                   {}, "help-request-open");
     }
     if (stmt.ColumnInt(1) >= policy_.max_per_visit_per_hour) {
+      OPTIN_ASSIGN_OR_RETURN(auto wait, HourlyRetryAfter(conn, visit.id));
+      const int64_t minutes = (wait.count() + 59) / 60;
       return Fail(ErrorCode::kResourceExhausted,
                   "You have asked for help " + std::to_string(policy_.max_per_visit_per_hour) +
-                      " times in the last hour. Please wait a little before asking again, or "
-                      "speak to any member of staff.",
+                      " times in the last hour. You can ask again in " +
+                      std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
+                      "; until then, speak to any member of staff.",
                   {}, "rate-limited");
     }
   }
@@ -332,6 +335,19 @@ Result<ShopperView> HelpDesk::Get(store::Connection& conn, std::string_view subj
                 "help-request-not-found");
   }
   return ToShopperView(conn, *row);
+}
+
+Result<std::chrono::seconds> HelpDesk::HourlyRetryAfter(store::Connection& conn,
+                                                        std::string_view visit_id) const {
+  const int64_t now = clock_.NowUnix();
+  // The request that fills the limit: while it is younger than an hour, the visit is at it.
+  OPTIN_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT created_at FROM help_requests WHERE "
+                                                 "visit_id = ? AND created_at > ? ORDER BY "
+                                                 "created_at DESC LIMIT 1 OFFSET ?"));
+  stmt.BindAll(visit_id, now - 3600, std::max<int64_t>(0, policy_.max_per_visit_per_hour - 1));
+  OPTIN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::chrono::seconds(0);
+  return std::chrono::seconds(std::max<int64_t>(1, stmt.ColumnInt(0) + 3600 - now));
 }
 
 Result<ShopperView> HelpDesk::Cancel(store::Connection& conn, std::string_view subject_id,

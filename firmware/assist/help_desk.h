@@ -9,6 +9,7 @@
 // Immutable after construction; methods run inside database jobs; thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +75,11 @@ class HelpDesk {
   // hourly per-visit limit.
   Result<ShopperView> Request(store::Connection& conn, const visits::Visit& visit,
                               const NewHelpRequest& request) const;
+  // How long until `visit_id` may ask again under the hourly limit: zero below the limit, else
+  // until the request that fills the limit is an hour old (the 429's Retry-After; its detail
+  // states the same time in minutes, rounded up).
+  Result<std::chrono::seconds> HourlyRetryAfter(store::Connection& conn,
+                                                std::string_view visit_id) const;
   // The visit's oldest open (waiting or claimed) request, if any.
   Result<std::optional<std::string>> OpenRequestId(store::Connection& conn,
                                                    std::string_view visit_id) const;

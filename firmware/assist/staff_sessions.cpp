@@ -60,8 +60,8 @@ std::string StaffSessions::TokenHash(std::string_view token) const {
 Status StaffSessions::CheckClient(std::string_view client_key) const {
   if (clients_.Allowed(client_key)) return Ok();
   return Fail(ErrorCode::kResourceExhausted,
-              "Too many failed logins from this device. Wait " +
-                  Minutes(policy_.client_window.count()) + " before trying again.",
+              "Too many failed logins from this device. Try again in " +
+                  Minutes(clients_.RetryAfter(client_key).count()) + ".",
               {}, "rate-limited");
 }
 

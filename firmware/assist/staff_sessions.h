@@ -54,6 +54,11 @@ class StaffSessions {
   // On the network thread, before any work: kResourceExhausted ("rate-limited", HTTP 429) when
   // this client failed too often recently.
   Status CheckClient(std::string_view client_key) const;
+  // After CheckClient refused `client_key`: how long until it may try again (the 429's
+  // Retry-After; its detail states the same time in minutes, rounded up).
+  std::chrono::seconds ClientRetryAfter(std::string_view client_key) const {
+    return clients_.RetryAfter(client_key);
+  }
   // Step 1 (read job): the slow PIN check.
   Result<PinCheck> CheckPin(store::Connection& conn, std::string_view staff_id,
                             std::string_view pin) const;

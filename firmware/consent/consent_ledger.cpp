@@ -76,7 +76,7 @@ class ReceiptRecords final : public privacy::SubjectRecords {
     boost::json::array out;
     for (const auto& r : receipts) {
       out.push_back(boost::json::object{
-          {"id", r.id}, {"issued_at", r.issued_at}, {"jws", r.jws}, {"receipt", r.payload}});
+          {"id", r.id}, {"issued_at", r.issued_at}, {"jws", r.jws}, {"payload", r.payload}});
     }
     return out;
   }

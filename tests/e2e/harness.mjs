@@ -8,9 +8,66 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { afterEach, after } from 'node:test';
+import { loadContract } from './openapi_check.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
+
+// ------------------------------------------------------------------------------------------
+// The contract: every answer a test receives from /v1/ routes (through apiCaller, or in any
+// page of a browser from launchChromium) is checked against firmware/api/openapi.json
+// (openapi_check.mjs). The test during which a nonconforming answer arrives fails, naming it.
+
+const contract = await loadContract();
+const contractFailures = [];
+const pendingChecks = new Set();
+let answersChecked = 0;
+
+function checkAnswer(answer, { record = true } = {}) {
+  answersChecked += 1;
+  const errors = contract.check(answer);
+  if (errors.length && record) {
+    for (const e of errors) console.error('NOT CONFORMING to openapi.json: ' + e);
+    contractFailures.push(...errors);
+  }
+  return errors;
+}
+
+// A page's answer: its body is read after the fact (a body the page no longer holds, after
+// a navigation, is checked without it).
+function checkPageAnswer(response) {
+  const url = new URL(response.url());
+  if (!url.pathname.startsWith('/v1/')) return;
+  const job = (async () => {
+    let body;
+    try {
+      body = await response.text();
+    } catch {
+      body = undefined;
+    }
+    const headers = response.headers();
+    checkAnswer({
+      method: response.request().method(),
+      path: url.pathname + url.search,
+      status: response.status(),
+      contentType: headers['content-type'],
+      headers,
+      body,
+    });
+  })();
+  pendingChecks.add(job);
+  job.finally(() => pendingChecks.delete(job));
+}
+
+afterEach(async () => {
+  await Promise.allSettled([...pendingChecks]);
+  if (contractFailures.length) {
+    const found = contractFailures.splice(0);
+    throw new Error(`answers not as firmware/api/openapi.json documents them:\n  ${found.join('\n  ')}`);
+  }
+});
+after(() => console.log(`openapi_check: ${answersChecked} answers checked against openapi.json`));
 
 // ------------------------------------------------------------------------------------------
 // Settings
@@ -165,6 +222,16 @@ export function apiCaller(baseUrl) {
     } catch {
       json = null;
     }
+    const url = new URL(r.url);
+    const errors = checkAnswer({
+      method,
+      path: url.pathname + url.search,
+      status: r.status,
+      contentType: r.headers.get('content-type'),
+      headers: Object.fromEntries(r.headers),
+      body: text,
+    }, { record: false });
+    assert.deepEqual(errors, [], 'the answer is not as firmware/api/openapi.json documents it');
     return { status: r.status, json, text, headers: r.headers };
   };
 }
@@ -187,8 +254,9 @@ export function assertPageHeaders(headers) {
 // The browser
 
 // Debian's Chromium, headless, through playwright-core.
-export function launchChromium(executablePath) {
-  return chromium.launch({
+// Every context it opens (and so every page) has its /v1/ answers checked against the contract.
+export async function launchChromium(executablePath) {
+  const browser = await chromium.launch({
     executablePath,
     args: [
       '--headless',
@@ -201,6 +269,13 @@ export function launchChromium(executablePath) {
       '--disable-sync',
     ],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('response', checkPageAnswer);
+    return context;
+  };
+  return browser;
 }
 
 // A page in a new context; page.problems collects console errors and page errors.

@@ -13,9 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -61,6 +65,49 @@ struct HttpResult {
     return ec ? boost::json::value() : v;
   }
 };
+
+// With OPTIN_API_ANSWERS naming a file, appends one JSON line per answer (method, target,
+// status, content_type, headers with lower-case names, body, the running test's name); ctest's
+// openapi_answers_check then validates each against firmware/api/openapi.json
+// (tests/e2e/openapi_check.mjs). One write() per line on an O_APPEND file, so test processes
+// running side by side never interleave their lines.
+inline void RecordAnswer(const std::string& method, const std::string& target,
+                         const HttpResult& r) {
+  const char* file = std::getenv("OPTIN_API_ANSWERS");
+  if (file == nullptr || *file == '\0' || r.status == 0) return;
+  boost::json::object headers;
+  std::string content_type;
+  std::istringstream lines(r.headers);
+  std::string line;
+  std::getline(lines, line);  // the status line
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    if (name == "content-type") content_type = value;
+    headers[name] = value;
+  }
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  boost::json::object o{{"method", method},
+                        {"target", target},
+                        {"status", r.status},
+                        {"content_type", content_type},
+                        {"headers", std::move(headers)},
+                        {"body", r.body},
+                        {"test", info ? std::string(info->test_suite_name()) + "." + info->name()
+                                      : std::string()}};
+  const std::string out = boost::json::serialize(o) + "\n";
+  int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  if (write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
+    std::fprintf(stderr, "could not record the answer in %s\n", file);
+  }
+  close(fd);
+}
 
 class Daemon {
  public:
@@ -170,6 +217,7 @@ class Daemon {
     r.status = std::stoi(resp.substr(9, 3));
     r.headers = resp.substr(0, head_end);
     r.body = resp.substr(head_end + 4);
+    RecordAnswer(method, target, r);
     return r;
   }
 
