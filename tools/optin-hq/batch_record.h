@@ -46,6 +46,14 @@ struct BatchSummary {
   int64_t cell_count = 0;
 };
 
+// What HQ last received from a store (for the stores listing).
+struct StoreActivity {
+  std::string store_id;
+  int64_t last_received_at = 0;  // Unix seconds, HQ's clock
+  int64_t last_period_end = 0;   // the end of the latest period any of its batches covers
+  int64_t batches = 0;
+};
+
 // The checks every engine applies before storing: ids present, a known format version, at
 // least one period, each with end > start, in order and not overlapping, cells named.
 // kInvalidArgument naming the field at fault. Does not look for a cell listed twice: the

@@ -41,6 +41,9 @@ class HqStore {
   // The batches of one store, oldest period first.
   virtual Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) = 0;
 
+  // Per store that ever sent a batch: when the last one arrived and what it covered.
+  virtual Result<std::vector<StoreActivity>> LastBatches() = 0;
+
   // Sums of values and variances per (day, store): see figures_query.h.
   virtual Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) = 0;
 

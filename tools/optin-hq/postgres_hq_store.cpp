@@ -227,6 +227,24 @@ Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view 
   return out;
 }
 
+Result<std::vector<StoreActivity>> PostgresHqStore::LastBatches() {
+  std::lock_guard lock(mu_);
+  std::vector<StoreActivity> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT store_id, MAX(received_at), MAX(period_end), COUNT(*) "
+                                "FROM hq_batches GROUP BY store_id ORDER BY store_id"));
+        for (int i = 0; i < r.rows(); ++i) {
+          out.push_back(StoreActivity{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
 Result<std::vector<FigureRow>> PostgresHqStore::SumCells(const FiguresQuery& q) {
   std::lock_guard lock(mu_);
   std::vector<FigureRow> out;

@@ -140,6 +140,20 @@ Result<std::vector<BatchSummary>> SqliteHqStore::ListBatches(std::string_view st
   return out;
 }
 
+Result<std::vector<StoreActivity>> SqliteHqStore::LastBatches() {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT store_id, MAX(received_at), "
+                                                "MAX(period_end), COUNT(*) FROM hq_batches "
+                                                "GROUP BY store_id ORDER BY store_id"));
+  std::vector<StoreActivity> out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(StoreActivity{q.ColumnText(0), q.ColumnInt(1), q.ColumnInt(2), q.ColumnInt(3)});
+  }
+  return out;
+}
+
 Result<std::vector<FigureRow>> SqliteHqStore::SumCells(const FiguresQuery& query) {
   std::lock_guard lock(mu_);
   OPTIN_ASSIGN_OR_RETURN(

@@ -24,6 +24,7 @@ class SqliteHqStore final : public HqStore {
   Result<std::vector<int>> AppliedMigrations() override;
   Result<IngestOutcome> StoreBatch(const BatchRecord& batch) override;
   Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) override;
+  Result<std::vector<StoreActivity>> LastBatches() override;
   Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;
   Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
