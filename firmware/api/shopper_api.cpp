@@ -258,28 +258,19 @@ void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) cons
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return Refuse(respond, kRoute, caller.error());
   consent::ConsentChange change{*purpose, *granted};
-  WriteThen<consent::ConsentReceipt>(
-      d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller), change,
-       language = d_.ledger.LanguageFor(request.Header("accept-language"))](
-          store::Connection& conn) -> Result<consent::ConsentReceipt> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        if (s.visit) {
-          OPTIN_TRY(visits::VisitService::CheckDecisionsForChannel(s.visit->channel, {change},
-                                                                   "/granted"));
-        }
-        return d_.ledger.Apply(conn, s.subject_id, std::span(&change, 1), "shopper request",
-                               language);
-      },
-      [change](const consent::ConsentReceipt& r) {
-        platform::log::Info("consent.changed", {{"purpose", consent::ToString(change.purpose)},
-                                                {"granted", change.granted}});
-        return JsonResponse(200, object{{"purpose", consent::ToString(change.purpose)},
-                                        {"granted", change.granted},
-                                        {"purposes", PurposesJson(r.purposes)},
-                                        {"renewal_required", RenewalRequired(r.purposes)},
-                                        {"receipt", ReceiptJson(r)}});
-      });
+  consent_.Change(
+      visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}, change,
+      d_.ledger.LanguageFor(request.Header("accept-language")),
+      reply::Answer<consent::ConsentReceipt>(
+          std::move(respond), kRoute, [change](const consent::ConsentReceipt& r) {
+            platform::log::Info("consent.changed", {{"purpose", consent::ToString(change.purpose)},
+                                                    {"granted", change.granted}});
+            return JsonResponse(200, object{{"purpose", consent::ToString(change.purpose)},
+                                            {"granted", change.granted},
+                                            {"purposes", PurposesJson(r.purposes)},
+                                            {"renewal_required", RenewalRequired(r.purposes)},
+                                            {"receipt", ReceiptJson(r)}});
+          }));
 }
 
 void ShopperApi::GetReceipts(net::Request&& request, net::Responder respond) const {

@@ -17,6 +17,7 @@
 #include "store/database.h"
 #include "visits/app_token_verifier.h"
 #include "visits/check_in_desk.h"
+#include "visits/consent_desk.h"
 #include "visits/presence_code.h"
 #include "visits/visit_service.h"
 
@@ -44,7 +45,8 @@ class ShopperApi {
   explicit ShopperApi(ShopperApiDeps deps)
       : d_(std::move(deps)),
         check_in_(d_.db, d_.tokens, d_.presence, d_.pseudonymizer, d_.visits,
-                  {.web_code_previous_steps = d_.web_code_previous_steps}) {}
+                  {.web_code_previous_steps = d_.web_code_previous_steps}),
+        consent_(d_.db, d_.visits, d_.ledger) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -59,6 +61,7 @@ class ShopperApi {
  private:
   ShopperApiDeps d_;
   visits::CheckInDesk check_in_;  // the check-in use case
+  visits::ConsentDesk consent_;   // the consent change use case
 };
 
 }  // namespace optin::api
