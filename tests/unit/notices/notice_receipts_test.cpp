@@ -217,5 +217,30 @@ TEST_F(NoticeReceiptsTest, UnknownVersionsAndLanguagesAre404AndBadTags400) {
   EXPECT_EQ(GetNotice("1", "lang=%3Cscript%3E").status, 400);
 }
 
+// Issue 16 part 4: the Kantara receipt's purpose text is the notice's summary in the receipt's
+// language, not the built-in English description; its termination sentence is in it too.
+TEST_F(NoticeReceiptsTest, AReceiptsPurposeTextsAreTheNoticesInItsLanguage) {
+  Reply in = CheckInIn(MintAppToken("shopper-it-2"), "it", json::object{{"offers", true}});
+  ASSERT_EQ(in.status, 201) << in.raw_body;
+  const json::object& receipt = in.obj().at("receipt").at("payload").as_object();
+  const json::object italian = json::parse(GetNotice("1", "lang=it").raw_body).as_object();
+  const auto& words = italian.at("purposes").as_object();
+  int checked = 0;
+  for (const auto& service : receipt.at("services").as_array()) {
+    for (const auto& p : service.at("purposes").as_array()) {
+      const std::string id(p.at("purposeId").as_string());
+      EXPECT_EQ(p.at("purpose"), words.at(id).at("summary")) << id;
+      const std::string termination(p.at("termination").as_string());
+      if (p.at("state").as_string() == "granted") {
+        EXPECT_TRUE(termination.starts_with("Fino al ")) << termination;
+      } else {
+        EXPECT_EQ(termination, "Non in vigore.");
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 6);
+}
+
 }  // namespace
 }  // namespace optin::testing
