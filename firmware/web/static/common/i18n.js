@@ -102,7 +102,16 @@ function pseudoCatalog(catalog) {
 // Loads `code`'s catalog (English for keys it lacks, which the catalog test forbids), sets lang
 // and dir on <html>, translates the static markup and tells every listener.
 export async function useLanguage(code, { storageKey } = {}) {
-  const [catalog, english] = await Promise.all([importCatalog(code), code === 'en' ? null : importCatalog('en')]);
+  let catalog;
+  let english;
+  try {
+    [catalog, english] = await Promise.all([importCatalog(code), code === 'en' ? null : importCatalog('en')]);
+  } catch (e) {
+    // A store language without a page catalog: the page speaks English rather than break.
+    if (code === 'en') throw e;
+    console.warn('i18n: no page catalog for ' + code + ', using English');
+    return useLanguage('en', { storageKey });
+  }
   lang = code;
   messages = pseudo ? pseudoCatalog(catalog) : catalog;
   fallback = english ? english : messages;
