@@ -255,6 +255,19 @@ test('in Italian from the QR to erasure: the page, the notice and the receipt al
   // The receipts list says which notice and language each receipt was given under.
   await page.locator('#receipts-list li.receipt').first().waitFor();
   assert.match(await page.locator('#receipts-list').innerText(), /Informativa sulla privacy versione \d+, in Italiano/);
+  // Help in Italian: the form, its refusal in words, then the live status with the wait.
+  await page.getByRole('button', { name: 'Chiedi aiuto' }).tap();
+  await page.locator('#help-topic-error', { hasText: 'Scegli per cosa ti serve aiuto.' }).waitFor();
+  await page.locator('#help-topic').selectOption('sizing and fit');
+  await page.locator('#help-level-beginner + label').tap();
+  await page.getByRole('button', { name: 'Chiedi aiuto' }).tap();
+  await page.locator('#help-state', { hasText: 'In attesa di un addetto.' }).waitFor({ timeout: 5000 });
+  const detail = await page.locator('#help-detail').innerText();
+  assert.match(detail, /Argomento: sizing and fit \(principiante\)\./);
+  const asked = /Richiesta alle (\S+)\./.exec(detail);
+  assert.ok(asked, detail);
+  assert.match(asked[1], /^\d{2}:\d{2}$/, 'a time as Italians write it');
+  assert.match(detail, /Attesa stimata: (meno di un minuto|circa \d+ minut[oi])\./);
   await checkAxe(page, 'shop-it-visit');
   await shot(page, 'shop-it-visit');
 
@@ -391,6 +404,22 @@ test('a passer-by reads the kiosk notice in German by tapping "Deutsch"; it fits
   await page.context().close();
 });
 
+test('the kiosk goes back to the store\'s language a minute after the last tap, for the next person', async () => {
+  const page = await newLocalePage('en-US', { width: 1280, height: 800 });
+  await page.clock.install();
+  await page.goto(baseUrl + '/kiosk');
+  await page.waitForSelector('body[data-connection="live"] #qr-image:not([hidden])', { timeout: 10000 });
+  await page.getByRole('button', { name: 'Español' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'es');
+  await page.clock.runFor(30000);
+  assert.equal((await htmlLang(page))[0], 'es', 'still Spanish after 30 s');
+  await page.clock.runFor(31000);
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await page.locator('#languages button[aria-pressed="true"]').innerText(), 'English');
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'the kiosk remembers nobody\'s language');
+  await page.context().close();
+});
+
 // ------------------------------------------------------------------------------------------
 // The pseudo-locale: every word on every screen from the catalog (or the box), nothing clipped
 
@@ -433,6 +462,11 @@ test('pseudo-locale: the kiosk and the staff console are all catalog words too',
   await kiosk.getByText(/⟦.*\d+.*⟧/).first().waitFor();
   assert.deepEqual(await pseudoProblems(kiosk), [], 'kiosk');
   await shot(kiosk, 'pseudo-kiosk');
+  // 30% longer words still fit every kiosk screen.
+  for (const [width, height] of [[1920, 1080], [1280, 800], [1080, 1920]]) {
+    await kiosk.setViewportSize({ width, height });
+    await kioskFits(kiosk, `pseudo ${width}x${height}`);
+  }
   await kiosk.context().close();
 
   const staff = await newLocalePage('en-US', { width: 1024, height: 768 });
