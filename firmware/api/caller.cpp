@@ -1,5 +1,9 @@
 #include "api/caller.h"
 
+#include <utility>
+
+#include "visits/shopper.h"
+
 namespace optin::api {
 
 Result<std::string_view> BearerToken(const net::Request& request) {
@@ -43,16 +47,10 @@ Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerif
 
 Result<Subject> Resolve(store::Connection& conn, const Caller& caller,
                         const visits::VisitService& visits) {
-  Subject subject;
-  if (caller.visit_token) {
-    OPTIN_ASSIGN_OR_RETURN(visits::Visit visit, visits.FindByToken(conn, *caller.visit_token));
-    subject.subject_id = visit.subject_id;
-    subject.visit = std::move(visit);
-    return subject;
-  }
-  subject.subject_id = *caller.subject_id;
-  OPTIN_ASSIGN_OR_RETURN(subject.visit, visits.ActiveForSubject(conn, subject.subject_id));
-  return subject;
+  OPTIN_ASSIGN_OR_RETURN(
+      visits::Shopper s,
+      visits::FindShopper(conn, visits::ShopperRef{caller.subject_id, caller.visit_token}, visits));
+  return Subject{std::move(s.subject_id), std::move(s.visit)};
 }
 
 }  // namespace optin::api

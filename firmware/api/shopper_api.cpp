@@ -211,31 +211,16 @@ void ShopperApi::DeleteMe(net::Request&& request, net::Responder respond) const 
   constexpr std::string_view kRoute = "DELETE /v1/me";
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return Refuse(respond, kRoute, caller.error());
-  struct Erased {
-    privacy::ErasureSummary summary;
-    std::string jws;
-  };
-  store::WriteOptions options;
-  options.checkpoint_after = true;  // no old page images may remain in the WAL
-  WriteThen<Erased>(
-      d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<Erased> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        Erased e;
-        OPTIN_ASSIGN_OR_RETURN(e.summary, d_.rights.Erase(conn, s.subject_id, d_.clock.NowUnix()));
-        OPTIN_ASSIGN_OR_RETURN(
-            e.jws, privacy::DataRights::SignErasureReceipt(d_.signer, d_.store_id, e.summary));
-        return e;
-      },
-      [](const Erased& e) {
+  erasure_.Erase(
+      visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+      reply::Answer<visits::Erasure>(std::move(respond), kRoute, [](const visits::Erasure& e) {
         platform::log::Info("subject.erased", {{"subjects", e.summary.deleted.at("subjects")}});
         object deleted;
         for (const auto& [kind, n] : e.summary.deleted) deleted[kind] = n;
         return JsonResponse(200, object{{"erased_at", e.summary.erased_at},
                                         {"deleted", std::move(deleted)},
-                                        {"receipt", object{{"jws", e.jws}}}});
-      },
-      options);
+                                        {"receipt", object{{"jws", e.receipt_jws}}}});
+      }));
 }
 
 void ShopperApi::PutConsent(net::Request&& request, net::Responder respond) const {

@@ -18,6 +18,7 @@
 #include "visits/app_token_verifier.h"
 #include "visits/check_in_desk.h"
 #include "visits/consent_desk.h"
+#include "visits/erasure_desk.h"
 #include "visits/presence_code.h"
 #include "visits/visit_service.h"
 
@@ -46,7 +47,8 @@ class ShopperApi {
       : d_(std::move(deps)),
         check_in_(d_.db, d_.tokens, d_.presence, d_.pseudonymizer, d_.visits,
                   {.web_code_previous_steps = d_.web_code_previous_steps}),
-        consent_(d_.db, d_.visits, d_.ledger) {}
+        consent_(d_.db, d_.visits, d_.ledger),
+        erasure_(d_.db, d_.clock, d_.visits, d_.rights, d_.signer, d_.store_id) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -62,6 +64,7 @@ class ShopperApi {
   ShopperApiDeps d_;
   visits::CheckInDesk check_in_;  // the check-in use case
   visits::ConsentDesk consent_;   // the consent change use case
+  visits::ErasureDesk erasure_;   // the erasure use case
 };
 
 }  // namespace optin::api
