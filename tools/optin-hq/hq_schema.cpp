@@ -59,9 +59,36 @@ CREATE TABLE hq_sessions (
 CREATE INDEX hq_sessions_by_user ON hq_sessions (user_id);
 )sql";
 
+// Signed bundles for the stores (bundle_record.h): every publication kept, the one in force for
+// a target being the highest sequence; and what each store reported in force in its batches.
+constexpr std::string_view kBundlesV3 = R"sql(
+CREATE TABLE hq_bundles (
+  kind         TEXT NOT NULL,
+  target_type  TEXT NOT NULL,
+  target       TEXT NOT NULL,
+  sequence     BIGINT NOT NULL,
+  version      TEXT NOT NULL,
+  issued_at    BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  etag         TEXT NOT NULL,
+  jws          TEXT NOT NULL,
+  published_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, target_type, target, sequence)
+);
+CREATE TABLE hq_store_bundles (
+  store_id    TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  version     TEXT NOT NULL,
+  etag        TEXT NOT NULL,
+  reported_at BIGINT NOT NULL,
+  PRIMARY KEY (store_id, kind)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
     HqMigration{2, "hq: accounts and sessions", kAccountsV2},
+    HqMigration{3, "hq: published bundles and the versions stores run", kBundlesV3},
 };
 
 }  // namespace

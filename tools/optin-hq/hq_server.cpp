@@ -15,6 +15,7 @@
 #include "platform/log.h"
 #include "platform/random.h"
 #include "tools/optin-hq/accounts.h"
+#include "tools/optin-hq/bundle_handler.h"
 #include "tools/optin-hq/figures_handler.h"
 #include "tools/optin-hq/hq_context.h"
 #include "tools/optin-hq/hq_counters.h"
@@ -107,6 +108,7 @@ int RunServer(const ServeConfig& config) {
   add(ingest.Routes());    // stores: POST /v1/batches, GET /batches
   add(sessions.Routes());  // people: POST /v1/login, POST /v1/logout
   add(figures.Routes());   // people: GET /v1/figures, GET /v1/stores
+  add(BundleHandler(ctx).Routes());  // stores: GET /v1/bundles/{kind}
   add({{Listener::kPeople, "GET", "/metrics",
         Gated(ctx, Role::kAdmin, [&counters](const net::Request&, const Session&) {
           net::Response r;

@@ -14,6 +14,7 @@
 #include "platform/error.h"
 #include "tools/optin-hq/account_record.h"
 #include "tools/optin-hq/batch_record.h"
+#include "tools/optin-hq/bundle_record.h"
 #include "tools/optin-hq/figures_query.h"
 
 namespace optin::hq {
@@ -64,6 +65,19 @@ class HqStore {
   // A session by its token hash, with its user's role; nullopt when unknown.
   virtual Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
+
+  // Signed bundles (bundle_record.h; bundle_check.h keeps the rules, these only store). Every
+  // publication is kept; the one in force for a target is the one with the highest sequence.
+  // PublishBundle: kConflict ("bundle-not-newer") when the target has one with the same or a
+  // higher sequence already (checked in the same transaction as the insert).
+  virtual Status PublishBundle(const BundleRecord& bundle) = 0;
+  virtual Result<std::optional<BundleRecord>> LatestBundle(std::string_view kind,
+                                                           std::string_view target_type,
+                                                           std::string_view target) = 0;
+  // What stores reported in force: a report replaces the store's row for that kind unless an
+  // older one (by reported_at) arrives late. ListBundlesInForce: by store id, then kind.
+  virtual Status RecordBundlesInForce(std::span<const BundleInForce> reports) = 0;
+  virtual Result<std::vector<BundleInForce>> ListBundlesInForce() = 0;
 };
 
 // Opens the store a `--db` value names: "sqlite:PATH" or "postgresql://..." (also

@@ -10,6 +10,7 @@
 #include "privacy/jws.h"
 #include "sync/batch.h"
 #include "tools/optin-hq/batch_check.h"
+#include "tools/optin-hq/bundle_report.h"
 #include "tools/optin-hq/hq_http.h"
 
 namespace optin::hq {
@@ -157,6 +158,8 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
             "batch " + item.verdict.batch_id + " was stored before: nothing was stored again";
       } else {
         item.verdict.status = "stored";
+        // Which bundle versions the store runs (bundle_report.h); the batch is stored either way.
+        (void)ctx_.store.RecordBundlesInForce(BundlesReportedIn(item.record));
       }
     }
     json::array results;

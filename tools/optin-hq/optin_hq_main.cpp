@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/optin-hq/bundle_publish_command.h"
 #include "tools/optin-hq/hq_config.h"
 #include "tools/optin-hq/hq_server.h"
 #include "tools/optin-hq/user_command.h"
@@ -42,6 +43,8 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"serve", Serve, "run HQ: the stores' uploads and the people's figures (the default)"},
     {"user", User, "user add --id ID --role analyst|admin: add an account (password on stdin)"},
+    {"publish", optin::hq::RunPublish,
+     "publish --hq-key FILE --kind catalog|notice --store ID|--region R BUNDLE: for the boxes"},
 };
 
 void PrintUsage(std::ostream& out) {

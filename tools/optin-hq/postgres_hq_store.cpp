@@ -431,4 +431,102 @@ Status PostgresHqStore::DeleteSession(std::string_view token_hash) {
       true);
 }
 
+Status PostgresHqStore::PublishBundle(const BundleRecord& b) {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [&](PgConnection& c) -> Status {
+        // Two publishers of one target take turns: the check and the insert are one step.
+        OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext($1))",
+                          PgParams().Add(b.kind + "|" + b.target_type + "|" + b.target)));
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT max(sequence) FROM hq_bundles WHERE kind = $1 AND "
+                                "target_type = $2 AND target = $3",
+                                PgParams().Add(b.kind).Add(b.target_type).Add(b.target)));
+        if (r.rows() > 0 && !r.IsNull(0, 0) && r.Int(0, 0) >= b.sequence) {
+          return Fail(ErrorCode::kConflict,
+                      "a " + b.kind + " as new or newer is published for " + b.target_type + " " +
+                          b.target,
+                      "file", "bundle-not-newer");
+        }
+        OPTIN_TRY(c.Query("INSERT INTO hq_bundles (kind, target_type, target, sequence, version, "
+                          "issued_at, expires_at, etag, jws, published_at) VALUES ($1, $2, $3, "
+                          "$4, $5, $6, $7, $8, $9, $10)",
+                          PgParams()
+                              .Add(b.kind)
+                              .Add(b.target_type)
+                              .Add(b.target)
+                              .Add(b.sequence)
+                              .Add(b.version)
+                              .Add(b.issued_at)
+                              .Add(b.expires_at)
+                              .Add(b.etag)
+                              .Add(b.jws)
+                              .Add(b.published_at)));
+        return Ok();
+      },
+      false);
+}
+
+Result<std::optional<BundleRecord>> PostgresHqStore::LatestBundle(std::string_view kind,
+                                                                  std::string_view target_type,
+                                                                  std::string_view target) {
+  std::lock_guard lock(mu_);
+  std::optional<BundleRecord> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.reset();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query("SELECT kind, target_type, target, version, sequence, issued_at, expires_at, "
+                    "etag, jws, published_at FROM hq_bundles WHERE kind = $1 AND target_type = "
+                    "$2 AND target = $3 ORDER BY sequence DESC LIMIT 1",
+                    PgParams().Add(kind).Add(target_type).Add(target)));
+        if (r.rows() > 0) {
+          out = BundleRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Text(0, 3),
+                             r.Int(0, 4),  r.Int(0, 5),  r.Int(0, 6),  r.Text(0, 7),
+                             r.Text(0, 8), r.Int(0, 9)};
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Status PostgresHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [&](PgConnection& c) -> Status {
+        for (const BundleInForce& r : reports) {
+          OPTIN_TRY(c.Query(
+              "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES "
+              "($1, $2, $3, $4, $5) ON CONFLICT (store_id, kind) DO UPDATE SET version = "
+              "excluded.version, etag = excluded.etag, reported_at = excluded.reported_at WHERE "
+              "hq_store_bundles.reported_at <= excluded.reported_at",
+              PgParams().Add(r.store_id).Add(r.kind).Add(r.version).Add(r.etag).Add(
+                  r.reported_at)));
+        }
+        return Ok();
+      },
+      true);
+}
+
+Result<std::vector<BundleInForce>> PostgresHqStore::ListBundlesInForce() {
+  std::lock_guard lock(mu_);
+  std::vector<BundleInForce> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                               c.Query("SELECT store_id, kind, version, etag, reported_at FROM "
+                                       "hq_store_bundles ORDER BY store_id, kind"));
+        for (int i = 0; i < r.rows(); ++i) {
+          out.push_back(BundleInForce{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
+                                      r.Int(i, 4)});
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
 }  // namespace optin::hq

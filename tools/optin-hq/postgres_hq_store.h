@@ -38,6 +38,13 @@ class PostgresHqStore final : public HqStore {
   Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
 
+  Status PublishBundle(const BundleRecord& bundle) override;
+  Result<std::optional<BundleRecord>> LatestBundle(std::string_view kind,
+                                                   std::string_view target_type,
+                                                   std::string_view target) override;
+  Status RecordBundlesInForce(std::span<const BundleInForce> reports) override;
+  Result<std::vector<BundleInForce>> ListBundlesInForce() override;
+
  private:
   explicit PostgresHqStore(std::string url) : url_(std::move(url)) {}
   Status Migrate(std::span<const HqMigration> migrations);

@@ -270,4 +270,74 @@ Status SqliteHqStore::DeleteSession(std::string_view token_hash) {
   return Ok();
 }
 
+Status SqliteHqStore::PublishBundle(const BundleRecord& b) {
+  std::lock_guard lock(mu_);
+  return Transaction([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT max(sequence) FROM hq_bundles WHERE "
+                                                  "kind = ? AND target_type = ? AND target = ?"));
+    q.BindAll(b.kind, b.target_type, b.target);
+    OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+    if (found && !q.ColumnIsNull(0) && q.ColumnInt(0) >= b.sequence) {
+      return Fail(ErrorCode::kConflict,
+                  "a " + b.kind + " as new or newer is published for " + b.target_type + " " +
+                      b.target,
+                  "file", "bundle-not-newer");
+    }
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_bundles (kind, target_type, target, sequence, version, issued_at, "
+        "expires_at, etag, jws, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        b.kind, b.target_type, b.target, b.sequence, b.version, b.issued_at, b.expires_at, b.etag,
+        b.jws, b.published_at));
+    return Ok();
+  });
+}
+
+Result<std::optional<BundleRecord>> SqliteHqStore::LatestBundle(std::string_view kind,
+                                                                std::string_view target_type,
+                                                                std::string_view target) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT kind, target_type, target, version, sequence, issued_at, "
+                             "expires_at, etag, jws, published_at FROM hq_bundles WHERE kind = ? "
+                             "AND target_type = ? AND target = ? ORDER BY sequence DESC LIMIT 1"));
+  q.BindAll(kind, target_type, target);
+  OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return std::optional<BundleRecord>();
+  return std::optional<BundleRecord>(BundleRecord{q.ColumnText(0), q.ColumnText(1),
+                                                  q.ColumnText(2), q.ColumnText(3),
+                                                  q.ColumnInt(4), q.ColumnInt(5), q.ColumnInt(6),
+                                                  q.ColumnText(7), q.ColumnText(8),
+                                                  q.ColumnInt(9)});
+}
+
+Status SqliteHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
+  std::lock_guard lock(mu_);
+  return Transaction([&]() -> Status {
+    for (const BundleInForce& r : reports) {
+      OPTIN_TRY(conn_->Execute(
+          "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES (?, "
+          "?, ?, ?, ?) ON CONFLICT (store_id, kind) DO UPDATE SET version = excluded.version, "
+          "etag = excluded.etag, reported_at = excluded.reported_at WHERE "
+          "hq_store_bundles.reported_at <= excluded.reported_at",
+          r.store_id, r.kind, r.version, r.etag, r.reported_at));
+    }
+    return Ok();
+  });
+}
+
+Result<std::vector<BundleInForce>> SqliteHqStore::ListBundlesInForce() {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT store_id, kind, version, etag, "
+                                                "reported_at FROM hq_store_bundles ORDER BY "
+                                                "store_id, kind"));
+  std::vector<BundleInForce> out;
+  while (true) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(BundleInForce{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2),
+                                q.ColumnText(3), q.ColumnInt(4)});
+  }
+  return out;
+}
+
 }  // namespace optin::hq

@@ -35,6 +35,13 @@ class SqliteHqStore final : public HqStore {
   Result<std::optional<SessionRecord>> FindSession(std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
 
+  Status PublishBundle(const BundleRecord& bundle) override;
+  Result<std::optional<BundleRecord>> LatestBundle(std::string_view kind,
+                                                   std::string_view target_type,
+                                                   std::string_view target) override;
+  Status RecordBundlesInForce(std::span<const BundleInForce> reports) override;
+  Result<std::vector<BundleInForce>> ListBundlesInForce() override;
+
  private:
   explicit SqliteHqStore(std::unique_ptr<store::Connection> conn) : conn_(std::move(conn)) {}
   Status Migrate(std::span<const HqMigration> migrations);
