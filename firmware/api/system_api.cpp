@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "notices/api_texts.h"
 #include "notices/notice_holder.h"
 #include "platform/encoding.h"
 #include "store/readiness_probe.h"
@@ -107,10 +108,14 @@ void SystemApi::StoreInfo(net::Request&& request, net::Responder respond) const 
   array purposes;
   for (auto p : consent::kAllPurposes) {
     const auto& info = consent::Info(p);
+    // data_used and default in the answer's language (English without a notice).
+    const std::string_view words = text != nullptr ? std::string_view(language) : "en";
     object o{{"purpose", info.id},
              {"description", info.description},
-             {"data_used", info.pii_category},
-             {"default", p == consent::Purpose::kPresence ? "asked at check-in" : "off"}};
+             {"data_used", notices::ApiTexts::Render(words, "data." + std::string(info.id))},
+             {"default", notices::ApiTexts::Render(words, p == consent::Purpose::kPresence
+                                                              ? "store.default.asked"
+                                                              : "store.default.off")}};
     if (text != nullptr) {
       const auto* words = text->document.at("purposes").as_object().if_contains(info.id);
       if (words != nullptr && words->is_object()) {

@@ -149,6 +149,14 @@ constexpr Text kEn[] = {
      "role, never by name."},
     {"receipt.until", "Until {until}, or until you withdraw it."},
     {"receipt.not-in-force", "Not in force."},
+    {"store.default.asked", "asked at check-in"},
+    {"store.default.off", "off"},
+    {"data.presence", "visit presence (no location trace)"},
+    {"data.offers", "declared interests and expertise"},
+    {"data.assistance", "help topic, expertise level and your note"},
+    {"data.name_to_staff", "first name"},
+    {"data.history", "declared interests and visit history"},
+    {"data.hq_aggregates", "visit counts (aggregated)"},
 };
 
 constexpr Text kIt[] = {
@@ -308,6 +316,14 @@ constexpr Text kIt[] = {
      "Il personale è indicato per ruolo, mai per nome."},
     {"receipt.until", "Fino al {until}, o finché non lo revochi."},
     {"receipt.not-in-force", "Non in vigore."},
+    {"store.default.asked", "chiesto alla registrazione"},
+    {"store.default.off", "disattivato"},
+    {"data.presence", "presenza durante la visita (nessuna traccia della posizione)"},
+    {"data.offers", "interessi e livello che hai indicato"},
+    {"data.assistance", "argomento dell'aiuto, livello e la tua nota"},
+    {"data.name_to_staff", "nome"},
+    {"data.history", "interessi indicati e storico delle visite"},
+    {"data.hq_aggregates", "conteggi delle visite (aggregati)"},
 };
 
 constexpr Text kEs[] = {
@@ -459,6 +475,14 @@ constexpr Text kEs[] = {
      "personal aparece por su función, nunca por su nombre."},
     {"receipt.until", "Hasta el {until}, o hasta que lo retires."},
     {"receipt.not-in-force", "No está en vigor."},
+    {"store.default.asked", "se pregunta al registrarse"},
+    {"store.default.off", "desactivado"},
+    {"data.presence", "presencia durante la visita (sin rastreo de ubicación)"},
+    {"data.offers", "intereses y nivel que indicaste"},
+    {"data.assistance", "tema de la ayuda, nivel y tu nota"},
+    {"data.name_to_staff", "nombre de pila"},
+    {"data.history", "intereses indicados e historial de visitas"},
+    {"data.hq_aggregates", "recuentos de visitas (agregados)"},
 };
 
 constexpr Text kDe[] = {
@@ -623,6 +647,14 @@ constexpr Text kDe[] = {
      "Personal wird nach Rolle genannt, nie mit Namen."},
     {"receipt.until", "Bis {until} oder bis Sie sie widerrufen."},
     {"receipt.not-in-force", "Nicht in Kraft."},
+    {"store.default.asked", "wird beim Einchecken gefragt"},
+    {"store.default.off", "aus"},
+    {"data.presence", "Anwesenheit beim Besuch (keine Standortverfolgung)"},
+    {"data.offers", "angegebene Interessen und Erfahrungsstufe"},
+    {"data.assistance", "Thema der Hilfe, Erfahrungsstufe und Ihre Notiz"},
+    {"data.name_to_staff", "Vorname"},
+    {"data.history", "angegebene Interessen und frühere Besuche"},
+    {"data.hq_aggregates", "Besuchszahlen (zusammengefasst)"},
 };
 
 constexpr Text kFr[] = {
@@ -786,6 +818,14 @@ constexpr Text kFr[] = {
      "personnel est désigné par son rôle, jamais par son nom."},
     {"receipt.until", "Jusqu'au {until}, ou jusqu'à ce que vous le retiriez."},
     {"receipt.not-in-force", "Pas en vigueur."},
+    {"store.default.asked", "demandé à l'enregistrement"},
+    {"store.default.off", "désactivé"},
+    {"data.presence", "présence pendant la visite (aucun suivi de position)"},
+    {"data.offers", "centres d'intérêt et niveau indiqués"},
+    {"data.assistance", "sujet de l'aide, niveau et votre note"},
+    {"data.name_to_staff", "prénom"},
+    {"data.history", "centres d'intérêt indiqués et historique des visites"},
+    {"data.hq_aggregates", "nombre de visites (agrégé)"},
 };
 
 struct Catalog {

@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "consent/purpose.h"
+
 namespace optin::notices {
 namespace {
 
@@ -53,6 +55,13 @@ TEST(ApiTextsTest, AMissingParameterStaysAsWritten) {
   EXPECT_EQ(ApiTexts::Render("en", "detail.missing-field"), "The field {field} is required.");
   EXPECT_EQ(ApiTexts::Parameters("a {x} and {y} and {x} but not {} or {a b}"),
             (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(ApiTextsTest, TheEnglishDataWordsAreThePurposesOwn) {
+  for (auto p : consent::kAllPurposes) {
+    const auto& info = consent::Info(p);
+    EXPECT_EQ(ApiTexts::Render("en", "data." + std::string(info.id)), info.pii_category) << info.id;
+  }
 }
 
 }  // namespace

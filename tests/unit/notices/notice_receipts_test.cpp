@@ -242,5 +242,20 @@ TEST_F(NoticeReceiptsTest, AReceiptsPurposeTextsAreTheNoticesInItsLanguage) {
   EXPECT_EQ(checked, 6);
 }
 
+// Issue 16 part 4: nothing of GET /v1/store is left in English for an Italian shopper.
+TEST_F(NoticeReceiptsTest, TheStoresDataWordsAndDefaultsAreInTheRequestsLanguage) {
+  net::Request r = MakeRequest("GET", "/v1/store");
+  r.headers.emplace_back("accept-language", "it");
+  Reply store = Call(&api::SystemApi::StoreInfo, std::move(r));
+  ASSERT_EQ(store.status, 200) << store.raw_body;
+  for (const auto& p : store.obj().at("purposes").as_array()) {
+    const bool presence = p.at("purpose").as_string() == "presence";
+    EXPECT_EQ(p.at("default").as_string(), presence ? "chiesto alla registrazione" : "disattivato");
+    if (p.at("purpose").as_string() == "name_to_staff") {
+      EXPECT_EQ(p.at("data_used").as_string(), "nome");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace optin::testing
