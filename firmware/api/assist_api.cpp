@@ -88,52 +88,20 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
   // Either the new request, the 409 for an open one with that request's id, or the 429 of
   // the hourly limit with the time until the visit may ask again.
-  struct Outcome {
-    std::optional<assist::ShopperView> created;
-    std::optional<Error> open_conflict;
-    std::string open_id;
-    std::optional<Error> limited;
-    std::chrono::seconds retry_after{0};
-  };
-  reply::WriteThen<Outcome>(
-      d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller),
-       req = std::move(*parsed)](store::Connection& conn) -> Result<Outcome> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        if (!s.visit) {
-          return Fail(ErrorCode::kFailedPrecondition,
-                      "You have no visit in progress. Check in first to ask for help.", {},
-                      "no-active-visit");
-        }
-        auto created = d_.desk.Request(conn, *s.visit, req);
-        Outcome out;
-        if (created) {
-          out.created = std::move(*created);
-          return out;
-        }
-        if (created.error().reason == "rate-limited") {
-          OPTIN_ASSIGN_OR_RETURN(out.retry_after, d_.desk.HourlyRetryAfter(conn, s.visit->id));
-          out.limited = std::move(created).error();
-          return out;
-        }
-        if (created.error().reason != "help-request-open") {
-          return std::unexpected(std::move(created).error());
-        }
-        OPTIN_ASSIGN_OR_RETURN(auto open, d_.desk.OpenRequestId(conn, s.visit->id));
-        out.open_conflict = std::move(created).error();
-        out.open_id = open.value_or("");
-        return out;
-      },
-      [this](const Outcome& o) {
-        if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
-        if (o.limited) return reply::WithRetryAfter(reply::Problem(kRoute, *o.limited), o.retry_after);
-        const assist::ShopperView& v = *o.created;
-        platform::log::Info("assist.requested");
-        net::Response r =
-            reply::Json(201, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-        r.headers.emplace_back("Location", "/v1/assist/" + v.request.id);
-        return r;
-      });
+  help_.Ask(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+            std::move(*parsed),
+            reply::Answer<assist::AskOutcome>(
+                std::move(respond), kRoute, [this](const assist::AskOutcome& o) {
+                  if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
+                  if (o.limited)
+                    return reply::WithRetryAfter(reply::Problem(kRoute, *o.limited), o.retry_after);
+                  const assist::ShopperView& v = *o.created;
+                  platform::log::Info("assist.requested");
+                  net::Response r = reply::Json(
+                      201, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+                  r.headers.emplace_back("Location", "/v1/assist/" + v.request.id);
+                  return r;
+                }));
 }
 
 void AssistApi::GetRequest(net::Request&& request, net::Responder respond) const {
@@ -142,16 +110,13 @@ void AssistApi::GetRequest(net::Request&& request, net::Responder respond) const
   if (!ValidId(id)) return reply::Refuse(respond, kRoute, NotFound());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  reply::ReadThen<assist::ShopperView>(
-      d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller),
-       id = std::move(id)](store::Connection& conn) -> Result<assist::ShopperView> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        return d_.desk.Get(conn, s.subject_id, id);
-      },
-      [this](const assist::ShopperView& v) {
-        return reply::Json(200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-      });
+  help_.Get(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+            std::move(id),
+            reply::Answer<assist::ShopperView>(
+                std::move(respond), kRoute, [this](const assist::ShopperView& v) {
+                  return reply::Json(
+                      200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+                }));
 }
 
 void AssistApi::CancelRequest(net::Request&& request, net::Responder respond) const {
@@ -160,17 +125,14 @@ void AssistApi::CancelRequest(net::Request&& request, net::Responder respond) co
   if (!ValidId(id)) return reply::Refuse(respond, kRoute, NotFound());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  reply::WriteThen<assist::ShopperView>(
-      d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller),
-       id = std::move(id)](store::Connection& conn) -> Result<assist::ShopperView> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        return d_.desk.Cancel(conn, s.subject_id, id);
-      },
-      [this](const assist::ShopperView& v) {
-        platform::log::Info("assist.cancelled");
-        return reply::Json(200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-      });
+  help_.Cancel(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+               std::move(id),
+               reply::Answer<assist::ShopperView>(
+                   std::move(respond), kRoute, [this](const assist::ShopperView& v) {
+                     platform::log::Info("assist.cancelled");
+                     return reply::Json(
+                         200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+                   }));
 }
 
 }  // namespace optin::api

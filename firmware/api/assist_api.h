@@ -6,6 +6,7 @@
 #pragma once
 
 #include "assist/help_desk.h"
+#include "assist/help_requests.h"
 #include "net/router.h"
 #include "platform/clock.h"
 #include "privacy/pseudonymizer.h"
@@ -26,7 +27,7 @@ struct AssistApiDeps {
 
 class AssistApi {
  public:
-  explicit AssistApi(AssistApiDeps deps) : d_(std::move(deps)) {}
+  explicit AssistApi(AssistApiDeps deps) : d_(std::move(deps)), help_(d_.db, d_.visits, d_.desk) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -36,6 +37,7 @@ class AssistApi {
 
  private:
   AssistApiDeps d_;
+  assist::HelpRequests help_;  // the help request use cases
 };
 
 }  // namespace optin::api
