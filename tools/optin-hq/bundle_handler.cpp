@@ -1,9 +1,13 @@
 #include "tools/optin-hq/bundle_handler.h"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "platform/log.h"
 #include "tools/optin-hq/batch_check.h"
 #include "tools/optin-hq/bundle_fetch.h"
 #include "tools/optin-hq/hq_http.h"
+#include "tools/optin-hq/session_gate.h"
 
 namespace optin::hq {
 namespace log = platform::log;
@@ -12,7 +16,23 @@ std::vector<HqRoute> BundleHandler::Routes() {
   return {{Listener::kStores, "GET", "/v1/bundles/{kind}",
            [&ctx = ctx_](net::Request&& r, net::Responder respond) {
              GetBundle(ctx, std::move(r), std::move(respond));
-           }}};
+           }},
+          {Listener::kPeople, "GET", "/v1/bundles/in-force",
+           Gated(ctx_, std::nullopt, [&ctx = ctx_](const net::Request&, const Session&) {
+             auto rows = ctx.store.ListBundlesInForce();
+             if (!rows) return HqProblem(503, "storage-unavailable", "HQ cannot read its database");
+             boost::json::array stores;
+             for (const BundleInForce& b : *rows) {
+               stores.push_back(boost::json::object{{"store_id", b.store_id},
+                                                    {"kind", b.kind},
+                                                    {"version", b.version},
+                                                    {"etag", b.etag},
+                                                    {"reported_at", b.reported_at}});
+             }
+             net::Response r;
+             r.body = boost::json::serialize(boost::json::object{{"stores", std::move(stores)}});
+             return r;
+           })}};
 }
 
 void BundleHandler::GetBundle(HqContext& ctx, net::Request&& request, net::Responder respond) {
