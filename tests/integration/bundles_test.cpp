@@ -25,7 +25,7 @@
 #include "tests/integration/daemon_harness.h"
 #include "tests/unit/notices/notice_test_data.h"
 
-namespace optin::testing {
+namespace optin::testing::bundles_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -330,4 +330,4 @@ TEST_F(BundlesEndToEndTest,
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::bundles_test

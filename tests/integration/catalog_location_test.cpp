@@ -12,7 +12,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::catalog_location_test {
 namespace {
 
 const std::filesystem::path kExampleCatalog =
@@ -103,4 +103,4 @@ TEST_F(CatalogLocationTest, ACatalogBesideTheConfigFileStillLoadsWithAWarningToM
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::catalog_location_test

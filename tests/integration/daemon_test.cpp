@@ -5,7 +5,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::daemon_test {
 namespace {
 
 std::string Str(const boost::json::value& v) { return std::string(v.as_string().c_str()); }
@@ -165,4 +165,4 @@ TEST(DaemonStartTest, UnprovisionedDeviceRefusesTokensClearly) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::daemon_test

@@ -12,7 +12,7 @@
 #include "tests/integration/db_reader.h"
 #include "tests/integration/small_filesystem.h"
 
-namespace optin::testing {
+namespace optin::testing::disk_full_test {
 namespace {
 
 std::string Str(const boost::json::value& v) { return std::string(v.as_string().c_str()); }
@@ -190,4 +190,4 @@ TEST_F(DiskFullTest, DaemonRestartedOnAFullDiskServesReadsAndRefusesWrites) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::disk_full_test

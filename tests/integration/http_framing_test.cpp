@@ -23,7 +23,7 @@
 #include "tests/unit/net/framing_cases.h"
 #include "tests/unit/net/tls_test_peers.h"
 
-namespace optin::testing {
+namespace optin::testing::http_framing_test {
 namespace {
 
 using net::testing::FramingCase;
@@ -222,4 +222,4 @@ TEST_F(HttpFramingTest, BehindNginxEveryForwardedRequestIsAnsweredOnceAndNoneMor
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::http_framing_test

@@ -15,7 +15,7 @@
 #include "tests/integration/daemon_harness.h"
 #include "tests/unit/net/test_websocket_client.h"
 
-namespace optin::testing {
+namespace optin::testing::kiosk_test {
 namespace {
 
 namespace websocket = boost::beast::websocket;
@@ -259,4 +259,4 @@ TEST_F(DaemonTest, TheBoxsOwnBrowserFollowsTheKioskWithoutPairingButAForwardedRe
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::kiosk_test

@@ -9,7 +9,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::metrics_test {
 namespace {
 
 std::string Str(const boost::json::value& v) { return std::string(v.as_string().c_str()); }
@@ -150,4 +150,4 @@ TEST_F(MetricsScrapeTest, MetricsAreServedOnlyOnTheAdminListener) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::metrics_test

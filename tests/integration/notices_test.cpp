@@ -17,7 +17,7 @@
 #include "tests/integration/daemon_harness.h"
 #include "tests/unit/notices/notice_test_data.h"
 
-namespace optin::testing {
+namespace optin::testing::notices_test {
 namespace {
 
 using boost::json::object;
@@ -111,4 +111,4 @@ TEST_F(NoticesDaemonTest, AnOlderSignedCatalogBundleIsRefusedAfterARestart) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::notices_test

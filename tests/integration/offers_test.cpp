@@ -13,7 +13,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::offers_test {
 namespace {
 
 using boost::json::array;
@@ -176,4 +176,4 @@ TEST_F(OffersDaemonTest, HqSignedBundleIsVerifiedBeforeItIsApplied) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::offers_test

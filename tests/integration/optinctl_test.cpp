@@ -16,7 +16,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::optinctl_test {
 namespace {
 
 struct Outcome {
@@ -411,7 +411,7 @@ TEST_F(ReceiptVerifyTest, TheReadmesOpensslRecipeVerifiesAReceipt) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::optinctl_test
 
 namespace optin::testing {
 namespace {

@@ -20,7 +20,7 @@
 #include "tests/integration/daemon_harness.h"
 #include "tests/integration/db_reader.h"
 
-namespace optin::testing {
+namespace optin::testing::power_cut_test {
 namespace {
 
 using boost::json::object;
@@ -425,4 +425,4 @@ TEST_F(PowerCutTest, ErasureCutByPowerLossIsWhollyDoneOrNotAtAll) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::power_cut_test

@@ -7,7 +7,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::privacy_lines_test {
 namespace {
 
 std::string DatabaseBytes(const Daemon& d) {
@@ -197,4 +197,4 @@ TEST_F(PrivacyLinesTest, DemographicFieldsAreRefusedAndHaveNoColumn) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::privacy_lines_test

@@ -16,7 +16,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::reload_test {
 namespace {
 
 // One HTTP/1.1 connection kept alive across requests (the harness's Request closes each time).
@@ -236,4 +236,4 @@ TEST_F(ReloadTest, ABrokenConfigFileChangesNothingAndSaysWhy) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::reload_test

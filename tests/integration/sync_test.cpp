@@ -23,7 +23,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::sync_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -411,4 +411,4 @@ TEST_F(SyncFaultTest, ReleaseNowAndStatusThroughOptinctl) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::sync_test

@@ -27,7 +27,7 @@
 #include "platform/random.h"
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::tls_fairness_test {
 namespace {
 
 namespace asio = boost::asio;
@@ -319,4 +319,4 @@ TEST_F(TlsFairnessTest, BehindOneSharedAddressATricklerCostsShoppersAtMostOneHan
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::tls_fairness_test

@@ -17,7 +17,7 @@
 
 #include "tests/integration/daemon_harness.h"
 
-namespace optin::testing {
+namespace optin::testing::tls_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -723,4 +723,4 @@ TEST_F(TlsTest, NothingPersonalInTlsLogs) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::tls_test

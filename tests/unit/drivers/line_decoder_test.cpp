@@ -7,7 +7,7 @@
 
 #include "drivers/token_bucket.h"
 
-namespace optin::drivers {
+namespace optin::drivers::line_decoder_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -102,4 +102,4 @@ TEST(TokenBucketTest, AllowsABurstOfTheRateThenRefillsOverTime) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::line_decoder_test

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-namespace optin::net {
+namespace optin::net::event_loop_test {
 namespace {
 
 constexpr std::chrono::seconds kDeadline{5};
@@ -107,4 +107,4 @@ TEST(EventLoopTest, OnSignalsDeliversEachSignalOnTheLoop) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::event_loop_test

@@ -20,7 +20,7 @@
 #include "tests/unit/net/server_fixture.h"
 #include "tls_test_peers.h"
 
-namespace optin::net {
+namespace optin::net::http_framing_test {
 namespace {
 
 using testing::FramingCase;
@@ -276,4 +276,4 @@ TEST(HeaderBlockTest, AValidHeadSaysHowTheBodyIsFramed) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::http_framing_test

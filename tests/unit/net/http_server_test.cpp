@@ -12,7 +12,7 @@
 #include "platform/log.h"
 #include "test_http_client.h"
 
-namespace optin::net {
+namespace optin::net::http_server_test {
 namespace {
 
 using testing::kDeadline;
@@ -358,4 +358,4 @@ TEST_F(HttpServerTest, ListenOnBusyPortFailsWithClearMessage) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::http_server_test

@@ -18,7 +18,7 @@
 #include "test_websocket_client.h"
 #include "tests/unit/net/server_fixture.h"
 
-namespace optin::net {
+namespace optin::net::websocket_server_test {
 namespace {
 
 using testing::kDeadline;
@@ -274,4 +274,4 @@ TEST_F(WebSocketServerTest, ClientThatStopsReadingOverTlsIsDropped) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::websocket_server_test

@@ -13,7 +13,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::offers {
+namespace optin::offers::catalog_test {
 namespace {
 
 namespace json = boost::json;
@@ -431,4 +431,4 @@ TEST_F(CatalogBundleTest, LargeCatalogsFitInABundle) {
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::catalog_test

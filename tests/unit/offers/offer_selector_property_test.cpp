@@ -15,7 +15,7 @@
 #include "offers/catalog.h"
 #include "offers/offer_selector.h"
 
-namespace optin::offers {
+namespace optin::offers::offer_selector_property_test {
 namespace {
 
 namespace json = boost::json;
@@ -188,4 +188,4 @@ TEST(OfferSelectorPropertyTest, RandomShoppersOnlyGetCatalogPricesAndTermsWithin
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::offer_selector_property_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace optin::offers {
+namespace optin::offers::offer_selector_test {
 namespace {
 
 constexpr int64_t kNow = 1'790'000'000;
@@ -195,4 +195,4 @@ TEST(OfferSelectorTest, SameInputSameOutputWithTiesByOfferId) {
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::offer_selector_test

@@ -10,7 +10,7 @@
 #include "store/connection.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::offers {
+namespace optin::offers::offer_views_test {
 namespace {
 
 using optin::testing::ProductDatabase;
@@ -157,4 +157,4 @@ TEST_F(OfferViewsTest, RecordingForAVisitThatDoesNotExistWritesNothing) {
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::offer_views_test

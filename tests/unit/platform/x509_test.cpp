@@ -11,7 +11,7 @@
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::x509_test {
 namespace {
 
 using testing::RunCommand;
@@ -336,4 +336,4 @@ TEST_F(X509Test, DatesPast2049UseGeneralizedTime) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::x509_test

@@ -11,7 +11,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::visits {
+namespace optin::visits::app_token_verifier_test {
 namespace {
 
 using optin::testing::ValueOrDie;
@@ -245,4 +245,4 @@ TEST_F(AppTokenVerifierTest, UnprovisionedDeviceRefusesEveryTokenAsUnavailable) 
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::app_token_verifier_test

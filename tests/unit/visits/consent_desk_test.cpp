@@ -10,7 +10,7 @@
 
 #include "tests/support/domain_fixture.h"
 
-namespace optin::visits {
+namespace optin::visits::consent_desk_test {
 namespace {
 
 using consent::ConsentState;
@@ -71,4 +71,4 @@ TEST_F(ConsentDeskTest, AnUnknownVisitTokenIsRefused) {
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::consent_desk_test

@@ -12,7 +12,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::visits {
+namespace optin::visits::erasure_desk_test {
 namespace {
 
 using optin::testing::ValueOrDie;
@@ -68,4 +68,4 @@ TEST_F(ErasureDeskTest, AnUnknownVisitTokenErasesNothing) {
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::erasure_desk_test

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-namespace optin::visits {
+namespace optin::visits::presence_code_test {
 namespace {
 
 const std::string kKey(32, 'k');
@@ -106,4 +106,4 @@ TEST_F(PresenceCodeTest, ShorterStepRotatesFaster) {
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::presence_code_test

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-namespace optin::visits {
+namespace optin::visits::visit_pseudonym_test {
 namespace {
 
 TEST(VisitPseudonymTest, PseudonymIsTwoCapitalizedWords) {
@@ -35,4 +35,4 @@ TEST(VisitPseudonymTest, PseudonymsVaryFromVisitToVisit) {
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::visit_pseudonym_test

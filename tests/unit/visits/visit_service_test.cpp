@@ -14,7 +14,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::visits {
+namespace optin::visits::visit_service_test {
 namespace {
 
 using consent::Purpose;
@@ -402,4 +402,4 @@ TEST_F(VisitServiceTest, ErasureEndsTheOpenVisitAndLeavesNothingOfTheSubject) {
 }
 
 }  // namespace
-}  // namespace optin::visits
+}  // namespace optin::visits::visit_service_test
