@@ -64,12 +64,22 @@ void SessionHandler::LogIn(net::Request&& request, net::Responder respond) {
     respond(HqProblem(400, "invalid-parameter", "'password' must be a string", "password"));
     return;
   }
+  if (const auto wait = limiter_.RetryAfter(request.remote_address); wait.count() > 0) {
+    ctx_.counters.Login(false);
+    net::Response r = HqProblem(429, "too-many-logins",
+                                "too many failed logins from this address; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+    respond(std::move(r));
+    return;
+  }
   auto shared = std::move(respond).Share();
-  const bool queued = ctx_.work.Post(
-      [this, shared, user = std::string(id->as_string()), pw = std::string(password->as_string())] {
+  const bool queued =
+      ctx_.work.Post([this, shared, user = std::string(id->as_string()),
+                      pw = std::string(password->as_string()), client = request.remote_address] {
         auto login = ctx_.accounts.LogIn(user, pw);
         if (!login) {
           if (login.error().code == ErrorCode::kUnauthenticated) {
+            limiter_.RecordFailure(client);
             ctx_.counters.Login(false);
             platform::log::Warn("hq.login_failed", {});
             (*shared)(HqProblem(401, "login-failed",

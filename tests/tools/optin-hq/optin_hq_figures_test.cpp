@@ -106,6 +106,25 @@ TEST_P(OptinHqFiguresTest, FiveWrongPasswordsLockTheAccountWithTheSameAnswerAsAn
   EXPECT_EQ(LogIn("bob", kPassword)->status, 200);
 }
 
+// As on the box: one address that fails 20 logins in 15 minutes (across ids) is refused with
+// 429 and Retry-After, even with a right password, without any password work.
+TEST_P(OptinHqFiguresTest, TwentyFailedLoginsFromOneAddressAreRefusedWith429) {
+  for (int i = 0; i < 20; ++i) {
+    auto r = LogIn("guess" + std::to_string(i), kPassword);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 401) << i;
+  }
+  auto limited = LogIn("ana", kPassword);
+  ASSERT_TRUE(limited.has_value());
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(json::parse(limited->body).at("type").as_string(),
+            "urn:optin-hq:problem:too-many-logins");
+  bool retry_after = false;
+  for (const auto& [n, v] : limited->headers) retry_after = retry_after || n == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  EXPECT_TRUE(cookie_.empty());
+}
+
 // Three stores over ten days with random noisy cells (negative ones too) and variances: every
 // figure equals the sums computed here, its stderr the root of the summed variances, and its
 // interval estimate -+ 1.96 stderr; by day, by week, by region and for one store; CSV the same.
