@@ -774,7 +774,8 @@ constexpr Text kFr[] = {
     {"reason.declared-level",
      "Parce que vous nous avez dit vous intéresser à {interest} ({level})."},
     {"reason.history",
-     "Parce que vous avez regardé des offres {interest} lors d'une visite précédente."},
+     "Parce que vous avez regardé des offres de la catégorie {interest} lors d'une visite "
+     "précédente."},
     {"level.beginner", "débutant"},
     {"level.intermediate", "intermédiaire"},
     {"level.expert", "expert"},
