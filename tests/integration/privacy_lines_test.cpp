@@ -90,7 +90,9 @@ TEST_F(PrivacyLinesTest, RawIdentifiersAreNeverStored) {
   EXPECT_NE(bytes.find(pseudonym), std::string::npos);
 }
 
-// Line 10: a whole scenario, including refusals, leaves nothing personal in the log.
+// Line 10: a whole scenario, including refusals, leaves nothing personal in the log: check-in,
+// consents, interests, help requests with a note and a first name, staff login (and a wrong
+// PIN), the staff queue, claim, resolve, cancel, logout, and erasure.
 TEST_F(PrivacyLinesTest, LogsHoldNothingPersonal) {
   const std::string sub = "log-probe-subject-31337";
   auto shopper = CheckIn(sub, R"({"offers": true, "assistance": true, "name_to_staff": true})");
@@ -121,13 +123,72 @@ TEST_F(PrivacyLinesTest, LogsHoldNothingPersonal) {
       200);
   auto me = daemon_->Request("GET", "/v1/me", "", shopper.visit_token).json().as_object();
   const std::string pseudonym = Str(me["subject"].as_object()["pseudonym"]);
+
+  // Help, staff and claim routes.
+  const std::string note = "log-probe-note-need-size-44-boots";
+  const std::string first_name = "Zoltanlogprobe";
+  auto asked = daemon_->Request("POST", "/v1/assist",
+                                R"({"topic":"sizing and fit","expertise":"beginner","note":")" +
+                                    note + R"(","first_name":")" + first_name + R"("})",
+                                shopper.visit_token);
+  ASSERT_EQ(asked.status, 201) << asked.body;
+  const std::string help_id = Str(asked.json().at("request").at("id"));
+  EXPECT_EQ(daemon_->Request("GET", "/v1/assist/" + help_id, "", shopper.visit_token).status, 200);
+  EXPECT_EQ(daemon_
+                ->Request("POST", "/v1/assist", R"({"topic":"sizing and fit","expertise":"x"})",
+                          shopper.visit_token)
+                .status,
+            400);
+  const std::string staff_id = "logprobe-staffer-Kq2";
+  const std::string pin = "864209";
+  CommandResult added = RunCommand("echo " + pin + " | " + std::string(OPTINCTL_PATH) +
+                                   " --data-dir " + daemon_->data_dir().string() +
+                                   " staff add --id " + staff_id + " --role associate");
+  ASSERT_EQ(added.exit_code, 0) << added.out;
+  EXPECT_EQ(daemon_
+                ->Request("POST", "/v1/staff/login",
+                          R"({"staff_id":")" + staff_id + R"(","pin":"000111"})")
+                .status,
+            401);
+  auto login = daemon_->Request("POST", "/v1/staff/login",
+                                R"({"staff_id":")" + staff_id + R"(","pin":")" + pin + R"("})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string staff_token = Str(login.json().at("token"));
+  auto queue = daemon_->Request("GET", "/v1/staff/prompts", "", staff_token);
+  ASSERT_EQ(queue.status, 200);
+  ASSERT_NE(queue.body.find(first_name), std::string::npos) << "the scenario shows the name";
+  EXPECT_EQ(
+      daemon_->Request("POST", "/v1/staff/prompts/" + help_id + "/claim", "", staff_token).status,
+      200);
+  EXPECT_EQ(
+      daemon_->Request("POST", "/v1/staff/prompts/h_nosuchprompt/claim", "", staff_token).status,
+      404);
+  EXPECT_EQ(
+      daemon_->Request("POST", "/v1/staff/prompts/" + help_id + "/resolve", "", staff_token).status,
+      200);
+  EXPECT_EQ(daemon_->Request("DELETE", "/v1/assist/" + help_id, "", shopper.visit_token).status,
+            409);
+  auto second =
+      daemon_->Request("POST", "/v1/assist", R"({"topic":"sizing and fit","expertise":"beginner"})",
+                       shopper.visit_token);
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string second_id = Str(second.json().at("request").at("id"));
+  EXPECT_EQ(daemon_->Request("DELETE", "/v1/assist/" + second_id, "", shopper.visit_token).status,
+            200);
+  EXPECT_EQ(daemon_->Request("POST", "/v1/staff/logout", "", staff_token).status, 200);
+  EXPECT_EQ(daemon_->Request("GET", "/v1/staff/prompts", "", staff_token).status, 401);
+
   EXPECT_EQ(daemon_->Request("DELETE", "/v1/me", "", shopper.token).status, 200);
   ASSERT_EQ(daemon_->Stop(), 0);
 
   const std::string log = ReadWholeFile(daemon_->log_file());
   ASSERT_NE(log.find("checkin.accepted"), std::string::npos) << "the log is not being written";
-  for (const std::string& needle : {sub, pseudonym, shopper.token.substr(0, 40),
-                                    shopper.visit_token, visit_id, visit_name, receipt_id}) {
+  for (const char* event : {"assist.requested", "staff.logged_in", "assist.cancelled"}) {
+    EXPECT_NE(log.find(event), std::string::npos) << "the scenario did not log " << event;
+  }
+  for (const std::string& needle :
+       {sub, pseudonym, shopper.token.substr(0, 40), shopper.visit_token, visit_id, visit_name,
+        receipt_id, note, first_name, help_id, second_id, staff_id, pin, staff_token}) {
     EXPECT_EQ(log.find(needle), std::string::npos) << "personal data in the log: " << needle;
   }
 }
