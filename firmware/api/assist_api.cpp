@@ -88,20 +88,21 @@ void AssistApi::CreateRequest(net::Request&& request, net::Responder respond) co
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
   // Either the new request, the 409 for an open one with that request's id, or the 429 of
   // the hourly limit with the time until the visit may ask again.
-  help_.Ask(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
-            std::move(*parsed),
-            reply::Answer<assist::AskOutcome>(
-                std::move(respond), kRoute, [this](const assist::AskOutcome& o) {
-                  if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
-                  if (o.limited)
-                    return reply::WithRetryAfter(reply::Problem(kRoute, *o.limited), o.retry_after);
-                  const assist::ShopperView& v = *o.created;
-                  platform::log::Info("assist.requested");
-                  net::Response r = reply::Json(
-                      201, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-                  r.headers.emplace_back("Location", "/v1/assist/" + v.request.id);
-                  return r;
-                }));
+  d_.help.Ask(
+      visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+      std::move(*parsed),
+      reply::Answer<assist::AskOutcome>(
+          std::move(respond), kRoute, [this](const assist::AskOutcome& o) {
+            if (o.open_conflict) return OpenRequestConflict(*o.open_conflict, o.open_id);
+            if (o.limited)
+              return reply::WithRetryAfter(reply::Problem(kRoute, *o.limited), o.retry_after);
+            const assist::ShopperView& v = *o.created;
+            platform::log::Info("assist.requested");
+            net::Response r =
+                reply::Json(201, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+            r.headers.emplace_back("Location", "/v1/assist/" + v.request.id);
+            return r;
+          }));
 }
 
 void AssistApi::GetRequest(net::Request&& request, net::Responder respond) const {
@@ -110,13 +111,13 @@ void AssistApi::GetRequest(net::Request&& request, net::Responder respond) const
   if (!ValidId(id)) return reply::Refuse(respond, kRoute, NotFound());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  help_.Get(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
-            std::move(id),
-            reply::Answer<assist::ShopperView>(
-                std::move(respond), kRoute, [this](const assist::ShopperView& v) {
-                  return reply::Json(
-                      200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-                }));
+  d_.help.Get(
+      visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+      std::move(id),
+      reply::Answer<
+          assist::ShopperView>(std::move(respond), kRoute, [this](const assist::ShopperView& v) {
+        return reply::Json(200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+      }));
 }
 
 void AssistApi::CancelRequest(net::Request&& request, net::Responder respond) const {
@@ -125,14 +126,14 @@ void AssistApi::CancelRequest(net::Request&& request, net::Responder respond) co
   if (!ValidId(id)) return reply::Refuse(respond, kRoute, NotFound());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
-  help_.Cancel(visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
-               std::move(id),
-               reply::Answer<assist::ShopperView>(
-                   std::move(respond), kRoute, [this](const assist::ShopperView& v) {
-                     platform::log::Info("assist.cancelled");
-                     return reply::Json(
-                         200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
-                   }));
+  d_.help.Cancel(
+      visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+      std::move(id),
+      reply::Answer<
+          assist::ShopperView>(std::move(respond), kRoute, [this](const assist::ShopperView& v) {
+        platform::log::Info("assist.cancelled");
+        return reply::Json(200, object{{"request", assist::ShopperJson(v, d_.clock.NowUnix())}});
+      }));
 }
 
 }  // namespace optin::api

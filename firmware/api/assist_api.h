@@ -1,8 +1,8 @@
 // The shopper's help-request routes: POST /v1/assist (needs `assistance`), GET and DELETE
-// /v1/assist/{id}. Handlers validate on the network thread, then run one database job and
-// answer from its completion; a request is acknowledged only once durable, and staff consoles
-// hear of it only after the commit (assist::PromptFeed). Immutable after Register();
-// thread-safe.
+// /v1/assist/{id}. Handlers validate on the network thread, then call one use case of
+// assist::HelpRequests and answer from its completion; a request is acknowledged only once
+// durable, and staff consoles hear of it only after the commit (assist::PromptFeed). Immutable
+// after Register(); thread-safe.
 #pragma once
 
 #include "assist/help_desk.h"
@@ -10,24 +10,21 @@
 #include "net/router.h"
 #include "platform/clock.h"
 #include "privacy/pseudonymizer.h"
-#include "store/database.h"
 #include "visits/app_token_verifier.h"
-#include "visits/visit_service.h"
 
 namespace optin::api {
 
 struct AssistApiDeps {
-  store::Database& db;
   const platform::Clock& clock;
-  const visits::VisitService& visits;
   const visits::AppTokenVerifier& tokens;
   const privacy::Pseudonymizer& pseudonymizer;
-  const assist::HelpDesk& desk;
+  const assist::HelpDesk& desk;      // validates a new request on the network thread
+  const assist::HelpRequests& help;  // the use cases
 };
 
 class AssistApi {
  public:
-  explicit AssistApi(AssistApiDeps deps) : d_(std::move(deps)), help_(d_.db, d_.visits, d_.desk) {}
+  explicit AssistApi(AssistApiDeps deps) : d_(std::move(deps)) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -37,7 +34,6 @@ class AssistApi {
 
  private:
   AssistApiDeps d_;
-  assist::HelpRequests help_;  // the help request use cases
 };
 
 }  // namespace optin::api

@@ -23,6 +23,7 @@
 #include "api/system_api.h"
 #include "app/domain.h"
 #include "assist/help_desk.h"
+#include "assist/help_requests.h"
 #include "assist/prompt_feed.h"
 #include "assist/staff_directory.h"
 #include "assist/staff_sessions.h"
@@ -104,6 +105,7 @@ struct Service::Parts {
   assist::StaffSessions* staff_sessions = nullptr;
   privacy::DataRights* rights = nullptr;
   std::unique_ptr<api::ShopperApi> shopper_api;
+  std::unique_ptr<assist::HelpRequests> help_requests;  // the shopper's help use cases
   std::unique_ptr<api::AssistApi> assist_api;
   std::unique_ptr<api::OffersApi> offers_api;
   std::unique_ptr<api::StaffApi> staff_api;
@@ -762,8 +764,9 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->shopper_api = std::make_unique<api::ShopperApi>(api::ShopperApiDeps{
       *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
       *p->rights, *p->signer, *p->interests, c.store.id, c.visits.web_code_minutes * 2});
-  p->assist_api = std::make_unique<api::AssistApi>(
-      api::AssistApiDeps{*p->db, p->clock, *p->visits, *p->tokens, *p->pseudonymizer, *p->desk});
+  p->help_requests = std::make_unique<assist::HelpRequests>(*p->db, *p->visits, *p->desk);
+  p->assist_api = std::make_unique<api::AssistApi>(api::AssistApiDeps{
+      p->clock, *p->tokens, *p->pseudonymizer, *p->desk, *p->help_requests});
   p->staff_api = std::make_unique<api::StaffApi>(
       api::StaffApiDeps{*p->db, p->clock, *p->staff_sessions, *p->desk});
   p->system_api = std::make_unique<api::SystemApi>(api::SystemApiDeps{

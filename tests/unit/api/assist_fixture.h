@@ -11,6 +11,7 @@
 #include "api/assist_api.h"
 #include "api/staff_api.h"
 #include "assist/help_desk.h"
+#include "assist/help_requests.h"
 #include "assist/prompt_feed.h"
 #include "assist/staff_directory.h"
 #include "assist/staff_sessions.h"
@@ -24,8 +25,9 @@ class AssistApiFixture : public ApiFixture {
       : desk_(*stack_->domain->desk),
         directory_(*stack_->domain->staff_directory),
         sessions_(*stack_->domain->staff_sessions),
-        assist_api_(api::AssistApiDeps{*db_, clock_, *stack_->visits, *stack_->tokens,
-                                       *stack_->pseudonymizer, desk_}),
+        help_requests_(*db_, *stack_->visits, desk_),
+        assist_api_(api::AssistApiDeps{clock_, *stack_->tokens, *stack_->pseudonymizer, desk_,
+                                       help_requests_}),
         staff_api_(api::StaffApiDeps{*db_, clock_, sessions_, desk_}) {
     subscription_ = Must(feed_.Subscribe([this](const assist::PromptEvent& e) {
       std::lock_guard lock(events_mu_);
@@ -132,6 +134,7 @@ class AssistApiFixture : public ApiFixture {
   assist::HelpDesk& desk_;
   assist::StaffDirectory& directory_;
   assist::StaffSessions& sessions_;
+  assist::HelpRequests help_requests_;
   api::AssistApi assist_api_;
   api::StaffApi staff_api_;
   assist::PromptFeed::Subscription subscription_;
