@@ -321,7 +321,7 @@ export default {
   'staff.card.waited': 'Esperó',
   'staff.card.note': 'Nota',
   'staff.card.claim': 'Atender',
-  'staff.card.resolve': 'Resuelta',
+  'staff.card.resolve': 'Marcar como resuelta',
   'staff.card.claiming': 'Aceptando…',
   'staff.card.resolving': 'Cerrando…',
   'staff.justNow': 'justo ahora',

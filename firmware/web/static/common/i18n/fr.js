@@ -322,7 +322,7 @@ export default {
   'staff.card.waited': 'A attendu',
   'staff.card.note': 'Mot',
   'staff.card.claim': 'Prendre en charge',
-  'staff.card.resolve': 'Réglé',
+  'staff.card.resolve': 'Marquer comme réglée',
   'staff.card.claiming': 'Prise en charge…',
   'staff.card.resolving': 'Clôture…',
   'staff.justNow': 'à l’instant',

@@ -321,7 +321,7 @@ export default {
   'staff.card.waited': 'Ha atteso',
   'staff.card.note': 'Nota',
   'staff.card.claim': 'Prendi in carico',
-  'staff.card.resolve': 'Risolto',
+  'staff.card.resolve': 'Segna come risolta',
   'staff.card.claiming': 'Presa in carico…',
   'staff.card.resolving': 'Chiusura…',
   'staff.justNow': 'proprio ora',
