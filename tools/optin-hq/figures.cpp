@@ -117,7 +117,7 @@ Result<Figures> ComputeFigures(HqStore& store, const StoreDirectory* stores,
       for (const StoreInfo& s : stores->stores()) {
         if (!in_scope(s.id) || !s.OpenOn(d)) continue;
         expected[p].insert(s.id);
-        if (!sent.contains(s.id)) {
+        if (!sent.contains(s.id) && d < req.due_before_day) {
           missing[p].insert(s.id);
           ++periods[p].missing_store_days;
         }

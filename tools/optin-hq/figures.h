@@ -7,6 +7,7 @@
 // percentile with 95% intervals (claim_quantiles.h). Reads through HqStore; thread-safe when it is.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ struct FiguresRequest {
   int64_t from_day = 0;  // inclusive
   int64_t to_day = 0;    // inclusive
   FigureScope scope;
+  // A day's batch is due once the day is over: stores without a batch for a day from this one
+  // on (today, when asked by the handler) are not counted missing (not yet).
+  int64_t due_before_day = INT64_MAX;
 };
 
 struct FigurePeriod {

@@ -111,6 +111,7 @@ net::Response FiguresHandler::Figures(const net::Request& request) {
   if (auto f = q.Get("format"); f && *f != "csv" && *f != "json") {
     return BadParam("format", "'format' must be csv or json");
   }
+  req.due_before_day = UtcDayOf(ctx_.clock.NowUnix());
   const auto directory = ctx_.stores.current();
   auto figures = ComputeFigures(ctx_.store, directory.get(), req);
   if (!figures) return HqProblem(figures.error(), "storage-unavailable");

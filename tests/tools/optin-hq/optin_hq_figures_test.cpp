@@ -237,6 +237,11 @@ TEST_P(OptinHqFiguresTest, AStoreThatSentNothingIsMissingNotZero) {
   EXPECT_EQ(rows[2].at("stores_expected").as_int64(), 3);
   EXPECT_EQ(json::serialize(rows[2].at("missing")), "[\"s1\",\"s2\",\"s3\"]");
   EXPECT_NE(f.at("note").as_string().find("not counted as zero"), std::string::npos);
+  // Today's batch is not due yet: nobody is missing today.
+  const std::string today = FormatIsoDate(UtcDayOf(platform::SystemClock::Instance().NowUnix()));
+  auto now = Get("/v1/figures?metric=checkins_total&from=" + today + "&to=" + today);
+  EXPECT_EQ(now.at("rows").at(0).at("stores_expected").as_int64(), 3);
+  EXPECT_TRUE(now.at("rows").at(0).at("missing").as_array().empty());
   // The stores listing: last batch, its age, the missing days (within the window asked).
   auto stores = Get("/v1/stores?days=366");
   const auto& list = stores.at("stores").as_array();
