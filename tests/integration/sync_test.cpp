@@ -1,5 +1,5 @@
 // HQ sync faults with real processes on loopback: optin-edged (provisioned for mutual TLS with a
-// test CA made by the openssl CLI) uploading to the reference HQ (hq-receiver, whose --client-ca
+// test CA made by the openssl CLI) uploading to HQ (optin-hq on SQLite, whose --client-ca
 // is that CA). Cases: HQ down then up, HQ answering 500, HQ hanging (never answering, the
 // connection left open), the daemon SIGKILLed mid-drain. In every case each batch the daemon
 // released reaches HQ exactly once, or is still in the outbox.
@@ -38,9 +38,9 @@ std::string Sh(const std::string& cmd) {
   return r.out;
 }
 
-// The hq-receiver binary: built beside optinctl (tools/hq-receiver in the same build tree).
+// The optin-hq binary: built beside optinctl (tools/optin-hq in the same build tree).
 fs::path ReceiverBinary() {
-  return fs::path(OPTINCTL_PATH).parent_path().parent_path() / "hq-receiver" / "hq-receiver";
+  return fs::path(OPTINCTL_PATH).parent_path().parent_path() / "optin-hq" / "optin-hq";
 }
 
 // A test HQ CA, the receiver's certificate for localhost, both made with the openssl CLI.
@@ -81,9 +81,10 @@ class Receiver {
   Receiver(const TestPki& pki, fs::path dir) : pki_(pki), dir_(std::move(dir)) {}
   ~Receiver() { Kill(); }
 
-  // Starts on `port` (0: any) and waits (20 s) for "hq-receiver listening on PORT".
+  // Starts on `port` (0: any) and waits (20 s) for "optin-hq listening on PORT" (the stores'
+  // listener; the people's listener on any free port).
   bool Start(uint16_t port, int fail_first = 0, int hang_first = 0) {
-    const fs::path log = dir_ / "hq-receiver.log";
+    const fs::path log = dir_ / "optin-hq.log";
     const size_t offset = fs::exists(log) ? fs::file_size(log) : 0;
     pid_ = fork();
     if (pid_ == 0) {
@@ -94,6 +95,8 @@ class Receiver {
       std::vector<std::string> args = {ReceiverBinary().string(),
                                        "--listen",
                                        "127.0.0.1:" + std::to_string(port),
+                                       "--web-listen",
+                                       "127.0.0.1:0",
                                        "--cert",
                                        pki_.server_cert.string(),
                                        "--key",
@@ -101,7 +104,7 @@ class Receiver {
                                        "--client-ca",
                                        pki_.ca_cert.string(),
                                        "--db",
-                                       (dir_ / "hq-batches.db").string(),
+                                       "sqlite:" + (dir_ / "hq.db").string(),
                                        "--fail-first",
                                        std::to_string(fail_first),
                                        "--hang-first",
@@ -113,7 +116,7 @@ class Receiver {
       _exit(127);
     }
     const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
-    const std::string marker = "hq-receiver listening on ";
+    const std::string marker = "optin-hq listening on ";
     while (SteadyClock::now() < deadline) {
       const std::string out = ReadWholeFile(log).substr(offset);
       if (size_t at = out.find(marker); at != std::string::npos) {
@@ -150,7 +153,7 @@ class Receiver {
     pid_ = -1;
   }
   uint16_t port() const { return port_; }
-  std::string Log() const { return ReadWholeFile(dir_ / "hq-receiver.log"); }
+  std::string Log() const { return ReadWholeFile(dir_ / "optin-hq.log"); }
 
   // period_start -> how many times HQ stored it (GET /batches, with the device's client cert).
   std::map<int64_t, int> Stored(const fs::path& data_dir) const {
@@ -180,7 +183,7 @@ class SyncFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists(ReceiverBinary()))
-        << ReceiverBinary() << " is missing: build the hq-receiver target";
+        << ReceiverBinary() << " is missing: build the optin-hq target";
     pki_ = std::make_unique<TestPki>(dir_.path());
     receiver_ = std::make_unique<Receiver>(*pki_, dir_.path());
     data_ = dir_ / "data";

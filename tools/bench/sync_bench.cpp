@@ -1,7 +1,7 @@
 // HQ sync figures: (1) releasing one period of one million consented events (capped counts,
 // discrete Laplace noise, audit head, ES256 signature, outbox insert, period marked released),
 // target < 1 s, then the chunked deletion of the released events; (2) draining an outbox of
-// 10,000 batches to the reference HQ (a real hq-receiver process on loopback, mutual TLS, 50
+// 10,000 batches to the reference HQ (a real optin-hq process on loopback, mutual TLS, 50
 // batches per request), target >= 500 batches/s.
 // Usage: sync_bench [--events N] [--batches N] [--time-ordered]
 #include <chrono>
@@ -191,15 +191,16 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
        "fill outbox");
   const auto s1 = Clock::now();
 
-  // The reference HQ, a real process.
+  // HQ (optin-hq on SQLite), a real process.
   const uint16_t port = 18000 + static_cast<uint16_t>(getpid() % 2000);
   net::testing::ChildProcess hq(
-      {HQ_RECEIVER_PATH, "--listen", "127.0.0.1:" + std::to_string(port), "--cert",
-       (dir / "server.pem").string(), "--key", (dir / "server.key").string(), "--client-ca",
-       (dir / "ca.pem").string(), "--db", (dir / "hq.db").string()},
+      {OPTIN_HQ_PATH, "--listen", "127.0.0.1:" + std::to_string(port), "--web-listen",
+       "127.0.0.1:0", "--cert", (dir / "server.pem").string(), "--key",
+       (dir / "server.key").string(), "--client-ca", (dir / "ca.pem").string(), "--db",
+       "sqlite:" + (dir / "hq.db").string()},
       {}, (dir / "hq.log").string());
   if (!net::testing::WaitForPort(port, std::chrono::seconds(10))) {
-    std::fprintf(stderr, "hq-receiver did not start\n");
+    std::fprintf(stderr, "optin-hq did not start\n");
     std::exit(1);
   }
   net::EventLoop loop;
@@ -227,7 +228,7 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
   std::printf("outbox fill: %lld batches signed and queued in %.3f s\n",
               static_cast<long long>(batches), Seconds(s0, s1));
   std::printf(
-      "drain: %llu batches delivered to hq-receiver in %d requests over mutual TLS in %.3f s = "
+      "drain: %llu batches delivered to optin-hq in %d requests over mutual TLS in %.3f s = "
       "%.0f batches/s (target >= 500); duplicates %llu, outbox left %lld\n",
       static_cast<unsigned long long>(stats.batches_sent), requests, Seconds(t0, t1),
       static_cast<double>(stats.batches_sent) / Seconds(t0, t1),
