@@ -38,6 +38,10 @@ class HqStore {
   // batch is stored. kInvalidArgument for a record ValidateBatchRecord refuses; kUnavailable
   // when the database cannot be reached (the caller answers 503 and the box retries).
   virtual Result<IngestOutcome> StoreBatch(const BatchRecord& batch) = 0;
+  // The same for every batch of one upload, in one transaction (their outcomes in order): if
+  // any part fails, nothing of the upload is stored. A batch id twice in `batches` is stored once
+  // (the second is kDuplicate).
+  virtual Result<std::vector<IngestOutcome>> StoreBatches(std::span<const BatchRecord> batches) = 0;
 
   // The batches of one store, oldest period first.
   virtual Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) = 0;

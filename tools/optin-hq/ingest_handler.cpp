@@ -137,29 +137,40 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
   auto shared = std::move(respond).Share();
   const std::string peer_store = peer.common_name;
   const bool queued = ctx_.work.Post([this, items, shared, peer_store] {
+    // Every checked batch of the upload in one transaction.
+    std::vector<BatchRecord> records;
+    std::vector<Item*> checked;
     for (Item& item : *items) {
       if (item.verdict.status != "ok") continue;
-      auto outcome = ctx_.store.StoreBatch(item.record);
-      if (!outcome) {
-        // The database is down or refused: answer 503 for the whole upload; the box retries
-        // it, and what was stored before the failure is then a duplicate.
+      records.push_back(item.record);
+      checked.push_back(&item);
+    }
+    if (!records.empty()) {
+      auto outcomes = ctx_.store.StoreBatches(records);
+      if (!outcomes) {
+        // The database is down or refused: nothing of the upload is stored; answer 503 and the
+        // box retries it.
         log::Error("hq.store_failed", {{"store", peer_store},
-                                       {"batch_id", item.verdict.batch_id},
-                                       {"error", outcome.error().message}});
+                                       {"batches", records.size()},
+                                       {"error", outcomes.error().message}});
         ctx_.counters.UploadRefused("storage-unavailable");
-        (*shared)(HqProblem(503, "storage-unavailable",
-                            "HQ could not store the batches; try again later"));
+        (*shared)(
+            HqProblem(503, "storage-unavailable",
+                      "HQ could not store the batches (nothing was stored); try again later"));
         return;
       }
-      if (*outcome == IngestOutcome::kDuplicate) {
-        item.verdict.status = "duplicate";
-        item.verdict.reason = "duplicate";
-        item.verdict.detail =
-            "batch " + item.verdict.batch_id + " was stored before: nothing was stored again";
-      } else {
-        item.verdict.status = "stored";
-        // Which bundle versions the store runs (bundle_report.h); the batch is stored either way.
-        (void)ctx_.store.RecordBundlesInForce(BundlesReportedIn(item.record));
+      for (size_t i = 0; i < checked.size(); ++i) {
+        Item& item = *checked[i];
+        if ((*outcomes)[i] == IngestOutcome::kDuplicate) {
+          item.verdict.status = "duplicate";
+          item.verdict.reason = "duplicate";
+          item.verdict.detail =
+              "batch " + item.verdict.batch_id + " was stored before: nothing was stored again";
+        } else {
+          item.verdict.status = "stored";
+          // Which bundle versions the store runs (bundle_report.h); the batch is stored either way.
+          (void)ctx_.store.RecordBundlesInForce(BundlesReportedIn(item.record));
+        }
       }
     }
     json::array results;

@@ -3,7 +3,8 @@
 // "status": "stored"|"duplicate"|"rejected", "reason", "problem"}]}, one result per batch, each
 // refusal with its problem+json object saying why (bad-signature, unknown-store, store-mismatch,
 // unsupported-version naming the version, malformed, batch-id-mismatch); a refused batch stores
-// nothing. Each batch is stored in one transaction (HqStore::StoreBatch), once per batch id. An
+// nothing. The upload's checked batches are stored in one transaction (HqStore::StoreBatches),
+// once per batch id. An
 // upload refused whole answers problem+json: 400 malformed-request (not JSON), 400
 // too-many-batches, 403 client-certificate, 503 storage-unavailable (the database is down: the
 // box retries; what was stored is a duplicate then), 503 busy. Every outcome is counted and

@@ -144,55 +144,74 @@ Result<std::vector<int>> PostgresHqStore::AppliedMigrations() {
   return out;
 }
 
+namespace {
+
+// Inserts one batch, its periods and cells on `c` (inside the caller's transaction); kDuplicate
+// when its id is stored already.
+Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
+  OPTIN_ASSIGN_OR_RETURN(
+      PgResult ins,
+      c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
+              "period_end, received_at, signed_batch) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+              "ON CONFLICT (batch_id) DO NOTHING",
+              PgParams()
+                  .Add(b.batch_id)
+                  .Add(b.store_id)
+                  .Add(b.format_version)
+                  .Add(b.periods.front().start)
+                  .Add(b.periods.back().end)
+                  .Add(b.received_at)
+                  .Add(b.signed_batch)));
+  if (ins.affected_rows() == 0) {
+    return IngestOutcome::kDuplicate;
+  }
+  PgParams periods;
+  for (const BatchPeriod& p : b.periods) {
+    periods.Add(b.batch_id).Add(b.store_id).Add(p.start).Add(p.end).Add(UtcDayOf(p.start));
+  }
+  OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_batch_periods (batch_id, store_id, "
+                                   "period_start, period_end, day)",
+                                   b.periods.size(), 5),
+                    periods));
+  for (size_t at = 0; at < b.cells.size(); at += kRowsPerInsert) {
+    const size_t n = std::min(kRowsPerInsert, b.cells.size() - at);
+    PgParams cells;
+    for (size_t i = at; i < at + n; ++i) {
+      const CellRecord& cell = b.cells[i];
+      cells.Add(b.batch_id).Add(b.store_id).Add(cell.day).Add(cell.metric).Add(cell.label);
+      cells.Add(cell.value).Add(cell.variance);
+    }
+    OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_cells (batch_id, store_id, day, "
+                                     "metric, label, value, variance)",
+                                     n, 7),
+                      cells));
+  }
+  return IngestOutcome::kStored;
+}
+
+}  // namespace
+
 Result<IngestOutcome> PostgresHqStore::StoreBatch(const BatchRecord& b) {
-  OPTIN_TRY(ValidateBatchRecord(b));
+  OPTIN_ASSIGN_OR_RETURN(auto outcomes, StoreBatches(std::span<const BatchRecord>(&b, 1)));
+  return outcomes.front();
+}
+
+Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
+    std::span<const BatchRecord> batches) {
+  for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
   std::lock_guard lock(mu_);
-  IngestOutcome outcome = IngestOutcome::kStored;
+  std::vector<IngestOutcome> outcomes;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
-        outcome = IngestOutcome::kStored;
-        OPTIN_ASSIGN_OR_RETURN(
-            PgResult ins,
-            c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
-                    "period_end, received_at, signed_batch) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                    "ON CONFLICT (batch_id) DO NOTHING",
-                    PgParams()
-                        .Add(b.batch_id)
-                        .Add(b.store_id)
-                        .Add(b.format_version)
-                        .Add(b.periods.front().start)
-                        .Add(b.periods.back().end)
-                        .Add(b.received_at)
-                        .Add(b.signed_batch)));
-        if (ins.affected_rows() == 0) {
-          outcome = IngestOutcome::kDuplicate;
-          return Ok();
-        }
-        PgParams periods;
-        for (const BatchPeriod& p : b.periods) {
-          periods.Add(b.batch_id).Add(b.store_id).Add(p.start).Add(p.end).Add(UtcDayOf(p.start));
-        }
-        OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_batch_periods (batch_id, store_id, "
-                                         "period_start, period_end, day)",
-                                         b.periods.size(), 5),
-                          periods));
-        for (size_t at = 0; at < b.cells.size(); at += kRowsPerInsert) {
-          const size_t n = std::min(kRowsPerInsert, b.cells.size() - at);
-          PgParams cells;
-          for (size_t i = at; i < at + n; ++i) {
-            const CellRecord& cell = b.cells[i];
-            cells.Add(b.batch_id).Add(b.store_id).Add(cell.day).Add(cell.metric).Add(cell.label);
-            cells.Add(cell.value).Add(cell.variance);
-          }
-          OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_cells (batch_id, store_id, day, "
-                                           "metric, label, value, variance)",
-                                           n, 7),
-                            cells));
+        outcomes.clear();
+        for (const BatchRecord& b : batches) {
+          OPTIN_ASSIGN_OR_RETURN(IngestOutcome o, InsertOne(c, b));
+          outcomes.push_back(o);
         }
         return Ok();
       },
       true));
-  return outcome;
+  return outcomes;
 }
 
 Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view store_id) {
@@ -438,30 +457,31 @@ Status PostgresHqStore::PublishBundle(const BundleRecord& b) {
         // Two publishers of one target take turns: the check and the insert are one step.
         OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext($1))",
                           PgParams().Add(b.kind + "|" + b.target_type + "|" + b.target)));
-        OPTIN_ASSIGN_OR_RETURN(
-            PgResult r, c.Query("SELECT max(sequence) FROM hq_bundles WHERE kind = $1 AND "
-                                "target_type = $2 AND target = $3",
-                                PgParams().Add(b.kind).Add(b.target_type).Add(b.target)));
+        OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                               c.Query("SELECT max(sequence) FROM hq_bundles WHERE kind = $1 AND "
+                                       "target_type = $2 AND target = $3",
+                                       PgParams().Add(b.kind).Add(b.target_type).Add(b.target)));
         if (r.rows() > 0 && !r.IsNull(0, 0) && r.Int(0, 0) >= b.sequence) {
-          return Fail(ErrorCode::kConflict,
-                      "a " + b.kind + " as new or newer is published for " + b.target_type + " " +
-                          b.target,
-                      "file", "bundle-not-newer");
+          return Fail(
+              ErrorCode::kConflict,
+              "a " + b.kind + " as new or newer is published for " + b.target_type + " " + b.target,
+              "file", "bundle-not-newer");
         }
-        OPTIN_TRY(c.Query("INSERT INTO hq_bundles (kind, target_type, target, sequence, version, "
-                          "issued_at, expires_at, etag, jws, published_at) VALUES ($1, $2, $3, "
-                          "$4, $5, $6, $7, $8, $9, $10)",
-                          PgParams()
-                              .Add(b.kind)
-                              .Add(b.target_type)
-                              .Add(b.target)
-                              .Add(b.sequence)
-                              .Add(b.version)
-                              .Add(b.issued_at)
-                              .Add(b.expires_at)
-                              .Add(b.etag)
-                              .Add(b.jws)
-                              .Add(b.published_at)));
+        OPTIN_TRY(
+            c.Query("INSERT INTO hq_bundles (kind, target_type, target, sequence, version, "
+                    "issued_at, expires_at, etag, jws, published_at) VALUES ($1, $2, $3, "
+                    "$4, $5, $6, $7, $8, $9, $10)",
+                    PgParams()
+                        .Add(b.kind)
+                        .Add(b.target_type)
+                        .Add(b.target)
+                        .Add(b.sequence)
+                        .Add(b.version)
+                        .Add(b.issued_at)
+                        .Add(b.expires_at)
+                        .Add(b.etag)
+                        .Add(b.jws)
+                        .Add(b.published_at)));
         return Ok();
       },
       false);
@@ -482,9 +502,8 @@ Result<std::optional<BundleRecord>> PostgresHqStore::LatestBundle(std::string_vi
                     "$2 AND target = $3 ORDER BY sequence DESC LIMIT 1",
                     PgParams().Add(kind).Add(target_type).Add(target)));
         if (r.rows() > 0) {
-          out = BundleRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Text(0, 3),
-                             r.Int(0, 4),  r.Int(0, 5),  r.Int(0, 6),  r.Text(0, 7),
-                             r.Text(0, 8), r.Int(0, 9)};
+          out = BundleRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Text(0, 3), r.Int(0, 4),
+                             r.Int(0, 5),  r.Int(0, 6),  r.Text(0, 7), r.Text(0, 8), r.Int(0, 9)};
         }
         return Ok();
       },
@@ -502,8 +521,12 @@ Status PostgresHqStore::RecordBundlesInForce(std::span<const BundleInForce> repo
               "($1, $2, $3, $4, $5) ON CONFLICT (store_id, kind) DO UPDATE SET version = "
               "excluded.version, etag = excluded.etag, reported_at = excluded.reported_at WHERE "
               "hq_store_bundles.reported_at <= excluded.reported_at",
-              PgParams().Add(r.store_id).Add(r.kind).Add(r.version).Add(r.etag).Add(
-                  r.reported_at)));
+              PgParams()
+                  .Add(r.store_id)
+                  .Add(r.kind)
+                  .Add(r.version)
+                  .Add(r.etag)
+                  .Add(r.reported_at)));
         }
         return Ok();
       },
@@ -520,8 +543,8 @@ Result<std::vector<BundleInForce>> PostgresHqStore::ListBundlesInForce() {
                                c.Query("SELECT store_id, kind, version, etag, reported_at FROM "
                                        "hq_store_bundles ORDER BY store_id, kind"));
         for (int i = 0; i < r.rows(); ++i) {
-          out.push_back(BundleInForce{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
-                                      r.Int(i, 4)});
+          out.push_back(
+              BundleInForce{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3), r.Int(i, 4)});
         }
         return Ok();
       },

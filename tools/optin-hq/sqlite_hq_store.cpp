@@ -103,6 +103,29 @@ Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
   return outcome;
 }
 
+Result<std::vector<IngestOutcome>> SqliteHqStore::StoreBatches(
+    std::span<const BatchRecord> batches) {
+  for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
+  std::lock_guard lock(mu_);
+  std::vector<IngestOutcome> outcomes;
+  OPTIN_TRY(Transaction([&]() -> Status {
+    outcomes.clear();
+    for (const BatchRecord& b : batches) {
+      OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT 1 FROM hq_batches WHERE batch_id = ?"));
+      q.BindAll(b.batch_id);
+      OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
+      if (found) {
+        outcomes.push_back(IngestOutcome::kDuplicate);
+        continue;
+      }
+      OPTIN_TRY(InsertBatch(b));
+      outcomes.push_back(IngestOutcome::kStored);
+    }
+    return Ok();
+  }));
+  return outcomes;
+}
+
 Result<std::vector<BatchSummary>> SqliteHqStore::ListBatches(std::string_view store_id) {
   std::lock_guard lock(mu_);
   std::vector<BatchSummary> out;
@@ -278,10 +301,10 @@ Status SqliteHqStore::PublishBundle(const BundleRecord& b) {
     q.BindAll(b.kind, b.target_type, b.target);
     OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
     if (found && !q.ColumnIsNull(0) && q.ColumnInt(0) >= b.sequence) {
-      return Fail(ErrorCode::kConflict,
-                  "a " + b.kind + " as new or newer is published for " + b.target_type + " " +
-                      b.target,
-                  "file", "bundle-not-newer");
+      return Fail(
+          ErrorCode::kConflict,
+          "a " + b.kind + " as new or newer is published for " + b.target_type + " " + b.target,
+          "file", "bundle-not-newer");
     }
     OPTIN_TRY(conn_->Execute(
         "INSERT INTO hq_bundles (kind, target_type, target, sequence, version, issued_at, "
@@ -303,11 +326,9 @@ Result<std::optional<BundleRecord>> SqliteHqStore::LatestBundle(std::string_view
   q.BindAll(kind, target_type, target);
   OPTIN_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) return std::optional<BundleRecord>();
-  return std::optional<BundleRecord>(BundleRecord{q.ColumnText(0), q.ColumnText(1),
-                                                  q.ColumnText(2), q.ColumnText(3),
-                                                  q.ColumnInt(4), q.ColumnInt(5), q.ColumnInt(6),
-                                                  q.ColumnText(7), q.ColumnText(8),
-                                                  q.ColumnInt(9)});
+  return std::optional<BundleRecord>(BundleRecord{
+      q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), q.ColumnText(3), q.ColumnInt(4),
+      q.ColumnInt(5), q.ColumnInt(6), q.ColumnText(7), q.ColumnText(8), q.ColumnInt(9)});
 }
 
 Status SqliteHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
@@ -334,8 +355,8 @@ Result<std::vector<BundleInForce>> SqliteHqStore::ListBundlesInForce() {
   while (true) {
     OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(BundleInForce{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2),
-                                q.ColumnText(3), q.ColumnInt(4)});
+    out.push_back(BundleInForce{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), q.ColumnText(3),
+                                q.ColumnInt(4)});
   }
   return out;
 }

@@ -23,6 +23,7 @@ class SqliteHqStore final : public HqStore {
   std::string_view engine() const override { return "sqlite"; }
   Result<std::vector<int>> AppliedMigrations() override;
   Result<IngestOutcome> StoreBatch(const BatchRecord& batch) override;
+  Result<std::vector<IngestOutcome>> StoreBatches(std::span<const BatchRecord> batches) override;
   Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) override;
   Result<std::vector<StoreActivity>> LastBatches() override;
   Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;

@@ -8,7 +8,7 @@
 #include "tests/tools/optin-hq/hq_store_fixture.h"
 #include "tools/optin-hq/utc_day.h"
 
-namespace optin::hq {
+namespace optin::hq::hq_store_test {
 namespace {
 
 constexpr int64_t kDay = 20500;  // 2026-02-15
@@ -141,6 +141,28 @@ TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
             IngestOutcome::kStored);
 }
 
+// One upload, one transaction: its batches' outcomes in order (a repeat is a duplicate), and a
+// batch that fails leaves nothing of the whole upload.
+TEST_P(HqStoreTest, AnUploadsBatchesAreStoredInOneTransaction) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  ASSERT_EQ(store->StoreBatch(DailyBatch("s1", kDay, {{"app", 1}})).value(),
+            IngestOutcome::kStored);
+  const std::vector<BatchRecord> upload = {DailyBatch("s1", kDay, {{"app", 1}}),
+                                           DailyBatch("s1", kDay + 1, {{"app", 2}}),
+                                           DailyBatch("s1", kDay + 1, {{"app", 2}})};
+  auto outcomes = store->StoreBatches(upload);
+  ASSERT_TRUE(outcomes) << outcomes.error().message;
+  EXPECT_EQ(*outcomes,
+            (std::vector<IngestOutcome>{IngestOutcome::kDuplicate, IngestOutcome::kStored,
+                                        IngestOutcome::kDuplicate}));
+  BatchRecord bad = DailyBatch("s1", kDay + 3, {{"app", 4}});
+  bad.cells.push_back(bad.cells.front());  // the database refuses the second copy
+  const std::vector<BatchRecord> failing = {DailyBatch("s1", kDay + 2, {{"app", 3}}), bad};
+  EXPECT_FALSE(store->StoreBatches(failing));
+  EXPECT_EQ(store->ListBatches("s1").value().size(), 2u);  // kDay + 2 was not kept either
+}
+
 TEST_P(HqStoreTest, SumsOfValuesAndVariancesAreGroupedByDayAndStore) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
@@ -248,4 +270,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, HqStoreTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineName);
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::hq_store_test
