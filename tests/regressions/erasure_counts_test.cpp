@@ -6,7 +6,7 @@
 #include "privacy/data_rights.h"
 #include "tests/support/domain_world.h"
 
-namespace optin::testing {
+namespace optin::testing::erasure_counts_test {
 namespace {
 
 TEST(ErasureCountsRegression, InterestsOfTheOpenVisitAreCountedInTheErasureReceipt) {
@@ -28,4 +28,4 @@ TEST(ErasureCountsRegression, InterestsOfTheOpenVisitAreCountedInTheErasureRecei
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::erasure_counts_test

@@ -10,7 +10,7 @@
 #include "tools/optin-hq/password_hash.h"
 #include "tools/optin-hq/session_token.h"
 
-namespace optin::hq {
+namespace optin::hq::accounts_test {
 namespace {
 
 constexpr std::string_view kPassword = "correct horse battery";
@@ -156,4 +156,4 @@ TEST(PasswordHashTest, AMalformedStoredHashMatchesNothing) {
 }
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::accounts_test

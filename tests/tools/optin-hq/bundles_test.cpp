@@ -15,7 +15,7 @@
 #include "tools/optin-hq/bundle_publish_command.h"
 #include "tools/optin-hq/bundle_publisher.h"
 
-namespace optin::hq {
+namespace optin::hq::bundles_test {
 namespace {
 
 namespace json = boost::json;
@@ -241,4 +241,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, BundlesTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineName);
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::bundles_test

@@ -5,7 +5,7 @@
 
 #include "tools/optin-hq/utc_day.h"
 
-namespace optin::hq {
+namespace optin::hq::missing_stores_test {
 namespace {
 
 StoreDirectory Chain() {
@@ -47,4 +47,4 @@ TEST(MissingStoresTest, ARangeListsTheMissingStoresOfEachDay) {
 }
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::missing_stores_test

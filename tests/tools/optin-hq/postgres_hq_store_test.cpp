@@ -9,7 +9,7 @@
 #include "tools/optin-hq/postgres_hq_store.h"
 #include "tools/optin-hq/utc_day.h"
 
-namespace optin::hq {
+namespace optin::hq::postgres_hq_store_test {
 namespace {
 
 using testing::PostgresEnvironment;
@@ -143,4 +143,4 @@ TEST_F(PostgresHqStoreTest, ThePostgresqlDbValueOpensThePostgresqlEngine) {
 }
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::postgres_hq_store_test

@@ -8,7 +8,7 @@
 #include "tests/support/temp_dir.h"
 #include "tools/optin-hq/utc_day.h"
 
-namespace optin::hq {
+namespace optin::hq::store_directory_test {
 namespace {
 
 constexpr std::string_view kToml = R"(# The chain's stores.
@@ -149,4 +149,4 @@ TEST(StoreDirectoryTest, LoadTakesTheFormatFromTheExtension) {
 }
 
 }  // namespace
-}  // namespace optin::hq
+}  // namespace optin::hq::store_directory_test

@@ -17,7 +17,7 @@
 #include "net/http_message.h"
 #include "tests/unit/api/api_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::answer_handoff_test {
 namespace {
 
 class AnswerHandoffTest : public ApiFixture {
@@ -113,4 +113,4 @@ TEST_F(AnswerHandoffTest, AReadIsRenderedOnTheConnectionNotOnTheReader) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::answer_handoff_test

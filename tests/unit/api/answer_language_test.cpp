@@ -12,7 +12,7 @@
 #include "api/problem.h"
 #include "net/router.h"
 
-namespace optin::api {
+namespace optin::api::answer_language_test {
 namespace {
 
 std::string HeaderOf(const net::Response& r, std::string_view name) {
@@ -145,4 +145,4 @@ TEST(AnswerLanguageTest, VaryKeepsTheHeadersItNamedAndAddsAcceptLanguage) {
 }
 
 }  // namespace
-}  // namespace optin::api
+}  // namespace optin::api::answer_language_test

@@ -8,7 +8,7 @@
 #include "platform/log.h"
 #include "tests/unit/api/assist_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::assist_api_test {
 namespace {
 
 using boost::json::object;
@@ -220,4 +220,4 @@ TEST_F(AssistApiTest, NothingPersonalInLogs) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::assist_api_test

@@ -10,7 +10,7 @@
 #include "privacy/jws.h"
 #include "tests/unit/api/api_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::checkin_test {
 namespace {
 
 using boost::json::array;
@@ -378,4 +378,4 @@ TEST_F(CheckInTest, CheckingInAgainEndsThePreviousVisit) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::checkin_test

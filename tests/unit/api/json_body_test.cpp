@@ -10,7 +10,7 @@
 
 #include "api/problem.h"
 
-namespace optin::api {
+namespace optin::api::json_body_test {
 namespace {
 
 boost::json::value Parse(std::string_view text) { return boost::json::parse(text); }
@@ -410,4 +410,4 @@ TEST(ParseJsonBody, TheSameNameInDifferentObjectsAndInStringsIsAccepted) {
 }
 
 }  // namespace
-}  // namespace optin::api
+}  // namespace optin::api::json_body_test

@@ -12,7 +12,7 @@
 #include "privacy/jws.h"
 #include "tests/unit/api/api_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::me_test {
 namespace {
 
 using boost::json::array;
@@ -465,4 +465,4 @@ TEST_F(MeTest, NothingPersonalReachesTheLogs) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::me_test

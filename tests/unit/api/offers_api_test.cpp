@@ -18,7 +18,7 @@
 #include "offers/personalizer.h"
 #include "tests/unit/api/assist_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::offers_api_test {
 namespace {
 
 using boost::json::array;
@@ -307,4 +307,4 @@ TEST_F(OffersApiTest, WhyWithoutATokenIs401) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::offers_api_test

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace optin::api {
+namespace optin::api::origin_policy_test {
 namespace {
 
 net::Request Upgrade(std::vector<std::string> origins) {
@@ -56,4 +56,4 @@ TEST(OriginPolicyTest, AForeignOrRepeatedOriginGets403ProblemAndNoOriginPasses) 
 }
 
 }  // namespace
-}  // namespace optin::api
+}  // namespace optin::api::origin_policy_test

@@ -7,7 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <string>
 
-namespace optin::api {
+namespace optin::api::problem_test {
 namespace {
 
 boost::json::object BodyOf(const net::Response& r) {
@@ -140,4 +140,4 @@ TEST(ProblemResponse, APurposeThatNeedsTheAppIs422NotPossibleHere) {
 }
 
 }  // namespace
-}  // namespace optin::api
+}  // namespace optin::api::problem_test

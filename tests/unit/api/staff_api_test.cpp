@@ -9,7 +9,7 @@
 #include "platform/encoding.h"
 #include "tests/unit/api/assist_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::staff_api_test {
 namespace {
 
 using boost::json::object;
@@ -210,4 +210,4 @@ TEST_F(StaffApiTest, ClaimOnAResolvedPromptIsRefused) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::staff_api_test

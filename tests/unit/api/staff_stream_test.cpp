@@ -18,7 +18,7 @@
 #include "tests/unit/api/assist_fixture.h"
 #include "tests/unit/net/test_websocket_client.h"
 
-namespace optin::testing {
+namespace optin::testing::staff_stream_test {
 namespace {
 
 using boost::json::object;
@@ -268,4 +268,4 @@ TEST_F(StaffStreamTest, EveryConsoleGetsEveryEventInCommitOrder) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::staff_stream_test

@@ -12,7 +12,7 @@
 #include "privacy/jws.h"
 #include "tests/unit/api/api_fixture.h"
 
-namespace optin::testing {
+namespace optin::testing::system_api_test {
 namespace {
 
 class SystemApiTest : public ApiFixture {
@@ -189,4 +189,4 @@ TEST_F(SystemApiTest, StoreReportsTheCurrentPolicyVersion) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::system_api_test

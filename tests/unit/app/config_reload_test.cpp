@@ -9,7 +9,7 @@
 #include "app/config.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::app {
+namespace optin::app::config_reload_test {
 namespace {
 
 Config MustParse(std::string_view text) {
@@ -93,4 +93,4 @@ TEST(ConfigSource, ConfigFromArgsKeepsTheFlagsItConsumedSoThatAReloadBuildsTheSa
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::config_reload_test

@@ -14,7 +14,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::app {
+namespace optin::app::config_test {
 namespace {
 
 // Every setting, as its dotted key and its value in a Config rendered as text (lists joined by
@@ -607,9 +607,9 @@ TEST_F(ConfigFromArgsTest, ListenAcceptsPortZeroAndTheLastColonSplits) {
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::config_test
 
-namespace optin::app {
+namespace optin::app::config_test {
 namespace {
 
 TEST(ParseConfig, AdminListenerOffLoopbackRequiresClientCertificates) {
@@ -761,4 +761,4 @@ TEST(ParseConfigScanners, ShippedConfigFileHasNoScannerButDocumentsThem) {
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::config_test

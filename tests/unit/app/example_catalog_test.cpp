@@ -9,7 +9,7 @@
 #include "app/config.h"
 #include "offers/catalog.h"
 
-namespace optin::app {
+namespace optin::app::example_catalog_test {
 namespace {
 
 TEST(ExampleCatalog, ShippedExampleIsAcceptedWithTheDefaultInterests) {
@@ -28,4 +28,4 @@ TEST(ExampleCatalog, ShippedExampleIsAcceptedWithTheDefaultInterests) {
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::example_catalog_test

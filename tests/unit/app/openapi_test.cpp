@@ -11,7 +11,7 @@
 #include "app/service.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::app {
+namespace optin::app::openapi_test {
 namespace {
 
 std::string ReadFile(const std::filesystem::path& p) {
@@ -62,4 +62,4 @@ TEST(OpenApiContractTest, EveryServedRouteIsDocumentedAndEveryDocumentedRouteIsS
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::openapi_test

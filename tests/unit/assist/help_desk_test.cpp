@@ -13,7 +13,7 @@
 #include "privacy/audit_log.h"
 #include "tests/unit/assist/assist_world.h"
 
-namespace optin::testing {
+namespace optin::testing::help_desk_test {
 namespace {
 
 using assist::PromptEventKind;
@@ -424,4 +424,4 @@ TEST_F(HelpDeskTest, EveryViewAndClaimIsAuditedAndTheChainHolds) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::help_desk_test

@@ -10,7 +10,7 @@
 
 #include "tests/unit/assist/assist_world.h"
 
-namespace optin::assist {
+namespace optin::assist::help_requests_test {
 namespace {
 
 class HelpRequestsTest : public ::testing::Test {
@@ -81,4 +81,4 @@ TEST_F(HelpRequestsTest, OnlyTheShopperWhoAskedReadsAndCancelsTheRequest) {
 }
 
 }  // namespace
-}  // namespace optin::assist
+}  // namespace optin::assist::help_requests_test

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-namespace optin::assist {
+namespace optin::assist::prompt_feed_test {
 namespace {
 
 PromptEvent Event(PromptEventKind kind, std::string id) {
@@ -76,4 +76,4 @@ TEST(PromptFeedTest, ASubscriptionOutlivingTheFeedIsHarmless) {
 }
 
 }  // namespace
-}  // namespace optin::assist
+}  // namespace optin::assist::prompt_feed_test

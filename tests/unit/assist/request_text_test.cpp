@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace optin::assist {
+namespace optin::assist::request_text_test {
 namespace {
 
 std::string Repeat(std::string_view s, int n) {
@@ -63,4 +63,4 @@ TEST(RequestTextTest, FirstNamesAreLettersSpacesHyphensAndApostrophes) {
 }
 
 }  // namespace
-}  // namespace optin::assist
+}  // namespace optin::assist::request_text_test

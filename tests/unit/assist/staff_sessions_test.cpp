@@ -9,7 +9,7 @@
 #include "platform/encoding.h"
 #include "tests/unit/assist/assist_world.h"
 
-namespace optin::testing {
+namespace optin::testing::staff_sessions_test {
 namespace {
 
 using assist::StaffRole;
@@ -249,4 +249,4 @@ TEST_F(StaffSessionsTest, RemovedStaffLoseTheirSessions) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::staff_sessions_test

@@ -11,7 +11,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::consent {
+namespace optin::consent::consent_ledger_test {
 namespace {
 
 using optin::testing::ConsentWorld;
@@ -376,4 +376,4 @@ TEST_F(ConsentLedgerTest, ExportShowsEveryPurposeAndCountsRows) {
 }
 
 }  // namespace
-}  // namespace optin::consent
+}  // namespace optin::consent::consent_ledger_test

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-namespace optin::consent {
+namespace optin::consent::purpose_test {
 namespace {
 
 TEST(PurposeTest, EveryPurposeRoundTripsThroughItsId) {
@@ -41,4 +41,4 @@ TEST(PurposeTest, EveryPurposeCarriesShopperWordsAndKantaraCategories) {
 }
 
 }  // namespace
-}  // namespace optin::consent
+}  // namespace optin::consent::purpose_test

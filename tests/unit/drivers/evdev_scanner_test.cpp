@@ -13,7 +13,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/drivers/scan_recorder.h"
 
-namespace optin::drivers {
+namespace optin::drivers::evdev_scanner_test {
 namespace {
 
 // The evdev driver reads struct input_event records. No test machine has a scanner (nor
@@ -70,4 +70,4 @@ TEST(EvdevScannerTest, KeyEventsReadFromTheDeviceBecomeScans) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::evdev_scanner_test

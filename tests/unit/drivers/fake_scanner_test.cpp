@@ -4,7 +4,7 @@
 
 #include "tests/unit/drivers/scan_recorder.h"
 
-namespace optin::drivers {
+namespace optin::drivers::fake_scanner_test {
 namespace {
 
 TEST(FakeScannerTest, PushedScansAndStatesArriveOnlyWhileStarted) {
@@ -23,4 +23,4 @@ TEST(FakeScannerTest, PushedScansAndStatesArriveOnlyWhileStarted) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::fake_scanner_test

@@ -13,7 +13,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/drivers/scan_recorder.h"
 
-namespace optin::drivers {
+namespace optin::drivers::fifo_scanner_test {
 namespace {
 
 // Writes `text` into the FIFO as `echo` does: open, write, close.
@@ -145,4 +145,4 @@ TEST_F(FifoScannerTest, StartingTwiceIsRefused) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::fifo_scanner_test

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace optin::drivers {
+namespace optin::drivers::keyboard_decoder_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -316,4 +316,4 @@ TEST(KeyboardDecoderTest, ResetForgetsHeldModifiersAndThePartialScan) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::keyboard_decoder_test

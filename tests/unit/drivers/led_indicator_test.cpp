@@ -11,7 +11,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/drivers/scan_recorder.h"
 
-namespace optin::drivers {
+namespace optin::drivers::led_indicator_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -91,4 +91,4 @@ TEST(FakeIndicatorTest, RecordsCallsInOrder) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::led_indicator_test

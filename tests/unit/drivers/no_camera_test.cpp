@@ -13,7 +13,7 @@
 #include "platform/file_system.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::drivers {
+namespace optin::drivers::no_camera_test {
 namespace {
 
 Result<std::unique_ptr<Scanner>> Make(ScannerKind kind, std::filesystem::path device) {
@@ -103,4 +103,4 @@ TEST(NoCameraTest, SystemdUnitClosesDevicesAndAllowsOnlyInputAndSerial) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::no_camera_test

@@ -21,7 +21,7 @@
 #include "visits/presence_code.h"
 #include "visits/scan_check_in.h"
 
-namespace optin::drivers {
+namespace optin::drivers::scan_to_check_in_test {
 namespace {
 
 using optin::testing::ValueOrDie;
@@ -108,4 +108,4 @@ TEST(ScanToCheckInTest, ALoyaltyCodeWrittenToAFifoScannerChecksTheShopperIn) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::scan_to_check_in_test

@@ -13,7 +13,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/drivers/scan_recorder.h"
 
-namespace optin::drivers {
+namespace optin::drivers::serial_scanner_test {
 namespace {
 
 // A pseudo-terminal standing in for a USB CDC-ACM scanner: the driver opens the slave through
@@ -129,4 +129,4 @@ TEST_F(SerialScannerTest, AFileThatIsNotASerialPortIsNotUsed) {
 }
 
 }  // namespace
-}  // namespace optin::drivers
+}  // namespace optin::drivers::serial_scanner_test

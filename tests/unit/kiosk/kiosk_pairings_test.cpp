@@ -15,7 +15,7 @@
 #include "store/database.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::kiosk {
+namespace optin::kiosk::kiosk_pairings_test {
 namespace {
 
 using optin::testing::TempDir;
@@ -235,4 +235,4 @@ TEST(KioskAccessTest, TheBoxsOwnBrowserIsAdmittedOnlyWhenAllowedAndNotForwarded)
 }
 
 }  // namespace
-}  // namespace optin::kiosk
+}  // namespace optin::kiosk::kiosk_pairings_test

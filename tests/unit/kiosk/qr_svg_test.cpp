@@ -7,7 +7,7 @@
 
 #include "kiosk/kiosk_feed.h"
 
-namespace optin::kiosk {
+namespace optin::kiosk::qr_svg_test {
 namespace {
 
 // The side of the SVG's square viewBox, in modules.
@@ -96,4 +96,4 @@ TEST(KioskFeedTest, ScanFrameCarriesNoIdentity) {
 }
 
 }  // namespace
-}  // namespace optin::kiosk
+}  // namespace optin::kiosk::qr_svg_test

@@ -13,7 +13,7 @@
 #include "sync/outbox.h"
 #include "tests/unit/assist/assist_world.h"
 
-namespace optin::metrics {
+namespace optin::metrics::metrics_test {
 namespace {
 
 using optin::testing::AssistWorld;
@@ -396,4 +396,4 @@ TEST(OutboxGaugesTest, TheOutboxDepthIsReadAtScrapeTimeWhenSyncIsOn) {
 }
 
 }  // namespace
-}  // namespace optin::metrics
+}  // namespace optin::metrics::metrics_test

@@ -14,7 +14,7 @@
 
 #include "platform/clock.h"
 
-namespace optin::net {
+namespace optin::net::handshake_slots_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -186,4 +186,4 @@ TEST(HandshakeSlotsTest, AmongEquallyAdvancedHandshakesTheEarliestAdmittedGoesFi
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::handshake_slots_test

@@ -8,7 +8,7 @@
 
 #include "net/percent_decode.h"
 
-namespace optin::net {
+namespace optin::net::http_message_test {
 namespace {
 
 TEST(HttpMessageTest, ProblemBodyIsRfc9457) {
@@ -146,4 +146,4 @@ TEST(PercentDecodeTest, DecodesEscapesAndKeepsMalformedOnes) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::http_message_test

@@ -27,7 +27,7 @@
 #include "platform/log.h"
 #include "test_pki.h"
 
-namespace optin::net {
+namespace optin::net::http_server_fairness_test {
 namespace {
 
 namespace asio = boost::asio;
@@ -229,4 +229,4 @@ TEST_F(HttpServerFairnessTest, AFullListenerEvictsTheOldestStalledHandshakeForAN
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::http_server_fairness_test

@@ -9,7 +9,7 @@
 #include "tests/unit/net/server_fixture.h"
 #include "tests/unit/net/test_http_client.h"
 
-namespace optin::net {
+namespace optin::net::http_server_limits_test {
 namespace {
 
 using testing::TestHttpClient;
@@ -116,4 +116,4 @@ TEST_F(HttpServerLimitsTest, ARateLimitSetWhileRunningAppliesToAnOpenConnection)
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::http_server_limits_test

@@ -14,7 +14,7 @@
 #include "platform/log.h"
 #include "test_pki.h"
 
-namespace optin::net {
+namespace optin::net::https_client_test {
 namespace {
 
 using testing::ChildProcess;
@@ -173,4 +173,4 @@ TEST_F(HttpsClientTest, TalksMutualTlsToOurOwnServer) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::https_client_test

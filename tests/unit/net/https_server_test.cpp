@@ -13,7 +13,7 @@
 #include "test_pki.h"
 #include "tls_test_peers.h"
 
-namespace optin::net {
+namespace optin::net::https_server_test {
 namespace {
 
 using testing::ChildProcess;
@@ -284,4 +284,4 @@ TEST_F(HttpsServerTest, SetTlsServesNewConnectionsWithTheNewCertificateAndKeepsO
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::https_server_test

@@ -7,7 +7,7 @@
 
 #include "platform/clock.h"
 
-namespace optin::net {
+namespace optin::net::rate_limiter_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -150,4 +150,4 @@ TEST(RateLimiterTest, ANewExemptListAppliesToTheNextRequest) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::rate_limiter_test

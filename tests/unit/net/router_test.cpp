@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
-namespace optin::net {
+namespace optin::net::router_test {
 namespace {
 
 Handler Named(std::string name, std::string* called) {
@@ -227,4 +227,4 @@ TEST(RouterTest, ObserverHearsALateAnswerWhenItIsGivenAndAnAbandonedOneAs500) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::router_test

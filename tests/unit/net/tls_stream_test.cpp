@@ -9,7 +9,7 @@
 #include "test_pki.h"
 #include "tls_test_peers.h"
 
-namespace optin::net {
+namespace optin::net::tls_stream_test {
 namespace {
 
 using testing::TestPki;
@@ -269,4 +269,4 @@ TEST(TlsConfigTest, ClientConfigNeedsACaBundleAndBothHalvesOfAnIdentity) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::tls_stream_test

@@ -12,7 +12,7 @@
 #include "net/tls_stream.h"
 #include "test_pki.h"
 
-namespace optin::net {
+namespace optin::net::tls_websocket_test {
 namespace {
 
 namespace asio = boost::asio;
@@ -102,4 +102,4 @@ TEST(TlsWebsocketTest, WebsocketOverTlsStreamEchoesAndClosesCleanly) {
 }
 
 }  // namespace
-}  // namespace optin::net
+}  // namespace optin::net::tls_websocket_test

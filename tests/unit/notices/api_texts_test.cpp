@@ -7,7 +7,7 @@
 
 #include "consent/purpose.h"
 
-namespace optin::notices {
+namespace optin::notices::api_texts_test {
 namespace {
 
 TEST(ApiTextsTest, EveryLanguageHasEveryEnglishKeyWithTheSameParameters) {
@@ -65,4 +65,4 @@ TEST(ApiTextsTest, TheEnglishDataWordsAreThePurposesOwn) {
 }
 
 }  // namespace
-}  // namespace optin::notices
+}  // namespace optin::notices::api_texts_test

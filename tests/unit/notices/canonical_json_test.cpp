@@ -4,7 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
-namespace optin::notices {
+namespace optin::notices::canonical_json_test {
 namespace {
 
 std::string Canon(std::string_view json) {
@@ -68,4 +68,4 @@ TEST(CanonicalJsonTest, Sha256HexIsTheKnownDigest) {
 }
 
 }  // namespace
-}  // namespace optin::notices
+}  // namespace optin::notices::canonical_json_test

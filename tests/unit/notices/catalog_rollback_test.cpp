@@ -9,7 +9,7 @@
 #include "platform/random.h"
 #include "privacy/jws.h"
 
-namespace optin::offers {
+namespace optin::offers::catalog_rollback_test {
 namespace {
 
 namespace json = boost::json;
@@ -69,4 +69,4 @@ TEST_F(CatalogRollbackTest, ABundleWithoutIssuedAtCannotProveItIsNotOlder) {
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::catalog_rollback_test

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace optin::notices {
+namespace optin::notices::language_match_test {
 namespace {
 
 const std::vector<std::string> kStore = {"it", "en", "de", "fr"};
@@ -64,4 +64,4 @@ TEST(IsLanguageTagTest, AcceptsBcp47ShapesAndRefusesOthers) {
 }
 
 }  // namespace
-}  // namespace optin::notices
+}  // namespace optin::notices::language_match_test

@@ -16,7 +16,7 @@
 #include "tests/unit/api/api_fixture.h"
 #include "tests/unit/notices/notice_test_data.h"
 
-namespace optin::testing {
+namespace optin::testing::notice_receipts_test {
 namespace {
 
 namespace json = boost::json;
@@ -258,4 +258,4 @@ TEST_F(NoticeReceiptsTest, TheStoresDataWordsAndDefaultsAreInTheRequestsLanguage
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::notice_receipts_test

@@ -11,7 +11,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/notices/notice_test_data.h"
 
-namespace optin::notices {
+namespace optin::notices::notice_store_test {
 namespace {
 
 using testing::TestFacts;
@@ -150,4 +150,4 @@ TEST_F(NoticeStoreTest, ACatalogRollbackFloorOnlyRisesAndSurvivesARestart) {
 }
 
 }  // namespace
-}  // namespace optin::notices
+}  // namespace optin::notices::notice_store_test

@@ -11,7 +11,7 @@
 #include "privacy/jws.h"
 #include "tests/unit/notices/notice_test_data.h"
 
-namespace optin::notices {
+namespace optin::notices::notice_test {
 namespace {
 
 using testing::TestFacts;
@@ -263,4 +263,4 @@ TEST(BuiltInNoticeTest, AStoreLanguageWithoutABuiltInTextIsRefusedNamingTheSetti
 }
 
 }  // namespace
-}  // namespace optin::notices
+}  // namespace optin::notices::notice_test

@@ -4,7 +4,7 @@
 
 #include "app/config.h"
 
-namespace optin::app {
+namespace optin::app::store_languages_config_test {
 namespace {
 
 TEST(StoreLanguagesConfigTest, DefaultsToTheFiveBuiltInLanguagesEnglishFirst) {
@@ -46,4 +46,4 @@ TEST(StoreLanguagesConfigTest, TheNoticesFileIsInTheDataDirUnlessNamed) {
 }
 
 }  // namespace
-}  // namespace optin::app
+}  // namespace optin::app::store_languages_config_test

@@ -16,7 +16,7 @@
 #include "tests/support/domain_fixture.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::offers {
+namespace optin::offers::catalog_holder_test {
 namespace {
 
 namespace json = boost::json;
@@ -193,4 +193,4 @@ TEST_F(CatalogHolderTest, ReadersOnManyThreadsSeeWholeCatalogsWhileItIsReplaced)
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::catalog_holder_test

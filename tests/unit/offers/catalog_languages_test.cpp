@@ -10,7 +10,7 @@
 #include "offers/catalog.h"
 #include "offers/offer_selector.h"
 
-namespace optin::offers {
+namespace optin::offers::catalog_languages_test {
 namespace {
 
 namespace json = boost::json;
@@ -107,4 +107,4 @@ TEST(CatalogLanguagesTest, EveryReasonSelectOffersWritesParsesBackIntoItsParts) 
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::catalog_languages_test

@@ -7,7 +7,7 @@
 
 #include "tests/support/domain_world.h"
 
-namespace optin::offers {
+namespace optin::offers::declared_interests_test {
 namespace {
 
 using consent::Purpose;
@@ -216,4 +216,4 @@ TEST_F(DeclaredInterestsTest, ExportAndCountDescribeTheSubjectsInterests) {
 }
 
 }  // namespace
-}  // namespace optin::offers
+}  // namespace optin::offers::declared_interests_test

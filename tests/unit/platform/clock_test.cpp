@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace optin::platform {
+namespace optin::platform::clock_test {
 namespace {
 
 TEST(ClockTest, SystemClockIsOneInstanceNearTheRealTime) {
@@ -27,4 +27,4 @@ TEST(ClockTest, FakeClockMovesOnlyWhenTold) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::clock_test

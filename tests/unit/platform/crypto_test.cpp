@@ -13,7 +13,7 @@
 #include "platform/encoding.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::crypto_test {
 namespace {
 
 std::string Unhex(std::string_view hex) { return HexDecode(hex).value(); }
@@ -387,4 +387,4 @@ TEST_F(CryptoTest, MovedFromKeysFailCleanly) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::crypto_test

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace optin::platform {
+namespace optin::platform::encoding_test {
 namespace {
 
 std::string AllBytes() {
@@ -93,4 +93,4 @@ TEST(EncodingTest, Base32CrockfordUsesTheUppercaseAlphabetWithoutPadding) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::encoding_test

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-namespace optin {
+namespace optin::error_test {
 namespace {
 
 TEST(ErrorTest, EveryCodeHasADistinctName) {
@@ -42,4 +42,4 @@ TEST(ErrorTest, MacrosPropagateTheFirstError) {
 }
 
 }  // namespace
-}  // namespace optin
+}  // namespace optin::error_test

@@ -6,7 +6,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::fault_injecting_file_system_test {
 namespace {
 
 class FaultInjectingFileSystemTest : public ::testing::Test {
@@ -65,4 +65,4 @@ TEST_F(FaultInjectingFileSystemTest, WriteFileAtomicLeavesOldContentWhenTheWrite
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::fault_injecting_file_system_test

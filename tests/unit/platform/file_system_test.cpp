@@ -11,7 +11,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::file_system_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -177,4 +177,4 @@ TEST_F(FileSystemTest, OpenDeviceOpensOtherCharacterDevicesCloseOnExec) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::file_system_test

@@ -9,7 +9,7 @@
 #include "platform/fault_injecting_file_system.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::key_store_test {
 namespace {
 
 class KeyStoreTest : public ::testing::Test {
@@ -125,4 +125,4 @@ TEST_F(KeyStoreTest, OpenFailingAtAnyWriteStepLeavesAStoreThatOpensLater) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::key_store_test

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace optin::platform::log {
+namespace optin::platform::log::log_test {
 namespace {
 
 constexpr int64_t kMillis = 1795444716123;  // 2026-11-23T14:38:36.123Z
@@ -88,4 +88,4 @@ TEST_F(LogSinkTest, WriteSendsOneLineToTheSinkAndFiltersByLevel) {
 }
 
 }  // namespace
-}  // namespace optin::platform::log
+}  // namespace optin::platform::log::log_test

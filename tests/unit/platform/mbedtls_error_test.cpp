@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace optin::platform {
+namespace optin::platform::mbedtls_error_test {
 namespace {
 
 TEST(MbedtlsErrorTest, NamesTheOperationTheMbedtlsReasonAndTheCode) {
@@ -19,4 +19,4 @@ TEST(MbedtlsErrorTest, UsesTheGivenCodeWhenOneIsPassed) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::mbedtls_error_test

@@ -6,7 +6,7 @@
 #include <deque>
 #include <set>
 
-namespace optin::platform {
+namespace optin::platform::random_test {
 namespace {
 
 // Hands out scripted 64-bit values (little-endian), for testing Uniform's rejection.
@@ -93,4 +93,4 @@ TEST(RandomDeathTest, BytesAbortsWhenTheGeneratorFails) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::random_test

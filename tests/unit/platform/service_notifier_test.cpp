@@ -11,7 +11,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::platform {
+namespace optin::platform::service_notifier_test {
 namespace {
 
 // A datagram socket standing in for systemd's notification socket.
@@ -83,4 +83,4 @@ TEST(ServiceNotifierTest, WithoutNotifySocketNothingHappens) {
 }
 
 }  // namespace
-}  // namespace optin::platform
+}  // namespace optin::platform::service_notifier_test

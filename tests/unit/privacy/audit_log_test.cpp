@@ -8,7 +8,7 @@
 #include "platform/encoding.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::privacy {
+namespace optin::privacy::audit_log_test {
 namespace {
 
 using optin::testing::ProductDatabase;
@@ -208,4 +208,4 @@ TEST_F(AuditLogTest, AppendToAnUnknownSubjectFailsAndAppendsNothing) {
 }
 
 }  // namespace
-}  // namespace optin::privacy
+}  // namespace optin::privacy::audit_log_test

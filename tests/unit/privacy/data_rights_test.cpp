@@ -12,7 +12,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::privacy {
+namespace optin::privacy::data_rights_test {
 namespace {
 
 using optin::testing::DeviceKeys;
@@ -260,4 +260,4 @@ TEST_F(DataRightsTest, ErasedSubjectLeavesNoBytesInTheDatabaseFiles) {
 }
 
 }  // namespace
-}  // namespace optin::privacy
+}  // namespace optin::privacy::data_rights_test

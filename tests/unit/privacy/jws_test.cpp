@@ -9,7 +9,7 @@
 #include "platform/encoding.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::privacy {
+namespace optin::privacy::jws_test {
 namespace {
 
 using optin::testing::ReasonOf;
@@ -182,4 +182,4 @@ TEST_F(JwsTest, PartsThatAreNotJsonObjectsAreMalformed) {
 }
 
 }  // namespace
-}  // namespace optin::privacy
+}  // namespace optin::privacy::jws_test

@@ -7,7 +7,7 @@
 #include "platform/crypto.h"
 #include "platform/encoding.h"
 
-namespace optin::privacy {
+namespace optin::privacy::pseudonymizer_test {
 namespace {
 
 const std::string kPseudonymKey(32, 'k');
@@ -71,4 +71,4 @@ TEST(PseudonymizerTest, TokenHashUsesItsOwnKeyNotThePseudonymKey) {
 }
 
 }  // namespace
-}  // namespace optin::privacy
+}  // namespace optin::privacy::pseudonymizer_test

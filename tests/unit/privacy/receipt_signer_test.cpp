@@ -9,7 +9,7 @@
 #include "privacy/jws.h"
 #include "tests/support/domain_fixture.h"
 
-namespace optin::privacy {
+namespace optin::privacy::receipt_signer_test {
 namespace {
 
 using optin::testing::DeviceKeys;
@@ -48,4 +48,4 @@ TEST(ReceiptSignerTest, ReceiptIdsAreDistinctVersion4Uuids) {
 }
 
 }  // namespace
-}  // namespace optin::privacy
+}  // namespace optin::privacy::receipt_signer_test

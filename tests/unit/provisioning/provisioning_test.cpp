@@ -15,7 +15,7 @@
 #include "provisioning/tls_files.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::provisioning {
+namespace optin::provisioning::provisioning_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -377,4 +377,4 @@ TEST_F(ProvisioningTest, InstallBeforeRequestIsRefused) {
 }
 
 }  // namespace
-}  // namespace optin::provisioning
+}  // namespace optin::provisioning::provisioning_test

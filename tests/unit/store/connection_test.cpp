@@ -8,7 +8,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::store {
+namespace optin::store::connection_test {
 namespace {
 
 using optin::testing::TempDir;
@@ -259,4 +259,4 @@ TEST(SqliteErrorTest, CodesMapToErrorKinds) {
 }
 
 }  // namespace
-}  // namespace optin::store
+}  // namespace optin::store::connection_test

@@ -12,7 +12,7 @@
 
 #include "tests/support/temp_dir.h"
 
-namespace optin::store {
+namespace optin::store::database_test {
 namespace {
 
 using optin::testing::TempDir;
@@ -754,12 +754,12 @@ TEST(DatabaseTest, DiskFullRetriesTheWholeBatchOnceAfterACheckpoint) {
 }
 
 }  // namespace
-}  // namespace optin::store
+}  // namespace optin::store::database_test
 
 // ---------------------------------------------------------------------------------------------
 // After-commit work (events for live consoles)
 
-namespace optin::store {
+namespace optin::store::database_test {
 namespace {
 
 TEST(DatabaseAfterCommitTest, AfterCommitRunsOnlyForJobsThatCommitted) {
@@ -833,4 +833,4 @@ TEST(DatabaseAfterCommitTest, AfterCommitIsDroppedWhenTheBatchFailsToCommit) {
 }
 
 }  // namespace
-}  // namespace optin::store
+}  // namespace optin::store::database_test

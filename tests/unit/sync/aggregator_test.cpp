@@ -11,7 +11,7 @@
 #include "sync/discrete_laplace.h"
 #include "tests/unit/sync/sync_world.h"
 
-namespace optin::testing {
+namespace optin::testing::aggregator_test {
 namespace {
 
 using consent::Purpose;
@@ -559,4 +559,4 @@ TEST(BatchIdTest, SamePeriodSameIdOtherwiseDifferent) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::aggregator_test

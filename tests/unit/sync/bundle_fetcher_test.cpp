@@ -18,7 +18,7 @@
 #include "privacy/jws.h"
 #include "sync/batch.h"
 
-namespace optin::sync {
+namespace optin::sync::bundle_fetcher_test {
 namespace {
 
 namespace json = boost::json;
@@ -194,4 +194,4 @@ TEST(BatchBundles, ABatchReportsTheBundlesInForceAndKeepsThemThroughTheOutboxAnd
 }
 
 }  // namespace
-}  // namespace optin::sync
+}  // namespace optin::sync::bundle_fetcher_test

@@ -13,7 +13,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/sync/sync_world.h"
 
-namespace optin::testing {
+namespace optin::testing::cleanup_test {
 namespace {
 
 using consent::Purpose;
@@ -117,4 +117,4 @@ TEST(SyncCleanupTest, ARestartFinishesAnInterruptedCleanUp) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::cleanup_test

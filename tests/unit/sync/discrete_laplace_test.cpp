@@ -7,7 +7,7 @@
 
 #include "platform/random.h"
 
-namespace optin::sync {
+namespace optin::sync::discrete_laplace_test {
 namespace {
 
 // exp(-1/2) ~ 0.6065, exp(-3/2) ~ 0.2231: the frequency over 200,000 draws is within 0.005
@@ -65,4 +65,4 @@ TEST(DiscreteLaplaceTest, ProbabilityOfZeroAndSymmetry) {
 }
 
 }  // namespace
-}  // namespace optin::sync
+}  // namespace optin::sync::discrete_laplace_test

@@ -19,7 +19,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/unit/sync/sync_world.h"
 
-namespace optin::testing {
+namespace optin::testing::full_disk_test {
 namespace {
 
 using consent::Purpose;
@@ -196,4 +196,4 @@ TEST(SyncFullDiskTest, TheServiceLogsAFailedReleaseWithoutPersonalDataAndRetries
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::full_disk_test

@@ -10,7 +10,7 @@
 #include "sync/batch.h"
 #include "sync/sync_policy.h"
 
-namespace optin::testing {
+namespace optin::testing::sync_config_test {
 namespace {
 
 Result<app::Config> Parse(std::string_view text) { return app::ParseConfig(text, "test.toml"); }
@@ -106,4 +106,4 @@ TEST(SyncBudgetConfigTest, TheDefaultsMeetTheAccuracyGoals) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::sync_config_test

@@ -10,7 +10,7 @@
 #include "sync/hq_transport.h"
 #include "tests/unit/sync/sync_world.h"
 
-namespace optin::testing {
+namespace optin::testing::uploader_test {
 namespace {
 
 namespace json = boost::json;
@@ -248,4 +248,4 @@ TEST(HqUrlTest, ParsesHttpsUrlsOnly) {
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::testing::uploader_test
