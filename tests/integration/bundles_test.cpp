@@ -273,7 +273,12 @@ TEST_F(BundlesEndToEndTest, ANewVersionIsAppliedReportedAndThenAnswered304) {
   EXPECT_EQ(notice.json().as_object().at("version").as_int64(), 4);
 
   // The next batch reports both versions; HQ keeps which store runs which.
-  daemon_->Ctl("sync release-now --admin-port " + std::to_string(daemon_->admin_port()));
+  // (Refused only while the last release ended this very second: asked again then.)
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon_
+               ->CtlResult("sync release-now --admin-port " + std::to_string(daemon_->admin_port()))
+               .exit_code == 0;
+  })) << Logs();
   const std::string etag = "\"" + platform::HexEncode(platform::Sha256(catalog)) + "\"";
   ASSERT_TRUE(WaitFor([&] { return Reported("catalog") == "hq-1|" + etag; }))
       << Reported("catalog") << "\n"
