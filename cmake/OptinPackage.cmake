@@ -10,8 +10,8 @@
 # removal; postrm on purge deletes the data dir (shredding the database and keys first), the
 # user and the group. Library dependencies come from dpkg-shlibdeps.
 
-# Everything the package holds is the `store-box` component (the reference HQ, hq-receiver, has
-# an install rule of its own but is not for store boxes).
+# Everything the package holds is the `store-box` component (the HQ service, optin-hq, runs at
+# the chain's HQ, not on store boxes).
 install(TARGETS optin-edged RUNTIME DESTINATION sbin COMPONENT store-box)
 install(TARGETS optinctl RUNTIME DESTINATION bin COMPONENT store-box)
 # `cpack` and `ninja install` install what is built (tools/package builds optin-edged and optinctl
