@@ -1,0 +1,733 @@
+// HQ at a chain's scale (issue 15 part 7): a chain's year of daily format-2 batches (5,000
+// stores x 365 days by default), generated, signed with each store's own key and loaded in bulk
+// (COPY on PostgreSQL) into optin-hq's own schema, migrated by optin-hq's own code; then a real
+// optin-hq process: 20,000 further batches uploaded through POST /v1/batches over mutual TLS
+// (each store with its own client certificate, every signature checked), batches per second
+// (target >= 500); GET /v1/figures for the chain's year by day, one region's year by day and
+// one store's year, p50/p99 (targets on PostgreSQL: 100 ms and 20 ms); the database's size.
+// Without --db it starts a PostgreSQL 15 server of its own (hq_bench_postgres.h) and afterwards
+// runs the same at --sqlite-stores stores (50) on SQLite. A benchmark that prints figures, not a
+// test.
+// Usage: hq_bench [--stores N] [--days N] [--ingest N] [--per-upload N] [--concurrency N]
+//                 [--queries N] [--db sqlite:PATH|postgresql://...] [--sqlite-stores N]
+#include <algorithm>
+#include <atomic>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/event_loop.h"
+#include "net/https_client.h"
+#include "platform/clock.h"
+#include "platform/crypto.h"
+#include "platform/log.h"
+#include "platform/random.h"
+#include "platform/x509.h"
+#include "sync/batch.h"
+#include "sync/sync_policy.h"
+#include "tests/unit/net/child_process.h"
+#include "tools/bench/hq_bench_postgres.h"
+#include "tools/optin-hq/batch_check.h"
+#include "tools/optin-hq/hq_store.h"
+#include "tools/optin-hq/pg_connection.h"
+#include "tools/optin-hq/utc_day.h"
+
+namespace {
+
+using namespace optin;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+template <class T>
+T Must(Result<T> r, const char* what) {
+  if (!r) {
+    std::fprintf(stderr, "hq_bench: %s: %s\n", what, r.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(*r);
+}
+void Must(Status s, const char* what) {
+  if (!s) {
+    std::fprintf(stderr, "hq_bench: %s: %s\n", what, s.error().message.c_str());
+    std::exit(1);
+  }
+}
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "hq_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct Options {
+  int64_t stores = 5000;
+  int64_t days = 365;
+  int64_t ingest = -1;  // default: min(20,000, 4 days of every store)
+  int64_t per_upload = 1;
+  int64_t concurrency = 8;
+  int64_t queries = 30;
+  int64_t sqlite_stores = 50;
+  std::string db;  // empty: a server of our own, then SQLite at sqlite_stores
+};
+
+constexpr int kRegions = 12;
+
+// A store's labels, as a box with a typical configuration releases them (sync_policy.h).
+const std::vector<std::string>& Labels(std::string_view metric) {
+  static const std::map<std::string_view, std::vector<std::string>> kLabels = [] {
+    std::map<std::string_view, std::vector<std::string>> m;
+    m[sync::kCheckinsTotal] = {std::string(sync::kTotalLabel)};
+    m[sync::kCheckinsByChannel] = {"app", "loyalty_scan", "other"};
+    for (int h = 0; h < 24; ++h) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%02d", h);
+      m[sync::kCheckinsByHour].push_back(buf);
+    }
+    m[sync::kHelpRequestsByTopic] = {"checkout", "fitting_room", "pharmacy", "product", "other"};
+    for (const sync::ClaimBucket& b : sync::kClaimBuckets) {
+      m[sync::kTimeToClaim].emplace_back(b.label);
+    }
+    m[sync::kOfferViewsByCategory] = {"bakery",  "beauty", "household", "produce",
+                                      "running", "toys",   "other"};
+    return m;
+  }();
+  return kLabels.at(metric);
+}
+
+// splitmix64: cheap, deterministic figures per (store, day).
+struct Mix {
+  uint64_t s;
+  uint64_t Next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  int64_t Around(int64_t mean, int64_t spread) {
+    return mean + static_cast<int64_t>(Next() % static_cast<uint64_t>(2 * spread + 1)) - spread;
+  }
+};
+
+std::string StoreId(int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "store-%05lld", static_cast<long long>(i + 1));
+  return buf;
+}
+std::string RegionOf(int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "region-%02d", static_cast<int>(i % kRegions) + 1);
+  return buf;
+}
+
+// One store's day as its box releases it (noisy counts with their variances).
+sync::BatchContent DayContent(const std::string& store, int64_t store_index, int64_t day) {
+  sync::BatchContent c;
+  c.store_id = store;
+  c.period_start = hq::UtcDayStart(day);
+  c.period_end = hq::UtcDayStart(day + 1);
+  c.periods = {sync::PeriodRange{c.period_start, c.period_end}};
+  c.software_version = "bench";
+  c.audit_head = std::string(64, 'a');
+  c.created_at = c.period_end + 60;
+  Mix mix{static_cast<uint64_t>(store_index) * 1'000'003ULL + static_cast<uint64_t>(day)};
+  const int64_t checkins = mix.Around(300, 120);
+  for (const sync::MetricSpec& spec : sync::kMetricSpecs) {
+    sync::MetricRelease& m = c.metrics[std::string(spec.metric)];
+    m.cap = spec.default_cap;
+    m.epsilon_micros = spec.default_epsilon_micros;
+    m.scale_num = 1'000'000 * static_cast<uint64_t>(spec.default_cap);
+    m.scale_den = static_cast<uint64_t>(spec.default_epsilon_micros);
+    const double variance = sync::DiscreteLaplaceVariance(m.scale_num, m.scale_den);
+    const auto& labels = Labels(spec.metric);
+    for (const std::string& label : labels) {
+      int64_t truth = 0;
+      if (spec.metric == sync::kCheckinsTotal) {
+        truth = checkins;
+      } else if (spec.metric == sync::kCheckinsByChannel) {
+        truth = label == "app" ? checkins * 3 / 4 : label == "loyalty_scan" ? checkins / 4 : 0;
+      } else if (spec.metric == sync::kCheckinsByHour) {
+        const int h = std::stoi(label);
+        truth = h >= 8 && h < 20 ? checkins / 12 : 0;
+      } else {
+        truth = mix.Around(12, 10);
+      }
+      const int64_t noise = mix.Around(0, static_cast<int64_t>(2 * std::sqrt(variance)));
+      m.cells[label] = truth + noise;
+      m.variance[label] = variance;
+    }
+  }
+  return c;
+}
+
+// What HQ stores of it (as CheckBatch makes it; checked against CheckBatch once at the start).
+hq::BatchRecord RecordOf(const sync::BatchContent& c, std::string jws, int64_t received_at) {
+  hq::BatchRecord r;
+  r.batch_id = sync::BatchId(c.store_id, c.period_start, c.period_end);
+  r.store_id = c.store_id;
+  r.format_version = 2;
+  r.periods = {hq::BatchPeriod{c.period_start, c.period_end}};
+  r.received_at = received_at;
+  r.signed_batch = std::move(jws);
+  const int64_t day = hq::UtcDayOf(c.period_start);
+  for (const auto& [metric, m] : c.metrics) {
+    for (const auto& [label, value] : m.cells) {
+      r.cells.push_back(hq::CellRecord{metric, label, day, value, m.variance.at(label)});
+    }
+  }
+  return r;
+}
+
+struct Chain {
+  std::string ca_pem;
+  platform::EcdsaPrivateKey ca_key;
+  std::vector<std::string> ids;
+  std::vector<platform::EcdsaPrivateKey> keys;
+  std::vector<std::string> certs;  // client certificates (CN = store id)
+};
+
+// Keys and client certificates for `stores` stores, made on two threads.
+Chain MakeChain(int64_t stores, int64_t now) {
+  auto random = Must(platform::CtrDrbg::Create("hq-bench-ca"), "drbg");
+  auto ca_key = Must(platform::EcdsaPrivateKey::Generate(*random), "ca key");
+  std::string ca = Must(platform::CreateCertificateAuthority(ca_key, *random, "HQ bench CA",
+                                                             now - 86'400, now + 86'400 * 3),
+                        "ca");
+  Chain chain{std::move(ca), std::move(ca_key), {}, {}, {}};
+  std::vector<std::optional<platform::EcdsaPrivateKey>> keys(static_cast<size_t>(stores));
+  chain.certs.resize(static_cast<size_t>(stores));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = Must(platform::CtrDrbg::Create("hq-bench-store-" + std::to_string(t)), "drbg");
+      for (int64_t i = t; i < stores; i += 2) {
+        auto key = Must(platform::EcdsaPrivateKey::Generate(*r), "store key");
+        auto csr =
+            Must(platform::CreateCertificateSigningRequest(key, *r, StoreId(i), {}), "store csr");
+        chain.certs[static_cast<size_t>(i)] =
+            Must(platform::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *r, now - 86'400,
+                                                  now + 86'400 * 3, true),
+                 "store certificate");
+        keys[static_cast<size_t>(i)].emplace(std::move(key));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int64_t i = 0; i < stores; ++i) {
+    chain.ids.push_back(StoreId(i));
+    chain.keys.push_back(std::move(*keys[static_cast<size_t>(i)]));
+  }
+  return chain;
+}
+
+std::unique_ptr<hq::HqStore> OpenStore(const std::string& url) {
+  return Must(hq::OpenHqStore(url), "open the HQ store (migrations)");
+}
+
+struct LoadResult {
+  int64_t batches = 0, cells = 0;
+  double seconds = 0, db_seconds = 0, jws_bytes = 0;
+};
+
+// Generates and signs days [first, first + days) for every store on two threads, and loads them
+// a day (every store's batch of it) per BulkLoad call: one transaction, COPY on PostgreSQL.
+LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, int64_t days) {
+  LoadResult out;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::vector<hq::BatchRecord>> ready;
+  std::atomic<int64_t> next_day{0};
+  int producers_left = 2;
+  std::vector<std::thread> producers;
+  const auto t0 = Clock::now();
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&, t] {
+      auto random = Must(platform::CtrDrbg::Create("hq-bench-sign-" + std::to_string(t)), "drbg");
+      for (;;) {
+        const int64_t d = next_day.fetch_add(1);
+        if (d >= days) break;
+        std::vector<hq::BatchRecord> chunk;
+        chunk.reserve(chain.ids.size());
+        for (size_t i = 0; i < chain.ids.size(); ++i) {
+          sync::BatchContent c = DayContent(chain.ids[i], static_cast<int64_t>(i), first + d);
+          std::string jws =
+              Must(sync::MakeJwsSigner(chain.keys[i], *random)(sync::BatchPayload(c)), "sign");
+          chunk.push_back(RecordOf(c, std::move(jws), c.period_end + 300));
+        }
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return ready.size() < 4; });
+        ready.push_back(std::move(chunk));
+        cv.notify_all();
+      }
+      std::lock_guard lock(mu);
+      --producers_left;
+      cv.notify_all();
+    });
+  }
+  for (;;) {
+    std::vector<hq::BatchRecord> chunk;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return !ready.empty() || producers_left == 0; });
+      if (ready.empty()) break;
+      chunk = std::move(ready.front());
+      ready.pop_front();
+      cv.notify_all();
+    }
+    const auto l0 = Clock::now();
+    out.cells += Must(store.BulkLoad(chunk), "bulk load");
+    out.db_seconds += Seconds(l0, Clock::now());
+    out.batches += static_cast<int64_t>(chunk.size());
+    for (const auto& b : chunk) out.jws_bytes += static_cast<double>(b.signed_batch.size());
+  }
+  for (auto& t : producers) t.join();
+  out.seconds = Seconds(t0, Clock::now());
+  return out;
+}
+
+// The running optin-hq process and how to reach it.
+struct Hq {
+  std::unique_ptr<net::testing::ChildProcess> process;
+  uint16_t port = 0, web_port = 0;
+  fs::path log;
+};
+
+Hq StartHq(const fs::path& dir, const std::string& url, const fs::path& stores_file) {
+  Hq hq;
+  hq.log = dir / "hq.log";
+  hq.process = std::make_unique<net::testing::ChildProcess>(
+      std::vector<std::string>{
+          OPTIN_HQ_PATH, "serve", "--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0",
+          "--cert", (dir / "server.pem").string(), "--key", (dir / "server.key").string(),
+          "--client-ca", (dir / "ca.pem").string(), "--db", url, "--stores", stores_file.string()},
+      std::string(), hq.log.string());
+  const std::string a = "optin-hq listening on ", b = "optin-hq web listening on ";
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    std::ifstream in(hq.log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t i = text.find(a), j = text.find(b);
+    if (i != std::string::npos && j != std::string::npos &&
+        text.find('\n', j) != std::string::npos) {
+      hq.port = static_cast<uint16_t>(std::stoi(text.substr(i + a.size())));
+      hq.web_port = static_cast<uint16_t>(std::stoi(text.substr(j + b.size())));
+      return hq;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // waiting for its lines
+  }
+  Die("optin-hq did not start; its log: " + hq.log.string());
+}
+
+Result<net::Response> Call(net::EventLoop& loop, std::shared_ptr<const net::TlsClientConfig> tls,
+                           uint16_t port, net::HttpsRequest request) {
+  net::HttpsClient client(loop, std::move(tls));
+  std::promise<Result<net::Response>> p;
+  client.Request("localhost", port, std::move(request),
+                 [&p](Result<net::Response> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+struct IngestResult {
+  int64_t stored = 0, duplicate = 0, refused = 0, failed_requests = 0, requests = 0;
+  double seconds = 0;
+  std::string first_problem;
+};
+
+// Uploads `uploads` (per store: its signed batches of one request) with `concurrency` requests
+// in flight, each store over its own mutual-TLS connection with its own certificate.
+IngestResult Ingest(net::EventLoop& loop,
+                    const std::vector<std::shared_ptr<const net::TlsClientConfig>>& tls,
+                    uint16_t port,
+                    const std::vector<std::pair<size_t, std::vector<std::string>>>& uploads,
+                    int64_t concurrency) {
+  IngestResult out;
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::promise<void> all_done;
+  std::function<void()> send;
+  send = [&] {
+    const size_t k = next.fetch_add(1);
+    if (k >= uploads.size()) return;
+    const auto& [store, jws] = uploads[k];
+    json::array list;
+    for (const std::string& j : jws) list.emplace_back(j);
+    net::HttpsRequest r;
+    r.method = "POST";
+    r.target = "/v1/batches";
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = json::serialize(json::object{{"batches", std::move(list)}});
+    auto client = std::make_shared<net::HttpsClient>(loop, tls[store]);
+    client->Request("localhost", port, std::move(r), [&, client](Result<net::Response> resp) {
+      {
+        std::lock_guard lock(mu);
+        ++out.requests;
+        if (!resp || resp->status != 200) {
+          ++out.failed_requests;
+          if (out.first_problem.empty()) {
+            out.first_problem =
+                resp ? std::to_string(resp->status) + " " + resp->body : resp.error().message;
+          }
+        } else {
+          boost::system::error_code ec;
+          json::value v = json::parse(resp->body, ec);
+          const json::array* results = nullptr;
+          if (!ec && v.is_object()) {
+            if (auto* x = v.as_object().if_contains("results"); x && x->is_array()) {
+              results = &x->as_array();
+            }
+          }
+          for (const json::value& e : results ? *results : json::array{}) {
+            const auto* st = e.as_object().if_contains("status");
+            const std::string s =
+                st && st->is_string() ? std::string(st->as_string()) : std::string();
+            if (s == "stored") {
+              ++out.stored;
+            } else if (s == "duplicate") {
+              ++out.duplicate;
+            } else {
+              ++out.refused;
+              if (out.first_problem.empty()) out.first_problem = json::serialize(e);
+            }
+          }
+        }
+      }
+      if (done.fetch_add(1) + 1 == uploads.size()) {
+        all_done.set_value();
+      } else {
+        send();
+      }
+    });
+  };
+  const auto t0 = Clock::now();
+  if (uploads.empty()) return out;
+  for (int64_t i = 0; i < concurrency; ++i) send();
+  all_done.get_future().wait();
+  out.seconds = Seconds(t0, Clock::now());
+  return out;
+}
+
+struct Latency {
+  double p50 = 0, p99 = 0, max = 0;
+  size_t n = 0;
+  int64_t rows = 0;
+};
+
+Latency Percentiles(std::vector<double> ms) {
+  Latency l;
+  if (ms.empty()) return l;
+  std::sort(ms.begin(), ms.end());
+  l.n = ms.size();
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(std::ceil(q * (ms.size() - 1))))];
+  };
+  l.p50 = at(0.5);
+  l.p99 = at(0.99);
+  l.max = ms.back();
+  return l;
+}
+
+int64_t DatabaseBytes(const std::string& url, std::string* detail) {
+  if (url.starts_with("sqlite:")) {
+    const fs::path file = url.substr(7);
+    std::error_code ec;
+    int64_t n = static_cast<int64_t>(fs::file_size(file, ec));
+    const auto wal = fs::file_size(file.string() + "-wal", ec);
+    if (!ec) n += static_cast<int64_t>(wal);
+    *detail = "file + WAL";
+    return n;
+  }
+  auto conn = Must(hq::PgConnection::Connect(url), "connect");
+  auto r =
+      Must(conn->Query("SELECT pg_database_size(current_database()), "
+                       "pg_total_relation_size('hq_cells'), pg_total_relation_size('hq_batches'), "
+                       "pg_total_relation_size('hq_batch_periods'), pg_indexes_size('hq_cells')"),
+           "size");
+  const double mb = 1024.0 * 1024.0;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "hq_cells %.0f MB of which indexes %.0f MB, hq_batches (with the signed batches) "
+                "%.0f MB, hq_batch_periods %.0f MB",
+                static_cast<double>(r.Int(0, 1)) / mb, static_cast<double>(r.Int(0, 4)) / mb,
+                static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb);
+  *detail = buf;
+  return r.Int(0, 0);
+}
+
+// One engine's run at `stores` stores.
+void RunEngine(const Options& o, int64_t stores, const std::string& url, const fs::path& dir,
+               const std::string& engine_note) {
+  const int64_t now = platform::SystemClock::Instance().NowUnix();
+  const int64_t today = hq::UtcDayOf(now);
+  const int64_t ingest = o.ingest >= 0 ? o.ingest : std::min<int64_t>(20'000, 4 * stores);
+  const int64_t ingest_days = (ingest + stores - 1) / stores;
+  const int64_t first = today - ingest_days - o.days, last = today - ingest_days - 1;
+  std::printf("\n== %s: %lld stores x %lld days (%s .. %s), then %lld batches ingested ==\n",
+              engine_note.c_str(), static_cast<long long>(stores), static_cast<long long>(o.days),
+              hq::FormatIsoDate(first).c_str(), hq::FormatIsoDate(last).c_str(),
+              static_cast<long long>(ingest));
+
+  // The chain: a CA, HQ's certificate, a key and client certificate per store, the stores file.
+  const auto k0 = Clock::now();
+  Chain chain = MakeChain(stores, now);
+  {
+    auto random = Must(platform::CtrDrbg::Create("hq-bench-server"), "drbg");
+    auto server_key = Must(platform::EcdsaPrivateKey::Generate(*random), "server key");
+    auto csr = Must(
+        platform::CreateCertificateSigningRequest(server_key, *random, "localhost", {"localhost"}),
+        "server csr");
+    std::ofstream(dir / "ca.pem") << chain.ca_pem;
+    std::ofstream(dir / "server.pem")
+        << Must(platform::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *random,
+                                                 now - 86'400, now + 86'400 * 3, true),
+                "server certificate");
+    std::ofstream(dir / "server.key") << Must(server_key.ToPem(), "pem");
+  }
+  const fs::path stores_file = dir / "stores.csv";
+  {
+    std::ofstream csv(stores_file);
+    csv << "id,name,region,country,opened\n";
+    for (int64_t i = 0; i < stores; ++i) {
+      csv << chain.ids[static_cast<size_t>(i)] << ",Store " << i + 1 << "," << RegionOf(i) << ",IT,"
+          << hq::FormatIsoDate(first - 30) << "\n";
+    }
+  }
+  std::printf("keys and client certificates for %lld stores: %.1f s\n",
+              static_cast<long long>(stores), Seconds(k0, Clock::now()));
+
+  // The record this benchmark loads is the one HQ's own check makes of the signed batch.
+  {
+    auto random = Must(platform::CtrDrbg::Create("hq-bench-check"), "drbg");
+    sync::BatchContent c = DayContent(chain.ids[0], 0, first);
+    std::string jws =
+        Must(sync::MakeJwsSigner(chain.keys[0], *random)(sync::BatchPayload(c)), "sign");
+    hq::PeerStore peer;
+    peer.key = chain.keys[0].PublicKey();
+    peer.common_name = chain.ids[0];
+    hq::BatchRecord checked;
+    auto verdict = hq::CheckBatch(jws, peer, nullptr, c.period_end + 300, &checked);
+    hq::BatchRecord mine = RecordOf(c, jws, c.period_end + 300);
+    auto key = [](const hq::CellRecord& x) {
+      return std::tuple(x.metric, x.label, x.day, x.value, x.variance);
+    };
+    auto sorted = [&](std::vector<hq::CellRecord> v) {
+      std::sort(v.begin(), v.end(), [&](auto& a, auto& b) { return key(a) < key(b); });
+      std::vector<decltype(key(v[0]))> k;
+      for (auto& x : v) k.push_back(key(x));
+      return k;
+    };
+    if (verdict.status != "ok" || checked.batch_id != mine.batch_id ||
+        sorted(checked.cells) != sorted(mine.cells) || checked.periods.size() != 1) {
+      Die("the generated record differs from what HQ's CheckBatch makes of the batch (" +
+          verdict.status + " " + verdict.detail + ")");
+    }
+    std::printf("batch format 2: %zu cells a batch, a signed batch (JWS) is %zu bytes\n",
+                mine.cells.size(), jws.size());
+  }
+
+  // The year, in bulk.
+  auto store = OpenStore(url);
+  const LoadResult load = BulkLoadYear(*store, chain, first, o.days);
+  std::printf(
+      "bulk load: %lld batches (%lld cells, %.0f MB of signed batches) generated, signed and "
+      "loaded in %.1f s = %.0f batches/s (%.1f s of it in the database: %s, one transaction "
+      "a day of the chain)\n",
+      static_cast<long long>(load.batches), static_cast<long long>(load.cells),
+      load.jws_bytes / (1024.0 * 1024.0), load.seconds,
+      static_cast<double>(load.batches) / load.seconds, load.db_seconds,
+      url.starts_with("sqlite:") ? "prepared inserts" : "COPY");
+  if (!url.starts_with("sqlite:")) {
+    const auto a0 = Clock::now();
+    auto conn = Must(hq::PgConnection::Connect(url), "connect");
+    Must(conn->Exec("VACUUM ANALYZE"), "vacuum analyze");
+    std::printf("VACUUM ANALYZE after the load (as autovacuum would in time): %.1f s\n",
+                Seconds(a0, Clock::now()));
+  }
+  store.reset();
+
+  // Ingest through the real route.
+  Hq hq = StartHq(dir, url, stores_file);
+  std::vector<std::shared_ptr<const net::TlsClientConfig>> tls;
+  auto random = Must(platform::CtrDrbg::Create("hq-bench-ingest"), "drbg");
+  for (int64_t i = 0; i < stores; ++i) {
+    net::TlsClientSettings t;
+    t.ca_bundle_pem = chain.ca_pem;
+    t.cert_chain_pem = chain.certs[static_cast<size_t>(i)];
+    t.key_pem = Must(chain.keys[static_cast<size_t>(i)].ToPem(), "pem");
+    tls.push_back(Must(net::TlsClientConfig::Create(t, *random), "client tls"));
+  }
+  // The nightly wave: day by day, every store its batch; with --per-upload N a store sends N
+  // days in one upload (a box catching up).
+  std::vector<std::pair<size_t, std::vector<std::string>>> uploads;
+  {
+    int64_t made = 0;
+    for (int64_t d0 = 0; d0 < ingest_days && made < ingest; d0 += o.per_upload) {
+      for (int64_t i = 0; i < stores && made < ingest; ++i) {
+        std::vector<std::string> jws;
+        for (int64_t d = d0; d < std::min(ingest_days, d0 + o.per_upload) && made < ingest; ++d) {
+          sync::BatchContent c = DayContent(chain.ids[static_cast<size_t>(i)], i, last + 1 + d);
+          jws.push_back(Must(sync::MakeJwsSigner(chain.keys[static_cast<size_t>(i)],
+                                                 *random)(sync::BatchPayload(c)),
+                             "sign"));
+          ++made;
+        }
+        uploads.emplace_back(static_cast<size_t>(i), std::move(jws));
+      }
+    }
+  }
+  net::EventLoop loop;
+  std::thread loop_thread([&loop] { loop.Run(1); });
+  const IngestResult in = Ingest(loop, tls, hq.port, uploads, o.concurrency);
+  std::printf(
+      "ingest: %lld batches stored (%lld duplicates, %lld refused, %lld failed requests) in "
+      "%lld uploads of %lld batch(es), each store over its own mutual-TLS connection, %lld in "
+      "flight, signatures checked: %.1f s = %.0f batches/s (target >= 500)\n",
+      static_cast<long long>(in.stored), static_cast<long long>(in.duplicate),
+      static_cast<long long>(in.refused), static_cast<long long>(in.failed_requests),
+      static_cast<long long>(in.requests), static_cast<long long>(o.per_upload),
+      static_cast<long long>(o.concurrency), in.seconds,
+      static_cast<double>(in.stored) / in.seconds);
+  if (!in.first_problem.empty()) std::printf("  first problem: %s\n", in.first_problem.c_str());
+
+  // An analyst's figures.
+  {
+    net::testing::ChildProcess add(
+        {OPTIN_HQ_PATH, "user", "add", "--id", "bench-analyst", "--role", "analyst", "--db", url});
+    add.WriteStdin("bench password of some length\n");
+    add.CloseStdin();
+    std::string output;
+    if (add.Wait(std::chrono::seconds(60), &output) != 0) Die("optin-hq user add: " + output);
+  }
+  net::TlsClientSettings people;
+  people.ca_bundle_pem = chain.ca_pem;
+  auto people_tls = Must(net::TlsClientConfig::Create(people, *random), "people tls");
+  std::string cookie;
+  {
+    net::HttpsRequest r;
+    r.method = "POST";
+    r.target = "/v1/login";
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = R"({"id":"bench-analyst","password":"bench password of some length"})";
+    auto resp = Must(Call(loop, people_tls, hq.web_port, r), "login");
+    for (const auto& [name, value] : resp.headers) {
+      std::string lower = name;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (lower == "set-cookie") cookie = value.substr(0, value.find(';'));
+    }
+    if (resp.status != 200 || cookie.empty()) Die("login: " + resp.body);
+  }
+  const std::string range =
+      "&by=day&from=" + hq::FormatIsoDate(first) + "&to=" + hq::FormatIsoDate(last);
+  auto figures = [&](const char* what, const std::function<std::string(int64_t)>& query) {
+    std::vector<double> ms;
+    int64_t rows = 0;
+    for (int64_t k = -1; k < o.queries; ++k) {  // k = -1: a warm-up, not counted
+      net::HttpsRequest r;
+      r.target = "/v1/figures?metric=checkins_total" + range + query(std::max<int64_t>(k, 0));
+      r.headers.emplace_back("Cookie", cookie);
+      const auto q0 = Clock::now();
+      auto resp = Must(Call(loop, people_tls, hq.web_port, r), "figures");
+      const double t = Seconds(q0, Clock::now()) * 1000;
+      if (resp.status != 200) Die(std::string(what) + ": " + resp.body);
+      json::value v = json::parse(resp.body);
+      rows = static_cast<int64_t>(v.at("rows").as_array().size());
+      if (rows != o.days) Die(std::string(what) + ": " + std::to_string(rows) + " rows");
+      if (k >= 0) ms.push_back(t);
+    }
+    const Latency l = Percentiles(ms);
+    std::printf("GET /v1/figures %s: %lld days, n=%zu: p50 %.1f ms, p99 %.1f ms (max %.1f ms)\n",
+                what, static_cast<long long>(rows), l.n, l.p50, l.p99, l.max);
+  };
+  figures("chain by day", [](int64_t) { return std::string(); });
+  figures("by region (one region's year by day)",
+          [](int64_t k) { return "&region=" + RegionOf(k); });
+  figures("one store's year by day", [&](int64_t k) {
+    return "&store=" + chain.ids[static_cast<size_t>((k * 7919) % stores)];
+  });
+  loop.Stop();
+  loop_thread.join();
+  hq.process.reset();
+
+  std::string detail;
+  const int64_t bytes = DatabaseBytes(url, &detail);
+  std::printf("database size: %.1f MB (%s)\n", static_cast<double>(bytes) / (1024.0 * 1024.0),
+              detail.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto number = [&](int64_t* out) {
+      if (i + 1 >= argc) Die(a + " needs a number");
+      char* end = nullptr;
+      *out = std::strtoll(argv[++i], &end, 10);
+      if (*end != '\0' || *out < 0) Die(a + " needs a whole number >= 0");
+    };
+    if (a == "--stores") {
+      number(&o.stores);
+    } else if (a == "--days") {
+      number(&o.days);
+    } else if (a == "--ingest") {
+      number(&o.ingest);
+    } else if (a == "--per-upload") {
+      number(&o.per_upload);
+    } else if (a == "--concurrency") {
+      number(&o.concurrency);
+    } else if (a == "--queries") {
+      number(&o.queries);
+    } else if (a == "--sqlite-stores") {
+      number(&o.sqlite_stores);
+    } else if (a == "--db" && i + 1 < argc) {
+      o.db = argv[++i];
+    } else {
+      Die("unknown argument '" + a +
+          "' (usage: hq_bench [--stores N] [--days N] [--ingest N] [--per-upload N] "
+          "[--concurrency N] [--queries N] [--db sqlite:PATH|postgresql://...] "
+          "[--sqlite-stores N])");
+    }
+  }
+  if (o.stores < 1 || o.days < 1 || o.per_upload < 1 || o.concurrency < 1 || o.queries < 1) {
+    Die("--stores, --days, --per-upload, --concurrency and --queries must be at least 1");
+  }
+  if (o.days > 1100) Die("--days: at most 1100 (a figures query covers at most 1100 days)");
+  platform::log::SetMinLevel(platform::log::Level::kWarn);
+  const fs::path dir = fs::temp_directory_path() / ("optin-hq-bench-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::printf("hq_bench: %u hardware threads\n", std::thread::hardware_concurrency());
+  if (!o.db.empty()) {
+    if (o.db.starts_with("sqlite:")) {
+      RunEngine(o, o.stores, o.db, dir, "SQLite " + o.db);
+    } else {
+      RunEngine(o, o.stores, o.db, dir, "PostgreSQL " + o.db);
+    }
+  } else {
+    {
+      auto pg = Must(bench::BenchPostgres::Start(), "start PostgreSQL 15");
+      RunEngine(o, o.stores, pg->url(), dir,
+                "PostgreSQL 15 (own server: " + std::string(bench::BenchPostgres::kSettings) + ")");
+    }
+    if (o.sqlite_stores > 0) {
+      RunEngine(o, o.sqlite_stores, "sqlite:" + (dir / "hq.db").string(), dir, "SQLite (embedded)");
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return 0;
+}
