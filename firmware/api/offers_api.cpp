@@ -28,23 +28,26 @@ std::string LevelWords(std::string_view language, std::string_view level) {
 
 // A pick's reason in `language`: its parts said from the API text catalog (a reason that does
 // not parse stays as written).
-std::string ReasonIn(std::string_view language, const std::string& reason) {
+std::string ReasonIn(std::string_view language, const std::string& reason,
+                     const notices::WordLabels& labels) {
   auto parts = offers::ParseReason(reason);
   if (!parts) return reason;
+  const std::string& interest = labels.For(language, parts->interest);
   if (!parts->declared) {
-    return ApiTexts::Render(language, "reason.history", {{"interest", parts->interest}});
+    return ApiTexts::Render(language, "reason.history", {{"interest", interest}});
   }
   if (!parts->level) {
-    return ApiTexts::Render(language, "reason.declared", {{"interest", parts->interest}});
+    return ApiTexts::Render(language, "reason.declared", {{"interest", interest}});
   }
   const std::string level = LevelWords(language, *parts->level);
   return ApiTexts::Render(language, "reason.declared-level",
-                          {{"interest", parts->interest}, {"level", level}});
+                          {{"interest", interest}, {"level", level}});
 }
 
 // One offer as every shopper sees it: only catalog fields (in `language` where the catalog
 // gives them per language), plus why it was picked.
-object OfferJson(const offers::Pick& pick, std::string_view language) {
+object OfferJson(const offers::Pick& pick, std::string_view language,
+                 const notices::WordLabels& labels) {
   const offers::Offer& o = *pick.offer;
   const offers::OfferWords words = o.In(language);
   array categories;
@@ -58,7 +61,7 @@ object OfferJson(const offers::Pick& pick, std::string_view language) {
       {"terms", words.terms},
       {"valid_from", o.valid_from},
       {"valid_until", o.valid_until},
-      {"reason", ReasonIn(language, pick.reason)},
+      {"reason", ReasonIn(language, pick.reason, labels)},
       {"matched", pick.category}};
   if (o.expertise) out["expertise"] = *o.expertise;
   return out;
@@ -87,10 +90,12 @@ object Statement(std::optional<int64_t> at, std::string_view kind, std::string t
   return o;
 }
 
-std::string InterestWords(std::string_view language, const offers::Interest& i) {
-  if (!i.expertise) return i.topic;
+std::string InterestWords(std::string_view language, const offers::Interest& i,
+                          const notices::WordLabels& labels) {
+  const std::string& topic = labels.For(language, i.topic);
+  if (!i.expertise) return topic;
   const std::string level = LevelWords(language, *i.expertise);
-  return ApiTexts::Render(language, "interest.level", {{"interest", i.topic}, {"level", level}});
+  return ApiTexts::Render(language, "interest.level", {{"interest", topic}, {"level", level}});
 }
 
 // The staff member's role recorded in a staff audit entry (all that is kept about them).
@@ -211,9 +216,10 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
         OPTIN_ASSIGN_OR_RETURN(Visiting v, RequireVisit(conn, caller, d_.visits));
         return d_.personalizer.Show(conn, v.subject_id, v.visit.id);
       },
-      [language](const offers::ShownOffers& shown) {
+      [this, language](const offers::ShownOffers& shown) {
         array list;
-        for (const auto& pick : shown.picks) list.push_back(OfferJson(pick, language));
+        for (const auto& pick : shown.picks)
+          list.push_back(OfferJson(pick, language, d_.interest_labels));
         std::string_view note;
         // An empty catalog (none installed, or one without offers) is not "nothing matched".
         const bool published = !shown.catalog->offers.empty();
@@ -269,7 +275,7 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
           std::string words;
           for (const auto& i : interests) {
             if (!words.empty()) words += ", ";
-            words += InterestWords(language, i);
+            words += InterestWords(language, i, d_.interest_labels);
           }
           statements.push_back(
               Statement(std::nullopt, "interests",
@@ -282,7 +288,7 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
           for (const auto& v : views) {
             const offers::Offer* offer = catalog->Find(v.offer_id);
             const std::string title = offer ? offer->In(language).title : v.offer_id;
-            const std::string reason = ReasonIn(language, v.reason);
+            const std::string reason = ReasonIn(language, v.reason, d_.interest_labels);
             const std::string times = std::to_string(v.times);
             statements.push_back(Statement(
                 v.last_shown_at, "offer",

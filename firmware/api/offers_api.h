@@ -9,6 +9,7 @@
 #pragma once
 
 #include "net/router.h"
+#include "notices/word_labels.h"
 #include "offers/personalizer.h"
 #include "platform/clock.h"
 #include "privacy/pseudonymizer.h"
@@ -27,6 +28,8 @@ struct OffersApiDeps {
   const privacy::Pseudonymizer& pseudonymizer;
   const offers::DeclaredInterests& interests;
   const offers::Personalizer& personalizer;
+  // How each interest (an offer's category) reads in each language, in reasons and statements.
+  notices::WordLabels interest_labels = {};
 };
 
 class OffersApi {

@@ -126,10 +126,20 @@ void SystemApi::StoreInfo(net::Request&& request, net::Responder respond) const 
     }
     purposes.push_back(std::move(o));
   }
+  // The words are the API's values; their labels are what a reader of `words_in` sees.
+  const std::string words_in = text != nullptr ? language : "en";
   array interests;
-  for (const auto& i : d_.interests) interests.push_back(boost::json::string(i));
+  object interest_labels;
+  for (const auto& i : d_.interests) {
+    interests.push_back(boost::json::string(i));
+    interest_labels[i] = d_.interest_labels.For(words_in, i);
+  }
   array topics;
-  for (const auto& t : d_.assist_topics) topics.push_back(boost::json::string(t));
+  object topic_labels;
+  for (const auto& t : d_.assist_topics) {
+    topics.push_back(boost::json::string(t));
+    topic_labels[t] = d_.topic_labels.For(words_in, t);
+  }
   const auto& c = d_.ledger.controller();
   object body{{"store_id", c.store_id},
               {"name", c.name},
@@ -139,6 +149,8 @@ void SystemApi::StoreInfo(net::Request&& request, net::Responder respond) const 
               {"interests", interests},
               {"expertise_levels", array{"beginner", "intermediate", "expert"}},
               {"assist_topics", topics},
+              {"interest_labels", interest_labels},
+              {"assist_topic_labels", topic_labels},
               {"retention", object{{"visit_max_minutes", d_.retention.visit_max_minutes},
                                    {"ended_visit_hours", d_.retention.ended_visit_hours},
                                    {"history_days", d_.retention.history_days},
@@ -148,15 +160,15 @@ void SystemApi::StoreInfo(net::Request&& request, net::Responder respond) const 
     const object& doc = text->document;
     body["language"] = language;
     body["languages"] = boost::json::value_from(holder->languages());
-    body["notice"] = object{
-        {"version", notice->version},
-        {"language", language},
-        {"sha256", text->sha256},
-        {"url", "/v1/notices/" + std::to_string(notice->version) + "?lang=" + language},
-        {"title", doc.at("title")},
-        {"summary", doc.at("summary")},
-        {"controller", doc.at("controller")},
-        {"rights", doc.at("rights")}};
+    body["notice"] =
+        object{{"version", notice->version},
+               {"language", language},
+               {"sha256", text->sha256},
+               {"url", "/v1/notices/" + std::to_string(notice->version) + "?lang=" + language},
+               {"title", doc.at("title")},
+               {"summary", doc.at("summary")},
+               {"controller", doc.at("controller")},
+               {"rights", doc.at("rights")}};
   }
   net::Response r = net::Response::Json(200, boost::json::serialize(body));
   if (text != nullptr) {

@@ -12,6 +12,7 @@
 
 #include "consent/consent_ledger.h"
 #include "net/router.h"
+#include "notices/word_labels.h"
 #include "offers/catalog_holder.h"
 #include "platform/crypto.h"
 #include "store/database.h"
@@ -39,6 +40,9 @@ struct SystemApiDeps {
   StoreRetention retention = {};
   // The offer catalog in force, for /readyz's catalog_loaded (reported, not required).
   const offers::CatalogHolder* catalog = nullptr;
+  // How the interests and the topics read in each language (GET /v1/store's *_labels).
+  notices::WordLabels interest_labels = {};
+  notices::WordLabels topic_labels = {};
 };
 
 class SystemApi {

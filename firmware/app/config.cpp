@@ -89,6 +89,42 @@ struct Reader {
   }
 };
 
+// [<section>.<what>_labels.<lang>]: the file's labels replace the built-in ones. For each of the
+// store's languages, a table from the word as the API knows it (one of `words`) to how it reads in
+// that language (1 to 64 characters).
+Status ParseLabels(Reader& r, std::string_view key, const std::vector<std::string>& words,
+                   const std::vector<std::string>& languages, WordLabelTable& out) {
+  r.known.insert(std::string(key));
+  const toml::node* node = r.root.at_path(key).node();
+  if (node == nullptr) return Ok();
+  out.clear();  // the file's labels replace the built-in ones, as a list replaces its default
+  if (!node->is_table()) {
+    return r.Bad(key, node, "must be a table per language ([" + std::string(key) + ".it])");
+  }
+  for (const auto& [lang_key, table] : *node->as_table()) {
+    const std::string lang(lang_key.str());
+    const std::string at = std::string(key) + "." + lang;
+    if (std::find(languages.begin(), languages.end(), lang) == languages.end()) {
+      return r.Bad(at, &table, "names a language that is not in store.languages");
+    }
+    if (!table.is_table()) return r.Bad(at, &table, "must be a table of \"word\" = \"label\"");
+    auto& labels = out[lang];
+    for (const auto& [word_key, label] : *table.as_table()) {
+      const std::string word(word_key.str());
+      const std::string where = at + ".\"" + word + "\"";
+      if (std::find(words.begin(), words.end(), word) == words.end()) {
+        return r.Bad(where, &label, "labels a word the store does not list");
+      }
+      auto text = label.value<std::string>();
+      if (!label.is_string() || !text || text->empty() || text->size() > 64) {
+        return r.Bad(where, &label, "must be a label of 1 to 64 characters");
+      }
+      labels[word] = *text;
+    }
+  }
+  return Ok();
+}
+
 // [[scanners]]: an array of tables, each with only the keys below; names unique; devices
 // never cameras.
 Status ParseScanners(Reader& r, Config& c) {
@@ -247,6 +283,96 @@ std::map<std::string, std::string> Flatten(const toml::table& root) {
 }
 
 }  // namespace
+
+WordLabelTable BuiltInInterestLabels() {
+  return {
+      {"it",
+       {{"running", "corsa"},
+        {"trail running", "corsa in montagna"},
+        {"hiking", "escursionismo"},
+        {"cycling", "ciclismo"},
+        {"swimming", "nuoto"},
+        {"yoga", "yoga"},
+        {"climbing", "arrampicata"},
+        {"camping", "campeggio"},
+        {"skiing", "sci"},
+        {"tennis", "tennis"},
+        {"football", "calcio"},
+        {"fitness", "fitness"}}},
+      {"es",
+       {{"running", "correr"},
+        {"trail running", "carreras por montaña"},
+        {"hiking", "senderismo"},
+        {"cycling", "ciclismo"},
+        {"swimming", "natación"},
+        {"yoga", "yoga"},
+        {"climbing", "escalada"},
+        {"camping", "acampada"},
+        {"skiing", "esquí"},
+        {"tennis", "tenis"},
+        {"football", "fútbol"},
+        {"fitness", "fitness"}}},
+      {"de",
+       {{"running", "Laufen"},
+        {"trail running", "Trailrunning"},
+        {"hiking", "Wandern"},
+        {"cycling", "Radfahren"},
+        {"swimming", "Schwimmen"},
+        {"yoga", "Yoga"},
+        {"climbing", "Klettern"},
+        {"camping", "Camping"},
+        {"skiing", "Skifahren"},
+        {"tennis", "Tennis"},
+        {"football", "Fußball"},
+        {"fitness", "Fitness"}}},
+      {"fr",
+       {{"running", "course à pied"},
+        {"trail running", "trail"},
+        {"hiking", "randonnée"},
+        {"cycling", "cyclisme"},
+        {"swimming", "natation"},
+        {"yoga", "yoga"},
+        {"climbing", "escalade"},
+        {"camping", "camping"},
+        {"skiing", "ski"},
+        {"tennis", "tennis"},
+        {"football", "football"},
+        {"fitness", "fitness"}}},
+  };
+}
+
+WordLabelTable BuiltInTopicLabels() {
+  return {
+      {"it",
+       {{"sizing and fit", "taglie e vestibilità"},
+        {"product advice", "consigli sui prodotti"},
+        {"find a product", "trovare un prodotto"},
+        {"fitting room", "camerino"},
+        {"checkout", "cassa"},
+        {"something else", "altro"}}},
+      {"es",
+       {{"sizing and fit", "tallas y ajuste"},
+        {"product advice", "consejo sobre productos"},
+        {"find a product", "encontrar un producto"},
+        {"fitting room", "probador"},
+        {"checkout", "caja"},
+        {"something else", "otra cosa"}}},
+      {"de",
+       {{"sizing and fit", "Größe und Passform"},
+        {"product advice", "Produktberatung"},
+        {"find a product", "ein Produkt finden"},
+        {"fitting room", "Umkleidekabine"},
+        {"checkout", "Kasse"},
+        {"something else", "etwas anderes"}}},
+      {"fr",
+       {{"sizing and fit", "tailles et coupe"},
+        {"product advice", "conseils produit"},
+        {"find a product", "trouver un produit"},
+        {"fitting room", "cabine d'essayage"},
+        {"checkout", "caisse"},
+        {"something else", "autre chose"}}},
+  };
+}
 
 Result<sync::SyncPolicy> SyncPrivacyPolicy(const Config& c) {
   sync::SyncPolicy p;
@@ -479,6 +605,10 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   OPTIN_TRY(r.Get("indicator.led", c.indicator.led));
   OPTIN_TRY(r.Get("kiosk.allow_loopback", c.kiosk.allow_loopback));
   OPTIN_TRY(ParseScanners(r, c));
+  OPTIN_TRY(ParseLabels(r, "store.interest_labels", c.store.interests, c.store.languages,
+                        c.store.interest_labels));
+  OPTIN_TRY(ParseLabels(r, "assist.topic_labels", c.assist.topics, c.store.languages,
+                        c.assist.topic_labels));
   OPTIN_TRY(r.CheckUnknown());
   OPTIN_TRY(Validate(c));
   c.file_settings = Flatten(root);

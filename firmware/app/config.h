@@ -16,6 +16,11 @@
 
 namespace optin::app {
 
+using WordLabelTable = std::map<std::string, std::map<std::string, std::string>>;
+// The built-in labels of the built-in interests and help topics (it, es, de, fr).
+WordLabelTable BuiltInInterestLabels();
+WordLabelTable BuiltInTopicLabels();
+
 struct Config {
   std::filesystem::path data_dir = "var";
 
@@ -58,6 +63,10 @@ struct Config {
                                           "skiing",   "tennis",        "football", "fitness"};
     // The languages shoppers may read the notice in (BCP 47 tags); the first is the default.
     std::vector<std::string> languages = {"en", "it", "es", "de", "fr"};
+    // How each interest reads in a language ([store.interest_labels.<lang>], the interest as
+    // key): language -> interest -> label. An interest without a label reads as itself. Built in
+    // for the built-in interests in it, es, de and fr; a file that gives any replaces them all.
+    WordLabelTable interest_labels = BuiltInInterestLabels();
   } store;
 
   struct Consent {
@@ -79,6 +88,9 @@ struct Config {
   struct Assist {
     std::vector<std::string> topics = {"sizing and fit", "product advice", "find a product",
                                        "fitting room",   "checkout",       "something else"};
+    // How each topic reads in a language ([assist.topic_labels.<lang>]): language -> topic ->
+    // label. A topic without a label reads as itself. Built in as for interest_labels.
+    WordLabelTable topic_labels = BuiltInTopicLabels();
     int64_t shift_hours = 10;             // a staff session ends this long after login
     int64_t max_open_per_visit = 1;       // open help requests per visit at once
     int64_t max_per_visit_per_hour = 10;  // help requests per visit per hour

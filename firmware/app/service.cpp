@@ -13,15 +13,16 @@
 
 #include "api/answer_language.h"
 #include "api/assist_api.h"
-#include "api/origin_policy.h"
 #include "api/notices_api.h"
 #include "api/offers_api.h"
+#include "api/origin_policy.h"
 #include "api/problem.h"
 #include "api/shopper_api.h"
 #include "api/staff_api.h"
 #include "api/staff_stream.h"
 #include "api/system_api.h"
 #include "app/domain.h"
+#include "app/sync_admin_routes.h"
 #include "assist/help_desk.h"
 #include "assist/help_requests.h"
 #include "assist/prompt_feed.h"
@@ -42,6 +43,7 @@
 #include "notices/notice_holder.h"
 #include "notices/notice_store.h"
 #include "notices/rollback_floor.h"
+#include "notices/word_labels.h"
 #include "offers/catalog_holder.h"
 #include "offers/declared_interests.h"
 #include "offers/offer_views.h"
@@ -55,7 +57,6 @@
 #include "privacy/receipt_signer.h"
 #include "provisioning/device_identity.h"
 #include "store/database.h"
-#include "app/sync_admin_routes.h"
 #include "sync/sync_service.h"
 #include "visits/app_token_verifier.h"
 #include "visits/presence_code.h"
@@ -69,6 +70,14 @@
 
 namespace optin::app {
 namespace {
+
+// The config's labels of the store's words, as the API reads them.
+notices::WordLabels InterestLabels(const Config& c) {
+  return notices::WordLabels({c.store.interest_labels.begin(), c.store.interest_labels.end()});
+}
+notices::WordLabels TopicLabels(const Config& c) {
+  return notices::WordLabels({c.assist.topic_labels.begin(), c.assist.topic_labels.end()});
+}
 
 platform::log::Level ParseLevel(const std::string& s) {
   if (s == "debug") return platform::log::Level::kDebug;
@@ -111,14 +120,14 @@ struct Service::Parts {
   std::unique_ptr<api::StaffApi> staff_api;
   std::unique_ptr<api::OriginPolicy> origins;  // the box's own origins, for its WebSockets
   std::unique_ptr<kiosk::KioskPairings> kiosk_pairings;
-  std::unique_ptr<kiosk::KioskAccess> kiosk_access;  // paired kiosks (and the box's browser)
-  std::unique_ptr<api::StaffStream> staff_stream;  // WebSocket /v1/staff/stream
-  std::unique_ptr<kiosk::KioskFeed> kiosk;         // GET /kiosk's WebSocket /v1/kiosk/stream
+  std::unique_ptr<kiosk::KioskAccess> kiosk_access;   // paired kiosks (and the box's browser)
+  std::unique_ptr<api::StaffStream> staff_stream;     // WebSocket /v1/staff/stream
+  std::unique_ptr<kiosk::KioskFeed> kiosk;            // GET /kiosk's WebSocket /v1/kiosk/stream
   std::unique_ptr<kiosk::KioskPairingApi> kiosk_api;  // GET /kiosk/pair, /v1/kiosk/session
   std::unique_ptr<api::SystemApi> system_api;
   std::unique_ptr<api::NoticesApi> notices_api;  // GET /v1/notices/{version}
-  net::Router router;        // the public listener: shoppers, staff, kiosk
-  net::Router admin_router;  // the admin listener: health, readiness, reload
+  net::Router router;                            // the public listener: shoppers, staff, kiosk
+  net::Router admin_router;                      // the admin listener: health, readiness, reload
   std::unique_ptr<net::EventLoop> loop;
   std::unique_ptr<net::HttpServer> server;
   std::unique_ptr<net::HttpServer> admin_server;
@@ -411,14 +420,13 @@ Status LoadCatalog(Service::Parts& p, const std::string* fetched = nullptr) {
                   "offers.source", "not-provisioned");
     }
     // Rollback protection: the newest issued_at applied so far, kept in the database.
-    OPTIN_ASSIGN_OR_RETURN(auto floor, p.db->ReadSync<std::optional<int64_t>>(
-                                           [](store::Connection& conn) {
-                                             return notices::RollbackFloor::Get(
-                                                 conn, notices::kCatalogIssuedAt);
-                                           }));
+    OPTIN_ASSIGN_OR_RETURN(auto floor,
+                           p.db->ReadSync<std::optional<int64_t>>([](store::Connection& conn) {
+                             return notices::RollbackFloor::Get(conn, notices::kCatalogIssuedAt);
+                           }));
     if (fetched) {
-      OPTIN_TRY(p.catalog->ApplyBundle(*fetched, *key, rules, p.clock.NowUnix(), c.store.id,
-                                       floor));
+      OPTIN_TRY(
+          p.catalog->ApplyBundle(*fetched, *key, rules, p.clock.NowUnix(), c.store.id, floor));
     } else {
       OPTIN_TRY(
           p.catalog->LoadBundle(p.fs, path, *key, rules, p.clock.NowUnix(), c.store.id, floor));
@@ -491,12 +499,11 @@ Status LoadNotices(Service::Parts& p, const std::string* fetched = nullptr) {
     renumber = true;
   }
   if (candidate) {
-    OPTIN_ASSIGN_OR_RETURN(auto admitted,
-                           p.db->WriteSync<notices::Admission>(
-                               [&candidate, now, renumber](store::Connection& conn) {
-                                 return notices::NoticeStore::Admit(conn, *candidate, now,
-                                                                    renumber);
-                               }));
+    OPTIN_ASSIGN_OR_RETURN(
+        auto admitted,
+        p.db->WriteSync<notices::Admission>([&candidate, now, renumber](store::Connection& conn) {
+          return notices::NoticeStore::Admit(conn, *candidate, now, renumber);
+        }));
     holder.Install(admitted.in_force);
   }
   return Ok();
@@ -765,8 +772,8 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       *p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->presence, *p->pseudonymizer,
       *p->rights, *p->signer, *p->interests, c.store.id, c.visits.web_code_minutes * 2});
   p->help_requests = std::make_unique<assist::HelpRequests>(*p->db, *p->visits, *p->desk);
-  p->assist_api = std::make_unique<api::AssistApi>(api::AssistApiDeps{
-      p->clock, *p->tokens, *p->pseudonymizer, *p->desk, *p->help_requests});
+  p->assist_api = std::make_unique<api::AssistApi>(
+      api::AssistApiDeps{p->clock, *p->tokens, *p->pseudonymizer, *p->desk, *p->help_requests});
   p->staff_api = std::make_unique<api::StaffApi>(
       api::StaffApiDeps{*p->db, p->clock, *p->staff_sessions, *p->desk});
   p->system_api = std::make_unique<api::SystemApi>(api::SystemApiDeps{
@@ -774,12 +781,12 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
       OPTIN_VERSION, c.assist.topics,
       api::StoreRetention{c.visits.max_duration_minutes, c.visits.ended_retention_hours,
                           c.visits.history_retention_days, c.consent.grant_lifetime_days},
-      p->catalog});
+      p->catalog, InterestLabels(c), TopicLabels(c)});
   p->shopper_api->Register(p->router);
   p->assist_api->Register(p->router);
   p->offers_api = std::make_unique<api::OffersApi>(
       api::OffersApiDeps{*p->db, p->clock, *p->ledger, *p->visits, *p->tokens, *p->pseudonymizer,
-                         *p->interests, *p->personalizer});
+                         *p->interests, *p->personalizer, InterestLabels(c)});
   p->offers_api->Register(p->router);
   p->staff_api->Register(p->router);
   p->staff_stream = std::make_unique<api::StaffStream>(
@@ -855,7 +862,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   p->metrics->listeners().Add("public", *p->server);
   p->metrics->listeners().Add("admin", *p->admin_server);
   p->scan_desk = std::make_unique<visits::CheckInDesk>(*p->db, *p->tokens, *p->presence,
-                                                      *p->pseudonymizer, *p->visits);
+                                                       *p->pseudonymizer, *p->visits);
   p->scan_check_in = std::make_unique<visits::ScanCheckIn>(*p->scan_desk);
   if (c.indicator.led.empty()) {
     p->indicator = std::make_unique<drivers::NullIndicator>();

@@ -247,6 +247,10 @@ test('in Italian from the QR to erasure: the page, the notice and the receipt al
   console.log(`receipt ${receipt.id}: notice ${payload.notice_version} it sha256 ${sha}`);
 
   // Offers: a price for the Italian locale.
+  // The store's interests and topics read in Italian (the built-in labels); the values sent stay
+  // the API's words.
+  assert.equal(await page.locator('#interests-list li[data-topic="trail running"] label').textContent(), 'corsa in montagna');
+  assert.equal(await page.locator('#help-topic option[value="sizing and fit"]').textContent(), 'Taglie e vestibilità');
   await page.locator('#interests-list li[data-topic="trail running"] input[type="checkbox"]').tap();
   await page.getByRole('button', { name: 'Salva i miei interessi' }).tap();
   await page.locator('#offers-list li[data-id="trail-shoe-fit"]').waitFor({ timeout: 5000 });
@@ -263,7 +267,7 @@ test('in Italian from the QR to erasure: the page, the notice and the receipt al
   await page.getByRole('button', { name: 'Chiedi aiuto' }).tap();
   await page.locator('#help-state', { hasText: 'In attesa di un addetto.' }).waitFor({ timeout: 5000 });
   const detail = await page.locator('#help-detail').innerText();
-  assert.match(detail, /Argomento: sizing and fit \(principiante\)\./);
+  assert.match(detail, /Argomento: taglie e vestibilità \(principiante\)\./);
   const asked = /Richiesta alle (\S+)\./.exec(detail);
   assert.ok(asked, detail);
   assert.match(asked[1], /^\d{2}:\d{2}$/, 'a time as Italians write it');
@@ -340,6 +344,7 @@ test('the staff console in Spanish: its words, lang, and the waiting time format
   const card = page.locator('#queue li.prompt').first();
   await card.waitFor({ timeout: 5000 });
   assert.deepEqual(await card.locator('dt').allInnerTexts(), ['Cliente', 'Nivel', 'Esperando']);
+  assert.equal(await card.locator('h2').textContent(), 'tallas y ajuste', 'the topic in Spanish');
   assert.equal(await card.locator('dd.expertise').innerText(), 'principiante');
   const wait = await card.locator('dd.wait').innerText();
   const seconds = Number(/\d+/.exec(wait)[0]);

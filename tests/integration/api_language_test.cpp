@@ -184,7 +184,7 @@ TEST_F(ApiLanguageTest, OffersAndWhySpeakTheShoppersLanguage) {
   EXPECT_EQ(o.at("terms").as_string(), "Fino a esaurimento scorte.");
   EXPECT_EQ(o.at("description").as_string(), "Light shoes.");  // one string: the same for all
   EXPECT_EQ(o.at("reason").as_string(),
-            "Perché ci hai detto che ti interessa trail running (principiante).");
+            "Perché ci hai detto che ti interessa corsa in montagna (principiante).");
   EXPECT_EQ(Str(offers, "note"),
             "Scelte solo in base a quello che ci hai detto. Prezzi e condizioni sono uguali per "
             "tutti.");
@@ -199,7 +199,7 @@ TEST_F(ApiLanguageTest, OffersAndWhySpeakTheShoppersLanguage) {
     if (v.as_object().at("kind").as_string() == "offer") {
       EXPECT_EQ(text,
                 "Ti abbiamo mostrato \"Scarpe da trail\" una volta. Perché ci hai detto che ti "
-                "interessa trail running (principiante).");
+                "interessa corsa in montagna (principiante).");
       offer_said = true;
     }
     if (v.as_object().at("kind").as_string() == "visit") {
@@ -207,6 +207,14 @@ TEST_F(ApiLanguageTest, OffersAndWhySpeakTheShoppersLanguage) {
     }
   }
   EXPECT_TRUE(offer_said) << why.body;
+  bool interests_said = false;
+  for (const auto& v : why_body.as_object().at("statements").as_array()) {
+    if (v.as_object().at("kind").as_string() != "interests") continue;
+    const std::string text(v.as_object().at("text").as_string());
+    EXPECT_NE(text.find("corsa in montagna (principiante)"), std::string::npos) << text;
+    interests_said = true;
+  }
+  EXPECT_TRUE(interests_said) << why.body;
   EXPECT_TRUE(Str(why, "note").starts_with("Questo è tutto")) << why.body;
 
   // The default language (no header) is English, as the store's first language.
@@ -231,6 +239,32 @@ TEST_F(ApiLanguageTest, CatalogCheckRefusesACatalogLackingAStoreLanguageNamingTh
   EXPECT_EQ(check.exit_code, 1) << check.out;
   EXPECT_NE(check.out.find("/offers/0/title/es"), std::string::npos) << check.out;
   EXPECT_NE(check.out.find("missing-language"), std::string::npos) << check.out;
+}
+
+TEST_F(ApiLanguageTest, TheStoresInterestsAndTopicsAreLabelledInTheAnswersLanguage) {
+  auto it = It("GET", "/v1/store", "");
+  ASSERT_EQ(it.status, 200) << it.body;
+  EXPECT_EQ(HeaderValue(it, "Content-Language"), "it");
+  const boost::json::value body = it.json();
+  const object& store = body.as_object();
+  // The words stay the API's values; their labels are Italian.
+  EXPECT_EQ(store.at("interests").as_array().at(1).as_string(), "trail running");
+  EXPECT_EQ(store.at("interest_labels").as_object().at("trail running").as_string(),
+            "corsa in montagna");
+  EXPECT_EQ(store.at("assist_topics").as_array().at(0).as_string(), "sizing and fit");
+  EXPECT_EQ(store.at("assist_topic_labels").as_object().at("sizing and fit").as_string(),
+            "taglie e vestibilità");
+  EXPECT_EQ(store.at("interest_labels").as_object().size(),
+            store.at("interests").as_array().size());
+  EXPECT_EQ(store.at("assist_topic_labels").as_object().size(),
+            store.at("assist_topics").as_array().size());
+
+  // In the store's default (English), each word is its own label.
+  auto en = Send(daemon_->port(), "GET", "/v1/store", "");
+  const boost::json::value en_body = en.json();
+  for (const auto& t : en_body.as_object().at("assist_topics").as_array()) {
+    EXPECT_EQ(en_body.as_object().at("assist_topic_labels").as_object().at(t.as_string()), t);
+  }
 }
 
 }  // namespace

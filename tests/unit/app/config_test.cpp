@@ -30,120 +30,134 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
+// A label table as "lang.word=label" items joined by '|', languages and words in order.
+std::string Labels(const WordLabelTable& t) {
+  std::vector<std::string> items;
+  for (const auto& [lang, words] : t) {
+    for (const auto& [word, label] : words) items.push_back(lang + "." + word + "=" + label);
+  }
+  return Join(items);
+}
+
 const std::vector<Setting>& AllSettings() {
   using S = std::string;
   static const std::vector<Setting> kSettings = [] {
     std::vector<Setting> v = {
-      {"data_dir", [](const Config& c) { return c.data_dir.string(); }},
-      {"listen.address", [](const Config& c) { return c.listen.address; }},
-      {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
-      {"listen.threads", [](const Config& c) { return std::to_string(c.listen.threads); }},
-      {"listen.plain_http",
-       [](const Config& c) { return S(c.listen.plain_http ? "true" : "false"); }},
-      {"admin.address", [](const Config& c) { return c.admin.address; }},
-      {"admin.port", [](const Config& c) { return std::to_string(c.admin.port); }},
-      {"admin.client_ca", [](const Config& c) { return c.admin.client_ca.string(); }},
-      {"tls.host_names", [](const Config& c) { return Join(c.tls.host_names); }},
-      {"tls.ip_addresses", [](const Config& c) { return Join(c.tls.ip_addresses); }},
-      {"tls.session_ticket_hours",
-       [](const Config& c) { return std::to_string(c.tls.session_ticket_hours); }},
-      {"tls.handshake_timeout_ms",
-       [](const Config& c) { return std::to_string(c.tls.handshake_timeout_ms); }},
-      {"tls.max_concurrent_handshakes",
-       [](const Config& c) { return std::to_string(c.tls.max_concurrent_handshakes); }},
-      {"tls.max_handshakes_per_client",
-       [](const Config& c) { return std::to_string(c.tls.max_handshakes_per_client); }},
-      {"store.id", [](const Config& c) { return c.store.id; }},
-      {"store.name", [](const Config& c) { return c.store.name; }},
-      {"store.jurisdiction", [](const Config& c) { return c.store.jurisdiction; }},
-      {"store.contact_email", [](const Config& c) { return c.store.contact_email; }},
-      {"store.address", [](const Config& c) { return c.store.address; }},
-      {"store.policy_url", [](const Config& c) { return c.store.policy_url; }},
-      {"store.interests", [](const Config& c) { return Join(c.store.interests); }},
-      {"store.languages", [](const Config& c) { return Join(c.store.languages); }},
-      {"notices.source", [](const Config& c) { return c.notices.source; }},
-      {"notices.file", [](const Config& c) { return c.notices.file.string(); }},
-      {"notices.bundle", [](const Config& c) { return c.notices.bundle.string(); }},
-      {"consent.policy_version", [](const Config& c) { return c.consent.policy_version; }},
-      {"consent.grant_lifetime_days",
-       [](const Config& c) { return std::to_string(c.consent.grant_lifetime_days); }},
-      {"visits.max_duration_minutes",
-       [](const Config& c) { return std::to_string(c.visits.max_duration_minutes); }},
-      {"visits.ended_retention_hours",
-       [](const Config& c) { return std::to_string(c.visits.ended_retention_hours); }},
-      {"visits.history_retention_days",
-       [](const Config& c) { return std::to_string(c.visits.history_retention_days); }},
-      {"visits.retention_interval_seconds",
-       [](const Config& c) { return std::to_string(c.visits.retention_interval_seconds); }},
-      {"visits.web_code_minutes",
-       [](const Config& c) { return std::to_string(c.visits.web_code_minutes); }},
-      {"assist.topics", [](const Config& c) { return Join(c.assist.topics); }},
-      {"assist.shift_hours", [](const Config& c) { return std::to_string(c.assist.shift_hours); }},
-      {"assist.max_open_per_visit",
-       [](const Config& c) { return std::to_string(c.assist.max_open_per_visit); }},
-      {"assist.max_per_visit_per_hour",
-       [](const Config& c) { return std::to_string(c.assist.max_per_visit_per_hour); }},
-      {"assist.login_max_failures",
-       [](const Config& c) { return std::to_string(c.assist.login_max_failures); }},
-      {"assist.lockout_minutes",
-       [](const Config& c) { return std::to_string(c.assist.lockout_minutes); }},
-      {"offers.source", [](const Config& c) { return c.offers.source; }},
-      {"offers.catalog_file", [](const Config& c) { return c.offers.catalog_file.string(); }},
-      {"offers.catalog_bundle", [](const Config& c) { return c.offers.catalog_bundle.string(); }},
-      {"offers.max_results", [](const Config& c) { return std::to_string(c.offers.max_results); }},
-      {"offers.max_per_category",
-       [](const Config& c) { return std::to_string(c.offers.max_per_category); }},
-      {"offers.frequency_cap",
-       [](const Config& c) { return std::to_string(c.offers.frequency_cap); }},
-      {"hq.token_issuer", [](const Config& c) { return c.hq.token_issuer; }},
-      {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
-      {"hq.token_leeway_seconds",
-       [](const Config& c) { return std::to_string(c.hq.token_leeway_seconds); }},
-      {"sync.hq_url", [](const Config& c) { return c.sync.hq_url; }},
-      {"sync.period_minutes",
-       [](const Config& c) { return std::to_string(c.sync.period_minutes); }},
-      {"sync.epsilon_per_day", [](const Config& c) { return c.sync.epsilon_per_day; }},
-      {"sync.allow_manual_release",
-       [](const Config& c) { return S(c.sync.allow_manual_release ? "true" : "false"); }},
-      {"sync.max_catch_up_periods",
-       [](const Config& c) { return std::to_string(c.sync.max_catch_up_periods); }},
-      {"sync.outbox_max_batches",
-       [](const Config& c) { return std::to_string(c.sync.outbox_max_batches); }},
-      {"sync.outbox_max_age_days",
-       [](const Config& c) { return std::to_string(c.sync.outbox_max_age_days); }},
-      {"sync.batches_per_request",
-       [](const Config& c) { return std::to_string(c.sync.batches_per_request); }},
-      {"sync.backoff_initial_seconds",
-       [](const Config& c) { return std::to_string(c.sync.backoff_initial_seconds); }},
-      {"sync.backoff_max_seconds",
-       [](const Config& c) { return std::to_string(c.sync.backoff_max_seconds); }},
-      {"sync.timeout_seconds",
-       [](const Config& c) { return std::to_string(c.sync.timeout_seconds); }},
-      {"limits.max_body_bytes",
-       [](const Config& c) { return std::to_string(c.limits.max_body_bytes); }},
-      {"limits.max_header_bytes",
-       [](const Config& c) { return std::to_string(c.limits.max_header_bytes); }},
-      {"limits.read_timeout_ms",
-       [](const Config& c) { return std::to_string(c.limits.read_timeout_ms); }},
-      {"limits.idle_timeout_ms",
-       [](const Config& c) { return std::to_string(c.limits.idle_timeout_ms); }},
-      {"limits.max_connections",
-       [](const Config& c) { return std::to_string(c.limits.max_connections); }},
-      {"limits.max_connections_per_client",
-       [](const Config& c) { return std::to_string(c.limits.max_connections_per_client); }},
-      {"limits.write_queue", [](const Config& c) { return std::to_string(c.limits.write_queue); }},
-      {"limits.shutdown_grace_ms",
-       [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
-      {"limits.rate_per_second",
-       [](const Config& c) { return std::to_string(c.limits.rate_per_second); }},
-      {"limits.rate_burst", [](const Config& c) { return std::to_string(c.limits.rate_burst); }},
-      {"limits.rate_clients",
-       [](const Config& c) { return std::to_string(c.limits.rate_clients); }},
-      {"limits.rate_exempt", [](const Config& c) { return Join(c.limits.rate_exempt); }},
-      {"log.level", [](const Config& c) { return S(c.log.level); }},
-      {"indicator.led", [](const Config& c) { return c.indicator.led; }},
-      {"kiosk.allow_loopback",
-       [](const Config& c) { return S(c.kiosk.allow_loopback ? "true" : "false"); }},
+        {"data_dir", [](const Config& c) { return c.data_dir.string(); }},
+        {"listen.address", [](const Config& c) { return c.listen.address; }},
+        {"listen.port", [](const Config& c) { return std::to_string(c.listen.port); }},
+        {"listen.threads", [](const Config& c) { return std::to_string(c.listen.threads); }},
+        {"listen.plain_http",
+         [](const Config& c) { return S(c.listen.plain_http ? "true" : "false"); }},
+        {"admin.address", [](const Config& c) { return c.admin.address; }},
+        {"admin.port", [](const Config& c) { return std::to_string(c.admin.port); }},
+        {"admin.client_ca", [](const Config& c) { return c.admin.client_ca.string(); }},
+        {"tls.host_names", [](const Config& c) { return Join(c.tls.host_names); }},
+        {"tls.ip_addresses", [](const Config& c) { return Join(c.tls.ip_addresses); }},
+        {"tls.session_ticket_hours",
+         [](const Config& c) { return std::to_string(c.tls.session_ticket_hours); }},
+        {"tls.handshake_timeout_ms",
+         [](const Config& c) { return std::to_string(c.tls.handshake_timeout_ms); }},
+        {"tls.max_concurrent_handshakes",
+         [](const Config& c) { return std::to_string(c.tls.max_concurrent_handshakes); }},
+        {"tls.max_handshakes_per_client",
+         [](const Config& c) { return std::to_string(c.tls.max_handshakes_per_client); }},
+        {"store.id", [](const Config& c) { return c.store.id; }},
+        {"store.name", [](const Config& c) { return c.store.name; }},
+        {"store.jurisdiction", [](const Config& c) { return c.store.jurisdiction; }},
+        {"store.contact_email", [](const Config& c) { return c.store.contact_email; }},
+        {"store.address", [](const Config& c) { return c.store.address; }},
+        {"store.policy_url", [](const Config& c) { return c.store.policy_url; }},
+        {"store.interests", [](const Config& c) { return Join(c.store.interests); }},
+        {"store.languages", [](const Config& c) { return Join(c.store.languages); }},
+        {"store.interest_labels", [](const Config& c) { return Labels(c.store.interest_labels); }},
+        {"notices.source", [](const Config& c) { return c.notices.source; }},
+        {"notices.file", [](const Config& c) { return c.notices.file.string(); }},
+        {"notices.bundle", [](const Config& c) { return c.notices.bundle.string(); }},
+        {"consent.policy_version", [](const Config& c) { return c.consent.policy_version; }},
+        {"consent.grant_lifetime_days",
+         [](const Config& c) { return std::to_string(c.consent.grant_lifetime_days); }},
+        {"visits.max_duration_minutes",
+         [](const Config& c) { return std::to_string(c.visits.max_duration_minutes); }},
+        {"visits.ended_retention_hours",
+         [](const Config& c) { return std::to_string(c.visits.ended_retention_hours); }},
+        {"visits.history_retention_days",
+         [](const Config& c) { return std::to_string(c.visits.history_retention_days); }},
+        {"visits.retention_interval_seconds",
+         [](const Config& c) { return std::to_string(c.visits.retention_interval_seconds); }},
+        {"visits.web_code_minutes",
+         [](const Config& c) { return std::to_string(c.visits.web_code_minutes); }},
+        {"assist.topics", [](const Config& c) { return Join(c.assist.topics); }},
+        {"assist.topic_labels", [](const Config& c) { return Labels(c.assist.topic_labels); }},
+        {"assist.shift_hours",
+         [](const Config& c) { return std::to_string(c.assist.shift_hours); }},
+        {"assist.max_open_per_visit",
+         [](const Config& c) { return std::to_string(c.assist.max_open_per_visit); }},
+        {"assist.max_per_visit_per_hour",
+         [](const Config& c) { return std::to_string(c.assist.max_per_visit_per_hour); }},
+        {"assist.login_max_failures",
+         [](const Config& c) { return std::to_string(c.assist.login_max_failures); }},
+        {"assist.lockout_minutes",
+         [](const Config& c) { return std::to_string(c.assist.lockout_minutes); }},
+        {"offers.source", [](const Config& c) { return c.offers.source; }},
+        {"offers.catalog_file", [](const Config& c) { return c.offers.catalog_file.string(); }},
+        {"offers.catalog_bundle", [](const Config& c) { return c.offers.catalog_bundle.string(); }},
+        {"offers.max_results",
+         [](const Config& c) { return std::to_string(c.offers.max_results); }},
+        {"offers.max_per_category",
+         [](const Config& c) { return std::to_string(c.offers.max_per_category); }},
+        {"offers.frequency_cap",
+         [](const Config& c) { return std::to_string(c.offers.frequency_cap); }},
+        {"hq.token_issuer", [](const Config& c) { return c.hq.token_issuer; }},
+        {"hq.token_public_key", [](const Config& c) { return c.hq.token_public_key.string(); }},
+        {"hq.token_leeway_seconds",
+         [](const Config& c) { return std::to_string(c.hq.token_leeway_seconds); }},
+        {"sync.hq_url", [](const Config& c) { return c.sync.hq_url; }},
+        {"sync.period_minutes",
+         [](const Config& c) { return std::to_string(c.sync.period_minutes); }},
+        {"sync.epsilon_per_day", [](const Config& c) { return c.sync.epsilon_per_day; }},
+        {"sync.allow_manual_release",
+         [](const Config& c) { return S(c.sync.allow_manual_release ? "true" : "false"); }},
+        {"sync.max_catch_up_periods",
+         [](const Config& c) { return std::to_string(c.sync.max_catch_up_periods); }},
+        {"sync.outbox_max_batches",
+         [](const Config& c) { return std::to_string(c.sync.outbox_max_batches); }},
+        {"sync.outbox_max_age_days",
+         [](const Config& c) { return std::to_string(c.sync.outbox_max_age_days); }},
+        {"sync.batches_per_request",
+         [](const Config& c) { return std::to_string(c.sync.batches_per_request); }},
+        {"sync.backoff_initial_seconds",
+         [](const Config& c) { return std::to_string(c.sync.backoff_initial_seconds); }},
+        {"sync.backoff_max_seconds",
+         [](const Config& c) { return std::to_string(c.sync.backoff_max_seconds); }},
+        {"sync.timeout_seconds",
+         [](const Config& c) { return std::to_string(c.sync.timeout_seconds); }},
+        {"limits.max_body_bytes",
+         [](const Config& c) { return std::to_string(c.limits.max_body_bytes); }},
+        {"limits.max_header_bytes",
+         [](const Config& c) { return std::to_string(c.limits.max_header_bytes); }},
+        {"limits.read_timeout_ms",
+         [](const Config& c) { return std::to_string(c.limits.read_timeout_ms); }},
+        {"limits.idle_timeout_ms",
+         [](const Config& c) { return std::to_string(c.limits.idle_timeout_ms); }},
+        {"limits.max_connections",
+         [](const Config& c) { return std::to_string(c.limits.max_connections); }},
+        {"limits.max_connections_per_client",
+         [](const Config& c) { return std::to_string(c.limits.max_connections_per_client); }},
+        {"limits.write_queue",
+         [](const Config& c) { return std::to_string(c.limits.write_queue); }},
+        {"limits.shutdown_grace_ms",
+         [](const Config& c) { return std::to_string(c.limits.shutdown_grace_ms); }},
+        {"limits.rate_per_second",
+         [](const Config& c) { return std::to_string(c.limits.rate_per_second); }},
+        {"limits.rate_burst", [](const Config& c) { return std::to_string(c.limits.rate_burst); }},
+        {"limits.rate_clients",
+         [](const Config& c) { return std::to_string(c.limits.rate_clients); }},
+        {"limits.rate_exempt", [](const Config& c) { return Join(c.limits.rate_exempt); }},
+        {"log.level", [](const Config& c) { return S(c.log.level); }},
+        {"indicator.led", [](const Config& c) { return c.indicator.led; }},
+        {"kiosk.allow_loopback",
+         [](const Config& c) { return S(c.kiosk.allow_loopback ? "true" : "false"); }},
     };
     // [sync.budget]: each metric's cap and epsilon share (the default when not given).
     for (const sync::MetricSpec& m : sync::kMetricSpecs) {
@@ -182,6 +196,16 @@ std::string Render(const toml::node& node) {
     for (const auto& item : *a) items.push_back(Render(item));
     return Join(items);
   }
+  if (const auto* t = node.as_table()) {  // a label table: language -> word -> label
+    WordLabelTable labels;
+    for (const auto& [lang, words] : *t) {
+      if (!words.is_table()) return "<unsupported>";
+      for (const auto& [word, label] : *words.as_table()) {
+        labels[std::string(lang.str())][std::string(word.str())] = Render(label);
+      }
+    }
+    return Labels(labels);
+  }
   return "<unsupported>";
 }
 
@@ -190,7 +214,7 @@ void Leaves(const toml::table& t, const std::string& prefix,
             std::vector<std::pair<std::string, const toml::node*>>& out) {
   for (const auto& [k, v] : t) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const auto* sub = v.as_table()) {
+    if (const auto* sub = v.as_table(); sub && !key.ends_with("_labels")) {
       Leaves(*sub, key, out);
     } else {
       out.emplace_back(key, &v);
@@ -256,6 +280,8 @@ address = "1 Main Street"
 policy_url = "https://example.test/privacy"
 interests = ["running", "yoga"]
 languages = ["it", "en"]
+[store.interest_labels.it]
+running = "corsa"
 [consent]
 policy_version = "2024-06"
 grant_lifetime_days = 90
@@ -272,6 +298,9 @@ max_open_per_visit = 2
 max_per_visit_per_hour = 4
 login_max_failures = 3
 lockout_minutes = 30
+[assist.topic_labels.it]
+shoes = "scarpe"
+bikes = "biciclette"
 [notices]
 source = "hq-bundle"
 file = "/etc/optin-edge/notices.json"
@@ -407,6 +436,58 @@ TEST(ParseConfig, UnknownCatalogSourceIsRefusedNamingTheKey) {
 }
 
 // --- Refusals -------------------------------------------------------------------------------
+
+TEST(ParseConfigLabels, TheBuiltInInterestsAndTopicsReadInEachBuiltInLanguage) {
+  const Config c;
+  for (const std::string lang : {"it", "es", "de", "fr"}) {
+    ASSERT_TRUE(c.store.interest_labels.contains(lang)) << lang;
+    ASSERT_TRUE(c.assist.topic_labels.contains(lang)) << lang;
+    for (const auto& i : c.store.interests) {
+      EXPECT_TRUE(c.store.interest_labels.at(lang).contains(i)) << lang << " " << i;
+    }
+    for (const auto& t : c.assist.topics) {
+      EXPECT_TRUE(c.assist.topic_labels.at(lang).contains(t)) << lang << " " << t;
+    }
+  }
+  EXPECT_EQ(c.assist.topic_labels.at("it").at("sizing and fit"), "taglie e vestibilità");
+}
+
+TEST(ParseConfigLabels, LabelsInTheFileReplaceTheBuiltInOnes) {
+  auto c = Parse(
+      "[store]\ninterests = [\"running\", \"padel\"]\n"
+      "[store.interest_labels.es]\npadel = \"pádel\"\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->store.interest_labels, (WordLabelTable{{"es", {{"padel", "pádel"}}}}));
+  // The topics' labels, not given, stay built in.
+  EXPECT_EQ(c->assist.topic_labels, Config{}.assist.topic_labels);
+}
+
+TEST(ParseConfigLabels, ALabelOfAWordOrLanguageTheStoreDoesNotListIsRefusedWithItsLine) {
+  struct Case {
+    std::string text, field, words;
+  };
+  const std::vector<Case> cases = {
+      {"[store]\nlanguages = [\"en\", \"it\"]\n[store.interest_labels.es]\nrunning = \"c\"\n",
+       "store.interest_labels.es", "not in store.languages"},
+      {"[store.interest_labels.it]\nsurfing = \"surf\"\n", "store.interest_labels.it.\"surfing\"",
+       "does not list"},
+      {"[assist.topic_labels.it]\nshoes = \"scarpe\"\n", "assist.topic_labels.it.\"shoes\"",
+       "does not list"},
+      {"[assist.topic_labels.it]\ncheckout = \"\"\n", "assist.topic_labels.it.\"checkout\"",
+       "1 to 64"},
+      {"[assist.topic_labels.it]\ncheckout = 3\n", "assist.topic_labels.it.\"checkout\"",
+       "1 to 64"},
+      {"[assist]\ntopic_labels = \"cassa\"\n", "assist.topic_labels", "table per language"},
+      {"[assist.topic_labels]\nit = \"cassa\"\n", "assist.topic_labels.it", "must be a table"},
+  };
+  for (const auto& k : cases) {
+    auto c = Parse(k.text);
+    ASSERT_FALSE(c.has_value()) << k.text;
+    EXPECT_EQ(c.error().field, k.field) << k.text;
+    EXPECT_NE(c.error().message.find(k.words), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("test.toml:"), std::string::npos) << c.error().message;
+  }
+}
 
 TEST(ParseConfig, UnknownKeyIsRefusedNamingItAndItsLine) {
   auto c = Parse("[listen]\nport = 9000\nprot = 9001\n");

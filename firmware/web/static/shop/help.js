@@ -4,7 +4,7 @@
 // page's locale, staff on the way, done) and a Cancel button.
 
 import { t, formatDuration, formatTime } from '/common/i18n.js';
-import { ui, state, hooks, announce, setMessage, api, mutate, chars, isOn, saveSession } from './state.js';
+import { ui, state, hooks, announce, setMessage, api, mutate, chars, isOn, saveSession, topicLabel } from './state.js';
 
 const POLL_MS = 3000;
 const NOTE_MAX = 280;
@@ -27,7 +27,8 @@ export function renderTopics() {
   const chosen = ui.helpTopic.value;
   ui.helpTopic.replaceChildren(new Option(t('shop.help.chooseTopic'), ''));
   for (const topic of topics) {
-    const o = new Option(topic.charAt(0).toLocaleUpperCase() + topic.slice(1), topic);
+    const label = topicLabel(topic);
+    const o = new Option(label.charAt(0).toLocaleUpperCase() + label.slice(1), topic);
     o.dataset.text = 'api';
     ui.helpTopic.append(o);
   }
@@ -172,7 +173,7 @@ function helpDetailText(r) {
     if (name) parts.push(t('shop.help.askFor', { name }));
   }
   const level = ['beginner', 'intermediate', 'expert'].includes(r.expertise) ? t('shop.level.' + r.expertise) : r.expertise;
-  parts.push(t('shop.help.topicLine', { topic: r.topic, level: String(level).toLocaleLowerCase() }));
+  parts.push(t('shop.help.topicLine', { topic: topicLabel(r.topic), level: String(level).toLocaleLowerCase() }));
   if (r.created_at) parts.push(t('shop.help.askedAt', { time: formatTime(r.created_at) }));
   return parts.filter(Boolean).join(' ');
 }

@@ -4,7 +4,7 @@
 // records every showing, so a language switch re-words the offers already shown.
 
 import { t, formatPrice, formatDay } from '/common/i18n.js';
-import { ui, state, hooks, el, fromApi, announce, setMessage, api, mutate, isOn } from './state.js';
+import { ui, state, hooks, el, fromApi, announce, setMessage, api, mutate, isOn, interestLabel } from './state.js';
 
 const LEVELS = ['beginner', 'intermediate', 'expert'];
 let interestsDirty = false;
@@ -26,11 +26,11 @@ export function renderInterestEditor() {
     box.id = 'interest-' + i;
     box.value = topic;
     box.checked = checked.has(topic);
-    const label = fromApi('label', 'interest-name', topic);
+    const label = fromApi('label', 'interest-name', interestLabel(topic));
     label.htmlFor = box.id;
     const level = el('select', 'interest-level');
     level.id = 'interest-' + i + '-level';
-    level.setAttribute('aria-label', t('shop.interests.levelFor', { topic }));
+    level.setAttribute('aria-label', t('shop.interests.levelFor', { topic: interestLabel(topic) }));
     level.append(new Option(t('shop.level.any'), ''));
     for (const value of LEVELS) level.append(new Option(t('shop.level.' + value), value));
     level.value = checked.get(topic) || '';
@@ -89,7 +89,7 @@ export async function onSaveInterests(event) {
       if (m && chosen[Number(m[1])]) {
         const li = chosen[Number(m[1])].li;
         li.querySelector('input').setAttribute('aria-invalid', 'true');
-        text = t('shop.interests.fieldProblem', { topic: li.dataset.topic, problem: text });
+        text = t('shop.interests.fieldProblem', { topic: interestLabel(li.dataset.topic), problem: text });
       }
       setMessage(ui.interestsMessage, text);
       return;

@@ -167,6 +167,17 @@ export function titleOf(purpose) {
   return (p && p.title) || purpose;
 }
 
+// How one of the store's interests or help topics reads in the page's language (GET /v1/store's
+// interest_labels / assist_topic_labels); the word itself where the store gave no label.
+export function interestLabel(word) {
+  const labels = state.store && state.store.interest_labels;
+  return (labels && typeof labels[word] === 'string' && labels[word]) || word;
+}
+export function topicLabel(word) {
+  const labels = state.store && state.store.assist_topic_labels;
+  return (labels && typeof labels[word] === 'string' && labels[word]) || word;
+}
+
 export function isOn(purpose) {
   const s = state.purposes.get(purpose);
   return !!s && s.state === 'granted';

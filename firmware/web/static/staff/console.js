@@ -353,8 +353,8 @@ import {
 
   function describeForSpeech(p) {
     return p.first_name
-      ? t('staff.speech.promptFor', { topic: p.topic, name: p.first_name, pseudonym: p.pseudonym })
-      : t('staff.speech.prompt', { topic: p.topic, pseudonym: p.pseudonym });
+      ? t('staff.speech.promptFor', { topic: topicWord(p.topic), name: p.first_name, pseudonym: p.pseudonym })
+      : t('staff.speech.prompt', { topic: topicWord(p.topic), pseudonym: p.pseudonym });
   }
 
   function el(tag, className, text) {
@@ -393,7 +393,7 @@ import {
     const card = el('article', 'prompt-card');
     card.setAttribute('aria-labelledby', titleId);
 
-    const h = el('h2', '', p.topic);
+    const h = el('h2', '', topicWord(p.topic));
     h.dataset.text = 'api';
     h.id = titleId;
     card.append(h);
@@ -593,7 +593,7 @@ import {
         if (msg.type === 'claimed' && p.claimed_by && session && p.claimed_by.staff_id !== session.staff_id) {
           const was = entries.get(msg.id);
           if (was && !was.prompt.claimed_by) {
-            announce(t('staff.speech.claimedBy', { topic: p.topic, who: roleWord(p.claimed_by.role) + ' ' + p.claimed_by.staff_id }));
+            announce(t('staff.speech.claimedBy', { topic: topicWord(p.topic), who: roleWord(p.claimed_by.role) + ' ' + p.claimed_by.staff_id }));
           }
         }
         upsert(p, !entries.has(msg.id));
@@ -849,6 +849,26 @@ import {
   }
   setInterval(tick, 250);
 
+  // How each help topic reads in the console's language (GET /v1/store's assist_topic_labels);
+  // a topic without a label, or before the box answers, reads as itself.
+  let topicLabels = {};
+  const topicWord = (topic) => (typeof topicLabels[topic] === 'string' && topicLabels[topic]) || topic;
+  async function loadTopicLabels() {
+    try {
+      const r = await fetch('/v1/store', {
+        headers: { Accept: 'application/json', 'Accept-Language': currentLanguage() },
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+      if (r.ok) {
+        const store = await r.json();
+        topicLabels = store.assist_topic_labels && typeof store.assist_topic_labels === 'object' ? store.assist_topic_labels : {};
+      }
+    } catch (e) {
+      /* the topics as the box names them until it answers */
+    }
+  }
+
   // The store's languages (GET /v1/store), the page's language among them, then the screen.
   async function start() {
     let languages = ['en'];
@@ -865,14 +885,16 @@ import {
     const box = $('languages');
     box.setAttribute('aria-label', t('common.language'));
     renderSwitch(box, languages, { storageKey: LANGUAGE_KEY, onSwitch: rerender });
+    await loadTopicLabels();
     session = loadSession();
     if (session) showQueue();
     else showLogin();
   }
 
   // A language switch: every card and line again in the new language, nothing reloaded.
-  function rerender() {
+  async function rerender() {
     $('languages').setAttribute('aria-label', t('common.language'));
+    await loadTopicLabels();
     if (ui.body.dataset.view === 'queue' && session) {
       ui.whoText.textContent = t('staff.who', { id: session.staff_id, role: roleWord(session.role) });
       for (const entry of entries.values()) renderCard(entry);
