@@ -23,7 +23,7 @@
 #include "sync/hq_transport.h"
 #include "sync/sync_service.h"
 #include "sync/uploader.h"
-#include "tests/unit/net/child_process.h"
+#include "tests/support/child_process.h"
 
 namespace {
 
@@ -193,13 +193,13 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
 
   // HQ (optin-hq on SQLite), a real process.
   const uint16_t port = 18000 + static_cast<uint16_t>(getpid() % 2000);
-  net::testing::ChildProcess hq(
+  optin::testing::ChildProcess hq(
       {OPTIN_HQ_PATH, "--listen", "127.0.0.1:" + std::to_string(port), "--web-listen",
        "127.0.0.1:0", "--cert", (dir / "server.pem").string(), "--key",
        (dir / "server.key").string(), "--client-ca", (dir / "ca.pem").string(), "--db",
        "sqlite:" + (dir / "hq.db").string()},
       {}, (dir / "hq.log").string());
-  if (!net::testing::WaitForPort(port, std::chrono::seconds(10))) {
+  if (!optin::testing::WaitForPort(port, std::chrono::seconds(10))) {
     std::fprintf(stderr, "optin-hq did not start\n");
     std::exit(1);
   }

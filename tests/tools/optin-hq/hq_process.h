@@ -33,7 +33,7 @@
 #include "sync/batch.h"
 #include "tests/support/domain_fixture.h"
 #include "tests/tools/optin-hq/hq_store_fixture.h"
-#include "tests/unit/net/child_process.h"
+#include "tests/support/child_process.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
@@ -245,7 +245,7 @@ class HqProcessFixture : public HqStoreFixture {
   // `optin-hq user add` with the password on stdin; its exit status and output.
   int AddUser(const std::string& id, const std::string& role, const std::string& password,
               std::string* output = nullptr) {
-    net::testing::ChildProcess p(
+    optin::testing::ChildProcess p(
         {OPTIN_HQ_PATH, "user", "add", "--id", id, "--role", role, "--db", url_});
     p.WriteStdin(password + "\n");
     p.CloseStdin();

@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "child_process.h"
+#include "tests/support/child_process.h"
 #include "net/http_server.h"
 #include "platform/log.h"
 #include "test_pki.h"
@@ -17,7 +17,7 @@
 namespace optin::net::https_client_test {
 namespace {
 
-using testing::ChildProcess;
+using optin::testing::ChildProcess;
 using testing::TestPki;
 
 class HttpsClientTest : public ::testing::Test {
@@ -34,14 +34,14 @@ class HttpsClientTest : public ::testing::Test {
   // Starts `openssl s_server -www` on a fresh port, requiring a client certificate signed by
   // the test CA; returns its port once it accepts connections.
   uint16_t StartOpensslServer(const std::string& cert) {
-    uint16_t port = testing::FreePort();
+    uint16_t port = optin::testing::FreePort();
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"openssl", "s_server", "-accept",
                                  "127.0.0.1:" + std::to_string(port), "-cert", cert + ".pem",
                                  "-key", "server.key", "-CAfile", "ca.pem", "-Verify", "1", "-www",
                                  "-tls1_2"},
         TestPki::Get().Path(""), TestPki::Get().Path("s_server." + std::to_string(port) + ".log"));
-    EXPECT_TRUE(testing::WaitForPort(port, std::chrono::seconds(10)));
+    EXPECT_TRUE(optin::testing::WaitForPort(port, std::chrono::seconds(10)));
     return port;
   }
 
@@ -134,7 +134,7 @@ TEST_F(HttpsClientTest, TimesOutAgainstAServerThatAcceptsButNeverAnswers) {
 }
 
 TEST_F(HttpsClientTest, ReportsConnectionRefused) {
-  uint16_t port = testing::FreePort();
+  uint16_t port = optin::testing::FreePort();
   auto response = Fetch(TestPki::Get().Client("ca", "client"), port, {}, "127.0.0.1");
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().message, "connection refused by 127.0.0.1:" + std::to_string(port));

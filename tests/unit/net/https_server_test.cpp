@@ -6,7 +6,7 @@
 #include <regex>
 #include <thread>
 
-#include "child_process.h"
+#include "tests/support/child_process.h"
 #include "net/http_server.h"
 #include "platform/log.h"
 #include "test_http_client.h"
@@ -16,7 +16,7 @@
 namespace optin::net::https_server_test {
 namespace {
 
-using testing::ChildProcess;
+using optin::testing::ChildProcess;
 using testing::TestPki;
 using testing::TlsTestClient;
 

@@ -1,6 +1,7 @@
-// Runs a program (openssl, curl) for the net tests and never leaves it behind: the child dies
-// with the test process (PR_SET_PDEATHSIG) and the destructor kills and reaps it. Also a
-// helper that waits for a TCP port to accept connections. Not thread-safe; one per test.
+// Runs a program (openssl, curl, optin-hq) for tests and benchmarks and never leaves it behind:
+// the child dies with the calling process (PR_SET_PDEATHSIG) and the destructor kills and reaps
+// it. Also helpers that find a free TCP port and wait for one to accept connections. Not
+// thread-safe; one per test.
 #pragma once
 
 #include <arpa/inet.h>
@@ -20,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-namespace optin::net::testing {
+namespace optin::testing {
 
 class ChildProcess {
  public:
@@ -160,4 +161,4 @@ inline uint16_t FreePort() {
   return ntohs(addr.sin_port);
 }
 
-}  // namespace optin::net::testing
+}  // namespace optin::testing
