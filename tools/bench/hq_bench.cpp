@@ -32,16 +32,19 @@
 #include "net/https_client.h"
 #include "platform/clock.h"
 #include "platform/crypto.h"
+#include "platform/encoding.h"
 #include "platform/log.h"
 #include "platform/random.h"
 #include "platform/x509.h"
 #include "sync/batch.h"
 #include "sync/sync_policy.h"
-#include "tests/unit/net/child_process.h"
+#include "tests/support/child_process.h"
 #include "tools/bench/hq_bench_postgres.h"
 #include "tools/optin-hq/batch_check.h"
+#include "tools/optin-hq/figures.h"
 #include "tools/optin-hq/hq_store.h"
 #include "tools/optin-hq/pg_connection.h"
+#include "tools/optin-hq/store_directory.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace {
@@ -77,12 +80,14 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 struct Options {
   int64_t stores = 5000;
   int64_t days = 365;
-  int64_t ingest = -1;  // default: min(20,000, 4 days of every store)
-  int64_t per_upload = 1;
+  int64_t ingest = -1;                       // default: min(20,000, 4 days of every store)
+  std::vector<int64_t> per_upload = {1, 4};  // one ingest phase per entry
   int64_t concurrency = 8;
   int64_t queries = 30;
   int64_t sqlite_stores = 50;
-  std::string db;  // empty: a server of our own, then SQLite at sqlite_stores
+  bool keep_fk_checks = false;
+  bool sign_year = false;  // sign every loaded batch (ES256 costs ~3 ms a batch here)
+  std::string db;          // empty: a server of our own, then SQLite at sqlite_stores
 };
 
 constexpr int kRegions = 12;
@@ -245,7 +250,8 @@ struct LoadResult {
 
 // Generates and signs days [first, first + days) for every store on two threads, and loads them
 // a day (every store's batch of it) per BulkLoad call: one transaction, COPY on PostgreSQL.
-LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, int64_t days) {
+LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, int64_t days,
+                        bool sign) {
   LoadResult out;
   std::mutex mu;
   std::condition_variable cv;
@@ -253,6 +259,18 @@ LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, i
   std::atomic<int64_t> next_day{0};
   int producers_left = 2;
   std::vector<std::thread> producers;
+  // Unless `sign`: each store's JWS header and a signature of its first day, reused (the stored
+  // text has the form and size of the real one; nothing verifies what is loaded in bulk).
+  std::vector<std::pair<std::string, std::string>> forms;
+  if (!sign) {
+    auto random = Must(platform::CtrDrbg::Create("hq-bench-form"), "drbg");
+    for (size_t i = 0; i < chain.ids.size(); ++i) {
+      const std::string jws = Must(sync::MakeJwsSigner(chain.keys[i], *random)(sync::BatchPayload(
+                                       DayContent(chain.ids[i], static_cast<int64_t>(i), first))),
+                                   "sign");
+      forms.emplace_back(jws.substr(0, jws.find('.')), jws.substr(jws.rfind('.') + 1));
+    }
+  }
   const auto t0 = Clock::now();
   for (int t = 0; t < 2; ++t) {
     producers.emplace_back([&, t] {
@@ -265,7 +283,11 @@ LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, i
         for (size_t i = 0; i < chain.ids.size(); ++i) {
           sync::BatchContent c = DayContent(chain.ids[i], static_cast<int64_t>(i), first + d);
           std::string jws =
-              Must(sync::MakeJwsSigner(chain.keys[i], *random)(sync::BatchPayload(c)), "sign");
+              sign
+                  ? Must(sync::MakeJwsSigner(chain.keys[i], *random)(sync::BatchPayload(c)), "sign")
+                  : forms[i].first + "." +
+                        platform::Base64UrlEncode(json::serialize(sync::BatchPayload(c))) + "." +
+                        forms[i].second;
           chunk.push_back(RecordOf(c, std::move(jws), c.period_end + 300));
         }
         std::unique_lock lock(mu);
@@ -301,7 +323,7 @@ LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, i
 
 // The running optin-hq process and how to reach it.
 struct Hq {
-  std::unique_ptr<net::testing::ChildProcess> process;
+  std::unique_ptr<optin::testing::ChildProcess> process;
   uint16_t port = 0, web_port = 0;
   fs::path log;
 };
@@ -309,7 +331,7 @@ struct Hq {
 Hq StartHq(const fs::path& dir, const std::string& url, const fs::path& stores_file) {
   Hq hq;
   hq.log = dir / "hq.log";
-  hq.process = std::make_unique<net::testing::ChildProcess>(
+  hq.process = std::make_unique<optin::testing::ChildProcess>(
       std::vector<std::string>{
           OPTIN_HQ_PATH, "serve", "--listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0",
           "--cert", (dir / "server.pem").string(), "--key", (dir / "server.key").string(),
@@ -474,12 +496,15 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
   const int64_t now = platform::SystemClock::Instance().NowUnix();
   const int64_t today = hq::UtcDayOf(now);
   const int64_t ingest = o.ingest >= 0 ? o.ingest : std::min<int64_t>(20'000, 4 * stores);
+  // Each ingest phase uploads `ingest` batches of the days after the loaded year.
   const int64_t ingest_days = (ingest + stores - 1) / stores;
-  const int64_t first = today - ingest_days - o.days, last = today - ingest_days - 1;
-  std::printf("\n== %s: %lld stores x %lld days (%s .. %s), then %lld batches ingested ==\n",
+  const int64_t phases = static_cast<int64_t>(o.per_upload.size());
+  const int64_t first = today - phases * ingest_days - o.days;
+  const int64_t last = first + o.days - 1;
+  std::printf("\n== %s: %lld stores x %lld days (%s .. %s), then %lld x %lld batches ingested ==\n",
               engine_note.c_str(), static_cast<long long>(stores), static_cast<long long>(o.days),
               hq::FormatIsoDate(first).c_str(), hq::FormatIsoDate(last).c_str(),
-              static_cast<long long>(ingest));
+              static_cast<long long>(phases), static_cast<long long>(ingest));
 
   // The chain: a CA, HQ's certificate, a key and client certificate per store, the stores file.
   const auto k0 = Clock::now();
@@ -539,20 +564,45 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
                 mine.cells.size(), jws.size());
   }
 
-  // The year, in bulk.
+  // The year, in bulk. On PostgreSQL with the foreign-key checks off during the import (as
+  // pg_restore --disable-triggers does; the generated batches, periods and cells agree), unless
+  // --keep-fk-checks.
   auto store = OpenStore(url);
-  const LoadResult load = BulkLoadYear(*store, chain, first, o.days);
+  const bool pg = !url.starts_with("sqlite:");
+  bool fk_off = false;
+  if (pg && !o.keep_fk_checks) {
+    auto conn = Must(hq::PgConnection::Connect(url), "connect");
+    Status off = conn->Exec(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET session_replication_role = replica', "
+        "current_database()); END $$");
+    if (off) {
+      fk_off = true;
+      store.reset();
+      store = OpenStore(url);
+    } else {
+      std::printf("foreign-key checks stay on during the load (%s)\n", off.error().message.c_str());
+    }
+  }
+  const LoadResult load = BulkLoadYear(*store, chain, first, o.days, o.sign_year);
   std::printf(
-      "bulk load: %lld batches (%lld cells, %.0f MB of signed batches) generated, signed and "
+      "bulk load: %lld batches (%lld cells, %.0f MB of signed batches) generated, %s and "
       "loaded in %.1f s = %.0f batches/s (%.1f s of it in the database: %s, one transaction "
-      "a day of the chain)\n",
+      "a day of the chain%s)\n",
       static_cast<long long>(load.batches), static_cast<long long>(load.cells),
-      load.jws_bytes / (1024.0 * 1024.0), load.seconds,
-      static_cast<double>(load.batches) / load.seconds, load.db_seconds,
-      url.starts_with("sqlite:") ? "prepared inserts" : "COPY");
-  if (!url.starts_with("sqlite:")) {
+      load.jws_bytes / (1024.0 * 1024.0),
+      o.sign_year ? "each signed"
+                  : "each in a JWS of its store's (signature not redone: --sign-year)",
+      load.seconds, static_cast<double>(load.batches) / load.seconds, load.db_seconds,
+      url.starts_with("sqlite:") ? "prepared inserts" : "COPY",
+      fk_off ? ", foreign-key checks off" : "");
+  if (pg) {
     const auto a0 = Clock::now();
     auto conn = Must(hq::PgConnection::Connect(url), "connect");
+    if (fk_off) {
+      Must(conn->Exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET "
+                      "session_replication_role', current_database()); END $$"),
+           "foreign-key checks on again");
+    }
     Must(conn->Exec("VACUUM ANALYZE"), "vacuum analyze");
     std::printf("VACUUM ANALYZE after the load (as autovacuum would in time): %.1f s\n",
                 Seconds(a0, Clock::now()));
@@ -570,16 +620,21 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
     t.key_pem = Must(chain.keys[static_cast<size_t>(i)].ToPem(), "pem");
     tls.push_back(Must(net::TlsClientConfig::Create(t, *random), "client tls"));
   }
-  // The nightly wave: day by day, every store its batch; with --per-upload N a store sends N
-  // days in one upload (a box catching up).
-  std::vector<std::pair<size_t, std::vector<std::string>>> uploads;
-  {
+  net::EventLoop loop;
+  std::thread loop_thread([&loop] { loop.Run(1); });
+  for (int64_t phase = 0; phase < phases; ++phase) {
+    // Per upload 1: the nightly wave, day by day every store its day's batch. Per upload N: a
+    // store sends N days in one upload, as a box's uploader does after HQ was away N days.
+    const int64_t per_upload = o.per_upload[static_cast<size_t>(phase)];
+    const int64_t day0 = last + 1 + phase * ingest_days;
+    std::vector<std::pair<size_t, std::vector<std::string>>> uploads;
     int64_t made = 0;
-    for (int64_t d0 = 0; d0 < ingest_days && made < ingest; d0 += o.per_upload) {
+    const auto s0 = Clock::now();
+    for (int64_t d0 = 0; d0 < ingest_days && made < ingest; d0 += per_upload) {
       for (int64_t i = 0; i < stores && made < ingest; ++i) {
         std::vector<std::string> jws;
-        for (int64_t d = d0; d < std::min(ingest_days, d0 + o.per_upload) && made < ingest; ++d) {
-          sync::BatchContent c = DayContent(chain.ids[static_cast<size_t>(i)], i, last + 1 + d);
+        for (int64_t d = d0; d < std::min(ingest_days, d0 + per_upload) && made < ingest; ++d) {
+          sync::BatchContent c = DayContent(chain.ids[static_cast<size_t>(i)], i, day0 + d);
           jws.push_back(Must(sync::MakeJwsSigner(chain.keys[static_cast<size_t>(i)],
                                                  *random)(sync::BatchPayload(c)),
                              "sign"));
@@ -588,24 +643,27 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
         uploads.emplace_back(static_cast<size_t>(i), std::move(jws));
       }
     }
+    std::printf(
+        "signing the %lld batches to upload (ES256, one thread): %.1f s = %.2f ms a batch\n",
+        static_cast<long long>(made), Seconds(s0, Clock::now()),
+        Seconds(s0, Clock::now()) * 1000 / static_cast<double>(std::max<int64_t>(made, 1)));
+    const IngestResult in = Ingest(loop, tls, hq.port, uploads, o.concurrency);
+    std::printf(
+        "ingest (%s): %lld batches stored (%lld duplicates, %lld refused, %lld failed requests) "
+        "in %lld uploads of %lld batch(es), each a new mutual-TLS connection with the store's "
+        "certificate, %lld in flight, every signature checked: %.1f s = %.0f batches/s "
+        "(target >= 500)\n",
+        per_upload == 1 ? "nightly wave" : "catch-up", static_cast<long long>(in.stored),
+        static_cast<long long>(in.duplicate), static_cast<long long>(in.refused),
+        static_cast<long long>(in.failed_requests), static_cast<long long>(in.requests),
+        static_cast<long long>(per_upload), static_cast<long long>(o.concurrency), in.seconds,
+        static_cast<double>(in.stored) / in.seconds);
+    if (!in.first_problem.empty()) std::printf("  first problem: %s\n", in.first_problem.c_str());
   }
-  net::EventLoop loop;
-  std::thread loop_thread([&loop] { loop.Run(1); });
-  const IngestResult in = Ingest(loop, tls, hq.port, uploads, o.concurrency);
-  std::printf(
-      "ingest: %lld batches stored (%lld duplicates, %lld refused, %lld failed requests) in "
-      "%lld uploads of %lld batch(es), each store over its own mutual-TLS connection, %lld in "
-      "flight, signatures checked: %.1f s = %.0f batches/s (target >= 500)\n",
-      static_cast<long long>(in.stored), static_cast<long long>(in.duplicate),
-      static_cast<long long>(in.refused), static_cast<long long>(in.failed_requests),
-      static_cast<long long>(in.requests), static_cast<long long>(o.per_upload),
-      static_cast<long long>(o.concurrency), in.seconds,
-      static_cast<double>(in.stored) / in.seconds);
-  if (!in.first_problem.empty()) std::printf("  first problem: %s\n", in.first_problem.c_str());
 
   // An analyst's figures.
   {
-    net::testing::ChildProcess add(
+    optin::testing::ChildProcess add(
         {OPTIN_HQ_PATH, "user", "add", "--id", "bench-analyst", "--role", "analyst", "--db", url});
     add.WriteStdin("bench password of some length\n");
     add.CloseStdin();
@@ -629,6 +687,25 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
       if (lower == "set-cookie") cookie = value.substr(0, value.find(';'));
     }
     if (resp.status != 200 || cookie.empty()) Die("login: " + resp.body);
+  }
+  {
+    // The floor under every call below: a new TLS connection and a request refused for want of
+    // a session (the client opens a connection per request, as HttpsClient does).
+    std::vector<double> ms;
+    int status = 0;
+    for (int64_t k = 0; k < o.queries; ++k) {
+      net::HttpsRequest r;
+      r.target = "/v1/figures?metric=checkins_total";
+      const auto q0 = Clock::now();
+      auto resp = Must(Call(loop, people_tls, hq.web_port, r), "floor");
+      ms.push_back(Seconds(q0, Clock::now()) * 1000);
+      status = resp.status;
+    }
+    const Latency l = Percentiles(ms);
+    std::printf(
+        "floor of each call below (new TLS connection, no session, answered %d): p50 %.1f ms, "
+        "p99 %.1f ms\n",
+        status, l.p50, l.p99);
   }
   const std::string range =
       "&by=day&from=" + hq::FormatIsoDate(first) + "&to=" + hq::FormatIsoDate(last);
@@ -662,6 +739,49 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
   loop_thread.join();
   hq.process.reset();
 
+  {
+    // Where a figure's time goes, in this process on the same database (no HTTP): the whole
+    // computation, and the two reads it makes of the store.
+    auto st = OpenStore(url);
+    auto directory = Must(hq::StoreDirectory::Load(stores_file), "stores file");
+    const int64_t n = std::min<int64_t>(o.queries, 10);
+    auto breakdown = [&](const char* what, hq::FigureScope scope) {
+      std::vector<double> all, sums, reporting;
+      size_t rows = 0, pairs = 0;
+      for (int64_t k = 0; k < n; ++k) {
+        hq::FiguresRequest req;
+        req.metric = "checkins_total";
+        req.from_day = first;
+        req.to_day = last;
+        req.scope = scope;
+        auto c0 = Clock::now();
+        Must(hq::ComputeFigures(*st, &directory, req), "figures");
+        all.push_back(Seconds(c0, Clock::now()) * 1000);
+        std::optional<std::string> only;
+        if (scope.kind == hq::FigureScope::Kind::kStore) only = scope.value;
+        c0 = Clock::now();
+        rows = Must(st->SumCells(hq::FiguresQuery{req.metric, std::nullopt, first, last, only}),
+                    "sum cells")
+                   .size();
+        sums.push_back(Seconds(c0, Clock::now()) * 1000);
+        c0 = Clock::now();
+        pairs = 0;
+        for (const auto& [day, ids] : Must(st->ReportingStores(first, last), "reporting")) {
+          pairs += ids.size();
+        }
+        reporting.push_back(Seconds(c0, Clock::now()) * 1000);
+      }
+      std::printf(
+          "  in-process %s: ComputeFigures p50 %.1f ms; of it SumCells p50 %.1f ms (%zu (day, "
+          "store) rows), ReportingStores p50 %.1f ms (%zu (day, store) pairs)\n",
+          what, Percentiles(all).p50, Percentiles(sums).p50, rows, Percentiles(reporting).p50,
+          pairs);
+    };
+    breakdown("chain", hq::FigureScope{});
+    breakdown("region", hq::FigureScope{hq::FigureScope::Kind::kRegion, RegionOf(0)});
+    breakdown("store", hq::FigureScope{hq::FigureScope::Kind::kStore, chain.ids[0]});
+  }
+
   std::string detail;
   const int64_t bytes = DatabaseBytes(url, &detail);
   std::printf("database size: %.1f MB (%s)\n", static_cast<double>(bytes) / (1024.0 * 1024.0),
@@ -687,24 +807,31 @@ int main(int argc, char** argv) {
     } else if (a == "--ingest") {
       number(&o.ingest);
     } else if (a == "--per-upload") {
-      number(&o.per_upload);
+      int64_t n = 0;
+      number(&n);
+      o.per_upload = {n};
     } else if (a == "--concurrency") {
       number(&o.concurrency);
     } else if (a == "--queries") {
       number(&o.queries);
     } else if (a == "--sqlite-stores") {
       number(&o.sqlite_stores);
+    } else if (a == "--keep-fk-checks") {
+      o.keep_fk_checks = true;
+    } else if (a == "--sign-year") {
+      o.sign_year = true;
     } else if (a == "--db" && i + 1 < argc) {
       o.db = argv[++i];
     } else {
       Die("unknown argument '" + a +
           "' (usage: hq_bench [--stores N] [--days N] [--ingest N] [--per-upload N] "
           "[--concurrency N] [--queries N] [--db sqlite:PATH|postgresql://...] "
-          "[--sqlite-stores N])");
+          "[--sqlite-stores N] [--sign-year] [--keep-fk-checks])");
     }
   }
-  if (o.stores < 1 || o.days < 1 || o.per_upload < 1 || o.concurrency < 1 || o.queries < 1) {
-    Die("--stores, --days, --per-upload, --concurrency and --queries must be at least 1");
+  if (o.stores < 1 || o.days < 1 || o.per_upload.front() < 1 || o.per_upload.front() > 50 ||
+      o.concurrency < 1 || o.queries < 1) {
+    Die("--stores, --days, --concurrency and --queries must be at least 1, --per-upload 1 to 50");
   }
   if (o.days > 1100) Die("--days: at most 1100 (a figures query covers at most 1100 days)");
   platform::log::SetMinLevel(platform::log::Level::kWarn);
