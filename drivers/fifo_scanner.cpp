@@ -10,7 +10,7 @@ namespace optin::drivers {
 
 FifoScanner::FifoScanner(ScannerConfig config, platform::FileSystem& fs,
                          const platform::Clock& clock)
-    : DeviceScanner(config, fs, clock), decoder_(config) {}
+    : LineScanner(config, fs, clock) {}
 
 Result<int> FifoScanner::OpenDevice() {
   const auto& path = config().device;

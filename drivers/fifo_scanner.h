@@ -7,31 +7,19 @@
 
 #include <sys/types.h>
 
-#include "drivers/device_scanner.h"
-#include "drivers/line_decoder.h"
+#include "drivers/line_scanner.h"
 
 namespace optin::drivers {
 
-class FifoScanner final : public DeviceScanner {
+class FifoScanner final : public LineScanner {
  public:
   FifoScanner(ScannerConfig config, platform::FileSystem& fs, const platform::Clock& clock);
   ~FifoScanner() override { Stop(); }
 
  protected:
   Result<int> OpenDevice() override;
-  std::vector<DecodedScan> Decode(std::string_view bytes, platform::MonoTime now) override {
-    return decoder_.Feed(bytes, now);
-  }
-  std::optional<DecodedScan> Expire(platform::MonoTime now) override {
-    return decoder_.Expire(now);
-  }
-  std::optional<platform::MonoTime> deadline() const override { return decoder_.deadline(); }
-  void ResetDecoder() override { decoder_.Reset(); }
   EndOfFile OnEndOfFile() const override { return EndOfFile::kReopen; }
   bool StillPresent(int fd) const override;
-
- private:
-  LineDecoder decoder_;
 };
 
 }  // namespace optin::drivers

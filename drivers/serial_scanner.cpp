@@ -46,7 +46,7 @@ std::optional<unsigned> BaudConstant(int baud) {
 
 SerialScanner::SerialScanner(ScannerConfig config, platform::FileSystem& fs,
                              const platform::Clock& clock)
-    : DeviceScanner(config, fs, clock), decoder_(config) {}
+    : LineScanner(config, fs, clock) {}
 
 Result<int> SerialScanner::OpenDevice() {
   const auto& c = config();

@@ -5,29 +5,17 @@
 
 #include <optional>
 
-#include "drivers/device_scanner.h"
-#include "drivers/line_decoder.h"
+#include "drivers/line_scanner.h"
 
 namespace optin::drivers {
 
-class SerialScanner final : public DeviceScanner {
+class SerialScanner final : public LineScanner {
  public:
   SerialScanner(ScannerConfig config, platform::FileSystem& fs, const platform::Clock& clock);
   ~SerialScanner() override { Stop(); }
 
  protected:
   Result<int> OpenDevice() override;
-  std::vector<DecodedScan> Decode(std::string_view bytes, platform::MonoTime now) override {
-    return decoder_.Feed(bytes, now);
-  }
-  std::optional<DecodedScan> Expire(platform::MonoTime now) override {
-    return decoder_.Expire(now);
-  }
-  std::optional<platform::MonoTime> deadline() const override { return decoder_.deadline(); }
-  void ResetDecoder() override { decoder_.Reset(); }
-
- private:
-  LineDecoder decoder_;
 };
 
 // The termios speed constant for a standard baud rate (B9600 for 9600), or nothing.

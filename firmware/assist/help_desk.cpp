@@ -80,11 +80,7 @@ class HelpRequestRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT count(*) FROM help_requests WHERE subject_id = ?"));
-    stmt.BindAll(subject_id);
-    OPTIN_TRY(stmt.Step());
-    return stmt.ColumnInt(0);
+    return privacy::CountSubjectRows(conn, "help_requests", subject_id);
   }
   // Live prompts are retracted (staff consoles drop them); the rows go with the subject.
   Status Erase(store::Connection& conn, std::string_view subject_id) const override {
@@ -205,6 +201,16 @@ Result<std::optional<HelpDesk::Row>> HelpDesk::LoadRow(store::Connection& conn,
   return std::optional<Row>(std::move(rows.front()));
 }
 
+Result<HelpDesk::Row> HelpDesk::LoadOwnRow(store::Connection& conn, std::string_view subject_id,
+                                           std::string_view id) const {
+  OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
+  if (!row || row->subject_id != subject_id) {
+    return Fail(ErrorCode::kNotFound, "You have no help request with this id.", {},
+                "help-request-not-found");
+  }
+  return std::move(*row);
+}
+
 Result<Prompt> HelpDesk::ToPrompt(store::Connection& conn, const Row& row) const {
   // The first name only while `name_to_staff` is in force, checked now (PRODUCT.md line 5).
   bool name = false;
@@ -280,8 +286,8 @@ Result<ShopperView> HelpDesk::Request(store::Connection& conn, const visits::Vis
       const int64_t minutes = (wait.count() + 59) / 60;
       return Fail(ErrorCode::kResourceExhausted,
                   "You have asked for help " + std::to_string(policy_.max_per_visit_per_hour) +
-                      " times in the last hour. You can ask again in " +
-                      std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
+                      " times in the last hour. You can ask again in " + std::to_string(minutes) +
+                      (minutes == 1 ? " minute" : " minutes") +
                       "; until then, speak to any member of staff.",
                   {}, "rate-limited");
     }
@@ -329,12 +335,8 @@ Result<std::optional<std::string>> HelpDesk::OpenRequestId(store::Connection& co
 
 Result<ShopperView> HelpDesk::Get(store::Connection& conn, std::string_view subject_id,
                                   std::string_view id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
-  if (!row || row->subject_id != subject_id) {
-    return Fail(ErrorCode::kNotFound, "You have no help request with this id.", {},
-                "help-request-not-found");
-  }
-  return ToShopperView(conn, *row);
+  OPTIN_ASSIGN_OR_RETURN(Row row, LoadOwnRow(conn, subject_id, id));
+  return ToShopperView(conn, row);
 }
 
 Result<std::chrono::seconds> HelpDesk::HourlyRetryAfter(store::Connection& conn,
@@ -352,25 +354,21 @@ Result<std::chrono::seconds> HelpDesk::HourlyRetryAfter(store::Connection& conn,
 
 Result<ShopperView> HelpDesk::Cancel(store::Connection& conn, std::string_view subject_id,
                                      std::string_view id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto row, LoadRow(conn, id));
-  if (!row || row->subject_id != subject_id) {
-    return Fail(ErrorCode::kNotFound, "You have no help request with this id.", {},
-                "help-request-not-found");
-  }
-  if (row->state == RequestState::kResolved) {
+  OPTIN_ASSIGN_OR_RETURN(Row row, LoadOwnRow(conn, subject_id, id));
+  if (row.state == RequestState::kResolved) {
     return Fail(ErrorCode::kConflict, "This help request was already resolved.", {},
                 "help-request-resolved");
   }
-  if (IsLive(row->state)) {
+  if (IsLive(row.state)) {
     const int64_t now = clock_.NowUnix();
     OPTIN_TRY(conn.Execute(
         "UPDATE help_requests SET state = 'cancelled', closed_at = ?, note_sealed = NULL, "
         "first_name_sealed = NULL WHERE id = ? AND state IN ('waiting', 'claimed')",
-        now, row->id));
-    Announce(conn, PromptEventKind::kRetracted, row->id, std::nullopt);
-    OPTIN_ASSIGN_OR_RETURN(row, LoadRow(conn, id));
+        now, row.id));
+    Announce(conn, PromptEventKind::kRetracted, row.id, std::nullopt);
+    OPTIN_ASSIGN_OR_RETURN(row, LoadOwnRow(conn, subject_id, id));
   }
-  return ToShopperView(conn, *row);
+  return ToShopperView(conn, row);
 }
 
 Status HelpDesk::Retract(store::Connection& conn, const Row& row, int64_t now) const {

@@ -126,6 +126,9 @@ class HelpDesk {
 
  private:
   Result<std::optional<Row>> LoadRow(store::Connection& conn, std::string_view id) const;
+  // The request when it is this subject's; another's is answered as not found, like none.
+  Result<Row> LoadOwnRow(store::Connection& conn, std::string_view subject_id,
+                         std::string_view id) const;
   Result<Prompt> ToPrompt(store::Connection& conn, const Row& row) const;
   Result<ShopperView> ToShopperView(store::Connection& conn, const Row& row) const;
   Status Retract(store::Connection& conn, const Row& row, int64_t now) const;

@@ -55,11 +55,7 @@ class ConsentRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT count(*) FROM consents WHERE subject_id = ?"));
-    stmt.BindAll(subject_id);
-    OPTIN_TRY(stmt.Step());
-    return stmt.ColumnInt(0);
+    return privacy::CountSubjectRows(conn, "consents", subject_id);
   }
 
  private:
@@ -81,11 +77,7 @@ class ReceiptRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT count(*) FROM receipts WHERE subject_id = ?"));
-    stmt.BindAll(subject_id);
-    OPTIN_TRY(stmt.Step());
-    return stmt.ColumnInt(0);
+    return privacy::CountSubjectRows(conn, "receipts", subject_id);
   }
 
  private:

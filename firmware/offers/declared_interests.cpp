@@ -124,11 +124,7 @@ Result<boost::json::value> DeclaredInterests::Export(store::Connection& conn,
 
 Result<int64_t> DeclaredInterests::Count(store::Connection& conn,
                                          std::string_view subject_id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                         conn.Prepare("SELECT count(*) FROM interests WHERE subject_id = ?"));
-  stmt.BindAll(subject_id);
-  OPTIN_TRY(stmt.Step());
-  return stmt.ColumnInt(0);
+  return privacy::CountSubjectRows(conn, "interests", subject_id);
 }
 
 }  // namespace optin::offers

@@ -104,11 +104,7 @@ Result<boost::json::value> OfferViews::Export(store::Connection& conn,
 }
 
 Result<int64_t> OfferViews::Count(store::Connection& conn, std::string_view subject_id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                         conn.Prepare("SELECT count(*) FROM offer_views WHERE subject_id = ?"));
-  stmt.BindAll(subject_id);
-  OPTIN_TRY(stmt.Step());
-  return stmt.ColumnInt(0);
+  return privacy::CountSubjectRows(conn, "offer_views", subject_id);
 }
 
 }  // namespace optin::offers

@@ -28,4 +28,9 @@ class SubjectRecords {
   virtual Status Erase(store::Connection&, std::string_view) const { return Ok(); }
 };
 
+// How many rows of `table` have this subject_id: the Count of most records. `table` is a name
+// from the code, never from input.
+Result<int64_t> CountSubjectRows(store::Connection& conn, std::string_view table,
+                                 std::string_view subject_id);
+
 }  // namespace optin::privacy

@@ -27,11 +27,7 @@ class EventRecords final : public privacy::SubjectRecords {
     return boost::json::value(std::move(out));
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT count(*) FROM sync_events WHERE subject_id = ?"));
-    stmt.BindAll(subject_id);
-    OPTIN_TRY(stmt.Step());
-    return stmt.ColumnInt(0);
+    return privacy::CountSubjectRows(conn, "sync_events", subject_id);
   }
 };
 

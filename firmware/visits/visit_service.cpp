@@ -59,11 +59,7 @@ class VisitRecords final : public privacy::SubjectRecords {
     return out;
   }
   Result<int64_t> Count(store::Connection& conn, std::string_view subject_id) const override {
-    OPTIN_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT count(*) FROM visits WHERE subject_id = ?"));
-    stmt.BindAll(subject_id);
-    OPTIN_TRY(stmt.Step());
-    return stmt.ColumnInt(0);
+    return privacy::CountSubjectRows(conn, "visits", subject_id);
   }
 
  private:
