@@ -18,6 +18,7 @@
 
 #include "platform/encoding.h"
 #include "platform/mbedtls_error.h"
+#include "platform/mbedtls_holder.h"
 
 namespace optin::platform {
 namespace {
@@ -56,14 +57,7 @@ std::array<unsigned char, 32> Sha256Array(std::string_view data) {
   return out;
 }
 
-// An mbedTLS pk context with RAII.
-struct PkContext {
-  PkContext() { mbedtls_pk_init(&pk); }
-  ~PkContext() { mbedtls_pk_free(&pk); }
-  PkContext(const PkContext&) = delete;
-  PkContext& operator=(const PkContext&) = delete;
-  mbedtls_pk_context pk;
-};
+using PkContext = PkHolder;
 
 // Refuses anything that is not an EC key on the P-256 curve.
 Status CheckP256(const mbedtls_pk_context& pk, std::string_view what) {
@@ -163,13 +157,13 @@ struct PublicKeyData {
 Result<std::shared_ptr<PublicKeyData>> MakePublicKeyData(std::string_view der,
                                                          std::string_view what) {
   auto data = std::make_shared<PublicKeyData>();
-  int rc = mbedtls_pk_parse_public_key(&data->key.pk, Bytes(der), der.size());
+  int rc = mbedtls_pk_parse_public_key(&data->key.value, Bytes(der), der.size());
   if (rc != 0) {
     return std::unexpected(
         MbedtlsError(rc, std::string("parsing ") + std::string(what), ErrorCode::kInvalidArgument));
   }
-  OPTIN_TRY(CheckP256(data->key.pk, what));
-  const mbedtls_ecp_keypair* ec = mbedtls_pk_ec(data->key.pk);
+  OPTIN_TRY(CheckP256(data->key.value, what));
+  const mbedtls_ecp_keypair* ec = mbedtls_pk_ec(data->key.value);
   rc = mbedtls_ecp_check_pubkey(&ec->grp, &ec->Q);
   if (rc != 0) {
     return std::unexpected(MbedtlsError(rc, std::string("checking ") + std::string(what),
@@ -231,13 +225,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 
 namespace {
 
-struct GcmContext {
-  GcmContext() { mbedtls_gcm_init(&gcm); }
-  ~GcmContext() { mbedtls_gcm_free(&gcm); }
-  GcmContext(const GcmContext&) = delete;
-  GcmContext& operator=(const GcmContext&) = delete;
-  mbedtls_gcm_context gcm;
-};
+using GcmContext = MbedtlsHolder<mbedtls_gcm_context, mbedtls_gcm_init, mbedtls_gcm_free>;
 
 Status CheckGcmKey(std::string_view key) {
   if (key.size() != kGcmKeySize) {
@@ -256,9 +244,9 @@ Result<std::string> Aes256GcmSeal(std::string_view key, std::string_view plainte
   unsigned char* nonce = MutableBytes(out);
   OPTIN_TRY(random.Fill(nonce, kGcmNonceSize));
   GcmContext ctx;
-  int rc = mbedtls_gcm_setkey(&ctx.gcm, MBEDTLS_CIPHER_ID_AES, Bytes(key), 256);
+  int rc = mbedtls_gcm_setkey(&ctx.value, MBEDTLS_CIPHER_ID_AES, Bytes(key), 256);
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "setting the AES-256-GCM key"));
-  rc = mbedtls_gcm_crypt_and_tag(&ctx.gcm, MBEDTLS_GCM_ENCRYPT, plaintext.size(), nonce,
+  rc = mbedtls_gcm_crypt_and_tag(&ctx.value, MBEDTLS_GCM_ENCRYPT, plaintext.size(), nonce,
                                  kGcmNonceSize, Bytes(aad), aad.size(), Bytes(plaintext),
                                  nonce + kGcmNonceSize, kGcmTagSize,
                                  nonce + kGcmNonceSize + plaintext.size());
@@ -279,10 +267,10 @@ Result<std::string> Aes256GcmOpen(std::string_view key, std::string_view sealed,
   const unsigned char* tag = ciphertext + length;
   std::string plaintext(length, '\0');
   GcmContext ctx;
-  int rc = mbedtls_gcm_setkey(&ctx.gcm, MBEDTLS_CIPHER_ID_AES, Bytes(key), 256);
+  int rc = mbedtls_gcm_setkey(&ctx.value, MBEDTLS_CIPHER_ID_AES, Bytes(key), 256);
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "setting the AES-256-GCM key"));
-  rc = mbedtls_gcm_auth_decrypt(&ctx.gcm, length, nonce, kGcmNonceSize, Bytes(aad), aad.size(), tag,
-                                kGcmTagSize, ciphertext, MutableBytes(plaintext));
+  rc = mbedtls_gcm_auth_decrypt(&ctx.value, length, nonce, kGcmNonceSize, Bytes(aad), aad.size(),
+                                tag, kGcmTagSize, ciphertext, MutableBytes(plaintext));
   if (rc != 0) {
     mbedtls_platform_zeroize(plaintext.data(), plaintext.size());
     return std::unexpected(MbedtlsError(
@@ -300,15 +288,14 @@ Result<std::string> Pbkdf2Sha256(std::string_view password, std::string_view sal
   if (length == 0 || length > 1024) {
     return Fail(ErrorCode::kInvalidArgument, "PBKDF2 output length must be 1..1024 bytes");
   }
-  mbedtls_md_context_t md;
-  mbedtls_md_init(&md);
+  MbedtlsHolder<mbedtls_md_context_t, mbedtls_md_init, mbedtls_md_free> md;
   std::string out(length, '\0');
-  int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), /*hmac=*/1);
+  int rc = mbedtls_md_setup(&md.value, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), /*hmac=*/1);
   if (rc == 0) {
-    rc = mbedtls_pkcs5_pbkdf2_hmac(&md, Bytes(password), password.size(), Bytes(salt), salt.size(),
-                                   iterations, static_cast<uint32_t>(length), MutableBytes(out));
+    rc = mbedtls_pkcs5_pbkdf2_hmac(&md.value, Bytes(password), password.size(), Bytes(salt),
+                                   salt.size(), iterations, static_cast<uint32_t>(length),
+                                   MutableBytes(out));
   }
-  mbedtls_md_free(&md);
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "PBKDF2-HMAC-SHA256"));
   return out;
 }
@@ -333,12 +320,12 @@ EcdsaPrivateKey::~EcdsaPrivateKey() = default;
 
 Result<EcdsaPrivateKey> EcdsaPrivateKey::Generate(Random& random) {
   auto impl = std::make_unique<Impl>();
-  int rc = mbedtls_pk_setup(&impl->key.pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+  int rc = mbedtls_pk_setup(&impl->key.value, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "setting up an EC key"));
-  rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(impl->key.pk), RandomCallback,
+  rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(impl->key.value), RandomCallback,
                            &random);
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "generating a P-256 key"));
-  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(impl->key.pk));
+  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(impl->key.value));
   OPTIN_ASSIGN_OR_RETURN(impl->public_data, MakePublicKeyData(der, "the generated public key"));
   return EcdsaPrivateKey(std::move(impl));
 }
@@ -347,14 +334,14 @@ Result<EcdsaPrivateKey> EcdsaPrivateKey::FromPem(std::string_view pem) {
   auto impl = std::make_unique<Impl>();
   // mbedTLS wants PEM NUL-terminated, with the terminator counted in the length.
   std::string text(pem);
-  int rc = mbedtls_pk_parse_key(&impl->key.pk, Bytes(text), text.size() + 1, nullptr, 0);
+  int rc = mbedtls_pk_parse_key(&impl->key.value, Bytes(text), text.size() + 1, nullptr, 0);
   mbedtls_platform_zeroize(text.data(), text.size());
   if (rc != 0) {
     return std::unexpected(
         MbedtlsError(rc, "parsing the private key PEM", ErrorCode::kInvalidArgument));
   }
-  OPTIN_TRY(CheckP256(impl->key.pk, "the private key"));
-  const mbedtls_ecp_keypair* ec = mbedtls_pk_ec(impl->key.pk);
+  OPTIN_TRY(CheckP256(impl->key.value, "the private key"));
+  const mbedtls_ecp_keypair* ec = mbedtls_pk_ec(impl->key.value);
   rc = mbedtls_ecp_check_privkey(&ec->grp, &ec->d);
   // The public point stored in the file must belong to the private scalar.
   if (rc == 0) rc = mbedtls_ecp_check_pub_priv(ec, ec);
@@ -362,7 +349,7 @@ Result<EcdsaPrivateKey> EcdsaPrivateKey::FromPem(std::string_view pem) {
     return std::unexpected(
         MbedtlsError(rc, "checking the private key", ErrorCode::kInvalidArgument));
   }
-  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(impl->key.pk));
+  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(impl->key.value));
   OPTIN_ASSIGN_OR_RETURN(impl->public_data, MakePublicKeyData(der, "the public key"));
   return EcdsaPrivateKey(std::move(impl));
 }
@@ -370,7 +357,7 @@ Result<EcdsaPrivateKey> EcdsaPrivateKey::FromPem(std::string_view pem) {
 Result<std::string> EcdsaPrivateKey::ToPem() const {
   if (!impl_) return Fail(ErrorCode::kInternal, "use of a moved-from EcdsaPrivateKey");
   std::array<unsigned char, 1024> buf{};
-  const int rc = mbedtls_pk_write_key_pem(const_cast<mbedtls_pk_context*>(&impl_->key.pk),
+  const int rc = mbedtls_pk_write_key_pem(const_cast<mbedtls_pk_context*>(&impl_->key.value),
                                           buf.data(), buf.size());
   if (rc != 0) {
     mbedtls_platform_zeroize(buf.data(), buf.size());
@@ -394,9 +381,9 @@ Result<std::string> EcdsaPrivateKey::Sign(std::string_view message, Random& rand
   PooledContext ctx(impl_->pool, std::move(taken));
   // RFC 6979 deterministic nonce (no dependence on the RNG's quality for k); `random` only
   // blinds the scalar multiplication against side channels.
-  int rc = mbedtls_ecdsa_sign_det_ext(&ctx->grp, &ctx->r, &ctx->s, &mbedtls_pk_ec(impl_->key.pk)->d,
-                                      digest.data(), digest.size(), MBEDTLS_MD_SHA256,
-                                      RandomCallback, &random);
+  int rc = mbedtls_ecdsa_sign_det_ext(&ctx->grp, &ctx->r, &ctx->s,
+                                      &mbedtls_pk_ec(impl_->key.value)->d, digest.data(),
+                                      digest.size(), MBEDTLS_MD_SHA256, RandomCallback, &random);
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "ECDSA signing"));
   std::string signature(kRawSignatureSize, '\0');
   rc = mbedtls_mpi_write_binary(&ctx->r, MutableBytes(signature), kCoordinateSize);
@@ -422,13 +409,13 @@ EcdsaPublicKey::~EcdsaPublicKey() = default;
 Result<EcdsaPublicKey> EcdsaPublicKey::FromPem(std::string_view pem) {
   PkContext parsed;
   std::string text(pem);
-  const int rc = mbedtls_pk_parse_public_key(&parsed.pk, Bytes(text), text.size() + 1);
+  const int rc = mbedtls_pk_parse_public_key(&parsed.value, Bytes(text), text.size() + 1);
   if (rc != 0) {
     return std::unexpected(
         MbedtlsError(rc, "parsing the public key PEM", ErrorCode::kInvalidArgument));
   }
-  OPTIN_TRY(CheckP256(parsed.pk, "the public key"));
-  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(parsed.pk));
+  OPTIN_TRY(CheckP256(parsed.value, "the public key"));
+  OPTIN_ASSIGN_OR_RETURN(std::string der, WritePublicDer(parsed.value));
   auto impl = std::make_unique<Impl>();
   OPTIN_ASSIGN_OR_RETURN(impl->data, MakePublicKeyData(der, "the public key"));
   return EcdsaPublicKey(std::move(impl));
@@ -437,8 +424,8 @@ Result<EcdsaPublicKey> EcdsaPublicKey::FromPem(std::string_view pem) {
 Result<std::string> EcdsaPublicKey::ToPem() const {
   if (!impl_ || !impl_->data) return Fail(ErrorCode::kInternal, "use of an empty EcdsaPublicKey");
   std::array<unsigned char, 512> buf{};
-  const int rc = mbedtls_pk_write_pubkey_pem(const_cast<mbedtls_pk_context*>(&impl_->data->key.pk),
-                                             buf.data(), buf.size());
+  const int rc = mbedtls_pk_write_pubkey_pem(
+      const_cast<mbedtls_pk_context*>(&impl_->data->key.value), buf.data(), buf.size());
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "encoding the public key as PEM"));
   return std::string(reinterpret_cast<const char*>(buf.data()));
 }
@@ -464,7 +451,7 @@ bool EcdsaPublicKey::Verify(std::string_view message, std::string_view signature
   }
   // Rejects r or s outside [1, n-1] itself.
   return mbedtls_ecdsa_verify(&ctx->grp, digest.data(), digest.size(),
-                              &mbedtls_pk_ec(data.key.pk)->Q, &ctx->r, &ctx->s) == 0;
+                              &mbedtls_pk_ec(data.key.value)->Q, &ctx->r, &ctx->s) == 0;
 }
 
 }  // namespace optin::platform

@@ -22,6 +22,7 @@
 
 #include "platform/encoding.h"
 #include "platform/mbedtls_error.h"
+#include "platform/mbedtls_holder.h"
 
 namespace optin::platform {
 namespace {
@@ -45,39 +46,14 @@ int RandomCallback(void* random, unsigned char* out, size_t len) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RAII wrappers for the mbedTLS structures used here.
+// The mbedTLS structures used here, each held from init to free.
 
-struct Pk {
-  Pk() { mbedtls_pk_init(&pk); }
-  ~Pk() { mbedtls_pk_free(&pk); }
-  Pk(const Pk&) = delete;
-  Pk& operator=(const Pk&) = delete;
-  mbedtls_pk_context pk;
-};
-
-struct Crt {
-  Crt() { mbedtls_x509_crt_init(&crt); }
-  ~Crt() { mbedtls_x509_crt_free(&crt); }
-  Crt(const Crt&) = delete;
-  Crt& operator=(const Crt&) = delete;
-  mbedtls_x509_crt crt;
-};
-
-struct Csr {
-  Csr() { mbedtls_x509_csr_init(&csr); }
-  ~Csr() { mbedtls_x509_csr_free(&csr); }
-  Csr(const Csr&) = delete;
-  Csr& operator=(const Csr&) = delete;
-  mbedtls_x509_csr csr;
-};
-
-struct Mpi {
-  Mpi() { mbedtls_mpi_init(&mpi); }
-  ~Mpi() { mbedtls_mpi_free(&mpi); }
-  Mpi(const Mpi&) = delete;
-  Mpi& operator=(const Mpi&) = delete;
-  mbedtls_mpi mpi;
-};
+using Pk = PkHolder;
+using Crt = CrtHolder;
+using Csr = MbedtlsHolder<mbedtls_x509_csr, mbedtls_x509_csr_init, mbedtls_x509_csr_free>;
+using Mpi = MbedtlsHolder<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
+using CsrWriter =
+    MbedtlsHolder<mbedtls_x509write_csr, mbedtls_x509write_csr_init, mbedtls_x509write_csr_free>;
 
 // A certificate writer. Subject and issuer names may be borrowed (lists this file owns, see
 // NameList); they are detached before mbedTLS frees the rest.
@@ -94,14 +70,6 @@ struct CrtWriter {
   CrtWriter& operator=(const CrtWriter&) = delete;
   mbedtls_x509write_cert w;
   bool borrowed_names = false;
-};
-
-struct CsrWriter {
-  CsrWriter() { mbedtls_x509write_csr_init(&w); }
-  ~CsrWriter() { mbedtls_x509write_csr_free(&w); }
-  CsrWriter(const CsrWriter&) = delete;
-  CsrWriter& operator=(const CsrWriter&) = delete;
-  mbedtls_x509write_csr w;
 };
 
 // A copy of a parsed distinguished name in the order mbedTLS's writer expects (it writes the
@@ -423,7 +391,7 @@ Result<std::unique_ptr<Crt>> ParseCertificates(std::string_view pem, std::string
   }
   // mbedTLS wants PEM NUL-terminated, with the terminator counted in the length.
   std::string text(pem);
-  const int rc = mbedtls_x509_crt_parse(&chain->crt, Bytes(text), text.size() + 1);
+  const int rc = mbedtls_x509_crt_parse(&chain->value, Bytes(text), text.size() + 1);
   if (rc < 0) {
     return std::unexpected(
         MbedtlsError(rc, "parsing " + std::string(what), ErrorCode::kInvalidArgument));
@@ -451,7 +419,7 @@ Result<std::string> PublicKeyDer(const mbedtls_pk_context& pk) {
 Result<std::unique_ptr<Pk>> LoadKey(const EcdsaPrivateKey& key) {
   OPTIN_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
   auto pk = std::make_unique<Pk>();
-  const int rc = mbedtls_pk_parse_key(&pk->pk, Bytes(pem), pem.size() + 1, nullptr, 0);
+  const int rc = mbedtls_pk_parse_key(&pk->value, Bytes(pem), pem.size() + 1, nullptr, 0);
   mbedtls_platform_zeroize(pem.data(), pem.size());
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "loading the private key"));
   return pk;
@@ -505,9 +473,9 @@ Status SetSerial(mbedtls_x509write_cert& w, Random& random) {
   // Positive (top bit clear) and a full 16 bytes long (next bit set).
   serial[0] = static_cast<unsigned char>((serial[0] & 0x7f) | 0x40);
   Mpi mpi;
-  OPTIN_TRY(Check(mbedtls_mpi_read_binary(&mpi.mpi, serial.data(), serial.size()),
+  OPTIN_TRY(Check(mbedtls_mpi_read_binary(&mpi.value, serial.data(), serial.size()),
                   "reading the serial number"));
-  return Check(mbedtls_x509write_crt_set_serial(&w, &mpi.mpi), "setting the serial number");
+  return Check(mbedtls_x509write_crt_set_serial(&w, &mpi.value), "setting the serial number");
 }
 
 Status SetValidity(mbedtls_x509write_cert& w, int64_t not_before, int64_t not_after) {
@@ -645,8 +613,8 @@ Result<std::string> CreateSelfSignedCertificate(const EcdsaPrivateKey& key, Rand
   CrtWriter writer;
   mbedtls_x509write_cert& w = writer.w;
   OPTIN_TRY(StartCertificate(w, random, not_before_unix, not_after_unix));
-  mbedtls_x509write_crt_set_subject_key(&w, &pk->pk);
-  mbedtls_x509write_crt_set_issuer_key(&w, &pk->pk);
+  mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
+  mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
   OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
                   "setting the subject name"));
   OPTIN_TRY(
@@ -666,9 +634,9 @@ Result<std::string> CreateCertificateSigningRequest(const EcdsaPrivateKey& key, 
   OPTIN_ASSIGN_OR_RETURN(std::string subject, CommonNameSubject(common_name));
   OPTIN_ASSIGN_OR_RETURN(auto pk, LoadKey(key));
   CsrWriter writer;
-  mbedtls_x509write_csr& w = writer.w;
+  mbedtls_x509write_csr& w = writer.value;
   mbedtls_x509write_csr_set_md_alg(&w, MBEDTLS_MD_SHA256);
-  mbedtls_x509write_csr_set_key(&w, &pk->pk);
+  mbedtls_x509write_csr_set_key(&w, &pk->value);
   OPTIN_TRY(Check(mbedtls_x509write_csr_set_subject_name(&w, subject.c_str()),
                   "setting the request's subject name"));
   if (!dns_names.empty()) {
@@ -699,8 +667,8 @@ Result<std::string> CreateCertificateAuthority(const EcdsaPrivateKey& key, Rando
   CrtWriter writer;
   mbedtls_x509write_cert& w = writer.w;
   OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
-  mbedtls_x509write_crt_set_subject_key(&w, &pk->pk);
-  mbedtls_x509write_crt_set_issuer_key(&w, &pk->pk);
+  mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
+  mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
   OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
                   "setting the subject name"));
   OPTIN_TRY(
@@ -722,18 +690,18 @@ Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
                                            Random& random, int64_t not_before, int64_t not_after,
                                            bool client_and_server) {
   OPTIN_ASSIGN_OR_RETURN(auto ca, ParseCertificates(ca_cert_pem, "the CA certificate"));
-  if (ca->crt.ca_istrue == 0) {
-    return Fail(ErrorCode::kInvalidArgument, "the certificate of " + NameText(ca->crt.subject) +
+  if (ca->value.ca_istrue == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "the certificate of " + NameText(ca->value.subject) +
                                                  " is not a CA certificate (CA:FALSE)");
   }
   OPTIN_TRY(CheckPublicKeysEqual(
-      ca->crt.pk, ca_key,
-      "the CA key does not belong to the CA certificate of " + NameText(ca->crt.subject)));
+      ca->value.pk, ca_key,
+      "the CA key does not belong to the CA certificate of " + NameText(ca->value.subject)));
 
   Csr csr;
   {
     std::string text(csr_pem);
-    const int rc = mbedtls_x509_csr_parse(&csr.csr, Bytes(text), text.size() + 1);
+    const int rc = mbedtls_x509_csr_parse(&csr.value, Bytes(text), text.size() + 1);
     if (rc != 0) {
       return std::unexpected(
           MbedtlsError(rc, "parsing the certificate request", ErrorCode::kInvalidArgument));
@@ -741,33 +709,33 @@ Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
   }
   // mbedTLS parses a CSR without checking its signature (proof of possession of the key).
   {
-    const mbedtls_md_info_t* md = mbedtls_md_info_from_type(csr.csr.sig_md);
+    const mbedtls_md_info_t* md = mbedtls_md_info_from_type(csr.value.sig_md);
     if (md == nullptr) {
       return Fail(ErrorCode::kInvalidArgument,
                   "the certificate request uses an unsupported signature hash");
     }
     std::array<unsigned char, MBEDTLS_MD_MAX_SIZE> hash{};
-    int rc = mbedtls_md(md, csr.csr.cri.p, csr.csr.cri.len, hash.data());
+    int rc = mbedtls_md(md, csr.value.cri.p, csr.value.cri.len, hash.data());
     if (rc == 0) {
-      rc = mbedtls_pk_verify_ext(csr.csr.sig_pk, csr.csr.sig_opts, &csr.csr.pk, csr.csr.sig_md,
-                                 hash.data(), mbedtls_md_get_size(md), csr.csr.sig.p,
-                                 csr.csr.sig.len);
+      rc = mbedtls_pk_verify_ext(csr.value.sig_pk, csr.value.sig_opts, &csr.value.pk,
+                                 csr.value.sig_md, hash.data(), mbedtls_md_get_size(md),
+                                 csr.value.sig.p, csr.value.sig.len);
     }
     if (rc != 0) {
       return std::unexpected(MbedtlsError(rc, "checking the certificate request's signature",
                                           ErrorCode::kInvalidArgument));
     }
   }
-  OPTIN_ASSIGN_OR_RETURN(std::string san, RequestedSubjectAltName(csr.csr));
+  OPTIN_ASSIGN_OR_RETURN(std::string san, RequestedSubjectAltName(csr.value));
   OPTIN_ASSIGN_OR_RETURN(auto ca_pk, LoadKey(ca_key));
 
-  NameList subject(&csr.csr.subject);
-  NameList issuer(&ca->crt.subject);
+  NameList subject(&csr.value.subject);
+  NameList issuer(&ca->value.subject);
   CrtWriter writer;
   mbedtls_x509write_cert& w = writer.w;
   OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
-  mbedtls_x509write_crt_set_subject_key(&w, &csr.csr.pk);
-  mbedtls_x509write_crt_set_issuer_key(&w, &ca_pk->pk);
+  mbedtls_x509write_crt_set_subject_key(&w, &csr.value.pk);
+  mbedtls_x509write_crt_set_issuer_key(&w, &ca_pk->value);
   writer.borrowed_names = true;
   w.subject = subject.head();
   w.issuer = issuer.head();
@@ -780,7 +748,7 @@ Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
 
   // The issuer must be byte-for-byte the CA's subject, or chains will not build.
   OPTIN_ASSIGN_OR_RETURN(auto issued, ParseCertificates(pem, "the issued certificate"));
-  if (View(issued->crt.issuer_raw) != View(ca->crt.subject_raw)) {
+  if (View(issued->value.issuer_raw) != View(ca->value.subject_raw)) {
     return Fail(ErrorCode::kInternal,
                 "the issued certificate's issuer name does not match the CA's subject");
   }
@@ -789,13 +757,14 @@ Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
 
 Result<CertificateInfo> InspectCertificate(std::string_view pem) {
   OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(pem, "the certificate"));
-  return Describe(chain->crt);
+  return Describe(chain->value);
 }
 
 Result<std::vector<CertificateInfo>> InspectCertificateBundle(std::string_view pem) {
   OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(pem, "the certificate bundle"));
   std::vector<CertificateInfo> out;
-  for (const mbedtls_x509_crt* c = &chain->crt; c != nullptr && c->raw.p != nullptr; c = c->next) {
+  for (const mbedtls_x509_crt* c = &chain->value; c != nullptr && c->raw.p != nullptr;
+       c = c->next) {
     out.push_back(Describe(*c));
   }
   return out;
@@ -803,7 +772,7 @@ Result<std::vector<CertificateInfo>> InspectCertificateBundle(std::string_view p
 
 Result<std::string> CertificatePublicKeyPem(std::string_view cert_pem) {
   OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(cert_pem, "the certificate"));
-  OPTIN_ASSIGN_OR_RETURN(std::string der, PublicKeyDer(chain->crt.pk));
+  OPTIN_ASSIGN_OR_RETURN(std::string der, PublicKeyDer(chain->value.pk));
   const std::string b64 = Base64Encode(der);
   std::string pem = "-----BEGIN PUBLIC KEY-----\n";
   for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
@@ -813,8 +782,8 @@ Result<std::string> CertificatePublicKeyPem(std::string_view cert_pem) {
 
 Status CheckCertificateMatchesKey(std::string_view cert_pem, const EcdsaPrivateKey& key) {
   OPTIN_ASSIGN_OR_RETURN(auto chain, ParseCertificates(cert_pem, "the certificate"));
-  return CheckPublicKeysEqual(chain->crt.pk, key,
-                              "the certificate of " + NameText(chain->crt.subject) +
+  return CheckPublicKeysEqual(chain->value.pk, key,
+                              "the certificate of " + NameText(chain->value.subject) +
                                   " is for a different key than this device's private key");
 }
 
@@ -825,14 +794,15 @@ Status VerifyCertificateChain(std::string_view cert_chain_pem, std::string_view 
   VerifyState state;
   state.now = now_unix;
   uint32_t flags = 0;
-  const int rc = mbedtls_x509_crt_verify_with_profile(&chain->crt, &cas->crt, nullptr,
+  const int rc = mbedtls_x509_crt_verify_with_profile(&chain->value, &cas->value, nullptr,
                                                       &mbedtls_x509_crt_profile_default, nullptr,
                                                       &flags, VerifyCallback, &state);
   if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
     return Fail(ErrorCode::kInvalidArgument,
-                "certificate of " + NameText(chain->crt.subject) +
-                    " is not issued by the given CA (its issuer is " + NameText(chain->crt.issuer) +
-                    "; the CA bundle holds " + SubjectsOf(cas->crt) + ")",
+                "certificate of " + NameText(chain->value.subject) +
+                    " is not issued by the given CA (its issuer is " +
+                    NameText(chain->value.issuer) + "; the CA bundle holds " +
+                    SubjectsOf(cas->value) + ")",
                 {}, "certificate-untrusted");
   }
   if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) {
@@ -849,7 +819,7 @@ Status VerifyCertificateChain(std::string_view cert_chain_pem, std::string_view 
       if (c == '\n') c = ';';
     }
     return Fail(ErrorCode::kInvalidArgument,
-                "certificate of " + NameText(chain->crt.subject) + " was refused: " + text, {},
+                "certificate of " + NameText(chain->value.subject) + " was refused: " + text, {},
                 "certificate-invalid");
   }
   if (rc != 0) return std::unexpected(MbedtlsError(rc, "verifying the certificate chain"));

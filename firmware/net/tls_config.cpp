@@ -11,10 +11,16 @@
 #include <string_view>
 
 #include "platform/mbedtls_error.h"
+#include "platform/mbedtls_holder.h"
 
 namespace optin::net {
 
 namespace {
+
+using SslConfig =
+    platform::MbedtlsHolder<mbedtls_ssl_config, mbedtls_ssl_config_init, mbedtls_ssl_config_free>;
+using SslTicket = platform::MbedtlsHolder<mbedtls_ssl_ticket_context, mbedtls_ssl_ticket_init,
+                                          mbedtls_ssl_ticket_free>;
 
 // Zero-terminated lists that mbedTLS keeps pointers to: static storage.
 const int kCiphersuites[] = {
@@ -102,29 +108,13 @@ Status ApplyPolicy(mbedtls_ssl_config* conf, int endpoint, platform::Random& ran
 
 }  // namespace
 
+// The configuration is declared last so that it is freed first (it points at the others).
 struct TlsServerConfig::Impl {
-  Impl() {
-    mbedtls_ssl_config_init(&conf);
-    mbedtls_x509_crt_init(&chain);
-    mbedtls_x509_crt_init(&client_ca);
-    mbedtls_pk_init(&key);
-    mbedtls_ssl_ticket_init(&tickets);
-  }
-  ~Impl() {
-    mbedtls_ssl_config_free(&conf);
-    mbedtls_ssl_ticket_free(&tickets);
-    mbedtls_pk_free(&key);
-    mbedtls_x509_crt_free(&client_ca);
-    mbedtls_x509_crt_free(&chain);
-  }
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
-
-  mbedtls_ssl_config conf;
-  mbedtls_x509_crt chain;
-  mbedtls_x509_crt client_ca;
-  mbedtls_pk_context key;
-  mbedtls_ssl_ticket_context tickets;  // has its own mutex (MBEDTLS_THREADING_C)
+  platform::CrtHolder chain;
+  platform::CrtHolder client_ca;
+  platform::PkHolder key;
+  SslTicket tickets;  // has its own mutex (MBEDTLS_THREADING_C)
+  SslConfig conf;
   bool asks_for_client_cert = false;
 };
 
@@ -136,35 +126,36 @@ TlsServerConfig::~TlsServerConfig() = default;
 Result<std::shared_ptr<const TlsServerConfig>> TlsServerConfig::Create(
     const TlsServerSettings& settings, platform::Random& random) {
   auto impl = std::make_unique<Impl>();
-  OPTIN_TRY(ParseIdentity(&impl->chain, &impl->key, settings.cert_chain_pem, settings.key_pem));
-  OPTIN_TRY(ApplyPolicy(&impl->conf, MBEDTLS_SSL_IS_SERVER, random));
-  int rc = mbedtls_ssl_conf_own_cert(&impl->conf, &impl->chain, &impl->key);
+  OPTIN_TRY(ParseIdentity(&impl->chain.value, &impl->key.value, settings.cert_chain_pem,
+                          settings.key_pem));
+  OPTIN_TRY(ApplyPolicy(&impl->conf.value, MBEDTLS_SSL_IS_SERVER, random));
+  int rc = mbedtls_ssl_conf_own_cert(&impl->conf.value, &impl->chain.value, &impl->key.value);
   if (rc != 0) return std::unexpected(platform::MbedtlsError(rc, "TLS certificate"));
 
   if (!settings.client_ca_pem.empty()) {
-    OPTIN_TRY(ParseCertificates(&impl->client_ca, settings.client_ca_pem, "TLS client CA"));
-    mbedtls_ssl_conf_ca_chain(&impl->conf, &impl->client_ca, nullptr);
-    mbedtls_ssl_conf_authmode(&impl->conf, settings.require_client_cert
-                                               ? MBEDTLS_SSL_VERIFY_REQUIRED
-                                               : MBEDTLS_SSL_VERIFY_OPTIONAL);
+    OPTIN_TRY(ParseCertificates(&impl->client_ca.value, settings.client_ca_pem, "TLS client CA"));
+    mbedtls_ssl_conf_ca_chain(&impl->conf.value, &impl->client_ca.value, nullptr);
+    mbedtls_ssl_conf_authmode(&impl->conf.value, settings.require_client_cert
+                                                     ? MBEDTLS_SSL_VERIFY_REQUIRED
+                                                     : MBEDTLS_SSL_VERIFY_OPTIONAL);
     impl->asks_for_client_cert = true;
   } else if (settings.require_client_cert) {
     return Fail(ErrorCode::kInvalidArgument,
                 "TLS settings require client certificates but name no client CA", "client_ca_pem");
   } else {
-    mbedtls_ssl_conf_authmode(&impl->conf, MBEDTLS_SSL_VERIFY_NONE);
+    mbedtls_ssl_conf_authmode(&impl->conf.value, MBEDTLS_SSL_VERIFY_NONE);
   }
 
   if (settings.session_ticket_lifetime.count() <= 0) {
     return Fail(ErrorCode::kInvalidArgument, "TLS session ticket lifetime must be positive",
                 "session_ticket_lifetime");
   }
-  rc = mbedtls_ssl_ticket_setup(&impl->tickets, RandomTrampoline, &random,
+  rc = mbedtls_ssl_ticket_setup(&impl->tickets.value, RandomTrampoline, &random,
                                 MBEDTLS_CIPHER_AES_256_GCM,
                                 static_cast<uint32_t>(settings.session_ticket_lifetime.count()));
   if (rc != 0) return std::unexpected(platform::MbedtlsError(rc, "TLS session tickets"));
-  mbedtls_ssl_conf_session_tickets_cb(&impl->conf, mbedtls_ssl_ticket_write,
-                                      mbedtls_ssl_ticket_parse, &impl->tickets);
+  mbedtls_ssl_conf_session_tickets_cb(&impl->conf.value, mbedtls_ssl_ticket_write,
+                                      mbedtls_ssl_ticket_parse, &impl->tickets.value);
   return std::shared_ptr<const TlsServerConfig>(new TlsServerConfig(std::move(impl), nullptr));
 }
 
@@ -174,28 +165,13 @@ std::shared_ptr<const TlsServerConfig> TlsServerConfig::WithHandshakeSlots(
 }
 
 bool TlsServerConfig::asks_for_client_cert() const { return impl_->asks_for_client_cert; }
-const mbedtls_ssl_config& TlsServerConfig::native() const { return impl_->conf; }
+const mbedtls_ssl_config& TlsServerConfig::native() const { return impl_->conf.value; }
 
 struct TlsClientConfig::Impl {
-  Impl() {
-    mbedtls_ssl_config_init(&conf);
-    mbedtls_x509_crt_init(&ca);
-    mbedtls_x509_crt_init(&chain);
-    mbedtls_pk_init(&key);
-  }
-  ~Impl() {
-    mbedtls_ssl_config_free(&conf);
-    mbedtls_pk_free(&key);
-    mbedtls_x509_crt_free(&chain);
-    mbedtls_x509_crt_free(&ca);
-  }
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
-
-  mbedtls_ssl_config conf;
-  mbedtls_x509_crt ca;
-  mbedtls_x509_crt chain;
-  mbedtls_pk_context key;
+  platform::CrtHolder ca;
+  platform::CrtHolder chain;
+  platform::PkHolder key;
+  SslConfig conf;  // last: freed first
   bool has_client_cert = false;
 };
 
@@ -205,25 +181,26 @@ TlsClientConfig::~TlsClientConfig() = default;
 Result<std::shared_ptr<const TlsClientConfig>> TlsClientConfig::Create(
     const TlsClientSettings& settings, platform::Random& random) {
   auto impl = std::make_unique<Impl>();
-  OPTIN_TRY(ApplyPolicy(&impl->conf, MBEDTLS_SSL_IS_CLIENT, random));
+  OPTIN_TRY(ApplyPolicy(&impl->conf.value, MBEDTLS_SSL_IS_CLIENT, random));
   if (settings.insecure_skip_verify) {
-    mbedtls_ssl_conf_authmode(&impl->conf, MBEDTLS_SSL_VERIFY_NONE);
+    mbedtls_ssl_conf_authmode(&impl->conf.value, MBEDTLS_SSL_VERIFY_NONE);
   } else {
     if (settings.ca_bundle_pem.empty()) {
       return Fail(ErrorCode::kInvalidArgument, "TLS client needs a CA bundle to verify servers",
                   "ca_bundle_pem");
     }
-    OPTIN_TRY(ParseCertificates(&impl->ca, settings.ca_bundle_pem, "TLS CA bundle"));
-    mbedtls_ssl_conf_ca_chain(&impl->conf, &impl->ca, nullptr);
-    mbedtls_ssl_conf_authmode(&impl->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    OPTIN_TRY(ParseCertificates(&impl->ca.value, settings.ca_bundle_pem, "TLS CA bundle"));
+    mbedtls_ssl_conf_ca_chain(&impl->conf.value, &impl->ca.value, nullptr);
+    mbedtls_ssl_conf_authmode(&impl->conf.value, MBEDTLS_SSL_VERIFY_REQUIRED);
   }
   if (settings.cert_chain_pem.empty() != settings.key_pem.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "TLS client identity needs both a certificate and its key");
   }
   if (!settings.cert_chain_pem.empty()) {
-    OPTIN_TRY(ParseIdentity(&impl->chain, &impl->key, settings.cert_chain_pem, settings.key_pem));
-    int rc = mbedtls_ssl_conf_own_cert(&impl->conf, &impl->chain, &impl->key);
+    OPTIN_TRY(ParseIdentity(&impl->chain.value, &impl->key.value, settings.cert_chain_pem,
+                            settings.key_pem));
+    int rc = mbedtls_ssl_conf_own_cert(&impl->conf.value, &impl->chain.value, &impl->key.value);
     if (rc != 0) return std::unexpected(platform::MbedtlsError(rc, "TLS client certificate"));
     impl->has_client_cert = true;
   }
@@ -231,6 +208,6 @@ Result<std::shared_ptr<const TlsClientConfig>> TlsClientConfig::Create(
 }
 
 bool TlsClientConfig::has_client_cert() const { return impl_->has_client_cert; }
-const mbedtls_ssl_config& TlsClientConfig::native() const { return impl_->conf; }
+const mbedtls_ssl_config& TlsClientConfig::native() const { return impl_->conf.value; }
 
 }  // namespace optin::net
