@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "assist/client_login_limiter.h"
 #include "assist/staff_directory.h"
 #include "assist/staff_member.h"
+#include "platform/client_login_limiter.h"
 #include "platform/clock.h"
 #include "platform/error.h"
 #include "platform/random.h"
@@ -87,7 +87,7 @@ class StaffSessions {
   const privacy::Pseudonymizer& pseudonymizer_;
   const StaffDirectory& directory_;
   const StaffSessionPolicy policy_;
-  mutable ClientLoginLimiter clients_;
+  mutable platform::ClientLoginLimiter clients_;
 };
 
 }  // namespace optin::assist

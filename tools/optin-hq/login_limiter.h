@@ -1,41 +1,24 @@
-// Failed logins per client address, in memory, as on the box's staff console: after
-// max_failures within the window the address is refused (429) until its window has passed, so
-// that one client cannot try passwords across many ids (the per-account lockout is in
-// accounts.h). Bounded: at most max_clients windows; when full, the oldest is dropped. Addresses
+// Failed logins per client address on HQ's people listener, counted as on the box's staff
+// console (platform::ClientLoginLimiter): after 20 failures within 15 minutes the address is
+// refused (429) until its window has passed, so that one client cannot try passwords across many
+// ids (the per-account lockout is in accounts.h). At most 4096 addresses are tracked. Addresses
 // are never logged. Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
-#include <string>
-#include <string_view>
 
+#include "platform/client_login_limiter.h"
 #include "platform/clock.h"
 
 namespace optin::hq {
 
-class LoginLimiter {
+class LoginLimiter final : public platform::ClientLoginLimiter {
  public:
-  LoginLimiter(const platform::Clock& clock, int64_t max_failures = 20,
-               std::chrono::seconds window = std::chrono::minutes(15), size_t max_clients = 4096);
-
-  // How long the client must wait; zero when it may try.
-  std::chrono::seconds RetryAfter(std::string_view client) const;
-  void RecordFailure(std::string_view client);
-
- private:
-  struct Window {
-    platform::MonoTime started;
-    int64_t failures = 0;
-  };
-  const platform::Clock& clock_;
-  const int64_t max_failures_;
-  const std::chrono::seconds window_;
-  const size_t max_clients_;
-  mutable std::mutex mu_;
-  std::map<std::string, Window, std::less<>> windows_;  // GUARDED_BY(mu_)
+  explicit LoginLimiter(const platform::Clock& clock, int64_t max_failures = 20,
+                        std::chrono::seconds window = std::chrono::minutes(15),
+                        size_t max_clients = 4096)
+      : ClientLoginLimiter(clock, max_failures, window, max_clients) {}
 };
 
 }  // namespace optin::hq

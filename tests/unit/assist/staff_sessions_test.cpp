@@ -1,11 +1,11 @@
 // Staff accounts and sessions against a real database: salted PBKDF2 PINs, opaque tokens kept
 // only as hashes, shift expiry, logout, forged tokens, the per-account lockout and the
-// per-client limiter, and refusals that do not reveal whether a staff id exists.
+// per-client limit (platform::ClientLoginLimiter itself is tested in tests/unit/platform), and
+// refusals that do not reveal whether a staff id exists.
 #include "assist/staff_sessions.h"
 
 #include <gtest/gtest.h>
 
-#include "assist/client_login_limiter.h"
 #include "platform/encoding.h"
 #include "tests/unit/assist/assist_world.h"
 
@@ -217,14 +217,6 @@ TEST_F(StaffSessionsTest, ClientIsLimitedAfterTooManyFailures) {
   EXPECT_EQ(RefusalOf(w_.Login("sam", "482913", "10.0.0.8")), "ok") << "other clients are fine";
   w_.clock().Advance(std::chrono::minutes(15));
   EXPECT_EQ(RefusalOf(w_.Login("sam", "482913", "10.9.9.9")), "ok");
-}
-
-TEST_F(StaffSessionsTest, ClientLimiterStaysBounded) {
-  assist::ClientLoginLimiter limiter(w_.clock(), 2, std::chrono::minutes(15), 8);
-  for (int i = 0; i < 100; ++i) limiter.RecordFailure("client-" + std::to_string(i));
-  EXPECT_LE(limiter.tracked(), 8u);
-  limiter.RecordFailure("client-99");
-  EXPECT_FALSE(limiter.Allowed("client-99")) << "the newest clients are still limited";
 }
 
 TEST_F(StaffSessionsTest, ResetPinUnlocksAndEndsSessions) {

@@ -1,8 +1,8 @@
-#include "assist/client_login_limiter.h"
+#include "platform/client_login_limiter.h"
 
 #include <algorithm>
 
-namespace optin::assist {
+namespace optin::platform {
 
 ClientLoginLimiter::ClientLoginLimiter(const platform::Clock& clock, int64_t max_failures,
                                        std::chrono::seconds window, size_t max_clients)
@@ -56,4 +56,4 @@ size_t ClientLoginLimiter::tracked() const {
   return windows_.size();
 }
 
-}  // namespace optin::assist
+}  // namespace optin::platform

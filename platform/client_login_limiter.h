@@ -1,6 +1,8 @@
-// Failed staff logins per client (the peer address), in memory: after max_failures within the
-// window, the client is refused until the window has passed. Bounded: at most max_clients are
-// tracked; beyond that the oldest window is forgotten first. Client keys are never logged.
+// Failed logins per client (the peer address), in memory: after max_failures within the window,
+// the client is refused until the window has passed. The box's staff logins
+// (assist::StaffSessions) and optin-hq's people logins (hq::LoginLimiter) both count with it; it
+// sits here because both may depend on platform/. Bounded: at most max_clients are tracked;
+// beyond that expired windows go first, then the oldest. Client keys are never logged.
 // Thread-safe (one mutex, never held while calling out).
 #pragma once
 
@@ -13,7 +15,7 @@
 
 #include "platform/clock.h"
 
-namespace optin::assist {
+namespace optin::platform {
 
 class ClientLoginLimiter {
  public:
@@ -43,4 +45,4 @@ class ClientLoginLimiter {
   std::map<std::string, Window, std::less<>> windows_;  // GUARDED_BY(mu_)
 };
 
-}  // namespace optin::assist
+}  // namespace optin::platform
