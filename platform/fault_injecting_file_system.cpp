@@ -2,15 +2,43 @@
 
 namespace optin::platform {
 
+bool FaultInjectingFileSystem::Spent(std::atomic<int>& remaining) {
+  int left = remaining.load();
+  while (left > 0) {
+    if (remaining.compare_exchange_weak(left, left - 1)) return false;
+  }
+  return true;
+}
+
 Status FaultInjectingFileSystem::MaybeFail(std::string_view what,
                                            const std::filesystem::path& path) {
   ops_.fetch_add(1);
-  if (!armed_.load()) return Ok();
-  int remaining = remaining_.load();
-  while (remaining > 0) {
-    if (remaining_.compare_exchange_weak(remaining, remaining - 1)) return Ok();
-  }
+  if (!armed_.load() || !Spent(remaining_)) return Ok();
   return std::unexpected(ErrnoError(error_.load(), what, path));
+}
+
+Status FaultInjectingFileSystem::Admit(FileOp op, const std::filesystem::path& path,
+                                       size_t& bytes) {
+  static constexpr std::string_view kWhat[] = {"write", "fsync", "truncate"};
+  const std::string_view what = kWhat[static_cast<int>(op)];
+  if (only_armed_.load() && only_op_.load() == static_cast<int>(op) && Spent(only_remaining_)) {
+    faults_.fetch_add(1);
+    return std::unexpected(ErrnoError(only_error_.load(), what, path));
+  }
+  if (op == FileOp::kWrite && short_armed_.load() && bytes > 1 && Spent(short_remaining_)) {
+    faults_.fetch_add(1);
+    bytes /= 2;
+    return Ok();
+  }
+  if (Status s = MaybeFail(what, path); !s) {
+    faults_.fetch_add(1);
+    return s;
+  }
+  return base_.Admit(op, path, bytes);
+}
+
+Result<uint64_t> FaultInjectingFileSystem::FileSize(const std::filesystem::path& path) {
+  return base_.FileSize(path);
 }
 
 Result<std::string> FaultInjectingFileSystem::ReadFile(const std::filesystem::path& path) {

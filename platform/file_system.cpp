@@ -239,6 +239,14 @@ class PosixFileSystem final : public FileSystem {
     return entries;
   }
 
+  Result<uint64_t> FileSize(const fs::path& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return std::unexpected(ErrnoError(errno, "stat", path));
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status Admit(FileOp, const fs::path&, size_t&) override { return Ok(); }
+
   Result<mode_t> Mode(const fs::path& path) override {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return std::unexpected(ErrnoError(errno, "stat", path));

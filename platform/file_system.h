@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,6 +32,17 @@ class FileSystem {
   virtual Result<std::vector<std::filesystem::path>> List(const std::filesystem::path& dir) = 0;
   // File permission bits (e.g. 0600).
   virtual Result<mode_t> Mode(const std::filesystem::path& path) = 0;
+  // The size of a file in bytes; kNotFound when there is none.
+  virtual Result<uint64_t> FileSize(const std::filesystem::path& path) = 0;
+
+  // The files a library opens and writes itself (SQLite's database, WAL and journal, through
+  // store/'s VFS) pass through this door too: it is asked before each write, fsync and
+  // truncate of them. Ok to go ahead; an error (errno) fails that operation. For a write,
+  // `bytes` may be lowered: that many are written and the rest is refused as a full disk would
+  // (a short write). The real file system admits everything.
+  enum class FileOp { kWrite, kSync, kTruncate };
+  virtual Status Admit(FileOp op, const std::filesystem::path& path, size_t& bytes) = 0;
+
   // Opens a character device (scanners, LEDs). Refuses video, media and v4l devices: the
   // product never opens a camera. Returns a file descriptor the caller owns.
   virtual Result<int> OpenDevice(const std::filesystem::path& path, int flags) = 0;

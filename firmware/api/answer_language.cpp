@@ -69,9 +69,10 @@ std::string Detail(std::string_view language, int status, std::string_view slug,
   const std::string slug_key = "detail." + std::string(slug);
   std::string key = StatusDetailKey(status);
   bool uses_field = false;
-  // Inside failures say only the plain sentence; a full disk says what still works.
+  // Inside failures say only the plain sentence; a full disk or a failed write says what
+  // happened and what to do.
   if (auto text = ApiTexts::Template("en", slug_key);
-      text && (status < 500 || slug == "disk-full")) {
+      text && (status < 500 || slug == "disk-full" || slug == "storage-failed")) {
     const auto params = ApiTexts::Parameters(*text);
     if (params.empty()) {
       key = slug_key;

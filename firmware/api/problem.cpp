@@ -62,6 +62,8 @@ int HttpStatusFor(const Error& error) {
   if (error.reason == "rate-limited") return 429;
   // Well-formed, but not possible for this caller (e.g. history on an anonymous web visit).
   if (error.reason == "purpose-needs-app") return 422;
+  // The storage failed a write or an fsync (EIO): nothing was saved; worth trying again soon.
+  if (error.reason == "storage-failed") return 503;
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
       return 400;
@@ -105,6 +107,11 @@ net::Response ProblemResponse(const Error& error) {
     detail =
         "The device's storage is full, so nothing was saved. Reading data still works; try "
         "again later.";
+  } else if (error.reason == "storage-failed") {  // EIO: the write or its fsync failed
+    title = "Storage error";
+    detail =
+        "The device could not write this to its storage, so nothing was saved. Try again in a "
+        "moment.";
   }
   net::Response r = net::Response::Problem(status, type, title, detail, error.field);
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -615,15 +614,14 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin) 
   return c;
 }
 
-Result<Config> LoadConfigFile(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) {
-    return Fail(ErrorCode::kNotFound, "cannot read config file " + file.string(), {},
+Result<Config> LoadConfigFile(const std::filesystem::path& file, platform::FileSystem& fs) {
+  auto text = fs.ReadFile(file);
+  if (!text) {
+    return Fail(text.error().code == ErrorCode::kNotFound ? ErrorCode::kNotFound : ErrorCode::kIo,
+                "cannot read config file " + file.string() + ": " + text.error().message, {},
                 "invalid-config");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  OPTIN_ASSIGN_OR_RETURN(Config c, ParseConfig(ss.str(), file.string()));
+  OPTIN_ASSIGN_OR_RETURN(Config c, ParseConfig(*text, file.string()));
   std::error_code ec;
   c.config_dir = std::filesystem::absolute(file, ec).parent_path();
   return c;

@@ -12,6 +12,7 @@
 
 #include "drivers/scanner.h"
 #include "platform/error.h"
+#include "platform/file_system.h"
 #include "sync/sync_policy.h"
 
 namespace optin::app {
@@ -231,7 +232,8 @@ Result<sync::SyncPolicy> SyncPrivacyPolicy(const Config& c);
 // Parses TOML text (from `origin`, for messages) over the defaults.
 Result<Config> ParseConfig(std::string_view toml_text, std::string_view origin = "config");
 // Reads and parses a file.
-Result<Config> LoadConfigFile(const std::filesystem::path& file);
+Result<Config> LoadConfigFile(const std::filesystem::path& file,
+                              platform::FileSystem& fs = platform::FileSystem::Default());
 
 // Command-line handling shared by optin-edged and optinctl: --config FILE, --data-dir DIR,
 // --listen ADDR:PORT. Recognised flags are removed from `args` (and kept in source_args).

@@ -89,8 +89,9 @@ platform::log::Level ParseLevel(const std::string& s) {
 }  // namespace
 
 struct Service::Parts {
+  explicit Parts(platform::FileSystem& door) : fs(door) {}
   Config config;
-  platform::FileSystem& fs = platform::FileSystem::Default();
+  platform::FileSystem& fs;  // every file the service touches, the database's included
   const platform::Clock& clock = platform::SystemClock::Instance();
   std::unique_ptr<platform::CtrDrbg> random;
   std::unique_ptr<platform::KeyStore> keys;
@@ -669,8 +670,8 @@ std::vector<Service::RouteInfo> Service::Routes() const {
   return out;
 }
 
-Result<std::unique_ptr<Service>> Service::Create(Config config) {
-  auto p = std::make_unique<Parts>();
+Result<std::unique_ptr<Service>> Service::Create(Config config, platform::FileSystem& fs) {
+  auto p = std::make_unique<Parts>(fs);
   p->config = std::move(config);
   Config& c = p->config;
   platform::log::SetMinLevel(ParseLevel(c.log.level));
@@ -695,6 +696,7 @@ Result<std::unique_ptr<Service>> Service::Create(Config config) {
   store::DatabaseOptions db_options;
   db_options.file = c.database_file();
   db_options.max_pending_writes = static_cast<size_t>(c.limits.write_queue);
+  db_options.fs = &p->fs;
   OPTIN_ASSIGN_OR_RETURN(p->db, store::Database::Open(db_options));
 
   OPTIN_ASSIGN_OR_RETURN(auto hq_key, LoadHqTokenKey(p->fs, c.hq_token_key_file()));

@@ -16,7 +16,9 @@ namespace optin::app {
 
 class Service {
  public:
-  static Result<std::unique_ptr<Service>> Create(Config config);
+  // `fs`: the door to every file (tests pass a platform::FaultInjectingFileSystem).
+  static Result<std::unique_ptr<Service>> Create(
+      Config config, platform::FileSystem& fs = platform::FileSystem::Default());
   ~Service();
 
   // Serves until a termination signal; returns the process exit code.

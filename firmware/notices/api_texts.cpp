@@ -29,6 +29,7 @@ constexpr Text kEn[] = {
     {"title.503", "Service unavailable"},
     {"title.forbidden-field", "Field never accepted"},
     {"title.disk-full", "Storage full"},
+    {"title.storage-failed", "Storage error"},
     {"detail.400", "The request is not valid. Check it and send it again."},
     {"detail.401", "You are not signed in, or your token is not valid. Check in or log in again."},
     {"detail.403", "You are not allowed to do this."},
@@ -98,6 +99,9 @@ constexpr Text kEn[] = {
     {"detail.disk-full",
      "The device's storage is full, so nothing was saved. Reading data still works; try again "
      "later."},
+    {"detail.storage-failed",
+     "The device could not write this to its storage, so nothing was saved. Try again in a "
+     "moment."},
     {"detail.internal", "The device could not complete this request. Nothing was changed."},
     {"detail.staff-token-invalid",
      "Your staff session is unknown, has ended or has expired. Log in again."},
@@ -175,6 +179,7 @@ constexpr Text kIt[] = {
     {"title.503", "Servizio non disponibile"},
     {"title.forbidden-field", "Campo mai accettato"},
     {"title.disk-full", "Memoria piena"},
+    {"title.storage-failed", "Errore di memoria"},
     {"detail.400", "La richiesta non è valida. Controllala e inviala di nuovo."},
     {"detail.401",
      "Non hai effettuato l'accesso o il tuo token non è valido. Registrati di nuovo "
@@ -252,6 +257,9 @@ constexpr Text kIt[] = {
     {"detail.disk-full",
      "La memoria del dispositivo è piena, quindi non è stato salvato nulla. La lettura dei dati "
      "funziona ancora; riprova più tardi."},
+    {"detail.storage-failed",
+     "Il dispositivo non è riuscito a scrivere nella sua memoria, quindi non è stato salvato "
+     "nulla. Riprova tra poco."},
     {"detail.internal",
      "Il dispositivo non è riuscito a completare la richiesta. Non è cambiato nulla."},
     {"detail.staff-token-invalid",
@@ -342,6 +350,7 @@ constexpr Text kEs[] = {
     {"title.503", "Servicio no disponible"},
     {"title.forbidden-field", "Campo nunca aceptado"},
     {"title.disk-full", "Almacenamiento lleno"},
+    {"title.storage-failed", "Error de almacenamiento"},
     {"detail.400", "La solicitud no es válida. Revísala y envíala de nuevo."},
     {"detail.401",
      "No has iniciado sesión o tu token no es válido. Regístrate de nuevo en la "
@@ -416,6 +425,9 @@ constexpr Text kEs[] = {
     {"detail.disk-full",
      "El almacenamiento del dispositivo está lleno, así que no se ha guardado nada. La lectura de "
      "datos sigue funcionando; vuelve a intentarlo más tarde."},
+    {"detail.storage-failed",
+     "El dispositivo no ha podido escribir en su almacenamiento, así que no se ha guardado nada. "
+     "Vuelve a intentarlo en un momento."},
     {"detail.internal", "El dispositivo no pudo completar la solicitud. No se ha cambiado nada."},
     {"detail.staff-token-invalid",
      "Tu sesión del personal es desconocida, ha terminado o ha caducado. Vuelve a iniciar sesión."},
@@ -501,6 +513,7 @@ constexpr Text kDe[] = {
     {"title.503", "Dienst nicht verfügbar"},
     {"title.forbidden-field", "Feld wird nie angenommen"},
     {"title.disk-full", "Speicher voll"},
+    {"title.storage-failed", "Speicherfehler"},
     {"detail.400", "Die Anfrage ist ungültig. Bitte prüfen und erneut senden."},
     {"detail.401",
      "Sie sind nicht angemeldet oder Ihr Token ist ungültig. Checken Sie erneut ein "
@@ -581,6 +594,9 @@ constexpr Text kDe[] = {
     {"detail.disk-full",
      "Der Speicher des Geräts ist voll, daher wurde nichts gespeichert. Lesen funktioniert "
      "weiterhin; versuchen Sie es später erneut."},
+    {"detail.storage-failed",
+     "Das Gerät konnte nicht in seinen Speicher schreiben, daher wurde nichts gespeichert. "
+     "Versuchen Sie es gleich noch einmal."},
     {"detail.internal", "Das Gerät konnte die Anfrage nicht ausführen. Es wurde nichts geändert."},
     {"detail.staff-token-invalid",
      "Ihre Personalsitzung ist unbekannt, beendet oder abgelaufen. Melden Sie sich erneut an."},
@@ -673,6 +689,7 @@ constexpr Text kFr[] = {
     {"title.503", "Service indisponible"},
     {"title.forbidden-field", "Champ jamais accepté"},
     {"title.disk-full", "Stockage plein"},
+    {"title.storage-failed", "Erreur de stockage"},
     {"detail.400", "La requête n'est pas valide. Vérifiez-la et envoyez-la à nouveau."},
     {"detail.401",
      "Vous n'êtes pas connecté ou votre jeton n'est pas valide. Enregistrez-vous à "
@@ -752,6 +769,9 @@ constexpr Text kFr[] = {
     {"detail.disk-full",
      "Le stockage de l'appareil est plein : rien n'a été enregistré. La lecture des données "
      "fonctionne encore ; réessayez plus tard."},
+    {"detail.storage-failed",
+     "L'appareil n'a pas pu écrire dans son stockage : rien n'a été enregistré. Réessayez dans "
+     "un instant."},
     {"detail.internal", "L'appareil n'a pas pu traiter la requête. Rien n'a été modifié."},
     {"detail.staff-token-invalid",
      "Votre session du personnel est inconnue, terminée ou expirée. Reconnectez-vous."},

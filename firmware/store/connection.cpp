@@ -37,6 +37,9 @@ Error SqliteError(int rc, sqlite3* db, std::string_view what) {
       code = ErrorCode::kResourceExhausted;
       reason = "disk-full";
       break;
+    case SQLITE_IOERR:  // a read, write, fsync or truncate of the database's files failed
+      reason = "storage-failed";
+      break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       code = ErrorCode::kUnavailable;
@@ -161,12 +164,12 @@ bool Statement::ColumnIsNull(int col) const {
 // Connection
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& file,
-                                                     OpenMode mode) {
+                                                     OpenMode mode, const std::string& vfs) {
   const bool read_only = mode == OpenMode::kReadOnly;
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(file.c_str(), &db, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     Error error = SqliteError(rc, db, "cannot open database");
     sqlite3_close_v2(db);  // a handle is returned even on failure (null is harmless)

@@ -90,7 +90,10 @@ class Connection {
  public:
   // Opens (creating if needed) with WAL, foreign_keys=ON, secure_delete=ON, synchronous=FULL,
   // busy_timeout and journal_size_limit set.
-  static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& file, OpenMode mode);
+  // `vfs`: the name of a registered SQLite VFS to open through (store/door_vfs.h); empty: the
+  // default one.
+  static Result<std::unique_ptr<Connection>> Open(const std::filesystem::path& file, OpenMode mode,
+                                                  const std::string& vfs = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

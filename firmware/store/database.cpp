@@ -107,16 +107,19 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options,
   }
   if (options.max_batch == 0) options.max_batch = 1;
 
+  if (options.fs == nullptr) options.fs = &platform::FileSystem::Default();
   std::unique_ptr<Database> db(new Database(std::move(options)));
   const auto& file = db->options_.file;
-  OPTIN_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(file, OpenMode::kReadWrite));
+  OPTIN_ASSIGN_OR_RETURN(db->vfs_, DoorVfs::Register(*db->options_.fs));
+  const std::string& vfs = db->vfs_->name();
+  OPTIN_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(file, OpenMode::kReadWrite, vfs));
   OPTIN_TRY(db->writer_conn_->Exec("PRAGMA journal_size_limit=" +
                                    std::to_string(db->options_.wal_size_limit_bytes)));
   OPTIN_TRY(Migrate(*db->writer_conn_, migrations));
 
   std::vector<std::unique_ptr<Connection>> reader_conns;
   for (size_t i = 0; i < db->options_.readers; ++i) {
-    OPTIN_ASSIGN_OR_RETURN(auto conn, Connection::Open(file, OpenMode::kReadOnly));
+    OPTIN_ASSIGN_OR_RETURN(auto conn, Connection::Open(file, OpenMode::kReadOnly, vfs));
     reader_conns.push_back(std::move(conn));
   }
 
@@ -345,9 +348,8 @@ Status Database::CheckpointUntilTruncated() {
     auto row = stmt->Step();
     if (!row || !*row || stmt->ColumnInt(0) != 0) return false;  // error, or readers in the way
     if (wal_file == nullptr) return true;
-    std::error_code ec;
-    auto size = std::filesystem::file_size(wal_file, ec);
-    return ec ? !std::filesystem::exists(wal_file, ec) : size == 0;
+    auto size = options_.fs->FileSize(wal_file);
+    return size ? *size == 0 : size.error().code == ErrorCode::kNotFound;
   };
   int busy_timeout_ms = 0;
   if (auto stmt = conn.Prepare("PRAGMA busy_timeout"); stmt && stmt->Step().value_or(false)) {
@@ -371,15 +373,16 @@ Status Database::CheckpointUntilTruncated() {
 
 Result<DatabaseFileSizes> Database::FileSizes() const {
   DatabaseFileSizes sizes;
-  std::error_code ec;
-  sizes.main_bytes = std::filesystem::file_size(options_.file, ec);
-  if (ec) {
-    return Fail(ErrorCode::kIo, "cannot read the size of the database file: " + ec.message());
+  auto main_bytes = options_.fs->FileSize(options_.file);
+  if (!main_bytes) {
+    return Fail(ErrorCode::kIo,
+                "cannot read the size of the database file: " + main_bytes.error().message);
   }
+  sizes.main_bytes = *main_bytes;
   std::filesystem::path wal = options_.file;
   wal += "-wal";
-  const uint64_t wal_bytes = std::filesystem::file_size(wal, ec);
-  sizes.wal_bytes = ec ? 0 : wal_bytes;  // absent between a clean close and the next write
+  auto wal_bytes = options_.fs->FileSize(wal);
+  sizes.wal_bytes = wal_bytes.value_or(0);  // absent between a clean close and the next write
   return sizes;
 }
 

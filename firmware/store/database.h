@@ -20,13 +20,17 @@
 #include <vector>
 
 #include "platform/error.h"
+#include "platform/file_system.h"
 #include "store/connection.h"
+#include "store/door_vfs.h"
 #include "store/schema.h"
 
 namespace optin::store {
 
 struct DatabaseOptions {
   std::filesystem::path file;
+  // The door the database's files are written through (store/door_vfs.h); null: the real one.
+  platform::FileSystem* fs = nullptr;
   size_t max_pending_writes = 4096;  // Write() beyond this fails fast with kResourceExhausted
   size_t max_pending_reads = 4096;
   size_t max_batch = 256;            // jobs per transaction
@@ -143,6 +147,7 @@ class Database {
   Status Enqueue(PendingWrite& write);  // moves from `write` only when queued
 
   DatabaseOptions options_;
+  std::unique_ptr<DoorVfs> vfs_;  // outlives every connection below
   std::unique_ptr<Connection> writer_conn_;
 
   mutable std::mutex mu_;

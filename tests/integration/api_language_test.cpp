@@ -23,31 +23,8 @@ using boost::json::object;
 HttpResult Send(uint16_t port, const std::string& method, const std::string& target,
                 const std::string& accept_language, const std::string& bearer = "",
                 const std::string& body = "") {
-  HttpResult r;
-  int fd = ConnectLoopback(port);
-  if (fd < 0) return r;
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!accept_language.empty()) req += "Accept-Language: " + accept_language + "\r\n";
-  if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
-  if (!body.empty()) req += "Content-Type: application/json\r\n";
-  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (size_t sent = 0; sent < req.size();) {
-    ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string resp;
-  char buf[8192];
-  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) resp.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t head_end = resp.find("\r\n\r\n");
-  if (resp.size() < 12 || head_end == std::string::npos) return r;
-  r.status = std::stoi(resp.substr(9, 3));
-  r.headers = resp.substr(0, head_end);
-  r.body = resp.substr(head_end + 4);
-  return r;
+  return HttpCall(port, method, target, body, bearer, "application/json",
+                  accept_language.empty() ? "" : "Accept-Language: " + accept_language + "\r\n");
 }
 
 // A header's value (names compared case-insensitively), or empty.

@@ -22,11 +22,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "tests/support/http_call.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -38,33 +40,6 @@ inline std::string ReadWholeFile(const std::filesystem::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-// Runs a command, returns its exit code and stdout.
-
-// A TCP connection to 127.0.0.1:port, or -1.
-inline int ConnectLoopback(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-struct HttpResult {
-  int status = 0;
-  std::string body;
-  std::string headers;
-  boost::json::value json() const {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    return ec ? boost::json::value() : v;
-  }
-};
 
 // With OPTIN_API_ANSWERS naming a file, appends one JSON line per answer (method, target,
 // status, content_type, headers with lower-case names, body, the running test's name); ctest's
@@ -92,14 +67,14 @@ inline void RecordAnswer(const std::string& method, const std::string& target,
     headers[name] = value;
   }
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  boost::json::object o{{"method", method},
-                        {"target", target},
-                        {"status", r.status},
-                        {"content_type", content_type},
-                        {"headers", std::move(headers)},
-                        {"body", r.body},
-                        {"test", info ? std::string(info->test_suite_name()) + "." + info->name()
-                                      : std::string()}};
+  boost::json::object o{
+      {"method", method},
+      {"target", target},
+      {"status", r.status},
+      {"content_type", content_type},
+      {"headers", std::move(headers)},
+      {"body", r.body},
+      {"test", info ? std::string(info->test_suite_name()) + "." + info->name() : std::string()}};
   const std::string out = boost::json::serialize(o) + "\n";
   int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return;
@@ -173,11 +148,23 @@ class Daemon {
   }
 
   // SIGTERM, then waits for the exit; returns the exit code (-1 if killed by a signal).
+  // SIGTERM, then the exit status. A daemon still running 30 s later is killed and -2 returned
+  // (a shutdown that hangs is a failure to report, not a test to hang).
   int Stop() {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    pid_t done = 0;
+    while ((done = waitpid(pid_, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      poll(nullptr, 0, 20);  // the daemon drains its connections and writes; look again
+    }
+    if (done == 0) {
+      std::cerr << "optin-edged (pid " << pid_ << ") did not stop within 30 s of SIGTERM\n";
+      Kill();
+      return -2;
+    }
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
@@ -191,46 +178,21 @@ class Daemon {
   HttpResult Request(const std::string& method, const std::string& target,
                      const std::string& body = "", const std::string& bearer = "",
                      const std::string& content_type = "application/json") const {
-    HttpResult r;
-    int fd = ConnectLoopback(port_);
-    if (fd < 0) return r;
-    timeval tv{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string req =
-        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
-    if (!body.empty()) req += "Content-Type: " + content_type + "\r\n";
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    size_t sent = 0;
-    while (sent < req.size()) {
-      ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
-    std::string resp;
-    char buf[8192];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
-    close(fd);
-    size_t head_end = resp.find("\r\n\r\n");
-    if (resp.size() < 12 || head_end == std::string::npos) return r;
-    r.status = std::stoi(resp.substr(9, 3));
-    r.headers = resp.substr(0, head_end);
-    r.body = resp.substr(head_end + 4);
+    HttpResult r = HttpCall(port_, method, target, body, bearer, content_type);
     RecordAnswer(method, target, r);
     return r;
   }
 
   std::string Ctl(const std::string& args) const {
-    auto r =
-        RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " + args);
+    auto r = CtlResult(args);
     if (r.exit_code != 0) throw std::runtime_error("optinctl " + args + " failed: " + r.out);
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;
   }
+  // optinctl with these arguments; one that has not ended after 60 s is stopped (exit 124).
   CommandResult CtlResult(const std::string& args) const {
-    return RunCommand(std::string(OPTINCTL_PATH) + " --data-dir " + data_dir_.string() + " " +
-                      args);
+    return RunCommand("timeout 60 " + std::string(OPTINCTL_PATH) + " --data-dir " +
+                      data_dir_.string() + " " + args);
   }
 
   // A token for `sub` from the development HQ key (created on first use).

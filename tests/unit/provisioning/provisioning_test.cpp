@@ -70,6 +70,10 @@ class FailNthWrite final : public platform::FileSystem {
   Status Remove(const fs::path& p) override { return base().Remove(p); }
   Result<std::vector<fs::path>> List(const fs::path& d) override { return base().List(d); }
   Result<mode_t> Mode(const fs::path& p) override { return base().Mode(p); }
+  Result<uint64_t> FileSize(const fs::path& p) override { return base().FileSize(p); }
+  Status Admit(FileOp op, const fs::path& p, size_t& bytes) override {
+    return base().Admit(op, p, bytes);
+  }
   Result<int> OpenDevice(const fs::path& p, int flags) override {
     return base().OpenDevice(p, flags);
   }

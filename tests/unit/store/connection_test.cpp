@@ -255,6 +255,7 @@ TEST(SqliteErrorTest, CodesMapToErrorKinds) {
   }
   Error full = SqliteError(SQLITE_FULL, nullptr, "commit");
   EXPECT_EQ(full.reason, "disk-full");
+  EXPECT_EQ(SqliteError(SQLITE_IOERR_FSYNC, nullptr, "commit").reason, "storage-failed");
   EXPECT_EQ(full.message, std::string("commit: ") + sqlite3_errstr(SQLITE_FULL));
 }
 
