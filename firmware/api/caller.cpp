@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "store/connection.h"
 #include "visits/shopper.h"
 
 namespace optin::api {

@@ -10,9 +10,12 @@
 #include "net/http_message.h"
 #include "platform/error.h"
 #include "privacy/pseudonymizer.h"
-#include "store/connection.h"
 #include "visits/app_token_verifier.h"
 #include "visits/visit_service.h"
+
+namespace optin::store {
+class Connection;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -8,7 +8,10 @@
 
 #include "net/router.h"
 #include "notices/notice_holder.h"
-#include "store/database.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -13,9 +13,12 @@
 #include "offers/personalizer.h"
 #include "platform/clock.h"
 #include "privacy/pseudonymizer.h"
-#include "store/database.h"
 #include "visits/app_token_verifier.h"
 #include "visits/visit_service.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

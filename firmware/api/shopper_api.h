@@ -14,13 +14,16 @@
 #include "privacy/data_rights.h"
 #include "privacy/pseudonymizer.h"
 #include "privacy/receipt_signer.h"
-#include "store/database.h"
 #include "visits/app_token_verifier.h"
 #include "visits/check_in_desk.h"
 #include "visits/consent_desk.h"
 #include "visits/erasure_desk.h"
 #include "visits/presence_code.h"
 #include "visits/visit_service.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -9,7 +9,10 @@
 #include "assist/staff_sessions.h"
 #include "net/router.h"
 #include "platform/clock.h"
-#include "store/database.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -11,6 +11,7 @@
 
 #include "api/problem.h"
 #include "platform/log.h"
+#include "store/database.h"
 
 namespace optin::api {
 namespace {

@@ -24,7 +24,10 @@
 #include "net/router.h"
 #include "net/websocket_connection.h"
 #include "platform/clock.h"
-#include "store/database.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -7,6 +7,7 @@
 #include "notices/api_texts.h"
 #include "notices/notice_holder.h"
 #include "platform/encoding.h"
+#include "store/database.h"
 #include "store/readiness_probe.h"
 
 namespace optin::api {

@@ -15,8 +15,11 @@
 #include "notices/word_labels.h"
 #include "offers/catalog_holder.h"
 #include "platform/crypto.h"
-#include "store/database.h"
 #include "visits/app_token_verifier.h"
+
+namespace optin::store {
+class Database;
+}  // namespace optin::store
 
 namespace optin::api {
 

@@ -22,6 +22,7 @@
 #include "api/staff_stream.h"
 #include "api/system_api.h"
 #include "app/domain.h"
+#include "app/https_transport.h"
 #include "app/sync_admin_routes.h"
 #include "assist/help_desk.h"
 #include "assist/help_requests.h"
@@ -903,7 +904,7 @@ int Service::Run() {
         });
   });
 
-  if (p.hq_sync) p.hq_sync->Start(*p.loop);
+  if (p.hq_sync) p.hq_sync->Start(SyncHostOn(*p.loop, *p.random));
   // The kiosk gets each new presence code as its step begins.
   p.loop->Every(std::chrono::seconds(1), [&p] { p.kiosk->Tick(); });
   // Kiosks revoked by optinctl lose their feed within the next refresh (well under a second).

@@ -1,45 +1,45 @@
-// The uploader's transport to HQ: POST {hq_url} over mutual TLS (net::HttpsClient with the
-// device certificate and key, HQ's CA bundle as trust anchors), waiting for the answer on the
-// caller's thread; and the bundle fetcher's: GET /v1/bundles/{kind} on the same HQ (beside
-// /v1/batches when hq_url's path ends with it). ParseHqUrl accepts "https://host[:port][/path]"
-// only. Thread-safe.
+// The way to HQ as sync/ sees it: one channel that posts batches (the uploader's BatchTransport)
+// and gets bundles (the bundle fetcher's BundleTransport). sync/ never sees the network: the
+// composition root makes the channel from the device's credentials (app::HttpsTransport, mutual
+// TLS on the event loop) and gives SyncService its timer, both through a SyncHost.
+// Implementations are thread-safe.
 #pragma once
 
-#include <cstdint>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
-#include "net/event_loop.h"
-#include "net/https_client.h"
-#include "net/tls_config.h"
 #include "platform/error.h"
 #include "sync/bundle_fetcher.h"
+#include "sync/hq_url.h"
 #include "sync/uploader.h"
 
 namespace optin::sync {
 
-struct HqUrl {
-  std::string host;
-  uint16_t port = 443;
-  std::string path = "/v1/batches";
-};
-// kInvalidArgument with words for anything but an https URL with a host.
-Result<HqUrl> ParseHqUrl(std::string_view url);
-
-// The path of a bundle kind on the HQ that `url` names.
-std::string BundlePath(const HqUrl& url, std::string_view kind);
-
-class HttpsTransport final : public BatchTransport, public BundleTransport {
+class HqTransport : public BatchTransport, public BundleTransport {
  public:
-  HttpsTransport(net::EventLoop& loop, std::shared_ptr<const net::TlsClientConfig> tls, HqUrl url,
-                 net::HttpsClientOptions options = {});
-  // Must not be called on the loop's threads (it waits for the loop).
-  Result<TransportResponse> Post(const std::string& body) override;
-  Result<BundleResponse> Get(const std::string& kind, const std::string& if_none_match) override;
+  // Ends every wait for an answer, and every later call at once (SyncService::Stop: the loop
+  // that brings HQ's answers may have stopped already).
+  virtual void Cancel() = 0;
+};
 
- private:
-  net::HttpsClient client_;
-  HqUrl url_;
+// What the device shows HQ and trusts of it (PEM text).
+struct HqCredentials {
+  std::string ca_bundle_pem;   // HQ's CA
+  std::string cert_chain_pem;  // the device certificate HQ's CA issued
+  std::string key_pem;         // its key
+};
+
+// What SyncService needs from around it (app::SyncHostOn gives the daemon's).
+struct SyncHost {
+  // A channel to HQ at `url`, each answer awaited at most `timeout`; an error says why there is
+  // none (a bad certificate or key).
+  std::function<Result<std::unique_ptr<HqTransport>>(const HqUrl& url, const HqCredentials& creds,
+                                                     std::chrono::seconds timeout)>
+      connect;
+  // Calls `tick` every `period` (first after one period) until the host stops.
+  std::function<void(std::chrono::seconds period, std::function<void()> tick)> every;
 };
 
 }  // namespace optin::sync

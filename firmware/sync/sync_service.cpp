@@ -49,7 +49,7 @@ Result<std::unique_ptr<SyncService>> SyncService::Create(
 
 SyncService::~SyncService() { Stop(); }
 
-void SyncService::Start(net::EventLoop& loop) {
+void SyncService::Start(const SyncHost& host) {
   std::string off_reason;
   if (!provisioned_) {
     off_reason =
@@ -59,25 +59,20 @@ void SyncService::Start(net::EventLoop& loop) {
     off_reason = "hq-ca.pem is missing: batches wait in the outbox";
   }
   if (off_reason.empty()) {
-    net::TlsClientSettings tls;
-    tls.ca_bundle_pem = *hq_ca_pem_;
-    tls.cert_chain_pem = cert_chain_pem_;
-    tls.key_pem = key_pem_;
-    auto config = net::TlsClientConfig::Create(tls, *random_);
     auto url = ParseHqUrl(config_.hq_url);
-    if (!config || !url) {
-      off_reason = !config ? config.error().message : url.error().message;
+    Result<std::unique_ptr<HqTransport>> transport =
+        url ? host.connect(*url, HqCredentials{*hq_ca_pem_, cert_chain_pem_, key_pem_},
+                           config_.timeout)
+            : std::unexpected(url.error());
+    if (!transport) {
+      off_reason = transport.error().message;
     } else {
-      net::HttpsClientOptions options;
-      options.read_timeout = config_.timeout;
-      options.max_response_bytes = 2 * 1024 * 1024;  // a signed bundle (1 MiB at most) and more
-      auto transport = std::make_unique<HttpsTransport>(loop, *config, *url, options);
-      HttpsTransport& https = *transport;
-      transport_ = std::move(transport);
+      HqTransport& channel = **transport;
+      transport_ = std::move(*transport);
       uploader_ = std::make_unique<Uploader>(*db_, *outbox_, *transport_, *clock_, *random_);
       uploader_->Start();
       if (!config_.bundle_kinds.empty()) {
-        fetcher_ = std::make_unique<BundleFetcher>(https, config_.bundle_kinds, *clock_);
+        fetcher_ = std::make_unique<BundleFetcher>(channel, config_.bundle_kinds, *clock_);
         fetcher_view_ = fetcher_.get();
         fetcher_->Start(std::chrono::seconds(config_.policy.period_seconds()));
         std::string kinds;
@@ -97,7 +92,7 @@ void SyncService::Start(net::EventLoop& loop) {
   off_reason_ = off_reason;
   ReleaseDue();
   CleanUp();  // what an interrupted clean-up (a stop, a crash) left
-  loop.Every(std::chrono::seconds(30), [this] { ReleaseDue(); });
+  host.every(std::chrono::seconds(30), [this] { ReleaseDue(); });
 }
 
 namespace {
@@ -218,6 +213,9 @@ void SyncService::CleanUpChunk(int64_t deleted_so_far) {
 
 void SyncService::Stop() {
   stopped_ = true;
+  // The loop that brings HQ's answers may have stopped already (a shutdown): nobody waits for
+  // one any longer, so the threads below can be joined.
+  if (transport_) transport_->Cancel();
   if (fetcher_) fetcher_->Stop();
   if (uploader_) uploader_->Stop();
 }

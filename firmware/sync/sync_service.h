@@ -17,7 +17,6 @@
 #include <string>
 
 #include "consent/consent_ledger.h"
-#include "net/event_loop.h"
 #include "platform/clock.h"
 #include "platform/crypto.h"
 #include "platform/random.h"
@@ -26,6 +25,7 @@
 #include "sync/aggregator.h"
 #include "sync/bundle_fetcher.h"
 #include "sync/event_recorder.h"
+#include "sync/hq_transport.h"
 #include "sync/outbox.h"
 #include "sync/uploader.h"
 
@@ -69,8 +69,9 @@ class SyncService {
                                                      const consent::ConsentLedger& ledger);
   ~SyncService();
 
-  // Starts the period timer (checks every 30 s) and the uploader (when possible).
-  void Start(net::EventLoop& loop);
+  // Starts the period timer (checks every 30 s, host.every) and the uploader over
+  // host.connect (when possible). `host` is used only during the call.
+  void Start(const SyncHost& host);
   void Stop();
 
   // Development only: releases the closed periods and then the current one up to now, in one
@@ -107,7 +108,7 @@ class SyncService {
   std::unique_ptr<EventRecorder> recorder_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Aggregator> aggregator_;
-  std::unique_ptr<BatchTransport> transport_;
+  std::unique_ptr<HqTransport> transport_;
   std::unique_ptr<Uploader> uploader_;
   std::unique_ptr<BundleFetcher> fetcher_;
   std::atomic<BundleFetcher*> fetcher_view_{nullptr};  // for the database threads

@@ -35,6 +35,16 @@ set -e
 [ "$rc" -eq 1 ] || fail "a planted consent -> net include exited $rc, not 1"
 grep -q "consent -> net" <<<"$out" || fail "consent -> net is not named: $out"
 
+# api/ may include store's job door (store/database.h) but nothing else of store/.
+copy
+sed -i '0,/^#include/s//#include "store\/schema.h"\n#include/' "$tmp/tree/firmware/api/problem.h"
+set +e
+out=$("$root/tools/check-layers" --root "$tmp/tree" 2>/dev/null); rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "a planted api -> store/schema.h include exited $rc, not 1"
+grep -q "^firmware/api/problem.h:[0-9]*: api -> store (store/schema.h)" <<<"$out" ||
+  fail "api -> store/schema.h is not named: $out"
+
 # A source in a folder that has no row in the table.
 copy
 mkdir -p "$tmp/tree/firmware/newthing"

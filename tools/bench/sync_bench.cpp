@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "app/https_transport.h"
 #include "net/event_loop.h"
 #include "platform/clock.h"
 #include "platform/crypto.h"
@@ -20,7 +21,6 @@
 #include "platform/x509.h"
 #include "store/database.h"
 #include "sync/aggregator.h"
-#include "sync/hq_transport.h"
 #include "sync/sync_service.h"
 #include "sync/uploader.h"
 #include "tests/support/child_process.h"
@@ -210,7 +210,7 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
   tls.cert_chain_pem = device_cert;
   tls.key_pem = Must(device_key.ToPem(), "pem");
   auto tls_config = Must(net::TlsClientConfig::Create(tls, *random), "tls");
-  sync::HttpsTransport transport(loop, tls_config, sync::HqUrl{"localhost", port, "/v1/batches"});
+  app::HttpsTransport transport(loop, tls_config, sync::HqUrl{"localhost", port, "/v1/batches"});
   sync::Uploader uploader(*db, outbox, transport, clock, *random);
   const auto t0 = Clock::now();
   int requests = 0;

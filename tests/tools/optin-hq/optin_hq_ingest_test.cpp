@@ -6,8 +6,8 @@
 #include <atomic>
 #include <set>
 
+#include "app/https_transport.h"
 #include "privacy/jws.h"
-#include "sync/hq_transport.h"
 #include "sync/uploader.h"
 #include "tests/tools/optin-hq/hq_process.h"
 #include "tests/unit/sync/sync_world.h"
@@ -65,7 +65,7 @@ TEST_P(OptinHqIngestTest, ABoxsRealUploaderDeliversEachBatchOnceAfterHqComesUp) 
   ASSERT_TRUE(StartHq()) << Log();
   const uint16_t port = port_;
   ASSERT_EQ(StopHq(), 0) << Log();
-  sync::HttpsTransport transport(loop_, Store("store-0042").tls,
+  app::HttpsTransport transport(loop_, Store("store-0042").tls,
                                  sync::HqUrl{"localhost", port, "/v1/batches"});
   sync::Uploader uploader(w.database().db(), w.outbox(), transport, w.clock(), w.keys().random());
   EXPECT_EQ(uploader.Step(), sync::StepResult::kFailed);  // HQ is down

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "app/https_transport.h"
 #include "net/event_loop.h"
 #include "platform/file_system.h"
 #include "provisioning/device_identity.h"
@@ -107,7 +108,7 @@ TEST(SyncCleanupTest, ARestartFinishesAnInterruptedCleanUp) {
                                                       w.keys().random(), identity, w.ledger()),
                             "sync service");
   net::EventLoop loop;
-  service->Start(loop);
+  service->Start(app::SyncHostOn(loop, w.keys().random()));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (w.database().Count("sync_events") > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::yield();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/https_transport.h"
 #include "net/event_loop.h"
 #include "platform/file_system.h"
 #include "platform/log.h"
@@ -139,7 +140,7 @@ TEST(SyncFullDiskTest, TheServiceLogsAFailedReleaseWithoutPersonalDataAndRetries
     auto service = ValueOrDie(sync::SyncService::Create(config, w.database().db(), w.clock(),
                                                         w.keys().random(), identity, w.ledger()),
                               "sync service");
-    service->Start(loop);  // releases what closed; the loop is not run: no periodic retry
+    service->Start(app::SyncHostOn(loop, w.keys().random()));  // releases what closed; the loop is not run: no periodic retry
     return service;
   };
 
