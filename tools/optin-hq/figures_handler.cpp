@@ -67,6 +67,9 @@ std::vector<HqRoute> FiguresHandler::Routes() {
       {Listener::kPeople, "GET", "/v1/stores",
        Gated(ctx_, std::nullopt,
              [this](const net::Request& r, const Session&) { return Stores(r); })},
+      {Listener::kPeople, "GET", "/v1/breakdown",
+       Gated(ctx_, std::nullopt,
+             [this](const net::Request& r, const Session&) { return Breakdown(r); })},
   };
 }
 
@@ -209,6 +212,84 @@ net::Response FiguresHandler::Figures(const net::Request& request) {
                       {"scope", std::move(scope)},
                       {"rows", std::move(rows)},
                       {"note", note}};
+  return net::Response::Json(200, json::serialize(answer));
+}
+
+net::Response FiguresHandler::Breakdown(const net::Request& request) {
+  const QueryParams q = ParseQuery(request.query);
+  if (!q.duplicate.empty()) return BadParam(q.duplicate, "'" + q.duplicate + "' is given twice");
+  for (const auto& [name, value] : q.values) {
+    static const std::set<std::string, std::less<>> kKnown = {"metric", "from", "to", "store",
+                                                              "region"};
+    if (!kKnown.contains(name)) {
+      return BadParam(name, "unknown parameter '" + name + "' (metric, from, to, store, region)");
+    }
+  }
+  FiguresRequest req;
+  auto metric = q.Get("metric");
+  if (!metric || metric->empty()) return BadParam("metric", "'metric' is required");
+  req.metric = *metric;
+  auto from = q.Get("from");
+  auto to = q.Get("to");
+  if (!from) return BadParam("from", "'from' is required (YYYY-MM-DD)");
+  if (!to) return BadParam("to", "'to' is required (YYYY-MM-DD)");
+  auto from_day = ParseIsoDate(*from);
+  auto to_day = ParseIsoDate(*to);
+  if (!from_day) return BadParam("from", "'from' must be a date YYYY-MM-DD");
+  if (!to_day) return BadParam("to", "'to' must be a date YYYY-MM-DD");
+  req.from_day = *from_day;
+  req.to_day = *to_day;
+  req.by = Grouping::kMonth;  // fewer rows to add up; the sums are the same
+  auto store = q.Get("store");
+  auto region = q.Get("region");
+  if (store && region) return BadParam("region", "give 'store' or 'region', not both");
+  if (store) req.scope = FigureScope{FigureScope::Kind::kStore, *store};
+  if (region) req.scope = FigureScope{FigureScope::Kind::kRegion, *region};
+  req.due_before_day = UtcDayOf(ctx_.clock.NowUnix());
+  const auto directory = ctx_.stores.current();
+  // The metric and the range are checked by the first ComputeFigures (also with no labels).
+  auto check = ComputeFigures(ctx_.store, directory.get(), req);
+  if (!check) return HqProblem(check.error(), "storage-unavailable");
+  auto labels = ctx_.store.MetricLabels(req.metric, req.from_day, req.to_day);
+  if (!labels) return HqProblem(labels.error(), "storage-unavailable");
+  json::array out;
+  for (const std::string& label : *labels) {
+    req.label = label;
+    auto figures = ComputeFigures(ctx_.store, directory.get(), req);
+    if (!figures) return HqProblem(figures.error(), "storage-unavailable");
+    int64_t estimate = 0;
+    double variance = 0;
+    for (const FigurePeriod& row : figures->rows) {
+      estimate += row.estimate;
+      variance += row.variance;
+    }
+    const double se = std::sqrt(variance);
+    out.push_back(json::object{{"label", label},
+                               {"estimate", estimate},
+                               {"display", std::max<int64_t>(0, estimate)},
+                               {"low95", Round2(estimate - kZ95 * se)},
+                               {"high95", Round2(estimate + kZ95 * se)},
+                               {"stderr", Round2(se)},
+                               {"variance", Round2(variance)}});
+  }
+  int64_t missing_store_days = 0;
+  for (const FigurePeriod& row : check->rows) missing_store_days += row.missing_store_days;
+  json::object scope;
+  if (store) {
+    scope["store"] = *store;
+  } else if (region) {
+    scope["region"] = *region;
+  } else {
+    scope["chain"] = true;
+  }
+  json::object answer{{"metric", req.metric},
+                      {"from", FormatIsoDate(req.from_day)},
+                      {"to", FormatIsoDate(req.to_day)},
+                      {"scope", std::move(scope)},
+                      {"labels", std::move(out)},
+                      {"missing_store_days", missing_store_days},
+                      {"note", std::string(kNote) +
+                                   " Each label's figure is its sum over every day of the range."}};
   return net::Response::Json(200, json::serialize(answer));
 }
 

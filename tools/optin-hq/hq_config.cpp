@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "sync/sync_policy.h"
+
 namespace optin::hq {
 namespace {
 
@@ -23,6 +25,7 @@ Result<int64_t> Number(std::string_view flag, const std::string& text, int64_t m
 
 Result<ServeConfig> ParseServeFlags(const std::vector<std::string>& args) {
   ServeConfig c;
+  c.epsilon_policy_micros = sync::SyncPolicy().epsilon_per_day_micros;  // the box's default
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (i + 1 >= args.size()) return Bad(a, "unknown or incomplete option " + a);
@@ -55,6 +58,17 @@ Result<ServeConfig> ParseServeFlags(const std::vector<std::string>& args) {
       c.max_batches_per_request = static_cast<size_t>(n);
     } else if (a == "--session-hours") {
       OPTIN_ASSIGN_OR_RETURN(c.session_hours, Number(a, v, 1, 24 * 30));
+    } else if (a == "--epsilon-policy") {
+      auto micros = sync::ParseEpsilonMicros(v);
+      if (!micros) {
+        return Bad(a,
+                   "--epsilon-policy wants an epsilon per day as a decimal greater than 0 and "
+                   "at most 100, with at most 6 decimals (" +
+                       micros.error().message + ")");
+      }
+      c.epsilon_policy_micros = *micros;
+    } else if (a == "--chart-js") {
+      c.chart_js = v;
     } else if (a == "--fail-first") {
       OPTIN_ASSIGN_OR_RETURN(c.fail_first, Number(a, v, 0, 1'000'000));
     } else if (a == "--hang-first") {

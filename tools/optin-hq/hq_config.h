@@ -26,6 +26,13 @@ struct ServeConfig {
   size_t max_body_bytes = 8 * 1024 * 1024;
   size_t max_batches_per_request = 500;
   int64_t session_hours = 8;
+  // The chain's privacy policy: the most epsilon one store may spend per UTC day (all metrics
+  // together), in millionths; the dashboard flags store-days above it. The default is the box's
+  // own default epsilon_per_day (sync::SyncPolicy).
+  int64_t epsilon_policy_micros = 1'000'000;
+  // Chart.js as Debian's libjs-chart.js installs it, served to the dashboard at
+  // /vendor/chart.min.js.
+  std::string chart_js = "/usr/share/javascript/chart.js/chart.min.js";
   int64_t fail_first = 0;  // fault tests
   int64_t hang_first = 0;  // fault tests
 };
@@ -36,7 +43,8 @@ inline constexpr std::string_view kServeUsage =
   --listen ADDR:PORT      the stores' listener, mutual TLS (default 127.0.0.1:8444; port 0
                           picks one): POST /v1/batches, GET /batches?store=ID (own store only)
   --web-listen ADDR:PORT  the people's listener, TLS without client certificates (default
-                          127.0.0.1:8445): /v1/login, /v1/logout, /v1/figures, /v1/stores, /metrics
+                          127.0.0.1:8445): the dashboard (GET /), /v1/login, /v1/logout,
+                          /v1/figures, /v1/breakdown, /v1/stores, /v1/privacy/epsilon, /metrics
   --cert FILE, --key FILE HQ's server certificate chain and its ECDSA P-256 key (PEM), both listeners
   --client-ca FILE        the store CA (PEM): stores present a certificate it issued (CN = store id)
   --db URL                sqlite:PATH (default sqlite:hq.db) or postgresql://USER@HOST:PORT/DB;
@@ -49,6 +57,11 @@ inline constexpr std::string_view kServeUsage =
   --max-body-bytes N      the largest upload (default 8388608)
   --max-batches N         batches per upload (default 500)
   --session-hours N       how long a login lasts (default 8)
+  --epsilon-policy E      the chain's privacy policy: the most epsilon a store may spend per UTC
+                          day, all metrics together (default 1, the box's default
+                          epsilon_per_day); the dashboard flags store-days above it
+  --chart-js FILE         Chart.js for the dashboard (default
+                          /usr/share/javascript/chart.js/chart.min.js, Debian's libjs-chart.js)
   --fail-first N          fault tests: answer the first N uploads with 500
   --hang-first N          fault tests: never answer the next N uploads (until HQ stops)
 

@@ -16,11 +16,13 @@
 #include "platform/random.h"
 #include "tools/optin-hq/accounts.h"
 #include "tools/optin-hq/bundle_handler.h"
+#include "tools/optin-hq/dashboard_handler.h"
 #include "tools/optin-hq/figures_handler.h"
 #include "tools/optin-hq/hq_context.h"
 #include "tools/optin-hq/hq_counters.h"
 #include "tools/optin-hq/hq_http.h"
 #include "tools/optin-hq/ingest_handler.h"
+#include "tools/optin-hq/privacy_handler.h"
 #include "tools/optin-hq/session_gate.h"
 #include "tools/optin-hq/session_handler.h"
 #include "tools/optin-hq/stores_registry.h"
@@ -99,6 +101,7 @@ int RunServer(const ServeConfig& config) {
       ctx, IngestOptions{config.max_batches_per_request, config.fail_first, config.hang_first});
   SessionHandler sessions(ctx);
   FiguresHandler figures(ctx);
+  const DashboardHandler dashboard(config.chart_js);
 
   // The route table: one line per group of routes (each handler lists its own).
   std::vector<HqRoute> routes;
@@ -107,7 +110,9 @@ int RunServer(const ServeConfig& config) {
   };
   add(ingest.Routes());    // stores: POST /v1/batches, GET /batches
   add(sessions.Routes());  // people: POST /v1/login, POST /v1/logout
-  add(figures.Routes());   // people: GET /v1/figures, GET /v1/stores
+  add(figures.Routes());   // people: GET /v1/figures, GET /v1/stores, GET /v1/breakdown
+  add(PrivacyHandler(ctx, config.epsilon_policy_micros).Routes());  // people: /v1/privacy/epsilon
+  add(dashboard.Routes());           // people: GET /, /dashboard/*, /vendor/chart.min.js
   add(BundleHandler(ctx).Routes());  // stores: GET /v1/bundles/{kind}
   add({{Listener::kPeople, "GET", "/metrics",
         Gated(ctx, Role::kAdmin, [&counters](const net::Request&, const Session&) {
@@ -125,6 +130,7 @@ int RunServer(const ServeConfig& config) {
   stores_router.SetObserver(&counters);
   people_router.AddTlsResponseHeader("Strict-Transport-Security", "max-age=31536000");
   people_router.AddTlsResponseHeader("Cache-Control", "no-store");
+  people_router.AddTlsResponseHeader("X-Content-Type-Options", "nosniff");
 
   net::EventLoop loop;
   net::HttpServerOptions stores_options = ListenerOptions(config.listen, config);

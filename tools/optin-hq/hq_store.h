@@ -56,6 +56,15 @@ class HqStore {
   // absent), for telling missing stores from zeros.
   virtual Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) = 0;
 
+  // For the dashboard: every batch that covers a day of [from_day, to_day] (its signed form, from
+  // which the epsilon it spent is read; periods left empty), of one store or of every store,
+  // ordered by store id, then period; and the labels a metric's cells carry over those days,
+  // sorted.
+  virtual Result<std::vector<BatchSummary>> BatchesCovering(
+      int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) = 0;
+  virtual Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
+                                                        int64_t to_day) = 0;
+
   // Loads many batches at once for benchmarks and imports, in one transaction, without the
   // duplicate check (a batch id already present fails the whole load). PostgreSQL uses COPY.
   // Returns the number of cells loaded.

@@ -309,6 +309,58 @@ Result<ReportingDays> PostgresHqStore::ReportingStores(int64_t from_day, int64_t
   return out;
 }
 
+Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(
+    int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) {
+  std::lock_guard lock(mu_);
+  std::vector<BatchSummary> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        PgParams params;
+        params.Add(from_day).Add(to_day);
+        std::string sql =
+            "SELECT b.batch_id, b.store_id, b.format_version, b.received_at, b.signed_batch FROM "
+            "hq_batches b WHERE b.batch_id IN (SELECT batch_id FROM hq_batch_periods WHERE day "
+            "BETWEEN $1::integer AND $2::integer";
+        if (store_id) {
+          params.Add(*store_id);
+          sql += " AND store_id = $3";
+        }
+        sql += ") ORDER BY b.store_id, b.period_start";
+        OPTIN_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
+        for (int i = 0; i < r.rows(); ++i) {
+          out.push_back(BatchSummary{r.Text(i, 0),
+                                     r.Text(i, 1),
+                                     static_cast<int>(r.Int(i, 2)),
+                                     {},
+                                     r.Int(i, 3),
+                                     r.Text(i, 4),
+                                     0});
+        }
+        return Ok();
+      },
+      true));
+  return out;
+}
+
+Result<std::vector<std::string>> PostgresHqStore::MetricLabels(std::string_view metric,
+                                                               int64_t from_day, int64_t to_day) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        out.clear();
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r, c.Query("SELECT DISTINCT label FROM hq_cells WHERE metric = $1 AND day "
+                                "BETWEEN $2::integer AND $3::integer ORDER BY label",
+                                PgParams().Add(metric).Add(from_day).Add(to_day)));
+        for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
+        return Ok();
+      },
+      true));
+  return out;
+}
+
 Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) {
   for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
   std::string batch_rows, period_rows, cell_rows;

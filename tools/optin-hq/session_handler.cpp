@@ -38,6 +38,31 @@ std::vector<HqRoute> SessionHandler::Routes() {
        [this](net::Request&& r, net::Responder respond) {
          LogOut(std::move(r), std::move(respond));
        }},
+      {Listener::kPeople, "GET", "/v1/session",
+       [this](net::Request&& r, net::Responder respond) {
+         const std::string token = CookieValue(r, kSessionCookie);
+         auto shared = std::move(respond).Share();
+         const bool queued = ctx_.work.Post([this, shared, token] {
+           if (token.empty()) {
+             (*shared)(net::Response::Json(200, "{\"logged_in\":false}"));
+             return;
+           }
+           auto session = ctx_.accounts.Authenticate(token);
+           if (!session) {
+             (*shared)(session.error().code == ErrorCode::kUnauthenticated
+                           ? net::Response::Json(200, "{\"logged_in\":false}")
+                           : HqProblem(session.error(), "storage-unavailable"));
+             return;
+           }
+           (*shared)(net::Response::Json(
+               200, json::serialize(json::object{
+                        {"logged_in", true},
+                        {"user", session->user_id},
+                        {"role", RoleName(session->role)},
+                        {"expires_at", platform::FormatIso8601Utc(session->expires_at)}})));
+         });
+         if (!queued) (*shared)(HqProblem(503, "busy", "HQ is busy; try again shortly"));
+       }},
   };
 }
 

@@ -3,7 +3,10 @@
 // alike for an unknown id, a wrong password and a locked account (accounts.h: 5 wrong passwords
 // lock it for 15 minutes, and 20 failed logins from one address in 15 minutes refuse it with 429
 // and Retry-After, as the box's staff logins); POST /v1/logout ends the session and
-// clears the cookie. The password check (PBKDF2, ~100 ms) runs on a worker thread. Thread-safe.
+// clears the cookie; GET /v1/session says whether the request's cookie opens a live session
+// (200 {"logged_in": false} or {"logged_in": true, "user", "role", "expires_at"}: the dashboard
+// asks it before showing its login screen, so that no page load meets a 401). The password check
+// (PBKDF2, ~100 ms) runs on a worker thread. Thread-safe.
 #pragma once
 
 #include <vector>

@@ -210,6 +210,45 @@ Result<ReportingDays> SqliteHqStore::ReportingStores(int64_t from_day, int64_t t
   return out;
 }
 
+Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(
+    int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
+                             "b.signed_batch FROM hq_batches b WHERE b.batch_id IN (SELECT "
+                             "batch_id FROM hq_batch_periods WHERE day BETWEEN ?1 AND ?2 AND "
+                             "(?3 IS NULL OR store_id = ?3)) ORDER BY b.store_id, b.period_start"));
+  q.BindAll(from_day, to_day, store_id);
+  std::vector<BatchSummary> out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(BatchSummary{q.ColumnText(0),
+                               q.ColumnText(1),
+                               static_cast<int>(q.ColumnInt(2)),
+                               {},
+                               q.ColumnInt(3),
+                               q.ColumnText(4),
+                               0});
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteHqStore::MetricLabels(std::string_view metric,
+                                                             int64_t from_day, int64_t to_day) {
+  std::lock_guard lock(mu_);
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT DISTINCT label FROM hq_cells WHERE metric "
+                                                "= ? AND day BETWEEN ? AND ? ORDER BY label"));
+  q.BindAll(metric, from_day, to_day);
+  std::vector<std::string> out;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back(q.ColumnText(0));
+  }
+  return out;
+}
+
 Result<int64_t> SqliteHqStore::BulkLoad(std::span<const BatchRecord> batches) {
   for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
   std::lock_guard lock(mu_);

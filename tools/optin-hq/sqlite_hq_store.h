@@ -28,6 +28,10 @@ class SqliteHqStore final : public HqStore {
   Result<std::vector<StoreActivity>> LastBatches() override;
   Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;
   Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
+  Result<std::vector<BatchSummary>> BatchesCovering(
+      int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) override;
+  Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
+                                                int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
 
   Status AddUser(const UserRecord& user) override;

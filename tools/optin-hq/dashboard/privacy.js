@@ -1,0 +1,96 @@
+// The privacy officer's screen (#/privacy): the epsilon each store spent per UTC day, all
+// metrics together and per metric, from the batches' own parameters (/v1/privacy/epsilon),
+// each store-day flagged in words where it is above the chain's policy.
+import { get } from './api.js';
+import { el, table } from './dom.js';
+import { t } from './messages.js';
+import { rangeForm, rangeQuery } from './range.js';
+
+const micros = (m) => (m / 1e6).toLocaleString('en', { maximumFractionDigits: 6 });
+
+function flag(day) {
+  return day.over_policy
+    ? el('span', { class: 'flag flag-over', text: t('privacy.over') })
+    : el('span', { class: 'flag', text: t('privacy.within') });
+}
+
+// The answer's store-days, per metric (id: the table's id; only those `keep` accepts).
+function dayTable(answer, id, caption, keep = () => true) {
+  const metrics = answer.metrics;
+  const days = answer.days.filter(keep);
+  const headers = [t('col.day'), t('col.store'), t('col.total'), t('col.flag'), ...metrics];
+  const node = table(caption, headers, days.map((d) => [d.day,
+    el('a', { href: `#/store/${encodeURIComponent(d.store_id)}`, text: d.store_id }),
+    micros(d.epsilon_micros), flag(d), ...metrics.map((m) => (m in d.metrics ? micros(d.metrics[m]) : '—'))]), { id });
+  days.forEach((d, i) => {
+    const tr = node.tBodies[0].rows[i];
+    tr.dataset.store = d.store_id;
+    tr.dataset.day = d.day;
+    if (d.over_policy) tr.classList.add('over');
+  });
+  return node;
+}
+
+function eachDay(from, to) {
+  const out = [];
+  for (let d = new Date(from + 'T00:00:00Z'); d <= new Date(to + 'T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) {
+    out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+// Stores by days: the day's total in each cell, "over" in words where above the policy.
+function matrix(answer) {
+  const days = eachDay(answer.from, answer.to);
+  const stores = [...new Set(answer.days.map((d) => d.store_id))].sort();
+  const byKey = new Map(answer.days.map((d) => [`${d.store_id} ${d.day}`, d]));
+  const head = el('tr', {}, el('th', { scope: 'col', text: t('col.store') }),
+    days.map((day) => el('th', { scope: 'col', title: day, 'aria-label': day, text: day.slice(5) })));
+  const rows = stores.map((store) => el('tr', {},
+    el('th', { scope: 'row' }, el('a', { href: `#/store/${encodeURIComponent(store)}`, text: store })),
+    days.map((day) => {
+      const d = byKey.get(`${store} ${day}`);
+      if (!d) return el('td', {});
+      const value = micros(d.epsilon_micros);
+      return el('td', { class: d.over_policy ? 'over' : null, 'data-store': store, 'data-day': day,
+        text: d.over_policy ? t('privacy.overCell', { value }) : value });
+    })));
+  return el('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('panel.table', { title: t('privacy.matrixTitle') }) },
+    el('table', { class: 'data matrix', id: 'epsilon-matrix' },
+      el('caption', { text: t('privacy.matrixTitle') }), el('thead', {}, head), el('tbody', {}, rows)));
+}
+
+// The privacy panel's content for an answer (the privacy screen's and a store page's).
+export function epsilonReport(answer) {
+  if (!answer.days.length) return [el('p', { class: 'empty', text: t('privacy.nodata') })];
+  const over = answer.days.filter((d) => d.over_policy);
+  return [
+    el('p', { class: 'about', text: t('privacy.matrixLead') }),
+    matrix(answer),
+    el('h3', { text: t('privacy.overTitle') }),
+    over.length ? dayTable(answer, 'epsilon-over', t('privacy.overTitle'), (d) => d.over_policy)
+      : el('p', { class: 'ok', text: t('privacy.none') }),
+    el('details', {}, el('summary', { text: t('privacy.detailTitle') }),
+      dayTable(answer, 'epsilon-days', t('privacy.detailTitle'))),
+  ];
+}
+
+export async function renderPrivacy(main, range) {
+  const answer = await get('/v1/privacy/epsilon', { from: range.from, to: range.to });
+  const policy = micros(answer.policy.epsilon_per_day_micros);
+  const flagged = answer.days.filter((d) => d.over_policy);
+  main.replaceChildren(
+    el('h1', { id: 'screen-title', tabindex: '-1', text: t('privacy.title') }),
+    el('p', { class: 'lead', text: t('privacy.lead', { policy }) }),
+    el('div', { class: 'controls' },
+      rangeForm(range, (r) => { location.hash = `#/privacy?${rangeQuery(r)}`; })),
+    el('p', { class: flagged.length ? 'alert' : 'ok', id: 'epsilon-summary', role: 'status',
+      text: flagged.length
+        ? t('privacy.flagged', { count: flagged.length, stores: answer.over_policy_stores.join(', ') })
+        : t('privacy.none') }),
+    el('p', { class: 'message', hidden: !answer.unreadable_batches.length,
+      text: t('privacy.unreadable', { count: answer.unreadable_batches.length }) }),
+    el('section', { class: 'panel wide', id: 'panel-epsilon', 'aria-labelledby': 'title-epsilon' },
+      el('h2', { id: 'title-epsilon', text: t('privacy.matrixTitle') }),
+      epsilonReport(answer)));
+}
