@@ -83,7 +83,7 @@ export async function renderPrivacy(main, range) {
     el('h1', { id: 'screen-title', tabindex: '-1', text: t('privacy.title') }),
     el('p', { class: 'lead', text: t('privacy.lead', { policy }) }),
     el('div', { class: 'controls' },
-      rangeForm(range, (r) => { location.hash = `#/privacy?${rangeQuery(r)}`; })),
+      rangeForm(range, (r) => { location.hash = `#/privacy?${rangeQuery(r)}`; }, { withBy: false })),
     el('p', { class: flagged.length ? 'alert' : 'ok', id: 'epsilon-summary', role: 'status',
       text: flagged.length
         ? t('privacy.flagged', { count: flagged.length, stores: answer.over_policy_stores.join(', ') })

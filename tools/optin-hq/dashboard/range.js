@@ -18,7 +18,8 @@ export function rangeQuery(range) {
   return new URLSearchParams(range).toString();
 }
 
-export function rangeForm(range, go) {
+// `withBy`: false on screens that are per day whatever the grouping (privacy).
+export function rangeForm(range, go, { withBy = true } = {}) {
   const message = el('p', { class: 'message', role: 'alert', id: 'range-message' });
   const from = el('input', { id: 'range-from', type: 'date', value: range.from, required: true });
   const to = el('input', { id: 'range-to', type: 'date', value: range.to, required: true });
@@ -29,7 +30,7 @@ export function rangeForm(range, go) {
       el('legend', { text: t('range.legend') }),
       el('div', { class: 'field' }, el('label', { for: 'range-from', text: t('range.from') }), from),
       el('div', { class: 'field' }, el('label', { for: 'range-to', text: t('range.to') }), to),
-      el('div', { class: 'field' }, el('label', { for: 'range-by', text: t('range.by') }), by),
+      withBy ? el('div', { class: 'field' }, el('label', { for: 'range-by', text: t('range.by') }), by) : null,
       el('button', { type: 'submit', class: 'button', text: t('range.apply') })),
     message);
   form.addEventListener('submit', (event) => {
