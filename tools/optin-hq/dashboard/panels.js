@@ -50,7 +50,7 @@ function series(name, rows) {
 async function checkins(panel, scope, range) {
   const answer = await figures('checkins_total', scope, range);
   if (!answer.rows.length) return empty(panel);
-  bandChart(panel.canvas, { labels: answer.rows.map((r) => r.period), series: [series(t('nav.chain'), answer.rows)] });
+  bandChart(panel.canvas, { labels: answer.rows.map((r) => r.period), series: [series(scope.store ?? scope.region ?? t('nav.chain'), answer.rows)] });
   panel.body.replaceChildren(table(t('panel.checkins', { by: range.by }),
     [t('col.period'), t('col.estimate'), t('col.interval'), t('col.reported'), t('col.missing')],
     answer.rows.map((r) => [r.period, figureWords(r), intervalWords(r),
