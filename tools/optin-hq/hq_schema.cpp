@@ -85,10 +85,23 @@ CREATE TABLE hq_store_bundles (
 );
 )sql";
 
+// Figures from the index (measured with tools/bench/hq_bench, 500 stores x 365 days on
+// PostgreSQL): the chain's and a region's year of one metric read 128,000 heap pages through the
+// old (metric, day, store_id) index (~900 ms) and only this covering index now (~150 ms in
+// psql); a store's year scanned every store's entries of the year (17 ms) and now its own (2 ms;
+// not covering, to keep it small: its rows of a year are 365 heap pages).
+constexpr std::string_view kFigureIndexesV4 = R"sql(
+CREATE INDEX hq_cells_figures ON hq_cells (metric, day, store_id, label, value, variance);
+CREATE INDEX hq_cells_by_store ON hq_cells (store_id, metric, day);
+DROP INDEX hq_cells_by_metric_day;
+)sql";
+
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
     HqMigration{2, "hq: accounts and sessions", kAccountsV2},
     HqMigration{3, "hq: published bundles and the versions stores run", kBundlesV3},
+    HqMigration{4, "hq: covering indexes for figures by metric and day, and by store",
+                kFigureIndexesV4},
 };
 
 }  // namespace
