@@ -10,6 +10,9 @@
 // test.
 // Usage: hq_bench [--stores N] [--days N] [--ingest N] [--per-upload N] [--concurrency N]
 //                 [--queries N] [--db sqlite:PATH|postgresql://...] [--sqlite-stores N]
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
@@ -18,6 +21,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -75,6 +79,17 @@ void Must(Status s, const char* what) {
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// Interrupted (SIGINT, SIGTERM): the server of our own stops at once rather than outliving us.
+volatile sig_atomic_t g_postmaster = 0;
+void OnSignal(int) {
+  if (g_postmaster > 0) kill(static_cast<pid_t>(g_postmaster), SIGQUIT);
+  constexpr char kMessage[] =
+      "hq_bench: interrupted; its PostgreSQL server is stopped (its folder "
+      "/tmp/optin-hq-bench-pg-* stays)\n";
+  (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  _exit(130);
 }
 
 struct Options {
@@ -835,6 +850,7 @@ int main(int argc, char** argv) {
   }
   if (o.days > 1100) Die("--days: at most 1100 (a figures query covers at most 1100 days)");
   platform::log::SetMinLevel(platform::log::Level::kWarn);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   const fs::path dir = fs::temp_directory_path() / ("optin-hq-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::printf("hq_bench: %u hardware threads\n", std::thread::hardware_concurrency());
@@ -847,8 +863,12 @@ int main(int argc, char** argv) {
   } else {
     {
       auto pg = Must(bench::BenchPostgres::Start(), "start PostgreSQL 15");
+      g_postmaster = pg->postmaster();
+      std::signal(SIGINT, OnSignal);
+      std::signal(SIGTERM, OnSignal);
       RunEngine(o, o.stores, pg->url(), dir,
                 "PostgreSQL 15 (own server: " + std::string(bench::BenchPostgres::kSettings) + ")");
+      g_postmaster = 0;  // stopped by ~BenchPostgres below
     }
     if (o.sqlite_stores > 0) {
       RunEngine(o, o.sqlite_stores, "sqlite:" + (dir / "hq.db").string(), dir, "SQLite (embedded)");

@@ -8,6 +8,7 @@
 
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <array>
@@ -68,6 +69,8 @@ class BenchPostgres {
                          " -w -t 60 start",
                      true, "pg_ctl start"));
     s->running_ = true;
+    std::ifstream pid_file(s->dir_ / "data" / "postmaster.pid");
+    pid_file >> s->postmaster_;
     OPTIN_TRY(s->Run(Bin("createdb") + " -h " + Quote(s->run()) + " -p 5432 -U postgres hqbench",
                      false, "createdb"));
     return s;
@@ -83,6 +86,9 @@ class BenchPostgres {
   }
   BenchPostgres(const BenchPostgres&) = delete;
   BenchPostgres& operator=(const BenchPostgres&) = delete;
+
+  // The server's main process (an immediate shutdown on SIGQUIT), for a signal handler.
+  pid_t postmaster() const { return postmaster_; }
 
   std::string url() const { return "postgresql://postgres@/hqbench?host=" + run() + "&port=5432"; }
 
@@ -129,6 +135,7 @@ class BenchPostgres {
 
   std::filesystem::path dir_;
   bool running_ = false;
+  pid_t postmaster_ = 0;
 };
 
 }  // namespace optin::bench
