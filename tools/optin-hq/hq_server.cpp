@@ -102,18 +102,21 @@ int RunServer(const ServeConfig& config) {
   SessionHandler sessions(ctx);
   FiguresHandler figures(ctx);
   const DashboardHandler dashboard(config.chart_js);
+  // Each handler lives as long as the routes it lists: their lambdas capture it.
+  PrivacyHandler privacy(ctx, config.epsilon_policy_micros);
+  BundleHandler bundles(ctx);
 
   // The route table: one line per group of routes (each handler lists its own).
   std::vector<HqRoute> routes;
   auto add = [&routes](std::vector<HqRoute> more) {
     for (HqRoute& r : more) routes.push_back(std::move(r));
   };
-  add(ingest.Routes());    // stores: POST /v1/batches, GET /batches
-  add(sessions.Routes());  // people: POST /v1/login, POST /v1/logout
-  add(figures.Routes());   // people: GET /v1/figures, GET /v1/stores, GET /v1/breakdown
-  add(PrivacyHandler(ctx, config.epsilon_policy_micros).Routes());  // people: /v1/privacy/epsilon
-  add(dashboard.Routes());           // people: GET /, /dashboard/*, /vendor/chart.min.js
-  add(BundleHandler(ctx).Routes());  // stores: GET /v1/bundles/{kind}
+  add(ingest.Routes());     // stores: POST /v1/batches, GET /batches
+  add(sessions.Routes());   // people: POST /v1/login, POST /v1/logout
+  add(figures.Routes());    // people: GET /v1/figures, GET /v1/stores, GET /v1/breakdown
+  add(privacy.Routes());    // people: GET /v1/privacy/epsilon
+  add(dashboard.Routes());  // people: GET /, /dashboard/*, /vendor/chart.min.js
+  add(bundles.Routes());    // stores: GET /v1/bundles/{kind}
   add({{Listener::kPeople, "GET", "/metrics",
         Gated(ctx, Role::kAdmin, [&counters](const net::Request&, const Session&) {
           net::Response r;
