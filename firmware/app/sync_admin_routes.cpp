@@ -22,9 +22,9 @@ net::Response ProblemOf(const Error& e) {
     case ErrorCode::kResourceExhausted: status = 503; break;
     default: break;
   }
+  if (e.reason == "storage-failed") status = 503;  // EIO: nothing was saved; try again soon
   const std::string reason = e.reason.empty() ? "sync" : e.reason;
-  return net::Response::Problem(status, std::string(kProblem) + reason, reason, e.message,
-                                e.field);
+  return net::Response::Problem(status, std::string(kProblem) + reason, reason, e.message, e.field);
 }
 
 net::Response SyncOff() {
@@ -44,8 +44,8 @@ json::object SyncStatusJson(const SyncStatus& s) {
     bundles[kind] = json::object{{"version", b.version}, {"from_hq", false}};
   }
   for (const auto& [kind, f] : s.bundle_fetches) {
-    json::object& o = bundles[kind].is_object() ? bundles[kind].as_object()
-                                                 : bundles[kind].emplace_object();
+    json::object& o =
+        bundles[kind].is_object() ? bundles[kind].as_object() : bundles[kind].emplace_object();
     o["from_hq"] = true;
     o["etag"] = f.etag;
     o["last_outcome"] = f.last_outcome;
@@ -118,8 +118,8 @@ void RegisterSyncAdminRoutes(net::Router& router, SyncService* service) {
       if (!r) return (*shared)(ProblemOf(r.error()));
       // The budget as it stands after the release, so that the caller can say what it cost.
       service->ReadStatus([shared, outcomes = *r](Result<SyncStatus> s) {
-        (*shared)(net::Response::Json(
-            200, json::serialize(ReleaseJson(outcomes, s ? &*s : nullptr))));
+        (*shared)(
+            net::Response::Json(200, json::serialize(ReleaseJson(outcomes, s ? &*s : nullptr))));
       });
     });
   });

@@ -10,19 +10,13 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <future>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "net/event_loop.h"
-#include "net/https_client.h"
-#include "net/tls_config.h"
+#include "app/admin_call.h"
 #include "platform/clock.h"
 #include "platform/file_system.h"
-#include "platform/random.h"
-#include "provisioning/tls_files.h"
 #include "sync/accuracy.h"
 #include "sync/sync_policy.h"
 
@@ -157,47 +151,7 @@ int Explain(const optin::app::Config& config, const std::vector<std::string>& ar
   return 0;
 }
 
-// Calls the running daemon's admin listener.
-Result<optin::net::Response> CallAdmin(const optin::app::Config& config, uint16_t port,
-                                       const std::string& method, const std::string& target) {
-  auto& fs = optin::platform::FileSystem::Default();
-  const optin::provisioning::TlsFiles files(config.data_dir);
-  // Trust what the daemon presents: its self-signed certificate, or HQ's CA once provisioned.
-  std::string trust;
-  for (const auto& f : {files.self_signed_cert, files.ca_bundle}) {
-    if (auto text = fs.ReadFile(f)) trust += *text;
-  }
-  if (trust.empty()) {
-    return optin::Fail(
-        optin::ErrorCode::kNotFound,
-        "no certificate in " + files.dir.string() + ": has optin-edged run with this data dir?");
-  }
-  OPTIN_ASSIGN_OR_RETURN(auto random, optin::platform::CtrDrbg::Create("optinctl-sync"));
-  optin::net::TlsClientSettings settings;
-  settings.ca_bundle_pem = trust;
-  OPTIN_ASSIGN_OR_RETURN(auto tls, optin::net::TlsClientConfig::Create(settings, *random));
-  optin::net::EventLoop loop;
-  std::thread runner([&loop] { loop.Run(1); });
-  optin::net::HttpsClient client(loop, tls);
-  optin::net::HttpsRequest request;
-  request.method = method;
-  request.target = target;
-  std::promise<Result<optin::net::Response>> done;
-  const std::string& a = config.admin.address;
-  const bool loopback = a == "127.0.0.1" || a == "::1" || a == "localhost";
-  client.Request(loopback ? "localhost" : a, port, request,
-                 [&done](Result<optin::net::Response> r) { done.set_value(std::move(r)); });
-  auto result = done.get_future().get();
-  loop.Stop();
-  runner.join();
-  if (!result) {
-    return optin::Fail(result.error().code, "cannot reach optin-edged's admin listener on " + a +
-                                                ":" + std::to_string(port) + " (" +
-                                                result.error().message +
-                                                "): is it running with this configuration?");
-  }
-  return result;
-}
+using optin::app::CallAdmin;
 
 // The detail of a problem+json answer.
 std::string ProblemDetail(const optin::net::Response& r) {

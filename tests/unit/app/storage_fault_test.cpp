@@ -1,9 +1,9 @@
 // The box's storage failing under the whole service (issue 17 part 3): the daemon's parts, in
 // this process, with every file behind a platform::FaultInjectingFileSystem — the SQLite
 // database's own writes, fsyncs and truncates included, through store/door_vfs.h — and real
-// requests over a real socket. A full disk, EIO on fsync and a short write during a check-in
-// and an erasure: each answered with a clear problem, nothing acknowledged that is not on disk,
-// and the service serving again, without a restart, once the fault clears.
+// requests over a real socket. A full disk, EIO on fsync and a short write during a check-in,
+// an erasure and a batch release: each answered with a clear problem, nothing acknowledged that
+// is not on disk, and the service serving again, without a restart, once the fault clears.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <thread>
 
+#include "app/admin_call.h"
 #include "app/config.h"
 #include "app/service.h"
 #include "platform/fault_injecting_file_system.h"
@@ -50,6 +51,9 @@ std::string Str(const HttpResult& r, std::string_view member) {
 
 class StorageFaultTest : public ::testing::Test {
  protected:
+  // The settings beyond the test's own (the release test turns sync on).
+  virtual void Configure(Config&) {}
+
   void SetUp() override {
     Config c;
     c.data_dir = dir_.path() / "data";
@@ -57,7 +61,9 @@ class StorageFaultTest : public ::testing::Test {
     c.listen.plain_http = true;
     c.admin.port = 0;
     c.log.level = "warn";
+    Configure(c);
     port_ = c.listen.port;
+    config_ = c;
     auto service = Service::Create(std::move(c), faults_);
     ASSERT_TRUE(service.has_value()) << service.error().message;
     service_ = std::move(*service);
@@ -124,6 +130,7 @@ class StorageFaultTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  Config config_;
   platform::FaultInjectingFileSystem faults_{FileSystem::Default()};
   std::unique_ptr<Service> service_;
   std::thread runner_;
@@ -172,6 +179,73 @@ TEST_F(StorageFaultTest, AShortWriteDuringACheckInIsRefusedAndLeavesTheDatabaseW
   ASSERT_EQ(CheckIn().status, 201);
   EXPECT_EQ(IntegrityOnDisk(), "ok");
   EXPECT_EQ(RowsOnDisk("visits"), 2);
+}
+
+// Sync on, uploads off (the box is not provisioned: batches wait in the outbox), and the
+// admin's release-now allowed with the budget's room for it.
+class StorageFaultReleaseTest : public StorageFaultTest {
+ protected:
+  void Configure(Config& c) override {
+    c.admin.port = FreePort();
+    c.sync.hq_url = "https://localhost:9/v1/batches";
+    c.sync.allow_manual_release = true;
+    c.sync.epsilon_per_day = "3.0";  // room for two manual releases beside the day's periods
+  }
+  net::Response Admin(const std::string& method, const std::string& target) {
+    auto r = CallAdmin(config_, config_.admin.port, method, target);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? *r : net::Response{};
+  }
+  // POST /v1/admin/sync/release, asked again while the last release ended this very second.
+  net::Response Release() {
+    net::Response r;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      r = Admin("POST", "/v1/admin/sync/release");
+      if (r.status != 409) return r;
+      std::this_thread::yield();
+    }
+    ADD_FAILURE() << "release still refused: " << r.body;
+    return r;
+  }
+  // The outbox's batches waiting for HQ, or -1 when the status is unreadable.
+  int64_t Pending() { return StatusNumber("outbox", "pending"); }
+  // A number of GET /v1/admin/sync/status (in `group`, or at the top when empty), or -1.
+  int64_t StatusNumber(std::string_view group, std::string_view name) {
+    net::Response r = Admin("GET", "/v1/admin/sync/status");
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    if (ec || !v.is_object()) return -1;
+    const auto& o = group.empty() ? v.as_object() : v.at(group).as_object();
+    const auto* n = o.if_contains(name);
+    return n != nullptr && n->is_int64() ? n->as_int64() : -1;
+  }
+};
+
+TEST_F(StorageFaultReleaseTest, ABatchReleaseWhoseFsyncFailsSpendsNothingAndReleasesOnceItClears) {
+  const int64_t pending = Pending();
+  const int64_t periods = StatusNumber("", "periods_released");
+  const int64_t spent = StatusNumber("budget", "epsilon_spent_today_micros");
+  ASSERT_GE(pending, 0);
+  ASSERT_GE(periods, 0);
+  ASSERT_GE(spent, 0);
+
+  faults_.FailOnly(FileOp::kSync, 0, EIO);
+  net::Response failed = Release();
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  EXPECT_NE(failed.body.find("storage-failed"), std::string::npos) << failed.body;
+  faults_.Heal();
+  EXPECT_EQ(Pending(), pending) << "the failed release put nothing in the outbox";
+  EXPECT_EQ(StatusNumber("", "periods_released"), periods) << "no period was decided";
+  EXPECT_EQ(StatusNumber("budget", "epsilon_spent_today_micros"), spent)
+      << "the failed release spent none of the day's budget";
+
+  net::Response released = Release();
+  ASSERT_EQ(released.status, 200) << released.body;
+  const auto batches = boost::json::parse(released.body).at("released").as_array();
+  ASSERT_FALSE(batches.empty());
+  EXPECT_EQ(Pending(), pending + static_cast<int64_t>(batches.size()));
+  EXPECT_EQ(StatusNumber("", "periods_released"), periods + 1);
+  EXPECT_GT(StatusNumber("budget", "epsilon_spent_today_micros"), spent);
 }
 
 }  // namespace
