@@ -23,8 +23,12 @@
 #include "platform/encoding.h"
 #include "platform/mbedtls_error.h"
 #include "platform/mbedtls_holder.h"
+#include "platform/x509_internals.h"
 
 namespace optin::platform {
+
+using namespace x509_internals;
+
 namespace {
 
 constexpr size_t kSerialSize = 16;
@@ -50,56 +54,9 @@ int RandomCallback(void* random, unsigned char* out, size_t len) {
 
 using Pk = PkHolder;
 using Crt = CrtHolder;
-using Csr = MbedtlsHolder<mbedtls_x509_csr, mbedtls_x509_csr_init, mbedtls_x509_csr_free>;
 using Mpi = MbedtlsHolder<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
 using CsrWriter =
     MbedtlsHolder<mbedtls_x509write_csr, mbedtls_x509write_csr_init, mbedtls_x509write_csr_free>;
-
-// A certificate writer. Subject and issuer names may be borrowed (lists this file owns, see
-// NameList); they are detached before mbedTLS frees the rest.
-struct CrtWriter {
-  CrtWriter() { mbedtls_x509write_crt_init(&w); }
-  ~CrtWriter() {
-    if (borrowed_names) {
-      w.subject = nullptr;
-      w.issuer = nullptr;
-    }
-    mbedtls_x509write_crt_free(&w);
-  }
-  CrtWriter(const CrtWriter&) = delete;
-  CrtWriter& operator=(const CrtWriter&) = delete;
-  mbedtls_x509write_cert w;
-  bool borrowed_names = false;
-};
-
-// A copy of a parsed distinguished name in the order mbedTLS's writer expects (it writes the
-// list head last), pointing into the parsed structure's buffers: the parsed certificate or CSR
-// must outlive it. This keeps an issuer name byte-for-byte equal to the CA's subject, string
-// types included, which building it back from text would not.
-class NameList {
- public:
-  explicit NameList(const mbedtls_x509_name* name) {
-    size_t count = 0;
-    for (const auto* n = name; n != nullptr; n = n->next) ++count;
-    nodes_.resize(count);
-    // DER order is name, name->next, ...; the writer wants the reverse.
-    size_t i = count;
-    for (const auto* n = name; n != nullptr; n = n->next) {
-      mbedtls_asn1_named_data& node = nodes_[--i];
-      node.oid = n->oid;
-      node.val = n->val;
-      node.next_merged = 0;
-    }
-    for (size_t j = 0; j + 1 < count; ++j) nodes_[j].next = &nodes_[j + 1];
-    if (count > 0) nodes_[count - 1].next = nullptr;
-  }
-  NameList(const NameList&) = delete;
-  NameList& operator=(const NameList&) = delete;
-  mbedtls_asn1_named_data* head() { return nodes_.empty() ? nullptr : nodes_.data(); }
-
- private:
-  std::vector<mbedtls_asn1_named_data> nodes_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Time
@@ -172,27 +129,6 @@ Status CheckValidityRange(int64_t not_before, int64_t not_after) {
 
 // ---------------------------------------------------------------------------------------------
 // Names and extensions
-
-// "CN=<name>" for mbedtls_x509_string_to_names, which only understands "\," as an escape.
-Result<std::string> CommonNameSubject(std::string_view common_name) {
-  if (common_name.empty() || common_name.size() > kMaxCommonName) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "a certificate common name must be 1 to 64 characters long", "common_name");
-  }
-  std::string out = "CN=";
-  for (char c : common_name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '\\') {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "the certificate common name '" + std::string(common_name) +
-                      "' holds a control character or a backslash",
-                  "common_name");
-    }
-    if (c == ',') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 Status CheckDnsName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= kMaxDnsName && name.front() != '.' &&
@@ -303,105 +239,8 @@ Result<std::string> ExtendedKeyUsageDer(bool client_auth) {
 
 #undef X509_ASN1_ADD
 
-// Finds the subjectAltName extension value requested in a parsed CSR's extensionRequest
-// attribute (mbedTLS 2.28 skips CSR attributes, so this walks the CertificationRequestInfo).
-// Returns an empty string if there is none.
-Result<std::string> RequestedSubjectAltName(const mbedtls_x509_csr& csr) {
-  auto malformed = [](int rc) {
-    return std::unexpected(
-        MbedtlsError(rc, "reading the CSR's attributes", ErrorCode::kInvalidArgument));
-  };
-  constexpr int kSequence = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-  unsigned char* p = csr.cri.p;
-  const unsigned char* end = p + csr.cri.len;
-  size_t len = 0;
-  int rc = mbedtls_asn1_get_tag(&p, end, &len, kSequence);
-  if (rc != 0) return malformed(rc);
-  end = p + len;
-  // version INTEGER, subject Name, subjectPKInfo: skipped.
-  for (int tag : {MBEDTLS_ASN1_INTEGER, kSequence, kSequence}) {
-    rc = mbedtls_asn1_get_tag(&p, end, &len, tag);
-    if (rc != 0) return malformed(rc);
-    p += len;
-  }
-  if (p >= end) return std::string();
-  rc = mbedtls_asn1_get_tag(&p, end, &len,
-                            MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0);
-  if (rc != 0) return malformed(rc);
-  const unsigned char* attributes_end = p + len;
-  while (p < attributes_end) {
-    rc = mbedtls_asn1_get_tag(&p, attributes_end, &len, kSequence);
-    if (rc != 0) return malformed(rc);
-    const unsigned char* attribute_end = p + len;
-    rc = mbedtls_asn1_get_tag(&p, attribute_end, &len, MBEDTLS_ASN1_OID);
-    if (rc != 0) return malformed(rc);
-    const std::string_view oid(reinterpret_cast<const char*>(p), len);
-    p += len;
-    if (oid != std::string_view(MBEDTLS_OID_PKCS9_CSR_EXT_REQ,
-                                MBEDTLS_OID_SIZE(MBEDTLS_OID_PKCS9_CSR_EXT_REQ))) {
-      p = const_cast<unsigned char*>(attribute_end);
-      continue;
-    }
-    rc = mbedtls_asn1_get_tag(&p, attribute_end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET);
-    if (rc != 0) return malformed(rc);
-    rc = mbedtls_asn1_get_tag(&p, attribute_end, &len, kSequence);  // Extensions
-    if (rc != 0) return malformed(rc);
-    const unsigned char* extensions_end = p + len;
-    while (p < extensions_end) {
-      rc = mbedtls_asn1_get_tag(&p, extensions_end, &len, kSequence);
-      if (rc != 0) return malformed(rc);
-      const unsigned char* extension_end = p + len;
-      rc = mbedtls_asn1_get_tag(&p, extension_end, &len, MBEDTLS_ASN1_OID);
-      if (rc != 0) return malformed(rc);
-      const std::string_view ext_oid(reinterpret_cast<const char*>(p), len);
-      p += len;
-      if (p < extension_end && *p == MBEDTLS_ASN1_BOOLEAN) {
-        int critical = 0;
-        rc = mbedtls_asn1_get_bool(&p, extension_end, &critical);
-        if (rc != 0) return malformed(rc);
-      }
-      rc = mbedtls_asn1_get_tag(&p, extension_end, &len, MBEDTLS_ASN1_OCTET_STRING);
-      if (rc != 0) return malformed(rc);
-      if (ext_oid == std::string_view(MBEDTLS_OID_SUBJECT_ALT_NAME,
-                                      MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME))) {
-        return std::string(reinterpret_cast<const char*>(p), len);
-      }
-      p = const_cast<unsigned char*>(extension_end);
-    }
-    p = const_cast<unsigned char*>(attribute_end);
-  }
-  return std::string();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing
-
-std::string NameText(const mbedtls_x509_name& name) {
-  char buf[1024];
-  const int n = mbedtls_x509_dn_gets(buf, sizeof buf, &name);
-  return n < 0 ? std::string("(unprintable name)") : std::string(buf, static_cast<size_t>(n));
-}
-
-// Parses every certificate of a PEM bundle (or one DER certificate); all must parse.
-Result<std::unique_ptr<Crt>> ParseCertificates(std::string_view pem, std::string_view what) {
-  auto chain = std::make_unique<Crt>();
-  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                std::string(what) + " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
-  }
-  // mbedTLS wants PEM NUL-terminated, with the terminator counted in the length.
-  std::string text(pem);
-  const int rc = mbedtls_x509_crt_parse(&chain->value, Bytes(text), text.size() + 1);
-  if (rc < 0) {
-    return std::unexpected(
-        MbedtlsError(rc, "parsing " + std::string(what), ErrorCode::kInvalidArgument));
-  }
-  if (rc > 0) {
-    return Fail(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(rc) +
-                                                 " of its certificates could not be parsed");
-  }
-  return chain;
-}
 
 // SubjectPublicKeyInfo DER of a parsed key.
 Result<std::string> PublicKeyDer(const mbedtls_pk_context& pk) {
@@ -411,18 +250,6 @@ Result<std::string> PublicKeyDer(const mbedtls_pk_context& pk) {
   if (len < 0) return std::unexpected(MbedtlsError(len, "encoding a public key"));
   return std::string(reinterpret_cast<const char*>(buf + sizeof buf - len),
                      static_cast<size_t>(len));
-}
-
-// A private copy of the key's mbedTLS context, made through its PEM. Signing with a context of
-// our own keeps x509 work off the key's shared state (the curve group caches tables lazily, so
-// one context must not sign on two threads at once).
-Result<std::unique_ptr<Pk>> LoadKey(const EcdsaPrivateKey& key) {
-  OPTIN_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
-  auto pk = std::make_unique<Pk>();
-  const int rc = mbedtls_pk_parse_key(&pk->value, Bytes(pem), pem.size() + 1, nullptr, 0);
-  mbedtls_platform_zeroize(pem.data(), pem.size());
-  if (rc != 0) return std::unexpected(MbedtlsError(rc, "loading the private key"));
-  return pk;
 }
 
 std::vector<std::string> SubjectAltNames(const mbedtls_x509_crt& crt, int wanted_tag) {
@@ -462,11 +289,6 @@ CertificateInfo Describe(const mbedtls_x509_crt& crt) {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-Status Check(int rc, std::string_view what) {
-  if (rc != 0) return std::unexpected(MbedtlsError(rc, what));
-  return Ok();
-}
-
 Status SetSerial(mbedtls_x509write_cert& w, Random& random) {
   std::array<unsigned char, kSerialSize> serial{};
   OPTIN_TRY(random.Fill(serial.data(), serial.size()));
@@ -486,6 +308,90 @@ Status SetValidity(mbedtls_x509write_cert& w, int64_t not_before, int64_t not_af
                "setting the validity period");
 }
 
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Shared with the test certificate authority (platform/x509_internals.h)
+
+namespace x509_internals {
+
+Status Check(int rc, std::string_view what) {
+  if (rc != 0) return std::unexpected(MbedtlsError(rc, what));
+  return Ok();
+}
+
+Result<std::string> CommonNameSubject(std::string_view common_name) {
+  if (common_name.empty() || common_name.size() > kMaxCommonName) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "a certificate common name must be 1 to 64 characters long", "common_name");
+  }
+  std::string out = "CN=";
+  for (char c : common_name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '\\') {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "the certificate common name '" + std::string(common_name) +
+                      "' holds a control character or a backslash",
+                  "common_name");
+    }
+    if (c == ',') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<PkHolder>> LoadKey(const EcdsaPrivateKey& key) {
+  OPTIN_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+  auto pk = std::make_unique<Pk>();
+  const int rc = mbedtls_pk_parse_key(&pk->value, Bytes(pem), pem.size() + 1, nullptr, 0);
+  mbedtls_platform_zeroize(pem.data(), pem.size());
+  if (rc != 0) return std::unexpected(MbedtlsError(rc, "loading the private key"));
+  return pk;
+}
+
+Result<std::unique_ptr<CrtHolder>> ParseCertificates(std::string_view pem, std::string_view what) {
+  auto chain = std::make_unique<Crt>();
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
+  }
+  // mbedTLS wants PEM NUL-terminated, with the terminator counted in the length.
+  std::string text(pem);
+  const int rc = mbedtls_x509_crt_parse(&chain->value, Bytes(text), text.size() + 1);
+  if (rc < 0) {
+    return std::unexpected(
+        MbedtlsError(rc, "parsing " + std::string(what), ErrorCode::kInvalidArgument));
+  }
+  if (rc > 0) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::to_string(rc) +
+                                                 " of its certificates could not be parsed");
+  }
+  return chain;
+}
+
+std::string NameText(const mbedtls_x509_name& name) {
+  char buf[1024];
+  const int n = mbedtls_x509_dn_gets(buf, sizeof buf, &name);
+  return n < 0 ? std::string("(unprintable name)") : std::string(buf, static_cast<size_t>(n));
+}
+
+Status CheckPublicKeysEqual(const mbedtls_pk_context& a, const EcdsaPrivateKey& key,
+                            std::string_view mismatch_message) {
+  OPTIN_ASSIGN_OR_RETURN(std::string der, PublicKeyDer(a));
+  if (der != key.PublicKey().ToDer()) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(mismatch_message), {}, "key-mismatch");
+  }
+  return Ok();
+}
+
+Status StartCertificate(mbedtls_x509write_cert& w, Random& random, int64_t not_before,
+                        int64_t not_after) {
+  mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+  mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+  OPTIN_TRY(SetSerial(w, random));
+  return SetValidity(w, not_before, not_after);
+}
+
 Status SetExtension(mbedtls_x509write_cert& w, const char* oid, size_t oid_len, bool critical,
                     const std::string& der) {
   return Check(mbedtls_x509write_crt_set_extension(&w, oid, oid_len, critical ? 1 : 0, Bytes(der),
@@ -493,7 +399,6 @@ Status SetExtension(mbedtls_x509write_cert& w, const char* oid, size_t oid_len, 
                "adding a certificate extension");
 }
 
-// Extensions common to every end-entity certificate we issue.
 Status SetLeafExtensions(mbedtls_x509write_cert& w, bool client_auth) {
   OPTIN_TRY(
       Check(mbedtls_x509write_crt_set_basic_constraints(&w, 0, -1), "setting basicConstraints"));
@@ -522,23 +427,9 @@ Result<std::string> WriteCertificatePem(mbedtls_x509write_cert& w, Random& rando
   }
 }
 
-// The common start of a certificate: version 3, SHA-256, serial, validity.
-Status StartCertificate(mbedtls_x509write_cert& w, Random& random, int64_t not_before,
-                        int64_t not_after) {
-  mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
-  mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-  OPTIN_TRY(SetSerial(w, random));
-  return SetValidity(w, not_before, not_after);
-}
+}  // namespace x509_internals
 
-Status CheckPublicKeysEqual(const mbedtls_pk_context& a, const EcdsaPrivateKey& key,
-                            std::string_view mismatch_message) {
-  OPTIN_ASSIGN_OR_RETURN(std::string der, PublicKeyDer(a));
-  if (der != key.PublicKey().ToDer()) {
-    return Fail(ErrorCode::kInvalidArgument, std::string(mismatch_message), {}, "key-mismatch");
-  }
-  return Ok();
-}
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Verification
@@ -610,8 +501,8 @@ Result<std::string> CreateSelfSignedCertificate(const EcdsaPrivateKey& key, Rand
                                                 int64_t not_before_unix, int64_t not_after_unix) {
   OPTIN_ASSIGN_OR_RETURN(std::string subject, CommonNameSubject(common_name));
   OPTIN_ASSIGN_OR_RETURN(auto pk, LoadKey(key));
-  CrtWriter writer;
-  mbedtls_x509write_cert& w = writer.w;
+  CertificateWriter writer;
+  mbedtls_x509write_cert& w = writer.value;
   OPTIN_TRY(StartCertificate(w, random, not_before_unix, not_after_unix));
   mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
   mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
@@ -657,102 +548,6 @@ Result<std::string> CreateCertificateSigningRequest(const EcdsaPrivateKey& key, 
     }
     return std::unexpected(MbedtlsError(rc, "writing the certificate request"));
   }
-}
-
-Result<std::string> CreateCertificateAuthority(const EcdsaPrivateKey& key, Random& random,
-                                               std::string_view common_name, int64_t not_before,
-                                               int64_t not_after) {
-  OPTIN_ASSIGN_OR_RETURN(std::string subject, CommonNameSubject(common_name));
-  OPTIN_ASSIGN_OR_RETURN(auto pk, LoadKey(key));
-  CrtWriter writer;
-  mbedtls_x509write_cert& w = writer.w;
-  OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
-  mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
-  mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
-  OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
-                  "setting the subject name"));
-  OPTIN_TRY(
-      Check(mbedtls_x509write_crt_set_issuer_name(&w, subject.c_str()), "setting the issuer name"));
-  OPTIN_TRY(
-      Check(mbedtls_x509write_crt_set_basic_constraints(&w, 1, -1), "setting basicConstraints"));
-  OPTIN_TRY(Check(mbedtls_x509write_crt_set_key_usage(
-                      &w, MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN),
-                  "setting keyUsage"));
-  OPTIN_TRY(
-      Check(mbedtls_x509write_crt_set_subject_key_identifier(&w), "setting subjectKeyIdentifier"));
-  OPTIN_TRY(Check(mbedtls_x509write_crt_set_authority_key_identifier(&w),
-                  "setting authorityKeyIdentifier"));
-  return WriteCertificatePem(w, random);
-}
-
-Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
-                                           std::string_view ca_cert_pem, std::string_view csr_pem,
-                                           Random& random, int64_t not_before, int64_t not_after,
-                                           bool client_and_server) {
-  OPTIN_ASSIGN_OR_RETURN(auto ca, ParseCertificates(ca_cert_pem, "the CA certificate"));
-  if (ca->value.ca_istrue == 0) {
-    return Fail(ErrorCode::kInvalidArgument, "the certificate of " + NameText(ca->value.subject) +
-                                                 " is not a CA certificate (CA:FALSE)");
-  }
-  OPTIN_TRY(CheckPublicKeysEqual(
-      ca->value.pk, ca_key,
-      "the CA key does not belong to the CA certificate of " + NameText(ca->value.subject)));
-
-  Csr csr;
-  {
-    std::string text(csr_pem);
-    const int rc = mbedtls_x509_csr_parse(&csr.value, Bytes(text), text.size() + 1);
-    if (rc != 0) {
-      return std::unexpected(
-          MbedtlsError(rc, "parsing the certificate request", ErrorCode::kInvalidArgument));
-    }
-  }
-  // mbedTLS parses a CSR without checking its signature (proof of possession of the key).
-  {
-    const mbedtls_md_info_t* md = mbedtls_md_info_from_type(csr.value.sig_md);
-    if (md == nullptr) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "the certificate request uses an unsupported signature hash");
-    }
-    std::array<unsigned char, MBEDTLS_MD_MAX_SIZE> hash{};
-    int rc = mbedtls_md(md, csr.value.cri.p, csr.value.cri.len, hash.data());
-    if (rc == 0) {
-      rc = mbedtls_pk_verify_ext(csr.value.sig_pk, csr.value.sig_opts, &csr.value.pk,
-                                 csr.value.sig_md, hash.data(), mbedtls_md_get_size(md),
-                                 csr.value.sig.p, csr.value.sig.len);
-    }
-    if (rc != 0) {
-      return std::unexpected(MbedtlsError(rc, "checking the certificate request's signature",
-                                          ErrorCode::kInvalidArgument));
-    }
-  }
-  OPTIN_ASSIGN_OR_RETURN(std::string san, RequestedSubjectAltName(csr.value));
-  OPTIN_ASSIGN_OR_RETURN(auto ca_pk, LoadKey(ca_key));
-
-  NameList subject(&csr.value.subject);
-  NameList issuer(&ca->value.subject);
-  CrtWriter writer;
-  mbedtls_x509write_cert& w = writer.w;
-  OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
-  mbedtls_x509write_crt_set_subject_key(&w, &csr.value.pk);
-  mbedtls_x509write_crt_set_issuer_key(&w, &ca_pk->value);
-  writer.borrowed_names = true;
-  w.subject = subject.head();
-  w.issuer = issuer.head();
-  OPTIN_TRY(SetLeafExtensions(w, client_and_server));
-  if (!san.empty()) {
-    OPTIN_TRY(SetExtension(w, MBEDTLS_OID_SUBJECT_ALT_NAME,
-                           MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), false, san));
-  }
-  OPTIN_ASSIGN_OR_RETURN(std::string pem, WriteCertificatePem(w, random));
-
-  // The issuer must be byte-for-byte the CA's subject, or chains will not build.
-  OPTIN_ASSIGN_OR_RETURN(auto issued, ParseCertificates(pem, "the issued certificate"));
-  if (View(issued->value.issuer_raw) != View(ca->value.subject_raw)) {
-    return Fail(ErrorCode::kInternal,
-                "the issued certificate's issuer name does not match the CA's subject");
-  }
-  return pem;
 }
 
 Result<CertificateInfo> InspectCertificate(std::string_view pem) {

@@ -1,5 +1,6 @@
 // X.509 certificates and certificate signing requests over mbedTLS 2.28: self-signed server
-// certificates, CSRs, a small CA (for tests and the reference HQ), inspection and chain checks.
+// certificates, CSRs, inspection and chain checks. (The certificate authority that issues
+// certificates for tests and benchmarks is tests/support/ca/test_ca.h, not part of the daemon.)
 // Every function is pure with respect to its arguments (no global state) and thread-safe; keys
 // are only read. PEM text in and out; times are Unix seconds (UTC).
 #pragma once
@@ -31,20 +32,6 @@ Result<std::string> CreateSelfSignedCertificate(const EcdsaPrivateKey& key, Rand
 Result<std::string> CreateCertificateSigningRequest(const EcdsaPrivateKey& key, Random& random,
                                                     std::string_view common_name,
                                                     const std::vector<std::string>& dns_names);
-
-// A self-signed CA certificate: CA:TRUE (no path length limit), keyUsage keyCertSign + cRLSign.
-Result<std::string> CreateCertificateAuthority(const EcdsaPrivateKey& key, Random& random,
-                                               std::string_view common_name, int64_t not_before,
-                                               int64_t not_after);
-
-// Issues an end-entity certificate for a CSR: checks the CSR's signature, that `ca_key` belongs
-// to `ca_cert_pem` (its first certificate) and that it is a CA; copies the CSR's subject and its
-// requested subjectAltName; CA:FALSE, keyUsage digitalSignature, extendedKeyUsage serverAuth
-// (and clientAuth when `client_and_server`). Returns the leaf alone as PEM.
-Result<std::string> SignCertificateRequest(const EcdsaPrivateKey& ca_key,
-                                           std::string_view ca_cert_pem, std::string_view csr_pem,
-                                           Random& random, int64_t not_before, int64_t not_after,
-                                           bool client_and_server);
 
 struct CertificateInfo {
   std::string subject;  // RFC 4514-ish text as mbedTLS prints it: "CN=box, O=Acme"

@@ -23,6 +23,7 @@
 #include "platform/x509.h"
 #include "privacy/jws.h"
 #include "tests/integration/daemon_harness.h"
+#include "tests/support/ca/test_ca.h"
 #include "tests/unit/notices/notice_test_data.h"
 
 namespace optin::testing::bundles_test {
@@ -62,8 +63,8 @@ class BundlesEndToEndTest : public ::testing::Test {
     // HQ's CA and its certificate for localhost.
     ca_key_ = std::make_unique<platform::EcdsaPrivateKey>(
         platform::EcdsaPrivateKey::Generate(random_).value());
-    ca_pem_ = platform::CreateCertificateAuthority(*ca_key_, random_, "Bundles Test HQ CA",
-                                                   now_ - 3600, now_ + 86'400)
+    ca_pem_ = testing::CreateCertificateAuthority(*ca_key_, random_, "Bundles Test HQ CA",
+                                                  now_ - 3600, now_ + 86'400)
                   .value();
     auto hq_key = platform::EcdsaPrivateKey::Generate(random_).value();
     auto csr =
@@ -113,8 +114,8 @@ class BundlesEndToEndTest : public ::testing::Test {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
   }
   std::string Issue(const std::string& csr) {
-    return platform::SignCertificateRequest(*ca_key_, ca_pem_, csr, random_, now_ - 3600,
-                                            now_ + 86'400, true)
+    return testing::SignCertificateRequest(*ca_key_, ca_pem_, csr, random_, now_ - 3600,
+                                           now_ + 86'400, true)
         .value();
   }
 

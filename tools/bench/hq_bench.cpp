@@ -42,6 +42,7 @@
 #include "platform/x509.h"
 #include "sync/batch.h"
 #include "sync/sync_policy.h"
+#include "tests/support/ca/test_ca.h"
 #include "tests/support/child_process.h"
 #include "tools/bench/hq_bench_postgres.h"
 #include "tools/optin-hq/batch_check.h"
@@ -224,8 +225,8 @@ struct Chain {
 Chain MakeChain(int64_t stores, int64_t now) {
   auto random = Must(platform::CtrDrbg::Create("hq-bench-ca"), "drbg");
   auto ca_key = Must(platform::EcdsaPrivateKey::Generate(*random), "ca key");
-  std::string ca = Must(platform::CreateCertificateAuthority(ca_key, *random, "HQ bench CA",
-                                                             now - 86'400, now + 86'400 * 3),
+  std::string ca = Must(optin::testing::CreateCertificateAuthority(ca_key, *random, "HQ bench CA",
+                                                                   now - 86'400, now + 86'400 * 3),
                         "ca");
   Chain chain{std::move(ca), std::move(ca_key), {}, {}, {}};
   std::vector<std::optional<platform::EcdsaPrivateKey>> keys(static_cast<size_t>(stores));
@@ -239,8 +240,8 @@ Chain MakeChain(int64_t stores, int64_t now) {
         auto csr =
             Must(platform::CreateCertificateSigningRequest(key, *r, StoreId(i), {}), "store csr");
         chain.certs[static_cast<size_t>(i)] =
-            Must(platform::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *r, now - 86'400,
-                                                  now + 86'400 * 3, true),
+            Must(optin::testing::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *r,
+                                                        now - 86'400, now + 86'400 * 3, true),
                  "store certificate");
         keys[static_cast<size_t>(i)].emplace(std::move(key));
       }
@@ -532,8 +533,8 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
         "server csr");
     std::ofstream(dir / "ca.pem") << chain.ca_pem;
     std::ofstream(dir / "server.pem")
-        << Must(platform::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *random,
-                                                 now - 86'400, now + 86'400 * 3, true),
+        << Must(optin::testing::SignCertificateRequest(chain.ca_key, chain.ca_pem, csr, *random,
+                                                       now - 86'400, now + 86'400 * 3, true),
                 "server certificate");
     std::ofstream(dir / "server.key") << Must(server_key.ToPem(), "pem");
   }

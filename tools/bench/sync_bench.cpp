@@ -23,6 +23,7 @@
 #include "sync/aggregator.h"
 #include "sync/sync_service.h"
 #include "sync/uploader.h"
+#include "tests/support/ca/test_ca.h"
 #include "tests/support/child_process.h"
 
 namespace {
@@ -139,15 +140,15 @@ void DrainBench(const std::filesystem::path& dir, int64_t batches) {
   auto random = Must(platform::CtrDrbg::Create("bench"), "drbg");
   const int64_t now = platform::SystemClock::Instance().NowUnix();
   auto ca_key = Must(platform::EcdsaPrivateKey::Generate(*random), "ca key");
-  auto ca = Must(
-      platform::CreateCertificateAuthority(ca_key, *random, "Bench CA", now - 3600, now + 86'400),
-      "ca");
+  auto ca = Must(optin::testing::CreateCertificateAuthority(ca_key, *random, "Bench CA", now - 3600,
+                                                            now + 86'400),
+                 "ca");
   auto issue = [&](const platform::EcdsaPrivateKey& k, const char* cn,
                    std::vector<std::string> dns) {
     auto csr = Must(platform::CreateCertificateSigningRequest(k, *random, cn, dns), "csr");
-    return Must(
-        platform::SignCertificateRequest(ca_key, ca, csr, *random, now - 3600, now + 86'400, true),
-        "sign");
+    return Must(optin::testing::SignCertificateRequest(ca_key, ca, csr, *random, now - 3600,
+                                                       now + 86'400, true),
+                "sign");
   };
   auto server_key = Must(platform::EcdsaPrivateKey::Generate(*random), "key");
   auto device_key = Must(platform::EcdsaPrivateKey::Generate(*random), "key");

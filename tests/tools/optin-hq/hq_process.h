@@ -31,9 +31,10 @@
 #include "platform/random.h"
 #include "platform/x509.h"
 #include "sync/batch.h"
+#include "tests/support/ca/test_ca.h"
+#include "tests/support/child_process.h"
 #include "tests/support/domain_fixture.h"
 #include "tests/tools/optin-hq/hq_store_fixture.h"
-#include "tests/support/child_process.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
@@ -123,15 +124,15 @@ class HqProcessFixture : public HqStoreFixture {
         ca_key_(ValueOrDie(platform::EcdsaPrivateKey::Generate(random_), "ca key")),
         server_key_(ValueOrDie(platform::EcdsaPrivateKey::Generate(random_), "server key")) {
     now_ = platform::SystemClock::Instance().NowUnix();
-    ca_pem_ = ValueOrDie(platform::CreateCertificateAuthority(ca_key_, random_, "Test HQ CA",
-                                                              now_ - 3600, now_ + 86'400 * 30),
+    ca_pem_ = ValueOrDie(optin::testing::CreateCertificateAuthority(
+                             ca_key_, random_, "Test HQ CA", now_ - 3600, now_ + 86'400 * 30),
                          "ca");
     auto csr = ValueOrDie(
         platform::CreateCertificateSigningRequest(server_key_, random_, "localhost", {"localhost"}),
         "server csr");
     const std::string server_pem =
-        ValueOrDie(platform::SignCertificateRequest(ca_key_, ca_pem_, csr, random_, now_ - 3600,
-                                                    now_ + 86'400 * 30, true),
+        ValueOrDie(optin::testing::SignCertificateRequest(ca_key_, ca_pem_, csr, random_,
+                                                          now_ - 3600, now_ + 86'400 * 30, true),
                    "server cert");
     WriteText(dir_ / "ca.pem", ca_pem_);
     WriteText(dir_ / "server.pem", server_pem);
@@ -162,8 +163,8 @@ class HqProcessFixture : public HqStoreFixture {
     auto csr =
         ValueOrDie(platform::CreateCertificateSigningRequest(*s.key, random_, id, {}), "csr");
     const std::string cert =
-        ValueOrDie(platform::SignCertificateRequest(ca_key_, ca_pem_, csr, random_, now_ - 3600,
-                                                    now_ + 86'400 * 30, true),
+        ValueOrDie(optin::testing::SignCertificateRequest(ca_key_, ca_pem_, csr, random_,
+                                                          now_ - 3600, now_ + 86'400 * 30, true),
                    "client cert");
     net::TlsClientSettings t;
     t.ca_bundle_pem = ca_pem_;

@@ -13,6 +13,7 @@
 #include "provisioning/device_identity.h"
 #include "provisioning/provision.h"
 #include "provisioning/tls_files.h"
+#include "tests/support/ca/test_ca.h"
 #include "tests/support/temp_dir.h"
 
 namespace optin::provisioning::provisioning_test {
@@ -88,8 +89,8 @@ class FailNthWrite final : public platform::FileSystem {
 class ProvisioningTest : public ::testing::Test {
  protected:
   ProvisioningTest() {
-    ca_pem_ = platform::CreateCertificateAuthority(ca_key_, random_, "Test HQ CA", kNow - kYear,
-                                                   kNow + 10 * kYear)
+    ca_pem_ = testing::CreateCertificateAuthority(ca_key_, random_, "Test HQ CA", kNow - kYear,
+                                                  kNow + 10 * kYear)
                   .value();
     hq_token_pub_ = hq_token_key_.PublicKey().ToPem().value();
   }
@@ -102,8 +103,8 @@ class ProvisioningTest : public ::testing::Test {
   std::string RequestAndSign(int64_t not_before = kNow - kDay, int64_t not_after = kNow + kYear) {
     auto csr = Provision::CreateRequest(fs_, random_, dir_.path(), "store-042", kHosts);
     EXPECT_TRUE(csr) << csr.error().message;
-    return platform::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_, not_before, not_after,
-                                            true)
+    return testing::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_, not_before, not_after,
+                                           true)
         .value();
   }
 
@@ -215,8 +216,8 @@ TEST_F(ProvisioningTest, ProvisioningEndToEnd) {
   ASSERT_TRUE(csr) << csr.error().message;
   EXPECT_EQ(ReadAll(files_.csr), *csr);
   EXPECT_EQ(ReadAll(files_.store_id), "store-042\n");
-  const std::string leaf = platform::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_,
-                                                            kNow - kDay, kNow + kYear, true)
+  const std::string leaf = testing::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_,
+                                                           kNow - kDay, kNow + kYear, true)
                                .value();
 
   auto installed = Provision::Install(fs_, dir_.path(), leaf, ca_pem_, hq_token_pub_, kNow);
@@ -308,16 +309,16 @@ TEST_F(InstallRefusalTest, GoodInputIsAccepted) {
 TEST_F(InstallRefusalTest, CertificateForAnotherKey) {
   auto other_key = platform::EcdsaPrivateKey::Generate(random_).value();
   auto csr = platform::CreateCertificateSigningRequest(other_key, random_, "store-042", kHosts);
-  auto leaf = platform::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_, kNow - kDay,
-                                               kNow + kYear, true)
+  auto leaf = testing::SignCertificateRequest(ca_key_, ca_pem_, *csr, random_, kNow - kDay,
+                                              kNow + kYear, true)
                   .value();
   ExpectRefused(leaf, ca_pem_, hq_token_pub_, "different key");
 }
 
 TEST_F(InstallRefusalTest, CertificateFromAnotherCa) {
   auto other_ca_key = platform::EcdsaPrivateKey::Generate(random_).value();
-  auto other_ca = platform::CreateCertificateAuthority(other_ca_key, random_, "Other CA",
-                                                       kNow - kYear, kNow + kYear)
+  auto other_ca = testing::CreateCertificateAuthority(other_ca_key, random_, "Other CA",
+                                                      kNow - kYear, kNow + kYear)
                       .value();
   ExpectRefused(good_leaf_, other_ca, hq_token_pub_, "not issued by the given CA");
 }
@@ -351,8 +352,8 @@ TEST_F(InstallRefusalTest, GarbageCertificateOrBundle) {
 TEST_F(InstallRefusalTest, FailedWriteLeavesTheBoxAsItWas) {
   // New content for every file: a bigger bundle and a rotated HQ token key.
   auto other_ca_key = platform::EcdsaPrivateKey::Generate(random_).value();
-  const std::string bundle = platform::CreateCertificateAuthority(other_ca_key, random_, "Next CA",
-                                                                  kNow - kYear, kNow + kYear)
+  const std::string bundle = testing::CreateCertificateAuthority(other_ca_key, random_, "Next CA",
+                                                                 kNow - kYear, kNow + kYear)
                                  .value() +
                              ca_pem_;
   const std::string next_token_key = other_ca_key.PublicKey().ToPem().value();
