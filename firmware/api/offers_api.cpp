@@ -2,16 +2,16 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <set>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include "api/caller.h"
 #include "api/job_reply.h"
 #include "api/json_body.h"
 #include "notices/api_texts.h"
 #include "notices/notice_holder.h"
-#include "privacy/audit_log.h"
+#include "visits/shopper.h"
 
 namespace optin::api {
 namespace {
@@ -67,23 +67,6 @@ object OfferJson(const offers::Pick& pick, std::string_view language,
   return out;
 }
 
-// The caller's subject and the visit in progress (offers are per visit).
-struct Visiting {
-  std::string subject_id;
-  visits::Visit visit;
-};
-
-Result<Visiting> RequireVisit(store::Connection& conn, const Caller& caller,
-                              const visits::VisitService& visits) {
-  OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, visits));
-  if (!s.visit) {
-    return Fail(ErrorCode::kNotFound,
-                "You have no visit in progress: check in at the entrance to see offers.", {},
-                "no-active-visit");
-  }
-  return Visiting{std::move(s.subject_id), std::move(*s.visit)};
-}
-
 object Statement(std::optional<int64_t> at, std::string_view kind, std::string text) {
   object o{{"kind", kind}, {"text", std::move(text)}};
   o["at"] = at ? boost::json::value(*at) : boost::json::value(nullptr);
@@ -98,70 +81,32 @@ std::string InterestWords(std::string_view language, const offers::Interest& i,
   return ApiTexts::Render(language, "interest.level", {{"interest", topic}, {"level", level}});
 }
 
-// The staff member's role recorded in a staff audit entry (all that is kept about them).
-std::string AuditRole(const privacy::AuditEntry& e) {
-  boost::system::error_code ec;
-  auto detail = boost::json::parse(e.detail, ec);
-  if (!ec && detail.is_object()) {
-    if (const auto* r = detail.as_object().if_contains("role"); r && r->is_string()) {
-      return std::string(r->as_string());
-    }
+// A staff action in words, as the domain says it may be told (nothing when it says nothing).
+std::optional<std::string> StaffWords(std::string_view language, const offers::StaffAction& a) {
+  std::string_view key;
+  switch (a.say) {
+    case offers::StaffSay::kNothing:
+      return std::nullopt;
+    case offers::StaffSay::kShown:
+      key = "why.staff.viewed";
+      break;
+    case offers::StaffSay::kClaimed:
+      key = "why.staff.claimed";
+      break;
+    case offers::StaffSay::kClaimedDone:
+      key = "why.staff.claimed-done";
+      break;
+    case offers::StaffSay::kResolved:
+      key = "why.staff.resolved";
+      break;
   }
-  return "associate";
+  const std::string who = a.role == "manager" ? ".manager" : ".associate";
+  return ApiTexts::Render(language, std::string(key) + who);
 }
 
-// What the staff did with the shopper's help requests, by role (all that is kept about them).
-struct StaffDeeds {
-  std::set<std::string> acted;  // roles that claimed or resolved
-  bool resolved = false;
-};
-
-StaffDeeds DeedsOf(const std::vector<privacy::AuditEntry>& entries, int64_t since) {
-  StaffDeeds d;
-  for (const auto& e : entries) {
-    if (e.at < since) continue;
-    if (e.kind == "staff.claimed" || e.kind == "staff.resolved") d.acted.insert(AuditRole(e));
-    if (e.kind == "staff.resolved") d.resolved = true;
-  }
-  return d;
-}
-
-// The staff audit entries in words, phrased from what each role did: a request listed on a
-// console was "shown" to that role (the box cannot know that a person looked), and that is
-// said only of a role that did nothing more (claiming or resolving speaks for itself); a claim
-// is "on the way" only while the request is not yet done. Nothing when there is nothing to say.
-std::optional<std::string> StaffWords(std::string_view language, const privacy::AuditEntry& e,
-                                      const StaffDeeds& deeds) {
-  const std::string role = AuditRole(e);
-  const std::string who = role == "manager" ? ".manager" : ".associate";
-  if (e.kind == "staff.viewed") {
-    if (deeds.acted.contains(role)) return std::nullopt;
-    return ApiTexts::Render(language, "why.staff.viewed" + who);
-  }
-  if (e.kind == "staff.claimed") {
-    return ApiTexts::Render(
-        language, (deeds.resolved ? "why.staff.claimed-done" : "why.staff.claimed") + who);
-  }
-  if (e.kind == "staff.resolved") return ApiTexts::Render(language, "why.staff.resolved" + who);
-  return std::nullopt;
-}
-
-bool IsStaffEntry(const privacy::AuditEntry& e) {
-  return e.kind == "staff.viewed" || e.kind == "staff.claimed" || e.kind == "staff.resolved";
-}
-
-std::optional<std::string> ConsentWords(std::string_view language, const privacy::AuditEntry& e) {
-  if (e.kind != "consent.changed") return std::nullopt;
-  boost::system::error_code ec;
-  auto detail = boost::json::parse(e.detail, ec);
-  if (ec || !detail.is_object()) return std::nullopt;
-  const auto& d = detail.as_object();
-  const auto* purpose = d.if_contains("purpose");
-  const auto* state = d.if_contains("state");
-  if (!purpose || !purpose->is_string() || !state || !state->is_string()) return std::nullopt;
-  const bool granted = state->as_string() == "granted";
-  return ApiTexts::Render(language, granted ? "why.consent.granted" : "why.consent.withdrawn",
-                          {{"purpose", purpose->as_string()}});
+std::string ConsentWords(std::string_view language, const offers::ConsentChanged& c) {
+  return ApiTexts::Render(language, c.granted ? "why.consent.granted" : "why.consent.withdrawn",
+                          {{"purpose", c.purpose}});
 }
 
 // The purpose's one-line summary in `language` from the notice in force; the built-in English
@@ -180,6 +125,74 @@ std::string PurposeWords(const consent::ConsentLedger& ledger, std::string_view 
     if (summary && summary->is_string()) return std::string(summary->as_string());
   }
   return std::string(info.description);
+}
+
+// The shopper's "why" story in words in `language`: the statements in order (the visit, the
+// purposes in force, the interests, the offers shown, then the audit entries), the offers shown
+// and the staff access log.
+object WhyJson(const offers::WhyStory& story, std::string_view language,
+               const consent::ConsentLedger& ledger, const notices::WordLabels& labels) {
+  array statements;
+  if (const auto& visit = story.visit) {
+    const char* key = visit->channel == "web"   ? "why.visit.web"
+                      : visit->channel == "app" ? "why.visit.app"
+                                                : "why.visit.loyalty";
+    statements.push_back(
+        Statement(visit->started_at, "visit",
+                  ApiTexts::Render(language, key, {{"pseudonym", visit->pseudonym}})));
+  }
+  for (const auto& st : story.purposes) {
+    const auto& info = consent::Info(st.purpose);
+    statements.push_back(Statement(
+        st.changed_at, "purpose",
+        ApiTexts::Render(
+            language, "why.purpose",
+            {{"purpose", info.id}, {"description", PurposeWords(ledger, language, info)}})));
+  }
+  if (!story.interests.empty()) {
+    std::string words;
+    for (const auto& i : story.interests) {
+      if (!words.empty()) words += ", ";
+      words += InterestWords(language, i, labels);
+    }
+    statements.push_back(
+        Statement(std::nullopt, "interests",
+                  ApiTexts::Render(language, "why.interests", {{"interests", words}})));
+  }
+  array shown;
+  for (const auto& [v, offer] : story.offers_shown) {
+    const std::string title = offer ? offer->In(language).title : v.offer_id;
+    const std::string reason = ReasonIn(language, v.reason, labels);
+    const std::string times = std::to_string(v.times);
+    statements.push_back(
+        Statement(v.last_shown_at, "offer",
+                  ApiTexts::Render(language, v.times == 1 ? "why.offer.once" : "why.offer.times",
+                                   {{"title", title}, {"times", times}, {"reason", reason}})));
+    shown.push_back(object{{"offer_id", v.offer_id},
+                           {"title", title},
+                           {"category", v.category},
+                           {"reason", reason},
+                           {"times", v.times},
+                           {"first_shown_at", v.first_shown_at},
+                           {"last_shown_at", v.last_shown_at}});
+  }
+  array staff;
+  for (const auto& event : story.events) {
+    if (const auto* a = std::get_if<offers::StaffAction>(&event)) {
+      // The access log lists every entry; the statements say what each role did.
+      if (auto words = StaffWords(language, *a)) {
+        statements.push_back(Statement(a->at, "staff", *words));
+      }
+      staff.push_back(object{{"at", a->at}, {"action", a->action}, {"role", a->role}});
+    } else {
+      const auto& c = std::get<offers::ConsentChanged>(event);
+      statements.push_back(Statement(c.at, "consent", ConsentWords(language, c)));
+    }
+  }
+  return object{{"statements", std::move(statements)},
+                {"offers_shown", std::move(shown)},
+                {"staff_access", std::move(staff)},
+                {"note", ApiTexts::Render(language, "why.note")}};
 }
 
 // A JSON answer in `language`: Content-Language (the language its API words are in; English
@@ -212,10 +225,9 @@ void OffersApi::GetOffers(net::Request&& request, net::Responder respond) const 
   // A write: what is shown is recorded (frequency cap, "why", HQ aggregates under consent).
   reply::WriteThen<offers::ShownOffers>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<offers::ShownOffers> {
-        OPTIN_ASSIGN_OR_RETURN(Visiting v, RequireVisit(conn, caller, d_.visits));
-        return d_.personalizer.Show(conn, v.subject_id, v.visit.id);
-      },
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}](
+          store::Connection& conn) { return offer_desk_.Show(conn, who); },
       [this, language](const offers::ShownOffers& shown) {
         array list;
         for (const auto& pick : shown.picks)
@@ -245,87 +257,15 @@ void OffersApi::GetWhy(net::Request&& request, net::Responder respond) const {
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return reply::Refuse(respond, kRoute, caller.error());
   std::string language = d_.ledger.LanguageFor(request.Header("accept-language"));
-  reply::ReadThen<object>(
+  reply::ReadThen<offers::WhyStory>(
       d_.db, kRoute, std::move(respond),
-      [this, language, caller = std::move(*caller)](store::Connection& conn) -> Result<object> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        array statements;
-        // Only this visit's story when there is one; otherwise everything on record.
-        const int64_t since = s.visit ? s.visit->started_at : 0;
-        if (s.visit) {
-          const char* key = s.visit->channel == "web"   ? "why.visit.web"
-                            : s.visit->channel == "app" ? "why.visit.app"
-                                                        : "why.visit.loyalty";
-          statements.push_back(
-              Statement(s.visit->started_at, "visit",
-                        ApiTexts::Render(language, key, {{"pseudonym", s.visit->pseudonym}})));
-        }
-        OPTIN_ASSIGN_OR_RETURN(auto statuses, d_.ledger.Statuses(conn, s.subject_id));
-        for (const auto& st : statuses) {
-          if (!st.in_force()) continue;
-          const auto& info = consent::Info(st.purpose);
-          statements.push_back(Statement(
-              st.changed_at, "purpose",
-              ApiTexts::Render(language, "why.purpose",
-                               {{"purpose", info.id},
-                                {"description", PurposeWords(d_.ledger, language, info)}})));
-        }
-        OPTIN_ASSIGN_OR_RETURN(auto interests, d_.interests.List(conn, s.subject_id));
-        if (!interests.empty()) {
-          std::string words;
-          for (const auto& i : interests) {
-            if (!words.empty()) words += ", ";
-            words += InterestWords(language, i, d_.interest_labels);
-          }
-          statements.push_back(
-              Statement(std::nullopt, "interests",
-                        ApiTexts::Render(language, "why.interests", {{"interests", words}})));
-        }
-        array shown;
-        if (s.visit) {
-          OPTIN_ASSIGN_OR_RETURN(auto views, d_.personalizer.views().ForVisit(conn, s.visit->id));
-          auto catalog = d_.personalizer.catalog().Current();
-          for (const auto& v : views) {
-            const offers::Offer* offer = catalog->Find(v.offer_id);
-            const std::string title = offer ? offer->In(language).title : v.offer_id;
-            const std::string reason = ReasonIn(language, v.reason, d_.interest_labels);
-            const std::string times = std::to_string(v.times);
-            statements.push_back(Statement(
-                v.last_shown_at, "offer",
-                ApiTexts::Render(language, v.times == 1 ? "why.offer.once" : "why.offer.times",
-                                 {{"title", title}, {"times", times}, {"reason", reason}})));
-            shown.push_back(object{{"offer_id", v.offer_id},
-                                   {"title", title},
-                                   {"category", v.category},
-                                   {"reason", reason},
-                                   {"times", v.times},
-                                   {"first_shown_at", v.first_shown_at},
-                                   {"last_shown_at", v.last_shown_at}});
-          }
-        }
-        array staff;
-        OPTIN_ASSIGN_OR_RETURN(auto entries, privacy::AuditLog::ForSubject(conn, s.subject_id));
-        const StaffDeeds deeds = DeedsOf(entries, since);
-        for (const auto& e : entries) {
-          if (e.at < since) continue;
-          if (IsStaffEntry(e)) {
-            // The access log lists every entry; the statements say what each role did.
-            if (auto words = StaffWords(language, e, deeds)) {
-              statements.push_back(Statement(e.at, "staff", *words));
-            }
-            staff.push_back(object{{"at", e.at},
-                                   {"action", e.kind.substr(std::string_view("staff.").size())},
-                                   {"role", AuditRole(e)}});
-          } else if (auto words = ConsentWords(language, e)) {
-            statements.push_back(Statement(e.at, "consent", *words));
-          }
-        }
-        return object{{"statements", std::move(statements)},
-                      {"offers_shown", std::move(shown)},
-                      {"staff_access", std::move(staff)},
-                      {"note", ApiTexts::Render(language, "why.note")}};
-      },
-      [language](const object& body) { return InLanguage(reply::Json(200, body), language); });
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}](
+          store::Connection& conn) { return why_desk_.Tell(conn, who); },
+      [this, language](const offers::WhyStory& story) {
+        return InLanguage(reply::Json(200, WhyJson(story, language, d_.ledger, d_.interest_labels)),
+                          language);
+      });
 }
 
 }  // namespace optin::api

@@ -4,13 +4,16 @@
 //   GET /v1/me/why   in words, every use made of the caller's data in this visit: purposes in
 //                    force, interests used, offers shown and why, and each staff view or claim
 //                    of their help request (by role, from the audit log)
-// Handlers parse on the network thread and answer from one database job. Immutable after
-// Register(); thread-safe.
+// Handlers parse on the network thread, run one use case (offers::OfferDesk::Show,
+// offers::WhyDesk::Tell) as one database job and render its plain values in the caller's
+// language on the connection's strand. Immutable after Register(); thread-safe.
 #pragma once
 
 #include "net/router.h"
 #include "notices/word_labels.h"
+#include "offers/offer_desk.h"
 #include "offers/personalizer.h"
+#include "offers/why_desk.h"
 #include "platform/clock.h"
 #include "privacy/pseudonymizer.h"
 #include "visits/app_token_verifier.h"
@@ -37,7 +40,10 @@ struct OffersApiDeps {
 
 class OffersApi {
  public:
-  explicit OffersApi(OffersApiDeps deps) : d_(deps) {}
+  explicit OffersApi(OffersApiDeps deps)
+      : d_(deps),
+        offer_desk_(d_.visits, d_.personalizer),
+        why_desk_(d_.visits, d_.ledger, d_.interests, d_.personalizer) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -46,6 +52,8 @@ class OffersApi {
 
  private:
   OffersApiDeps d_;
+  offers::OfferDesk offer_desk_;  // the offers use case
+  offers::WhyDesk why_desk_;      // the "why" use case
 };
 
 }  // namespace optin::api

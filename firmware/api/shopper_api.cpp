@@ -8,6 +8,7 @@
 #include "api/json_body.h"
 #include "api/problem.h"
 #include "platform/log.h"
+#include "visits/shopper.h"
 
 namespace optin::api {
 namespace {
@@ -160,17 +161,9 @@ void ShopperApi::EndVisit(net::Request&& request, net::Responder respond) const 
   if (!caller) return Refuse(respond, kRoute, caller.error());
   WriteThen<visits::Visit>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<visits::Visit> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        if (!s.visit) {
-          return Fail(ErrorCode::kNotFound, "You have no visit in progress.", {},
-                      "no-active-visit");
-        }
-        OPTIN_TRY(d_.visits.End(conn, *s.visit));
-        visits::Visit ended = *s.visit;
-        ended.ended_at = d_.clock.NowUnix();
-        return ended;
-      },
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}](
+          store::Connection& conn) { return visits::EndCurrentVisit(conn, who, d_.visits); },
       [](const visits::Visit& v) {
         return JsonResponse(200, object{{"visit", VisitJson(v)}});
       });

@@ -18,4 +18,16 @@ Result<Shopper> FindShopper(store::Connection& conn, const ShopperRef& who,
   return shopper;
 }
 
+Result<Visit> EndCurrentVisit(store::Connection& conn, const ShopperRef& who,
+                              const VisitService& visits) {
+  OPTIN_ASSIGN_OR_RETURN(Shopper s, FindShopper(conn, who, visits));
+  if (!s.visit) {
+    return Fail(ErrorCode::kNotFound, "You have no visit in progress.", {}, "no-active-visit");
+  }
+  OPTIN_TRY(visits.End(conn, *s.visit));
+  Visit ended = std::move(*s.visit);
+  ended.ended_at = visits.clock().NowUnix();
+  return ended;
+}
+
 }  // namespace optin::visits

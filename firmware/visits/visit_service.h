@@ -100,6 +100,7 @@ class VisitService {
 
   const privacy::SubjectRecords& records() const { return *records_; }
   const VisitPolicy& policy() const { return policy_; }
+  const platform::Clock& clock() const { return clock_; }
 
  private:
   Result<CheckInResult> CheckInAnonymously(store::Connection& conn,
