@@ -18,6 +18,7 @@
 #include "platform/key_store.h"
 #include "platform/random.h"
 #include "store/connection.h"
+#include "tests/support/child_process.h"
 #include "tests/support/http_call.h"
 #include "tests/support/temp_dir.h"
 #include "visits/presence_code.h"
@@ -30,18 +31,7 @@ using testing::HttpCall;
 using testing::HttpResult;
 using FileOp = FileSystem::FileOp;
 
-// A port nothing listens on now (the kernel's pick for a socket closed at once).
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using testing::FreePort;
 
 std::string Str(const HttpResult& r, std::string_view member) {
   const auto v = r.json();

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/support/ca/test_ca.h"
+#include "tests/support/ca_fixture.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,58 +20,12 @@ using testing::CreateCertificateAuthority;
 using testing::RunCommand;
 using testing::SignCertificateRequest;
 
-constexpr int64_t kNow = 1'767'225'600;  // 2026-01-01 00:00:00 UTC
-constexpr int64_t kDay = 86'400;
-constexpr int64_t kYear = 365 * kDay;
+constexpr int64_t kNow = testing::kCaTestNow;
+constexpr int64_t kDay = testing::kCaTestDay;
+constexpr int64_t kYear = testing::kCaTestYear;
 
-void WriteAll(const std::filesystem::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool HaveOpenssl() { return RunCommand("openssl version").exit_code == 0; }
-
-#define REQUIRE_OPENSSL() \
-  if (!HaveOpenssl()) GTEST_SKIP() << "the openssl command is not installed"
-
-class X509Test : public ::testing::Test {
- protected:
-  EcdsaPrivateKey NewKey() { return EcdsaPrivateKey::Generate(random_).value(); }
-
-  // A CA and a leaf issued from a CSR, valid around kNow.
-  struct Issued {
-    EcdsaPrivateKey ca_key;
-    std::string ca_pem;
-    EcdsaPrivateKey leaf_key;
-    std::string csr_pem;
-    std::string leaf_pem;
-  };
-  Issued IssueLeaf(int64_t not_before = kNow - kDay, int64_t not_after = kNow + kYear) {
-    auto ca_key = NewKey();
-    auto ca_pem =
-        CreateCertificateAuthority(ca_key, random_, "Test HQ CA", kNow - kYear, kNow + 10 * kYear)
-            .value();
-    auto leaf_key = NewKey();
-    auto csr_pem = CreateCertificateSigningRequest(leaf_key, random_, "store-042",
-                                                   {"box.store-042.example", "optin.local"})
-                       .value();
-    auto leaf_pem = SignCertificateRequest(ca_key, ca_pem, csr_pem, random_, not_before, not_after,
-                                           /*client_and_server=*/true)
-                        .value();
-    return Issued{std::move(ca_key), std::move(ca_pem), std::move(leaf_key), std::move(csr_pem),
-                  std::move(leaf_pem)};
-  }
-
-  SeededRandom random_{42};
-  testing::TempDir dir_;
-};
+// The CA, the leaf it issues and the files (tests/support/ca_fixture.h).
+class X509Test : public testing::CaFixture {};
 
 TEST_F(X509Test, SelfSignedCertificateRoundTripsThroughInspect) {
   auto key = NewKey();
@@ -177,7 +132,7 @@ TEST_F(X509Test, OpensslShowsOurSansAndValidity) {
   auto pem = CreateSelfSignedCertificate(key, random_, "optin-box", {"optin.local"},
                                          {"10.0.0.7", "2001:db8::7"}, kNow, kNow + 2 * kYear)
                  .value();
-  WriteAll(dir_ / "cert.pem", pem);
+  testing::WriteWholeFile(dir_ / "cert.pem", pem);
   auto [rc, text] =
       RunCommand("openssl x509 -in " + (dir_ / "cert.pem").string() + " -noout -text");
   ASSERT_EQ(rc, 0) << text;
@@ -215,7 +170,7 @@ TEST_F(X509Test, InspectsACertificateMadeByOpenssl) {
       " -days 30 -subj '/O=Acme/CN=shop.example' -addext "
       "'subjectAltName=DNS:shop.example,DNS:*.shop.example,IP:192.0.2.5,IP:2001:db8::5'");
   ASSERT_EQ(rc, 0) << out;
-  const std::string pem = ReadAll(cert);
+  const std::string pem = testing::ReadWholeFile(cert);
   auto info = InspectCertificate(pem);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->subject, "O=Acme, CN=shop.example");
@@ -223,7 +178,8 @@ TEST_F(X509Test, InspectsACertificateMadeByOpenssl) {
   EXPECT_EQ(info->ip_addresses, (std::vector<std::string>{"192.0.2.5", "2001:db8::5"}));
   EXPECT_EQ(info->not_after - info->not_before, 30 * kDay);
   EXPECT_TRUE(info->is_ca);  // openssl req -x509 marks it CA:TRUE by default
-  EXPECT_TRUE(CheckCertificateMatchesKey(pem, EcdsaPrivateKey::FromPem(ReadAll(key)).value()));
+  EXPECT_TRUE(CheckCertificateMatchesKey(
+      pem, EcdsaPrivateKey::FromPem(testing::ReadWholeFile(key)).value()));
   EXPECT_FALSE(CheckCertificateMatchesKey(pem, NewKey()));
 }
 

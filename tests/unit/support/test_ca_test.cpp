@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "platform/x509.h"
+#include "tests/support/ca_fixture.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -24,58 +25,12 @@ using platform::InspectCertificateBundle;
 using platform::SeededRandom;
 using platform::VerifyCertificateChain;
 
-constexpr int64_t kNow = 1'767'225'600;  // 2026-01-01 00:00:00 UTC
-constexpr int64_t kDay = 86'400;
-constexpr int64_t kYear = 365 * kDay;
+constexpr int64_t kNow = kCaTestNow;
+constexpr int64_t kDay = kCaTestDay;
+constexpr int64_t kYear = kCaTestYear;
 
-void WriteAll(const std::filesystem::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool HaveOpenssl() { return RunCommand("openssl version").exit_code == 0; }
-
-#define REQUIRE_OPENSSL() \
-  if (!HaveOpenssl()) GTEST_SKIP() << "the openssl command is not installed"
-
-class TestCaTest : public ::testing::Test {
- protected:
-  EcdsaPrivateKey NewKey() { return EcdsaPrivateKey::Generate(random_).value(); }
-
-  // A CA and a leaf issued from a CSR, valid around kNow.
-  struct Issued {
-    EcdsaPrivateKey ca_key;
-    std::string ca_pem;
-    EcdsaPrivateKey leaf_key;
-    std::string csr_pem;
-    std::string leaf_pem;
-  };
-  Issued IssueLeaf(int64_t not_before = kNow - kDay, int64_t not_after = kNow + kYear) {
-    auto ca_key = NewKey();
-    auto ca_pem =
-        CreateCertificateAuthority(ca_key, random_, "Test HQ CA", kNow - kYear, kNow + 10 * kYear)
-            .value();
-    auto leaf_key = NewKey();
-    auto csr_pem = CreateCertificateSigningRequest(leaf_key, random_, "store-042",
-                                                   {"box.store-042.example", "optin.local"})
-                       .value();
-    auto leaf_pem = SignCertificateRequest(ca_key, ca_pem, csr_pem, random_, not_before, not_after,
-                                           /*client_and_server=*/true)
-                        .value();
-    return Issued{std::move(ca_key), std::move(ca_pem), std::move(leaf_key), std::move(csr_pem),
-                  std::move(leaf_pem)};
-  }
-
-  SeededRandom random_{42};
-  TempDir dir_;
-};
+// The CA, the leaf it issues and the files (tests/support/ca_fixture.h).
+class TestCaTest : public CaFixture {};
 
 TEST_F(TestCaTest, CaSignsCsrAndChainVerifies) {
   Issued issued = IssueLeaf();
@@ -125,9 +80,9 @@ TEST_F(TestCaTest, OpensslAcceptsOurCsrAndVerifiesTheLeafWeSigned) {
       CreateCertificateSigningRequest(key, random_, "store-7", {"box.store-7.example"}).value();
   auto leaf =
       SignCertificateRequest(ca_key, ca, csr, random_, now - kDay, now + kYear, true).value();
-  WriteAll(dir_ / "ca.pem", ca);
-  WriteAll(dir_ / "csr.pem", csr);
-  WriteAll(dir_ / "leaf.pem", leaf);
+  WriteWholeFile(dir_ / "ca.pem", ca);
+  WriteWholeFile(dir_ / "csr.pem", csr);
+  WriteWholeFile(dir_ / "leaf.pem", leaf);
 
   auto [rc, text] =
       RunCommand("openssl req -verify -noout -text -in " + (dir_ / "csr.pem").string());
@@ -159,14 +114,14 @@ TEST_F(TestCaTest, WeSignACsrMadeByOpenssl) {
                  " -subj '/C=FR/O=Acme, Inc/CN=store-9' -addext "
                  "'subjectAltName=DNS:a.example,DNS:b.example'");
   ASSERT_EQ(rc, 0) << out;
-  auto leaf =
-      SignCertificateRequest(ca_key, ca, ReadAll(csr), random_, now - kDay, now + kYear, false);
+  auto leaf = SignCertificateRequest(ca_key, ca, ReadWholeFile(csr), random_, now - kDay,
+                                     now + kYear, false);
   ASSERT_TRUE(leaf) << leaf.error().message;
   auto info = InspectCertificate(*leaf).value();
   EXPECT_EQ(info.dns_names, (std::vector<std::string>{"a.example", "b.example"}));
   EXPECT_NE(info.subject.find("CN=store-9"), std::string::npos) << info.subject;
-  WriteAll(dir_ / "ca.pem", ca);
-  WriteAll(dir_ / "leaf.pem", *leaf);
+  WriteWholeFile(dir_ / "ca.pem", ca);
+  WriteWholeFile(dir_ / "leaf.pem", *leaf);
   auto [rc2, text] = RunCommand("openssl x509 -noout -subject -in " + (dir_ / "leaf.pem").string());
   EXPECT_NE(text.find("C = FR, O = \"Acme, Inc\", CN = store-9"), std::string::npos) << text;
   auto [rc3, verify] = RunCommand("openssl verify -CAfile " + (dir_ / "ca.pem").string() + " " +
