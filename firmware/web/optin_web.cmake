@@ -7,8 +7,10 @@ set(OPTIN_WEB_GENERATED "${CMAKE_CURRENT_BINARY_DIR}/web/web_static_data.cpp")
 add_custom_command(
   OUTPUT "${OPTIN_WEB_GENERATED}"
   COMMAND "${CMAKE_COMMAND}" -DROOT=${CMAKE_CURRENT_LIST_DIR}/static -DOUT=${OPTIN_WEB_GENERATED}
-          -P "${CMAKE_CURRENT_LIST_DIR}/embed_static.cmake"
-  DEPENDS ${OPTIN_WEB_STATIC_FILES} "${CMAKE_CURRENT_LIST_DIR}/embed_static.cmake"
+          -DHEADER=web/static_assets.h -DNAMESPACE=optin::web::detail -DENTRY=EmbeddedFile
+          -DTABLE=kEmbeddedFiles -DCOUNT=kEmbeddedFileCount
+          -P "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
+  DEPENDS ${OPTIN_WEB_STATIC_FILES} "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
   COMMENT "Embedding firmware/web/static/"
   VERBATIM)
 optin_module(optin_web web DEPS optin_net)

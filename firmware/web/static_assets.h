@@ -1,5 +1,5 @@
 // The static pages (staff console, ...) compiled into the binary from firmware/web/static/ by
-// embed_static.cmake, and the GET routes that serve them with their security headers. The
+// cmake/embed_files.cmake, and the GET routes that serve them with their security headers. The
 // table is constant data; everything here is thread-safe.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The dashboard's files (tools/optin-hq/dashboard/), compiled into optin-hq by
-// embed_dashboard.cmake: a constant table, ended by a null entry. Thread-safe (read-only).
+// cmake/embed_files.cmake: a constant table, ended by a null entry. Thread-safe (read-only).
 #pragma once
 
 #include <cstddef>
