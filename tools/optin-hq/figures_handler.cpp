@@ -57,6 +57,22 @@ net::Response BadParam(std::string_view field, std::string detail) {
   return HqProblem(400, "invalid-parameter", detail, field);
 }
 
+// 'from' and 'to' (both required, YYYY-MM-DD) into the request's days; the 400 naming the one
+// at fault otherwise.
+std::optional<net::Response> ReadDayRange(const QueryParams& q, FiguresRequest& req) {
+  auto from = q.Get("from");
+  auto to = q.Get("to");
+  if (!from) return BadParam("from", "'from' is required (YYYY-MM-DD)");
+  if (!to) return BadParam("to", "'to' is required (YYYY-MM-DD)");
+  auto from_day = ParseIsoDate(*from);
+  auto to_day = ParseIsoDate(*to);
+  if (!from_day) return BadParam("from", "'from' must be a date YYYY-MM-DD");
+  if (!to_day) return BadParam("to", "'to' must be a date YYYY-MM-DD");
+  req.from_day = *from_day;
+  req.to_day = *to_day;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<HqRoute> FiguresHandler::Routes() {
@@ -96,16 +112,7 @@ net::Response FiguresHandler::Figures(const net::Request& request) {
   auto grouping = ParseGrouping(by);
   if (!grouping) return BadParam("by", "'by' must be day, week or month");
   req.by = *grouping;
-  auto from = q.Get("from");
-  auto to = q.Get("to");
-  if (!from) return BadParam("from", "'from' is required (YYYY-MM-DD)");
-  if (!to) return BadParam("to", "'to' is required (YYYY-MM-DD)");
-  auto from_day = ParseIsoDate(*from);
-  auto to_day = ParseIsoDate(*to);
-  if (!from_day) return BadParam("from", "'from' must be a date YYYY-MM-DD");
-  if (!to_day) return BadParam("to", "'to' must be a date YYYY-MM-DD");
-  req.from_day = *from_day;
-  req.to_day = *to_day;
+  if (auto bad = ReadDayRange(q, req)) return std::move(*bad);
   auto store = q.Get("store");
   auto region = q.Get("region");
   if (store && region) return BadParam("region", "give 'store' or 'region', not both");
@@ -229,16 +236,7 @@ net::Response FiguresHandler::Breakdown(const net::Request& request) {
   auto metric = q.Get("metric");
   if (!metric || metric->empty()) return BadParam("metric", "'metric' is required");
   req.metric = *metric;
-  auto from = q.Get("from");
-  auto to = q.Get("to");
-  if (!from) return BadParam("from", "'from' is required (YYYY-MM-DD)");
-  if (!to) return BadParam("to", "'to' is required (YYYY-MM-DD)");
-  auto from_day = ParseIsoDate(*from);
-  auto to_day = ParseIsoDate(*to);
-  if (!from_day) return BadParam("from", "'from' must be a date YYYY-MM-DD");
-  if (!to_day) return BadParam("to", "'to' must be a date YYYY-MM-DD");
-  req.from_day = *from_day;
-  req.to_day = *to_day;
+  if (auto bad = ReadDayRange(q, req)) return std::move(*bad);
   req.by = Grouping::kMonth;  // fewer rows to add up; the sums are the same
   auto store = q.Get("store");
   auto region = q.Get("region");
