@@ -2,9 +2,6 @@
 
 #include <utility>
 
-#include "store/connection.h"
-#include "visits/shopper.h"
-
 namespace optin::api {
 
 Result<std::string_view> BearerToken(const net::Request& request) {
@@ -44,14 +41,6 @@ Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerif
   claims.subject.clear();  // the raw id goes no further
   caller.claims = std::move(claims);
   return caller;
-}
-
-Result<Subject> Resolve(store::Connection& conn, const Caller& caller,
-                        const visits::VisitService& visits) {
-  OPTIN_ASSIGN_OR_RETURN(
-      visits::Shopper s,
-      visits::FindShopper(conn, visits::ShopperRef{caller.subject_id, caller.visit_token}, visits));
-  return Subject{std::move(s.subject_id), std::move(s.visit)};
 }
 
 }  // namespace optin::api

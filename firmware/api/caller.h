@@ -1,6 +1,7 @@
 // Who is calling: shopper calls carry either the HQ-signed app token (a JWT) or the visit token
 // handed out at check-in, as "Authorization: Bearer ...". Identify() runs on the network thread
-// (CPU only); Resolve() runs inside a database job and finds the subject and active visit.
+// (CPU only); the use cases find the shopper from it inside their database job
+// (visits::FindShopper over a visits::ShopperRef).
 // Stateless functions; thread-safe.
 #pragma once
 
@@ -13,10 +14,6 @@
 #include "visits/app_token_verifier.h"
 #include "visits/visit_service.h"
 
-namespace optin::store {
-class Connection;
-}  // namespace optin::store
-
 namespace optin::api {
 
 struct Caller {
@@ -25,19 +22,11 @@ struct Caller {
   std::optional<visits::AppTokenClaims> claims;
 };
 
-struct Subject {
-  std::string subject_id;
-  std::optional<visits::Visit> visit;  // the active visit, if any
-};
-
 // The bearer token from the Authorization header, or kUnauthenticated ("missing-token", or
 // "staff-session" for a staff console's token).
 Result<std::string_view> BearerToken(const net::Request& request);
 
 Result<Caller> Identify(const net::Request& request, const visits::AppTokenVerifier& tokens,
                         const privacy::Pseudonymizer& pseudonymizer);
-
-Result<Subject> Resolve(store::Connection& conn, const Caller& caller,
-                        const visits::VisitService& visits);
 
 }  // namespace optin::api

@@ -60,6 +60,30 @@ object VisitJson(const visits::Visit& v) {
   return o;
 }
 
+// GET /v1/me: the data-rights export document with the visit in progress, the purposes and the
+// policy in force and the store added (members the export already has are replaced in place).
+object MeJson(const visits::ShopperData& data, const std::string& store_id) {
+  object out = data.exported;
+  out["current_visit"] = data.current_visit ? boost::json::value(VisitJson(*data.current_visit))
+                                            : boost::json::value(nullptr);
+  out["purposes"] = PurposesJson(data.purposes);
+  out["renewal_required"] = RenewalRequired(data.purposes);
+  out["policy_version"] = data.policy_version;
+  out["store_id"] = store_id;
+  return out;
+}
+
+// The interests as stored, in the form of the data export's "interests".
+array InterestsJson(const std::vector<offers::Interest>& interests) {
+  array out;
+  for (const auto& in : interests) {
+    object o{{"topic", in.topic}};
+    if (in.expertise) o["expertise"] = *in.expertise;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 // {"offers": true, "assistance": false} -> decisions; presence may only be true.
 Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::value* v) {
   std::vector<consent::ConsentChange> out;
@@ -177,22 +201,13 @@ void ShopperApi::GetMe(net::Request&& request, net::Responder respond) const {
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return Refuse(respond, kRoute, caller.error());
   const bool download = request.query.find("download=1") != std::string::npos;
-  ReadThen<object>(
+  ReadThen<visits::ShopperData>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<object> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        OPTIN_ASSIGN_OR_RETURN(object out, d_.rights.Export(conn, s.subject_id));
-        OPTIN_ASSIGN_OR_RETURN(auto statuses, d_.ledger.Statuses(conn, s.subject_id));
-        out["current_visit"] =
-            s.visit ? boost::json::value(VisitJson(*s.visit)) : boost::json::value(nullptr);
-        out["purposes"] = PurposesJson(statuses);
-        out["renewal_required"] = RenewalRequired(statuses);
-        out["policy_version"] = d_.ledger.policy().policy_version;
-        out["store_id"] = d_.store_id;
-        return out;
-      },
-      [download](const object& out) {
-        net::Response r = JsonResponse(200, out);
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}](
+          store::Connection& conn) { return access_.Gather(conn, who); },
+      [this, download](const visits::ShopperData& data) {
+        net::Response r = JsonResponse(200, MeJson(data, d_.store_id));
         if (download) {
           r.headers.emplace_back("Content-Disposition", "attachment; filename=\"my-data.json\"");
         }
@@ -255,17 +270,15 @@ void ShopperApi::GetReceipts(net::Request&& request, net::Responder respond) con
   constexpr std::string_view kRoute = "GET /v1/me/receipts";
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return Refuse(respond, kRoute, caller.error());
-  ReadThen<array>(
+  ReadThen<std::vector<consent::ConsentReceipt>>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller)](store::Connection& conn) -> Result<array> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        OPTIN_ASSIGN_OR_RETURN(auto receipts, d_.ledger.Receipts(conn, s.subject_id));
-        array out;
-        for (const auto& r : receipts) out.push_back(ReceiptJson(r));
-        return out;
-      },
-      [this](const array& receipts) {
-        return JsonResponse(200, object{{"receipts", receipts},
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)}](
+          store::Connection& conn) { return access_.Receipts(conn, who); },
+      [this](const std::vector<consent::ConsentReceipt>& receipts) {
+        array list;
+        for (const auto& r : receipts) list.push_back(ReceiptJson(r));
+        return JsonResponse(200, object{{"receipts", std::move(list)},
                                         {"verify_with", "GET /v1/device/keys"},
                                         {"key_id", d_.signer.key_id()}});
       });
@@ -320,17 +333,15 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
   if (auto s = d_.interests.Validate(interests); !s) return Refuse(respond, kRoute, s.error());
   auto caller = Identify(request, d_.tokens, d_.pseudonymizer);
   if (!caller) return Refuse(respond, kRoute, caller.error());
-  WriteThen<array>(
+  WriteThen<std::vector<offers::Interest>>(
       d_.db, kRoute, std::move(respond),
-      [this, caller = std::move(*caller),
-       interests = std::move(interests)](store::Connection& conn) -> Result<array> {
-        OPTIN_ASSIGN_OR_RETURN(Subject s, Resolve(conn, caller, d_.visits));
-        OPTIN_TRY(d_.interests.Replace(conn, s.subject_id, interests));
-        OPTIN_ASSIGN_OR_RETURN(auto exported, d_.interests.Export(conn, s.subject_id));
-        return std::move(exported.as_array());
+      [this,
+       who = visits::ShopperRef{std::move(caller->subject_id), std::move(caller->visit_token)},
+       interests = std::move(interests)](store::Connection& conn) {
+        return interests_.Replace(conn, who, interests);
       },
-      [](const array& stored) {
-        return JsonResponse(200, object{{"interests", stored}});
+      [](const std::vector<offers::Interest>& stored) {
+        return JsonResponse(200, object{{"interests", InterestsJson(stored)}});
       });
 }
 

@@ -10,10 +10,12 @@
 #include "consent/consent_ledger.h"
 #include "net/router.h"
 #include "offers/declared_interests.h"
+#include "offers/interests_desk.h"
 #include "platform/clock.h"
 #include "privacy/data_rights.h"
 #include "privacy/pseudonymizer.h"
 #include "privacy/receipt_signer.h"
+#include "visits/access_desk.h"
 #include "visits/app_token_verifier.h"
 #include "visits/check_in_desk.h"
 #include "visits/consent_desk.h"
@@ -51,7 +53,9 @@ class ShopperApi {
         check_in_(d_.db, d_.tokens, d_.presence, d_.pseudonymizer, d_.visits,
                   {.web_code_previous_steps = d_.web_code_previous_steps}),
         consent_(d_.db, d_.visits, d_.ledger),
-        erasure_(d_.db, d_.clock, d_.visits, d_.rights, d_.signer, d_.store_id) {}
+        erasure_(d_.db, d_.clock, d_.visits, d_.rights, d_.signer, d_.store_id),
+        access_(d_.visits, d_.ledger, d_.rights),
+        interests_(d_.visits, d_.interests) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -65,9 +69,11 @@ class ShopperApi {
 
  private:
   ShopperApiDeps d_;
-  visits::CheckInDesk check_in_;  // the check-in use case
-  visits::ConsentDesk consent_;   // the consent change use case
-  visits::ErasureDesk erasure_;   // the erasure use case
+  visits::CheckInDesk check_in_;     // the check-in use case
+  visits::ConsentDesk consent_;      // the consent change use case
+  visits::ErasureDesk erasure_;      // the erasure use case
+  visits::AccessDesk access_;        // the access use cases (GET /v1/me, its receipts)
+  offers::InterestsDesk interests_;  // the interests use case
 };
 
 }  // namespace optin::api

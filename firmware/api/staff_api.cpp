@@ -23,12 +23,6 @@ Result<std::string> StaffToken(const net::Request& request) {
   return std::string(auth.substr(kScheme.size()));
 }
 
-Error PromptNotFound() {
-  return Error{ErrorCode::kNotFound, "There is no prompt with this id.", {}, "prompt-not-found"};
-}
-
-bool ValidPromptId(std::string_view id) { return id.starts_with("h_") && id.size() <= 64; }
-
 // 409 naming who holds the prompt, with the same in a "claimed_by" member.
 net::Response AlreadyClaimed(std::string_view route, const assist::Prompt& prompt) {
   const auto& r = prompt.request;
@@ -148,10 +142,8 @@ void StaffApi::ListPrompts(net::Request&& request, net::Responder respond) const
   // A write: each first view of a prompt is recorded and audited.
   reply::WriteThen<std::vector<assist::Prompt>>(
       d_.db, kRoute, std::move(respond),
-      [this,
-       token = std::move(*token)](store::Connection& conn) -> Result<std::vector<assist::Prompt>> {
-        OPTIN_ASSIGN_OR_RETURN(assist::StaffSession staff, d_.sessions.Authenticate(conn, token));
-        return d_.desk.Queue(conn, staff);
+      [this, token = std::move(*token)](store::Connection& conn) {
+        return console_.Queue(conn, token);
       },
       [this](const std::vector<assist::Prompt>& prompts) {
         const int64_t now = d_.clock.NowUnix();
@@ -168,11 +160,8 @@ void StaffApi::ClaimPrompt(net::Request&& request, net::Responder respond) const
   std::string id(request.Param("id"));
   auto shared = std::move(respond).Share();
   d_.db.Write<assist::ClaimResult>(
-      [this, token = std::move(*token),
-       id = std::move(id)](store::Connection& conn) -> Result<assist::ClaimResult> {
-        OPTIN_ASSIGN_OR_RETURN(assist::StaffSession staff, d_.sessions.Authenticate(conn, token));
-        if (!ValidPromptId(id)) return std::unexpected(PromptNotFound());
-        return d_.desk.Claim(conn, staff, id);
+      [this, token = std::move(*token), id = std::move(id)](store::Connection& conn) {
+        return console_.Claim(conn, token, id);
       },
       reply::HandedBack<assist::ClaimResult>([this, shared](Result<assist::ClaimResult> result) {
         if (!result) return reply::Refuse(*shared, kRoute, result.error());
@@ -190,11 +179,8 @@ void StaffApi::ResolvePrompt(net::Request&& request, net::Responder respond) con
   std::string id(request.Param("id"));
   reply::WriteThen<assist::Prompt>(
       d_.db, kRoute, std::move(respond),
-      [this, token = std::move(*token),
-       id = std::move(id)](store::Connection& conn) -> Result<assist::Prompt> {
-        OPTIN_ASSIGN_OR_RETURN(assist::StaffSession staff, d_.sessions.Authenticate(conn, token));
-        if (!ValidPromptId(id)) return std::unexpected(PromptNotFound());
-        return d_.desk.Resolve(conn, staff, id);
+      [this, token = std::move(*token), id = std::move(id)](store::Connection& conn) {
+        return console_.Resolve(conn, token, id);
       },
       [this](const assist::Prompt& p) {
         platform::log::Info("staff.resolved");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "assist/help_desk.h"
+#include "assist/staff_console.h"
 #include "assist/staff_sessions.h"
 #include "net/router.h"
 #include "platform/clock.h"
@@ -25,7 +26,7 @@ struct StaffApiDeps {
 
 class StaffApi {
  public:
-  explicit StaffApi(StaffApiDeps deps) : d_(std::move(deps)) {}
+  explicit StaffApi(StaffApiDeps deps) : d_(std::move(deps)), console_(d_.sessions, d_.desk) {}
   void Register(net::Router& router) const;
 
   // Handlers, public so that tests call them without sockets.
@@ -37,6 +38,7 @@ class StaffApi {
 
  private:
   StaffApiDeps d_;
+  assist::StaffConsole console_;  // the prompt use cases
 };
 
 }  // namespace optin::api
