@@ -1,5 +1,7 @@
 #include "sync/sync_service.h"
 
+#include <utility>
+
 #include "platform/log.h"
 #include "sync/hq_transport.h"
 
@@ -46,6 +48,39 @@ Result<std::unique_ptr<SyncService>> SyncService::Create(
       std::make_unique<Aggregator>(clock, random, s->config_.policy, *s->outbox_, signer);
   return s;
 }
+
+// Held by a database job of this object; its end (the last thing the job's completion does)
+// lets Stop return. Move-only, so the std::function that carries it must be copyable: it is
+// kept in a shared_ptr.
+class SyncService::JobTicket {
+ public:
+  explicit JobTicket(const SyncService* s) : s_(s) {}
+  JobTicket(JobTicket&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  JobTicket& operator=(JobTicket&&) = delete;
+  ~JobTicket() {
+    if (s_ == nullptr) return;
+    std::lock_guard lock(s_->jobs_mu_);
+    if (--s_->jobs_in_flight_ == 0) s_->jobs_cv_.notify_all();
+  }
+
+ private:
+  const SyncService* s_;
+};
+
+std::optional<SyncService::JobTicket> SyncService::StartJob() const {
+  std::lock_guard lock(jobs_mu_);
+  if (stopped_) return std::nullopt;
+  ++jobs_in_flight_;
+  return JobTicket(this);
+}
+
+namespace {
+
+Error Stopping() {
+  return Error{ErrorCode::kUnavailable, "HQ sync is stopping", {}, "sync-stopping"};
+}
+
+}  // namespace
 
 SyncService::~SyncService() { Stop(); }
 
@@ -114,6 +149,12 @@ void LogOutcomes(const std::vector<PeriodOutcome>& outcomes) {
 void SyncService::ReleaseDue() {
   const int64_t now = clock_->NowUnix();
   if (now < next_close_.load() || releasing_.exchange(true)) return;
+  auto started = StartJob();
+  if (!started) {
+    releasing_ = false;
+    return;
+  }
+  auto ticket = std::make_shared<JobTicket>(std::move(*started));
   auto more = std::make_shared<bool>(false);
   db_->Write(
       [this, more](store::Connection& c) -> Status {
@@ -124,7 +165,8 @@ void SyncService::ReleaseDue() {
         if (merged > 0) log::Warn("hq.outbox_merged", {{"batches_merged", merged}});
         return Ok();
       },
-      [this, now, more](Status s) {
+      [this, now, more, ticket](Status s) mutable {
+        const auto end_of_job = std::move(ticket);  // released last, when this returns
         releasing_ = false;
         if (!s) {
           // Rolled back: the events stay, the next tick tries again (e.g. after a full disk).
@@ -147,6 +189,9 @@ void SyncService::ReleaseNow(std::function<void(Result<std::vector<PeriodOutcome
               "sync.allow_manual_release", "manual-release-off"));
     return;
   }
+  auto started = StartJob();
+  if (!started) return done(std::unexpected(Stopping()));
+  auto ticket = std::make_shared<JobTicket>(std::move(*started));
   db_->Write<std::vector<PeriodOutcome>>(
       [this](store::Connection& c) -> Result<std::vector<PeriodOutcome>> {
         OPTIN_ASSIGN_OR_RETURN(auto outcomes, aggregator_->ReleaseNow(c));
@@ -154,7 +199,8 @@ void SyncService::ReleaseNow(std::function<void(Result<std::vector<PeriodOutcome
         if (merged > 0) log::Warn("hq.outbox_merged", {{"batches_merged", merged}});
         return outcomes;
       },
-      [this, done = std::move(done)](Result<std::vector<PeriodOutcome>> r) {
+      [this, done = std::move(done), ticket](Result<std::vector<PeriodOutcome>> r) mutable {
+        const auto end_of_job = std::move(ticket);  // released last, when this returns
         if (r) {
           LogOutcomes(*r);
           if (uploader_) uploader_->Wake();
@@ -174,7 +220,11 @@ void SyncService::ReadStatus(std::function<void(Result<SyncStatus>)> done) const
   base.allow_manual_release = config_.allow_manual_release;
   if (config_.policy.bundles_in_force) base.bundles_in_force = config_.policy.bundles_in_force();
   if (fetcher_) base.bundle_fetches = fetcher_->stats();
-  auto st = db_->TryRead([this, base, done](store::Connection& c) mutable {
+  auto started = StartJob();
+  if (!started) return done(std::unexpected(Stopping()));
+  auto ticket = std::make_shared<JobTicket>(std::move(*started));
+  auto st = db_->TryRead([this, base, done, ticket](store::Connection& c) mutable {
+    const auto end_of_job = std::move(ticket);  // released last, when this returns
     auto release = aggregator_->ReadStatus(c);
     if (!release) return done(std::unexpected(release.error()));
     auto depth = outbox_->Depth(c);
@@ -183,7 +233,10 @@ void SyncService::ReadStatus(std::function<void(Result<SyncStatus>)> done) const
     base.outbox = *depth;
     done(std::move(base));
   });
-  if (!st) done(std::unexpected(st.error()));
+  if (!st) {
+    ticket.reset();  // the job was not queued: nothing of it will run
+    done(std::unexpected(st.error()));
+  }
 }
 
 void SyncService::CleanUp() {
@@ -192,9 +245,16 @@ void SyncService::CleanUp() {
 }
 
 void SyncService::CleanUpChunk(int64_t deleted_so_far) {
+  auto started = StartJob();
+  if (!started) {
+    cleaning_ = false;
+    return;
+  }
+  auto ticket = std::make_shared<JobTicket>(std::move(*started));
   db_->Write<int64_t>(
       [](store::Connection& c) { return Aggregator::DeleteReleasedEvents(c, kCleanupChunk); },
-      [this, deleted_so_far](Result<int64_t> deleted) {
+      [this, deleted_so_far, ticket](Result<int64_t> deleted) mutable {
+        const auto end_of_job = std::move(ticket);  // released last, when this returns
         if (!deleted) {
           // Nothing lost: the released events stay marked; the next release or start retries.
           log::Error("hq.cleanup_failed", {{"error", deleted.error().message}});
@@ -212,12 +272,19 @@ void SyncService::CleanUpChunk(int64_t deleted_so_far) {
 }
 
 void SyncService::Stop() {
-  stopped_ = true;
+  {
+    std::lock_guard lock(jobs_mu_);  // no job starts after this
+    stopped_ = true;
+  }
   // The loop that brings HQ's answers may have stopped already (a shutdown): nobody waits for
   // one any longer, so the threads below can be joined.
   if (transport_) transport_->Cancel();
   if (fetcher_) fetcher_->Stop();
   if (uploader_) uploader_->Stop();
+  // The database runs or refuses every queued job, and then its completion: wait for those of
+  // this object, which touch it.
+  std::unique_lock lock(jobs_mu_);
+  jobs_cv_.wait(lock, [this] { return jobs_in_flight_ == 0; });
 }
 
 UploaderStats SyncService::stats() const {

@@ -7,13 +7,18 @@
 // uploader to HQ over mutual TLS when the device is provisioned (otherwise batches wait in the
 // bounded outbox and the reason is logged once). For the admin listener: ReleaseNow (development
 // only, allow_manual_release) and Status. Create before serving, then hook recorder() into the
-// domain; Start on the loop; Stop before the database stops. Thread-safe.
+// domain; Start on the loop; Stop before the database stops: it waits for the database jobs
+// this object queued (their completions touch it), so it may be destroyed right after. Stop
+// must not be called from a database thread. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "consent/consent_ledger.h"
@@ -96,6 +101,12 @@ class SyncService {
   void CleanUp();
   void CleanUpChunk(int64_t deleted_so_far);
 
+  // The database jobs queued by this object whose completions have not yet ended. Each job
+  // holds a JobTicket from before it is queued until the very end of its completion (or until
+  // it is refused), and Stop waits for none to be left.
+  class JobTicket;
+  std::optional<JobTicket> StartJob() const;  // nullopt once Stop has begun
+
   SyncServiceConfig config_;
   store::Database* db_ = nullptr;
   const platform::Clock* clock_ = nullptr;
@@ -116,6 +127,9 @@ class SyncService {
   std::atomic<bool> releasing_{false};
   std::atomic<bool> cleaning_{false};
   std::atomic<bool> stopped_{false};
+  mutable std::mutex jobs_mu_;
+  mutable std::condition_variable jobs_cv_;
+  mutable int jobs_in_flight_ = 0;
 };
 
 }  // namespace optin::sync
