@@ -392,6 +392,17 @@ Status StartCertificate(mbedtls_x509write_cert& w, Random& random, int64_t not_b
   return SetValidity(w, not_before, not_after);
 }
 
+Status StartSelfSigned(mbedtls_x509write_cert& w, PkHolder& pk, const std::string& subject,
+                       Random& random, int64_t not_before, int64_t not_after) {
+  OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
+  mbedtls_x509write_crt_set_subject_key(&w, &pk.value);
+  mbedtls_x509write_crt_set_issuer_key(&w, &pk.value);
+  OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
+                  "setting the subject name"));
+  return Check(mbedtls_x509write_crt_set_issuer_name(&w, subject.c_str()),
+               "setting the issuer name");
+}
+
 Status SetExtension(mbedtls_x509write_cert& w, const char* oid, size_t oid_len, bool critical,
                     const std::string& der) {
   return Check(mbedtls_x509write_crt_set_extension(&w, oid, oid_len, critical ? 1 : 0, Bytes(der),
@@ -503,13 +514,7 @@ Result<std::string> CreateSelfSignedCertificate(const EcdsaPrivateKey& key, Rand
   OPTIN_ASSIGN_OR_RETURN(auto pk, LoadKey(key));
   CertificateWriter writer;
   mbedtls_x509write_cert& w = writer.value;
-  OPTIN_TRY(StartCertificate(w, random, not_before_unix, not_after_unix));
-  mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
-  mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
-  OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
-                  "setting the subject name"));
-  OPTIN_TRY(
-      Check(mbedtls_x509write_crt_set_issuer_name(&w, subject.c_str()), "setting the issuer name"));
+  OPTIN_TRY(StartSelfSigned(w, *pk, subject, random, not_before_unix, not_after_unix));
   OPTIN_TRY(SetLeafExtensions(w, /*client_auth=*/true));
   if (!dns_names.empty() || !ip_addresses.empty()) {
     OPTIN_ASSIGN_OR_RETURN(std::string san, SubjectAltNameDer(dns_names, ip_addresses));

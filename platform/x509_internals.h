@@ -58,6 +58,11 @@ Status CheckPublicKeysEqual(const mbedtls_pk_context& a, const EcdsaPrivateKey& 
 Status StartCertificate(mbedtls_x509write_cert& w, Random& random, int64_t not_before,
                         int64_t not_after);
 
+// The start of a self-signed certificate: StartCertificate, then `pk` as both the subject's and
+// the issuer's key and `subject` as both names.
+Status StartSelfSigned(mbedtls_x509write_cert& w, PkHolder& pk, const std::string& subject,
+                       Random& random, int64_t not_before, int64_t not_after);
+
 // Adds an extension whose value is the DER in `der`.
 Status SetExtension(mbedtls_x509write_cert& w, const char* oid, size_t oid_len, bool critical,
                     const std::string& der);

@@ -160,13 +160,7 @@ Result<std::string> CreateCertificateAuthority(const EcdsaPrivateKey& key, Rando
   OPTIN_ASSIGN_OR_RETURN(auto pk, LoadKey(key));
   CertificateWriter writer;
   mbedtls_x509write_cert& w = writer.value;
-  OPTIN_TRY(StartCertificate(w, random, not_before, not_after));
-  mbedtls_x509write_crt_set_subject_key(&w, &pk->value);
-  mbedtls_x509write_crt_set_issuer_key(&w, &pk->value);
-  OPTIN_TRY(Check(mbedtls_x509write_crt_set_subject_name(&w, subject.c_str()),
-                  "setting the subject name"));
-  OPTIN_TRY(
-      Check(mbedtls_x509write_crt_set_issuer_name(&w, subject.c_str()), "setting the issuer name"));
+  OPTIN_TRY(StartSelfSigned(w, *pk, subject, random, not_before, not_after));
   OPTIN_TRY(
       Check(mbedtls_x509write_crt_set_basic_constraints(&w, 1, -1), "setting basicConstraints"));
   OPTIN_TRY(Check(mbedtls_x509write_crt_set_key_usage(
