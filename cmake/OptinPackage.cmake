@@ -8,7 +8,9 @@
 # Maintainer scripts in config/debian/: postinst creates the system user and group optin-edge
 # and /var/lib/optin-edge (0700, theirs) and enables and starts the unit; prerm stops it on
 # removal; postrm on purge deletes the data dir (shredding the database and keys first), the
-# user and the group. Library dependencies come from dpkg-shlibdeps.
+# user and the group. What they share with optin-hq's scripts is config/debian/
+# maintscript-helpers.sh, inlined by optin_maintainer_scripts below. Library dependencies come
+# from dpkg-shlibdeps. optin-hq's package is cmake/OptinHqPackage.cmake.
 
 # Everything the package holds is the `store-box` component (the HQ service, optin-hq, runs at
 # the chain's HQ, not on store boxes).
@@ -30,8 +32,7 @@ string(PREPEND _config
        "#\n")
 file(CONFIGURE OUTPUT "${_pkg_dir}/optin-edge.toml" CONTENT "${_config}" @ONLY)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             "${PROJECT_SOURCE_DIR}/config/optin-edge.toml" "${PROJECT_SOURCE_DIR}/config/debian/postinst"
-             "${PROJECT_SOURCE_DIR}/config/debian/prerm" "${PROJECT_SOURCE_DIR}/config/debian/postrm")
+             "${PROJECT_SOURCE_DIR}/config/optin-edge.toml")
 install(FILES "${_pkg_dir}/optin-edge.toml" DESTINATION /etc/optin-edge
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
         COMPONENT store-box)
@@ -63,12 +64,28 @@ install(FILES "${_pkg_dir}/man/optinctl.1.gz" DESTINATION share/man/man1
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
         COMPONENT store-box)
 
-# The maintainer scripts must be executable in the package, the conffiles list must not.
-foreach(_script postinst prerm postrm)
-  file(COPY "${PROJECT_SOURCE_DIR}/config/debian/${_script}" DESTINATION "${_pkg_dir}/control"
-       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
-                        WORLD_EXECUTE)
-endforeach()
+# The maintainer scripts postinst, prerm and postrm of SRC_DIR, written to OUT_DIR executable
+# (the conffiles list must not be) with config/debian/maintscript-helpers.sh inlined at their
+# line #OPTIN_MAINTSCRIPT_HELPERS#.
+function(optin_maintainer_scripts src_dir out_dir)
+  set(_helpers_file "${PROJECT_SOURCE_DIR}/config/debian/maintscript-helpers.sh")
+  file(READ "${_helpers_file}" _helpers)
+  set(_marker "\n#OPTIN_MAINTSCRIPT_HELPERS#\n")
+  foreach(_script postinst prerm postrm)
+    file(READ "${src_dir}/${_script}" _text)
+    string(FIND "${_text}" "${_marker}" _at)
+    if(_at EQUAL -1)
+      message(FATAL_ERROR "${src_dir}/${_script} lacks the line #OPTIN_MAINTSCRIPT_HELPERS#")
+    endif()
+    string(REPLACE "${_marker}" "\n${_helpers}\n" _text "${_text}")
+    file(WRITE "${out_dir}/${_script}" "${_text}")
+    file(CHMOD "${out_dir}/${_script}" FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+               GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${src_dir}/${_script}")
+  endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_helpers_file}")
+endfunction()
+optin_maintainer_scripts("${PROJECT_SOURCE_DIR}/config/debian" "${_pkg_dir}/control")
 file(WRITE "${_pkg_dir}/control/conffiles" "/etc/optin-edge/optin-edge.toml\n")
 
 set(CPACK_GENERATOR "DEB")
@@ -99,3 +116,5 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_pkg_dir}/control/postinst;${_pkg_dir}/control/prerm;${_pkg_dir}/control/postrm;${_pkg_dir}/control/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)
+
+include(OptinHqPackage)

@@ -8,73 +8,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
-#include <vector>
 
+#include "tests/support/deb_package.h"
+#include "tests/support/dpkg_root.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
-namespace optin::testing {
+namespace optin::package::package_test {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::CommandResult;
+using testing::DebPackage;
+using testing::DpkgRoot;
+using testing::RunCommand;
+using testing::ShellQuote;
+using testing::TempDir;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The .deb built by the package_deb fixture (tools/package --build-dir).
-fs::path TheDeb() {
-  for (const auto& entry : fs::directory_iterator(OPTIN_DEB_DIR)) {
-    if (entry.path().extension() == ".deb") return entry.path();
-  }
-  return {};
-}
-
-// The line of `passwd`/`group` text for `name`, split at ':'; empty if absent.
-std::vector<std::string> Entry(const std::string& text, const std::string& name) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + ":", 0) != 0) continue;
-    std::vector<std::string> fields;
-    std::stringstream fields_in(line);
-    for (std::string f; std::getline(fields_in, f, ':');) fields.push_back(f);
-    return fields;
-  }
-  return {};
-}
-
+// The optin-edge .deb built by the package_deb fixture (tools/package --build-dir).
 class PackageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    deb_ = TheDeb();
-    ASSERT_FALSE(deb_.empty()) << "no .deb in " << OPTIN_DEB_DIR << " (the package_deb fixture)";
+    ASSERT_FALSE(deb_.path().empty())
+        << "no optin-edge .deb in " << OPTIN_DEB_DIR << " (the package_deb fixture)";
   }
-  // A field of the package's control file.
-  std::string Field(const std::string& name) {
-    CommandResult r = RunCommand("dpkg-deb -f " + Quote(deb_) + " " + name);
-    EXPECT_EQ(r.exit_code, 0) << r.out;
-    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
-  // A file of the package's data, read without installing.
-  std::string DataFile(const std::string& path) {
-    CommandResult r =
-        RunCommand("dpkg-deb --fsys-tarfile " + Quote(deb_) + " | tar -xOf - ." + path);
-    EXPECT_EQ(r.exit_code, 0) << path << ": " << r.out;
-    return r.out;
-  }
-  fs::path deb_;
+  std::string Field(const std::string& name) { return deb_.Field(name); }
+  std::string DataFile(const std::string& path) { return deb_.DataFile(path); }
+  DebPackage deb_ = DebPackage::Find(OPTIN_DEB_DIR, "optin-edge");
 };
 
 TEST_F(PackageTest, ControlFieldsNameThePackageItsSharedLibrariesAndAdduser) {
@@ -93,17 +57,17 @@ TEST_F(PackageTest, ControlFieldsNameThePackageItsSharedLibrariesAndAdduser) {
 }
 
 TEST_F(PackageTest, MaintainerScriptsAndTheConffileListAreInTheControlArchive) {
-  CommandResult info = RunCommand("dpkg-deb -I " + Quote(deb_));
+  CommandResult info = deb_.Info();
   ASSERT_EQ(info.exit_code, 0) << info.out;
   for (const char* part : {"postinst", "prerm", "postrm", "conffiles"}) {
     EXPECT_NE(info.out.find(part), std::string::npos) << part << " missing:\n" << info.out;
   }
-  CommandResult conffiles = RunCommand("dpkg-deb -I " + Quote(deb_) + " conffiles");
+  CommandResult conffiles = deb_.Info("conffiles");
   EXPECT_EQ(conffiles.out, "/etc/optin-edge/optin-edge.toml\n");
 }
 
 TEST_F(PackageTest, EveryFileIsWhereTheUnitAndTheConfigExpectIt) {
-  CommandResult contents = RunCommand("dpkg-deb -c " + Quote(deb_));
+  CommandResult contents = deb_.Contents();
   ASSERT_EQ(contents.exit_code, 0) << contents.out;
   for (const char* path :
        {"./usr/sbin/optin-edged", "./usr/bin/optinctl", "./etc/optin-edge/optin-edge.toml",
@@ -142,48 +106,22 @@ class PackageInstallTest : public PackageTest {
   void SetUp() override {
     PackageTest::SetUp();
     if (HasFatalFailure()) return;
-    if (geteuid() != 0) GTEST_SKIP() << "dpkg --root needs root to set owners; not root here";
-    root_ = dir_ / "root";
-    for (const char* d : {"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers",
-                          "etc", "var/lib", "usr/sbin", "bin"}) {
-      fs::create_directories(root_ / d);
-    }
-    std::ofstream(root_ / "var/lib/dpkg/status");
-    std::ofstream(root_ / "var/lib/dpkg/available");
-    // A base system's account files, as useradd --prefix expects them.
-    std::ofstream(root_ / "etc/passwd") << "root:x:0:0:root:/root:/bin/bash\n";
-    std::ofstream(root_ / "etc/group") << "root:x:0:\n";
-    std::ofstream(root_ / "etc/shadow") << "root:*:19000:0:99999:7:::\n";
-    std::ofstream(root_ / "etc/gshadow") << "root:*::\n";
-    fs::permissions(root_ / "etc/shadow", fs::perms::owner_read | fs::perms::owner_write);
-    fs::permissions(root_ / "etc/gshadow", fs::perms::owner_read | fs::perms::owner_write);
-
-    stubs_ = dir_ / "stubs";
-    fs::create_directories(stubs_);
-    calls_ = dir_ / "calls.log";
-    for (const char* tool : {"deb-systemd-helper", "deb-systemd-invoke", "systemctl"}) {
-      const fs::path stub = stubs_ / tool;
-      std::ofstream(stub) << "#!/bin/sh\necho \"" << tool << " $*\" >> " << Quote(calls_)
-                          << "\n"
-                          // `was-enabled` on a fresh install: true, as the real helper says.
-                          << "exit 0\n";
-      fs::permissions(stub, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-    }
+    if (!DpkgRoot::CanSetOwners())
+      GTEST_SKIP() << "dpkg --root needs root to set owners; not root here";
   }
-
-  CommandResult Dpkg(const std::string& args) {
-    return RunCommand(
-        "PATH=" + Quote(stubs_) + ":$PATH dpkg --root=" + Quote(root_) +
-        " --force-script-chrootless --force-depends --force-not-root --log=/dev/null " + args);
+  CommandResult Dpkg(const std::string& args) { return dpkg_.Dpkg(args); }
+  std::string Calls() { return dpkg_.Calls(); }
+  std::vector<std::string> Account(const std::string& file, const std::string& name) {
+    return dpkg_.Account(file, name);
   }
-  std::string Calls() { return ReadFile(calls_); }
 
   TempDir dir_;
-  fs::path root_, stubs_, calls_;
+  DpkgRoot dpkg_{dir_.path()};
+  const fs::path& root_ = dpkg_.root();
 };
 
 TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) {
-  CommandResult install = Dpkg("-i " + Quote(deb_));
+  CommandResult install = Dpkg("-i " + ShellQuote(deb_.path()));
   ASSERT_EQ(install.exit_code, 0) << install.out;
 
   for (const char* path :
@@ -194,10 +132,10 @@ TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) 
   EXPECT_EQ(access((root_ / "usr/sbin/optin-edged").c_str(), X_OK), 0);
 
   // A system user (uid under 1000) with its own group, no login, home at the data dir.
-  const auto user = Entry(ReadFile(root_ / "etc/passwd"), "optin-edge");
-  ASSERT_EQ(user.size(), 7u) << ReadFile(root_ / "etc/passwd");
-  const auto group = Entry(ReadFile(root_ / "etc/group"), "optin-edge");
-  ASSERT_GE(group.size(), 3u) << ReadFile(root_ / "etc/group");
+  const auto user = Account("passwd", "optin-edge");
+  ASSERT_EQ(user.size(), 7u) << dpkg_.ReadUnderRoot("etc/passwd");
+  const auto group = Account("group", "optin-edge");
+  ASSERT_GE(group.size(), 3u) << dpkg_.ReadUnderRoot("etc/group");
   EXPECT_LT(std::stoi(user[2]), 1000);
   EXPECT_EQ(user[3], group[2]);
   EXPECT_EQ(user[5], "/var/lib/optin-edge");
@@ -217,27 +155,26 @@ TEST_F(PackageInstallTest, InstallMakesTheUserAPrivateDataDirAndEnablesTheUnit) 
   EXPECT_EQ(Calls().find("systemctl"), std::string::npos) << Calls();
 
   // dpkg knows the config as a conffile.
-  CommandResult conffiles = RunCommand("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
-                                       " -W -f='${Conffiles}' optin-edge");
+  CommandResult conffiles = dpkg_.Query("${Conffiles}", "optin-edge");
   EXPECT_NE(conffiles.out.find("/etc/optin-edge/optin-edge.toml"), std::string::npos)
       << conffiles.out;
 
   // The installed (stripped) optinctl runs and reads the installed config.
-  CommandResult keys = RunCommand(Quote(root_ / "usr/bin/optinctl") + " --config " +
-                                  Quote(root_ / "etc/optin-edge/optin-edge.toml") + " --data-dir " +
-                                  Quote(dir_ / "probe") + " keys show");
+  CommandResult keys = RunCommand(ShellQuote(root_ / "usr/bin/optinctl") + " --config " +
+                                  ShellQuote(root_ / "etc/optin-edge/optin-edge.toml") +
+                                  " --data-dir " + ShellQuote(dir_ / "probe") + " keys show");
   EXPECT_EQ(keys.exit_code, 0) << keys.out;
 
   // Installing again (an upgrade to the same version) keeps the user and the data dir.
   std::ofstream(root_ / "var/lib/optin-edge/optin-edge.db") << "consent ledger";
-  CommandResult again = Dpkg("-i " + Quote(deb_));
+  CommandResult again = Dpkg("-i " + ShellQuote(deb_.path()));
   ASSERT_EQ(again.exit_code, 0) << again.out;
-  EXPECT_EQ(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge"), user);
-  EXPECT_EQ(ReadFile(root_ / "var/lib/optin-edge/optin-edge.db"), "consent ledger");
+  EXPECT_EQ(Account("passwd", "optin-edge"), user);
+  EXPECT_EQ(dpkg_.ReadUnderRoot("var/lib/optin-edge/optin-edge.db"), "consent ledger");
 }
 
 TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKeysAndUser) {
-  ASSERT_EQ(Dpkg("-i " + Quote(deb_)).exit_code, 0);
+  ASSERT_EQ(Dpkg("-i " + ShellQuote(deb_.path())).exit_code, 0);
   // What a running store leaves behind: the database with its WAL, keys, a certificate.
   const fs::path data = root_ / "var/lib/optin-edge";
   fs::create_directories(data / "keys");
@@ -253,9 +190,10 @@ TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKey
   EXPECT_FALSE(fs::exists(root_ / "usr/sbin/optin-edged"));
   EXPECT_FALSE(fs::exists(root_ / "lib/systemd/system/optin-edge.service"));
   EXPECT_TRUE(fs::exists(data / "optin-edge.db")) << "remove must keep the store's data";
-  EXPECT_NE(ReadFile(root_ / "etc/optin-edge/optin-edge.toml").find("# edited"), std::string::npos)
+  EXPECT_NE(dpkg_.ReadUnderRoot("etc/optin-edge/optin-edge.toml").find("# edited"),
+            std::string::npos)
       << "remove must keep the edited conffile";
-  EXPECT_FALSE(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge").empty());
+  EXPECT_FALSE(Account("passwd", "optin-edge").empty());
   EXPECT_NE(Calls().find("deb-systemd-helper mask optin-edge.service"), std::string::npos)
       << Calls();
 
@@ -264,14 +202,11 @@ TEST_F(PackageInstallTest, RemoveKeepsDataAndConfigAndPurgeDeletesTheDatabaseKey
   EXPECT_NE(purge.out.find("purged /var/lib/optin-edge"), std::string::npos) << purge.out;
   EXPECT_FALSE(fs::exists(data)) << "purge must delete the shopper database and keys";
   EXPECT_FALSE(fs::exists(root_ / "etc/optin-edge"));
-  EXPECT_TRUE(Entry(ReadFile(root_ / "etc/passwd"), "optin-edge").empty())
-      << ReadFile(root_ / "etc/passwd");
-  EXPECT_TRUE(Entry(ReadFile(root_ / "etc/group"), "optin-edge").empty())
-      << ReadFile(root_ / "etc/group");
+  EXPECT_TRUE(Account("passwd", "optin-edge").empty()) << dpkg_.ReadUnderRoot("etc/passwd");
+  EXPECT_TRUE(Account("group", "optin-edge").empty()) << dpkg_.ReadUnderRoot("etc/group");
   EXPECT_NE(Calls().find("deb-systemd-helper purge optin-edge.service"), std::string::npos)
       << Calls();
-  CommandResult status = RunCommand("dpkg-query --admindir=" + Quote(root_ / "var/lib/dpkg") +
-                                    " -W -f='${Status}' optin-edge");
+  CommandResult status = dpkg_.Query("${Status}", "optin-edge");
   EXPECT_EQ(status.out.find("installed"), std::string::npos) << status.out;
 }
 
@@ -279,17 +214,18 @@ TEST_F(PackageInstallTest, TheInstalledUnitPassesSystemdAnalyzeVerify) {
   if (RunCommand("command -v systemd-analyze").exit_code != 0) {
     GTEST_SKIP() << "systemd-analyze is not installed";
   }
-  ASSERT_EQ(Dpkg("-i " + Quote(deb_)).exit_code, 0);
+  ASSERT_EQ(Dpkg("-i " + ShellQuote(deb_.path())).exit_code, 0);
   // The unit as installed, with ExecStart pointing at the binary installed in this root (verify
   // checks that the executable exists).
-  std::string unit = ReadFile(root_ / "lib/systemd/system/optin-edge.service");
+  std::string unit = dpkg_.ReadUnderRoot("lib/systemd/system/optin-edge.service");
   const std::string exec = "ExecStart=/usr/sbin/optin-edged";
   const size_t at = unit.find(exec);
   ASSERT_NE(at, std::string::npos);
   unit.replace(at, exec.size(), "ExecStart=" + (root_ / "usr/sbin/optin-edged").string());
   const fs::path copy = dir_ / "optin-edge.service";
   std::ofstream(copy) << unit;
-  CommandResult verify = RunCommand("SYSTEMD_LOG_COLOR=0 systemd-analyze verify " + Quote(copy));
+  CommandResult verify =
+      RunCommand("SYSTEMD_LOG_COLOR=0 systemd-analyze verify " + ShellQuote(copy));
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_EQ(verify.out.find("optin-edge.service:"), std::string::npos)
       << "systemd-analyze complains about the unit:\n"
@@ -305,14 +241,11 @@ TEST_F(PackageInstallTest, WhereSystemdRunsTheScriptsStartTheServiceAndStopItOnR
     GTEST_SKIP() << "no mount namespaces here (unshare --mount)";
   }
   const fs::path control = dir_ / "control";
-  CommandResult extract = RunCommand("dpkg-deb -e " + Quote(deb_) + " " + Quote(control));
+  CommandResult extract =
+      RunCommand("dpkg-deb -e " + ShellQuote(deb_.path()) + " " + ShellQuote(control));
   ASSERT_EQ(extract.exit_code, 0) << extract.out;
   auto with_systemd = [&](const std::string& script_and_args) {
-    fs::remove(calls_);
-    return RunCommand("PATH=" + Quote(stubs_) +
-                      ":$PATH unshare --mount sh -c \"mount -t tmpfs tmpfs /run"
-                      " && mkdir -p /run/systemd/system && sh " +
-                      (control / "").string() + script_and_args + "\"");
+    return dpkg_.RunWhereSystemdRuns(control, script_and_args);
   };
 
   CommandResult abort_upgrade = with_systemd("postinst abort-upgrade 0.0.9");
@@ -338,4 +271,4 @@ TEST_F(PackageInstallTest, WhereSystemdRunsTheScriptsStartTheServiceAndStopItOnR
 }
 
 }  // namespace
-}  // namespace optin::testing
+}  // namespace optin::package::package_test
