@@ -493,15 +493,19 @@ int64_t DatabaseBytes(const std::string& url, std::string* detail) {
   auto r =
       Must(conn->Query("SELECT pg_database_size(current_database()), "
                        "pg_total_relation_size('hq_cells'), pg_total_relation_size('hq_batches'), "
-                       "pg_total_relation_size('hq_batch_periods'), pg_indexes_size('hq_cells')"),
+                       "pg_total_relation_size('hq_batch_periods'), pg_indexes_size('hq_cells'), "
+                       "pg_total_relation_size('hq_store_day_sums') + "
+                       "pg_total_relation_size('hq_chain_day_sums') + "
+                       "pg_total_relation_size('hq_store_day_runs')"),
            "size");
   const double mb = 1024.0 * 1024.0;
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "hq_cells %.0f MB of which indexes %.0f MB, hq_batches (with the signed batches) "
-                "%.0f MB, hq_batch_periods %.0f MB",
+                "%.0f MB, hq_batch_periods %.0f MB, summary tables %.0f MB",
                 static_cast<double>(r.Int(0, 1)) / mb, static_cast<double>(r.Int(0, 4)) / mb,
-                static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb);
+                static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb,
+                static_cast<double>(r.Int(0, 5)) / mb);
   *detail = buf;
   return r.Int(0, 0);
 }
@@ -600,6 +604,9 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
     }
   }
   const LoadResult load = BulkLoadYear(*store, chain, first, o.days, o.sign_year);
+  const auto r0 = Clock::now();
+  Must(store->RebuildSummaries(), "summaries");
+  const double summaries_seconds = Seconds(r0, Clock::now());
   std::printf(
       "bulk load: %lld batches (%lld cells, %.0f MB of signed batches) generated, %s and "
       "loaded in %.1f s = %.0f batches/s (%.1f s of it in the database: %s, one transaction "
@@ -611,6 +618,10 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
       load.seconds, static_cast<double>(load.batches) / load.seconds, load.db_seconds,
       url.starts_with("sqlite:") ? "prepared inserts" : "COPY",
       fk_off ? ", foreign-key checks off" : "");
+  std::printf(
+      "summary tables (store and chain day sums, reported runs) rebuilt after the load in "
+      "one transaction: %.1f s\n",
+      summaries_seconds);
   if (pg) {
     const auto a0 = Clock::now();
     auto conn = Must(hq::PgConnection::Connect(url), "connect");
@@ -773,23 +784,26 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
         auto c0 = Clock::now();
         Must(hq::ComputeFigures(*st, &directory, req), "figures");
         all.push_back(Seconds(c0, Clock::now()) * 1000);
-        std::optional<std::string> only;
-        if (scope.kind == hq::FigureScope::Kind::kStore) only = scope.value;
+        std::optional<std::vector<std::string>> only;
+        if (scope.kind == hq::FigureScope::Kind::kStore) only.emplace(1, scope.value);
+        if (scope.kind == hq::FigureScope::Kind::kRegion) {
+          only.emplace();
+          for (const hq::StoreInfo& s : directory.stores()) {
+            if (s.region == scope.value) only->push_back(s.id);
+          }
+        }
         c0 = Clock::now();
-        rows = Must(st->SumCells(hq::FiguresQuery{req.metric, std::nullopt, first, last, only}),
-                    "sum cells")
+        rows = Must(st->SumByDay(hq::FiguresQuery{req.metric, std::nullopt, first, last, only}),
+                    "sums")
                    .size();
         sums.push_back(Seconds(c0, Clock::now()) * 1000);
         c0 = Clock::now();
-        pairs = 0;
-        for (const auto& [day, ids] : Must(st->ReportingStores(first, last), "reporting")) {
-          pairs += ids.size();
-        }
+        pairs = Must(st->ReportedRuns(first, last, only), "reported runs").size();
         reporting.push_back(Seconds(c0, Clock::now()) * 1000);
       }
       std::printf(
-          "  in-process %s: ComputeFigures p50 %.1f ms; of it SumCells p50 %.1f ms (%zu (day, "
-          "store) rows), ReportingStores p50 %.1f ms (%zu (day, store) pairs)\n",
+          "  in-process %s: ComputeFigures p50 %.1f ms; of it SumByDay p50 %.1f ms (%zu day "
+          "rows), ReportedRuns p50 %.1f ms (%zu runs)\n",
           what, Percentiles(all).p50, Percentiles(sums).p50, rows, Percentiles(reporting).p50,
           pairs);
     };

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <span>
 
 #include "tools/optin-hq/csv_writer.h"
 #include "tools/optin-hq/figures.h"
 #include "tools/optin-hq/hq_http.h"
+#include "tools/optin-hq/missing_stores.h"
 #include "tools/optin-hq/session_gate.h"
 #include "tools/optin-hq/utc_day.h"
 
@@ -311,8 +313,10 @@ net::Response FiguresHandler::Stores(const net::Request& request) {
   const int64_t from = today - days, to = today - 1;
   auto activity = ctx_.store.LastBatches();
   if (!activity) return HqProblem(activity.error(), "storage-unavailable");
-  auto reporting = ctx_.store.ReportingStores(from, to);
-  if (!reporting) return HqProblem(reporting.error(), "storage-unavailable");
+  auto runs = ctx_.store.ReportedRuns(from, to, std::nullopt);
+  if (!runs) return HqProblem(runs.error(), "storage-unavailable");
+  std::map<std::string_view, std::vector<ReportedRun>> runs_of;
+  for (const ReportedRun& r : *runs) runs_of[r.store_id].push_back(r);
   std::map<std::string, StoreActivity> last;
   for (StoreActivity& a : *activity) last.emplace(a.store_id, std::move(a));
 
@@ -338,11 +342,14 @@ net::Response FiguresHandler::Stores(const net::Request& request) {
     }
     json::array missing;
     if (info) {
-      for (int64_t d = from; d <= to; ++d) {
-        if (!info->OpenOn(d)) continue;
-        auto r = reporting->find(d);
-        if (r == reporting->end() || !r->second.contains(id))
+      auto own = runs_of.find(id);
+      for (const DayRun& gap : MissingDays(
+               *info,
+               own == runs_of.end() ? std::span<const ReportedRun>() : std::span(own->second), from,
+               to)) {
+        for (int64_t d = gap.first_day; d <= gap.last_day; ++d) {
           missing.emplace_back(FormatIsoDate(d));
+        }
       }
     }
     o["missing_days"] = static_cast<int64_t>(missing.size());

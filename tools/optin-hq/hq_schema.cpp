@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "tools/optin-hq/summary_tables.h"
+
 namespace optin::hq {
 namespace {
 
@@ -96,12 +98,72 @@ CREATE INDEX hq_cells_by_store ON hq_cells (store_id, metric, day);
 DROP INDEX hq_cells_by_metric_day;
 )sql";
 
+// The summary tables (summary_tables.h). Clustered by their keys on SQLite (WITHOUT ROWID); on
+// PostgreSQL the per-store sums' key carries the sums (INCLUDE), so that a region's year is an
+// index-only range per store.
+constexpr std::string_view kSummariesV5 = R"sql(
+CREATE TABLE hq_store_day_sums (
+  metric       TEXT NOT NULL,
+  store_id     TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, store_id, day)
+) WITHOUT ROWID;
+CREATE TABLE hq_chain_day_sums (
+  metric       TEXT NOT NULL,
+  label        TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, label, day)
+) WITHOUT ROWID;
+CREATE TABLE hq_store_day_runs (
+  store_id  TEXT NOT NULL,
+  first_day INTEGER NOT NULL,
+  last_day  INTEGER NOT NULL,
+  PRIMARY KEY (store_id, first_day)
+) WITHOUT ROWID;
+)sql";
+constexpr std::string_view kSummariesV5Postgres = R"sql(
+CREATE TABLE hq_store_day_sums (
+  metric       TEXT NOT NULL,
+  store_id     TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, store_id, day) INCLUDE (value_sum, variance_sum, cells)
+);
+CREATE TABLE hq_chain_day_sums (
+  metric       TEXT NOT NULL,
+  label        TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, label, day)
+);
+CREATE TABLE hq_store_day_runs (
+  store_id  TEXT NOT NULL,
+  first_day INTEGER NOT NULL,
+  last_day  INTEGER NOT NULL,
+  PRIMARY KEY (store_id, first_day)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
     HqMigration{2, "hq: accounts and sessions", kAccountsV2},
     HqMigration{3, "hq: published bundles and the versions stores run", kBundlesV3},
     HqMigration{4, "hq: covering indexes for figures by metric and day, and by store",
                 kFigureIndexesV4},
+    HqMigration{5, "hq: summary tables for figures (store and chain day sums, reported runs)",
+                kSummariesV5, kSummariesV5Postgres},
+    // kFillSummaries must keep filling empty summary tables from a database at version 5.
+    HqMigration{6, "hq: summary tables filled from the batches stored", kFillSummaries},
 };
 
 }  // namespace

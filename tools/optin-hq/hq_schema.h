@@ -1,5 +1,6 @@
-// HQ's one schema, as versioned migrations that run unchanged on SQLite and PostgreSQL (portable
-// types: TEXT, INTEGER, BIGINT, DOUBLE PRECISION). Each engine applies the pending ones at open,
+// HQ's one schema, as versioned migrations that run on SQLite and PostgreSQL (portable types:
+// TEXT, INTEGER, BIGINT, DOUBLE PRECISION; the same tables and keys on both, storage spelled per
+// engine where it must be). Each engine applies the pending ones at open,
 // each in its own transaction, and records it in hq_schema_migrations. Append-only: never edit a
 // migration that has shipped. Constant data; thread-safe.
 #pragma once
@@ -13,6 +14,9 @@ struct HqMigration {
   int version;            // 1, 2, 3, ... strictly increasing
   std::string_view name;  // recorded in hq_schema_migrations
   std::string_view sql;   // one or more statements
+  // When not empty, PostgreSQL runs this instead of `sql` (what the engines spell differently,
+  // such as SQLite's WITHOUT ROWID or PostgreSQL's INCLUDE).
+  std::string_view postgres_sql = {};
 };
 
 // The table of applied versions (created by each engine before anything else).

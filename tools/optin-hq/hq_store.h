@@ -1,7 +1,8 @@
 // HQ's storage, one interface over two engines: SQLite (`sqlite:PATH`, embedded, the default)
 // and PostgreSQL (`postgresql://...`, for a chain). Opening one applies the schema's pending
-// migrations (hq_schema.h). Every operation is one transaction. Implementations are thread-safe
-// (each serializes its operations on one connection).
+// migrations (hq_schema.h). Every operation is one transaction; storing a batch also adds it to
+// the summary tables the figures read (summary_sql.h) in the same transaction. Implementations are
+// thread-safe (each serializes its operations on one connection).
 #pragma once
 
 #include <memory>
@@ -49,12 +50,15 @@ class HqStore {
   // Per store that ever sent a batch: when the last one arrived and what it covered.
   virtual Result<std::vector<StoreActivity>> LastBatches() = 0;
 
-  // Sums of values and variances per (day, store): see figures_query.h.
-  virtual Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) = 0;
+  // Sums of values and variances per day over the stores asked for (figures_query.h), from the
+  // summary tables: the chain's year is 365 rows, a region's one index range per store.
+  virtual Result<std::vector<DaySum>> SumByDay(const FiguresQuery& query) = 0;
 
-  // Which stores sent something for each day of [from_day, to_day] (days nobody reported are
-  // absent), for telling missing stores from zeros.
-  virtual Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) = 0;
+  // The runs of days each store reported (of `stores`, or of every store) that meet
+  // [from_day, to_day], by store id then first day, not clipped to the range: for telling
+  // missing stores from zeros without one row per store and day.
+  virtual Result<std::vector<ReportedRun>> ReportedRuns(
+      int64_t from_day, int64_t to_day, const std::optional<std::vector<std::string>>& stores) = 0;
 
   // For the dashboard: every batch that covers a day of [from_day, to_day] (its signed form, from
   // which the epsilon it spent is read; periods left empty), of one store or of every store,
@@ -67,8 +71,12 @@ class HqStore {
 
   // Loads many batches at once for benchmarks and imports, in one transaction, without the
   // duplicate check (a batch id already present fails the whole load). PostgreSQL uses COPY.
-  // Returns the number of cells loaded.
+  // Returns the number of cells loaded. The summary tables are left as they were: call
+  // RebuildSummaries once after the last load (until then figures leave the loaded batches out).
   virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;
+  // Recomputes the summary tables (per store and day, per day for the chain, the runs of days
+  // reported) from the batches stored, in one transaction.
+  virtual Status RebuildSummaries() = 0;
 
   // Accounts (accounts.h keeps the rules; these only store). AddUser: kConflict
   // ("user-exists") when the id is taken.

@@ -1,26 +1,22 @@
 #include "tools/optin-hq/missing_stores.h"
 
+#include <algorithm>
+
 namespace optin::hq {
 
-std::vector<std::string> MissingStores(const StoreDirectory& stores, int64_t day,
-                                       const std::set<std::string>& reporting) {
-  std::vector<std::string> missing;
-  for (const StoreInfo& s : stores.stores()) {
-    if (s.OpenOn(day) && !reporting.contains(s.id)) missing.push_back(s.id);
+std::vector<DayRun> MissingDays(const StoreInfo& store, std::span<const ReportedRun> runs,
+                                int64_t from_day, int64_t to_day) {
+  std::vector<DayRun> out;
+  int64_t next = std::max(from_day, store.opened_day);  // the first day not yet accounted for
+  const int64_t last = store.closed_day ? std::min(to_day, *store.closed_day - 1) : to_day;
+  for (const ReportedRun& r : runs) {
+    if (next > last) break;
+    if (r.last_day < next) continue;
+    if (r.first_day > last) break;
+    if (r.first_day > next) out.push_back(DayRun{next, r.first_day - 1});
+    next = r.last_day + 1;
   }
-  return missing;
-}
-
-std::map<int64_t, std::vector<std::string>> MissingStoresByDay(const StoreDirectory& stores,
-                                                               int64_t from_day, int64_t to_day,
-                                                               const ReportingDays& reporting) {
-  static const std::set<std::string> kNobody;
-  std::map<int64_t, std::vector<std::string>> out;
-  for (int64_t day = from_day; day <= to_day; ++day) {
-    auto it = reporting.find(day);
-    auto missing = MissingStores(stores, day, it == reporting.end() ? kNobody : it->second);
-    if (!missing.empty()) out.emplace(day, std::move(missing));
-  }
+  if (next <= last) out.push_back(DayRun{next, last});
   return out;
 }
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <set>
 
+#include "tools/optin-hq/summary_tables.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
@@ -34,6 +36,21 @@ std::string MultiRowInsert(std::string_view head, size_t rows, size_t cols) {
     sql += ")";
   }
   return sql;
+}
+
+// A PostgreSQL array literal of texts ('{"a","b"}'), each element quoted and escaped.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 // One field in COPY's text format.
@@ -117,7 +134,7 @@ Status PostgresHqStore::Migrate(std::span<const HqMigration> migrations) {
                                  c.Query("SELECT 1 FROM hq_schema_migrations WHERE version = $1",
                                          PgParams().Add(m.version)));
           if (r.rows() > 0) return Ok();
-          OPTIN_TRY(c.Exec(m.sql));
+          OPTIN_TRY(c.Exec(m.postgres_sql.empty() ? m.sql : m.postgres_sql));
           OPTIN_TRY(
               c.Query("INSERT INTO hq_schema_migrations (version, name, applied_at) "
                       "VALUES ($1, $2, $3)",
@@ -145,6 +162,33 @@ Result<std::vector<int>> PostgresHqStore::AppliedMigrations() {
 }
 
 namespace {
+
+// Adds a stored batch to the summary tables (summary_tables.h), inside the caller's transaction.
+Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
+  OPTIN_TRY(c.Query(kAddBatchToStoreDaySums, PgParams().Add(b.batch_id)));
+  OPTIN_TRY(c.Query(kAddBatchToChainDaySums, PgParams().Add(b.batch_id)));
+  std::set<int64_t> days;
+  for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
+  for (int64_t day : days) {
+    OPTIN_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT first_day, last_day FROM hq_store_day_runs WHERE store_id = $1 "
+                            "AND first_day <= $2::integer + 1 AND last_day >= $2::integer - 1",
+                            PgParams().Add(b.store_id).Add(day)));
+    std::vector<DayRun> nearby;
+    for (int i = 0; i < r.rows(); ++i) nearby.push_back(DayRun{r.Int(i, 0), r.Int(i, 1)});
+    const std::optional<DayRunEdit> edit = AddDayToRuns(nearby, day);
+    if (!edit) continue;
+    for (int64_t first : edit->delete_first_days) {
+      OPTIN_TRY(c.Query("DELETE FROM hq_store_day_runs WHERE store_id = $1 AND first_day = $2",
+                        PgParams().Add(b.store_id).Add(first)));
+    }
+    OPTIN_TRY(
+        c.Query("INSERT INTO hq_store_day_runs (store_id, first_day, last_day) VALUES ($1, "
+                "$2, $3)",
+                PgParams().Add(b.store_id).Add(edit->insert.first_day).Add(edit->insert.last_day)));
+  }
+  return Ok();
+}
 
 // Inserts one batch, its periods and cells on `c` (inside the caller's transaction); kDuplicate
 // when its id is stored already.
@@ -186,6 +230,7 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
                                      n, 7),
                       cells));
   }
+  OPTIN_TRY(AddToSummaries(c, b));
   return IngestOutcome::kStored;
 }
 
@@ -264,27 +309,32 @@ Result<std::vector<StoreActivity>> PostgresHqStore::LastBatches() {
   return out;
 }
 
-Result<std::vector<FigureRow>> PostgresHqStore::SumCells(const FiguresQuery& q) {
+Result<std::vector<DaySum>> PostgresHqStore::SumByDay(const FiguresQuery& q) {
+  PgParams params;
+  params.Add(q.metric).Add(q.label.value_or("")).Add(q.from_day).Add(q.to_day);
+  std::string sql;
+  if (!q.stores) {
+    sql =
+        "SELECT day, value_sum, variance_sum, cells FROM hq_chain_day_sums WHERE metric = $1 "
+        "AND label = $2 AND day BETWEEN $3::integer AND $4::integer ORDER BY day";
+  } else {
+    params.Add(TextArray(*q.stores));
+    sql = q.label ? "SELECT day, SUM(value)::bigint, SUM(variance), COUNT(*) FROM hq_cells WHERE "
+                    "metric = $1 AND label = $2 AND store_id = ANY($5::text[]) AND day BETWEEN "
+                    "$3::integer AND $4::integer GROUP BY day ORDER BY day"
+                  : "SELECT day, SUM(value_sum)::bigint, SUM(variance_sum), SUM(cells)::bigint "
+                    "FROM hq_store_day_sums WHERE metric = $1 AND $2 = '' AND store_id = "
+                    "ANY($5::text[]) AND day BETWEEN $3::integer AND $4::integer GROUP BY day "
+                    "ORDER BY day";
+  }
   std::lock_guard lock(mu_);
-  std::vector<FigureRow> out;
+  std::vector<DaySum> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         out.clear();
-        OPTIN_ASSIGN_OR_RETURN(
-            PgResult r, c.Query("SELECT day, store_id, SUM(value)::bigint, SUM(variance), COUNT(*) "
-                                "FROM hq_cells WHERE metric = $1 AND day BETWEEN $2::integer AND "
-                                "$3::integer AND ($4::text IS NULL OR label = $4::text) AND "
-                                "($5::text IS NULL OR store_id = $5::text) GROUP BY day, store_id "
-                                "ORDER BY day, store_id",
-                                PgParams()
-                                    .Add(q.metric)
-                                    .Add(q.from_day)
-                                    .Add(q.to_day)
-                                    .Add(q.label)
-                                    .Add(q.store_id)));
+        OPTIN_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
         for (int i = 0; i < r.rows(); ++i) {
-          out.push_back(
-              FigureRow{r.Int(i, 0), r.Text(i, 1), r.Int(i, 2), r.Double(i, 3), r.Int(i, 4)});
+          out.push_back(DaySum{r.Int(i, 0), r.Int(i, 1), r.Double(i, 2), r.Int(i, 3)});
         }
         return Ok();
       },
@@ -292,21 +342,41 @@ Result<std::vector<FigureRow>> PostgresHqStore::SumCells(const FiguresQuery& q) 
   return out;
 }
 
-Result<ReportingDays> PostgresHqStore::ReportingStores(int64_t from_day, int64_t to_day) {
+Result<std::vector<ReportedRun>> PostgresHqStore::ReportedRuns(
+    int64_t from_day, int64_t to_day, const std::optional<std::vector<std::string>>& stores) {
+  PgParams params;
+  params.Add(from_day).Add(to_day);
+  std::string sql =
+      "SELECT store_id, first_day, last_day FROM hq_store_day_runs WHERE first_day <= "
+      "$2::integer AND last_day >= $1::integer";
+  if (stores) {
+    params.Add(TextArray(*stores));
+    sql += " AND store_id = ANY($3::text[])";
+  }
+  sql += " ORDER BY store_id, first_day";
   std::lock_guard lock(mu_);
-  ReportingDays out;
+  std::vector<ReportedRun> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         out.clear();
-        OPTIN_ASSIGN_OR_RETURN(
-            PgResult r, c.Query("SELECT DISTINCT day, store_id FROM hq_batch_periods WHERE day "
-                                "BETWEEN $1::integer AND $2::integer",
-                                PgParams().Add(from_day).Add(to_day)));
-        for (int i = 0; i < r.rows(); ++i) out[r.Int(i, 0)].insert(r.Text(i, 1));
+        OPTIN_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
+        for (int i = 0; i < r.rows(); ++i) {
+          out.push_back(ReportedRun{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)});
+        }
         return Ok();
       },
       true));
   return out;
+}
+
+Status PostgresHqStore::RebuildSummaries() {
+  std::lock_guard lock(mu_);
+  return Transaction(
+      [](PgConnection& c) -> Status {
+        OPTIN_TRY(c.Exec(kEmptySummaries));
+        return c.Exec(kFillSummaries);
+      },
+      false);
 }
 
 Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(

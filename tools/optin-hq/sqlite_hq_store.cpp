@@ -1,11 +1,24 @@
 #include "tools/optin-hq/sqlite_hq_store.h"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
+#include <set>
 
+#include "tools/optin-hq/summary_tables.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
 namespace {
+
+namespace json = boost::json;
+
+// A JSON array of texts, for SQLite's json_each.
+std::string JsonTextArray(const std::vector<std::string>& items) {
+  json::array a;
+  for (const std::string& item : items) a.emplace_back(item);
+  return json::serialize(a);
+}
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -86,6 +99,35 @@ Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
   return Ok();
 }
 
+Status SqliteHqStore::AddToSummaries(const BatchRecord& b) {
+  OPTIN_TRY(conn_->Execute(kAddBatchToStoreDaySums, b.batch_id));
+  OPTIN_TRY(conn_->Execute(kAddBatchToChainDaySums, b.batch_id));
+  std::set<int64_t> days;
+  for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
+  for (int64_t day : days) {
+    OPTIN_ASSIGN_OR_RETURN(
+        auto q, conn_->Prepare("SELECT first_day, last_day FROM hq_store_day_runs WHERE "
+                               "store_id = ?1 AND first_day <= ?2 + 1 AND last_day >= ?2 - 1"));
+    q.BindAll(b.store_id, day);
+    std::vector<DayRun> nearby;
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      nearby.push_back(DayRun{q.ColumnInt(0), q.ColumnInt(1)});
+    }
+    const std::optional<DayRunEdit> edit = AddDayToRuns(nearby, day);
+    if (!edit) continue;
+    for (int64_t first : edit->delete_first_days) {
+      OPTIN_TRY(conn_->Execute("DELETE FROM hq_store_day_runs WHERE store_id = ? AND first_day = ?",
+                               b.store_id, first));
+    }
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_store_day_runs (store_id, first_day, last_day) VALUES (?, ?, ?)",
+        b.store_id, edit->insert.first_day, edit->insert.last_day));
+  }
+  return Ok();
+}
+
 Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
   OPTIN_TRY(ValidateBatchRecord(batch));
   std::lock_guard lock(mu_);
@@ -98,7 +140,8 @@ Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
       outcome = IngestOutcome::kDuplicate;
       return Ok();
     }
-    return InsertBatch(batch);
+    OPTIN_TRY(InsertBatch(batch));
+    return AddToSummaries(batch);
   }));
   return outcome;
 }
@@ -119,6 +162,7 @@ Result<std::vector<IngestOutcome>> SqliteHqStore::StoreBatches(
         continue;
       }
       OPTIN_TRY(InsertBatch(b));
+      OPTIN_TRY(AddToSummaries(b));
       outcomes.push_back(IngestOutcome::kStored);
     }
     return Ok();
@@ -177,37 +221,58 @@ Result<std::vector<StoreActivity>> SqliteHqStore::LastBatches() {
   return out;
 }
 
-Result<std::vector<FigureRow>> SqliteHqStore::SumCells(const FiguresQuery& query) {
+Result<std::vector<DaySum>> SqliteHqStore::SumByDay(const FiguresQuery& query) {
+  std::string_view sql =
+      "SELECT day, value_sum, variance_sum, cells FROM hq_chain_day_sums WHERE metric = ?1 AND "
+      "label = ?2 AND day BETWEEN ?3 AND ?4 AND ?5 IS NULL ORDER BY day";
+  std::optional<std::string> stores;
+  if (query.stores) {
+    stores = JsonTextArray(*query.stores);
+    sql = query.label
+              ? "SELECT day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells WHERE metric = ?1 "
+                "AND label = ?2 AND store_id IN (SELECT value FROM json_each(?5)) AND day BETWEEN "
+                "?3 AND ?4 GROUP BY day ORDER BY day"
+              : "SELECT day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_store_day_sums "
+                "WHERE metric = ?1 AND ?2 = '' AND store_id IN (SELECT value FROM json_each(?5)) "
+                "AND day BETWEEN ?3 AND ?4 GROUP BY day ORDER BY day";
+  }
   std::lock_guard lock(mu_);
-  OPTIN_ASSIGN_OR_RETURN(
-      auto q,
-      conn_->Prepare("SELECT day, store_id, SUM(value), SUM(variance), COUNT(*) FROM hq_cells "
-                     "WHERE metric = ?1 AND day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR label = ?4) "
-                     "AND (?5 IS NULL OR store_id = ?5) GROUP BY day, store_id "
-                     "ORDER BY day, store_id"));
-  q.BindAll(query.metric, query.from_day, query.to_day, query.label, query.store_id);
-  std::vector<FigureRow> out;
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare(sql));
+  q.BindAll(query.metric, query.label.value_or(""), query.from_day, query.to_day, stores);
+  std::vector<DaySum> out;
   for (;;) {
     OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(FigureRow{q.ColumnInt(0), q.ColumnText(1), q.ColumnInt(2), q.ColumnDouble(3),
-                            q.ColumnInt(4)});
+    out.push_back(DaySum{q.ColumnInt(0), q.ColumnInt(1), q.ColumnDouble(2), q.ColumnInt(3)});
   }
   return out;
 }
 
-Result<ReportingDays> SqliteHqStore::ReportingStores(int64_t from_day, int64_t to_day) {
+Result<std::vector<ReportedRun>> SqliteHqStore::ReportedRuns(
+    int64_t from_day, int64_t to_day, const std::optional<std::vector<std::string>>& stores) {
+  std::optional<std::string> only;
+  if (stores) only = JsonTextArray(*stores);
   std::lock_guard lock(mu_);
-  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT DISTINCT day, store_id FROM "
-                                                "hq_batch_periods WHERE day BETWEEN ? AND ?"));
-  q.BindAll(from_day, to_day);
-  ReportingDays out;
+  OPTIN_ASSIGN_OR_RETURN(
+      auto q, conn_->Prepare("SELECT store_id, first_day, last_day FROM hq_store_day_runs WHERE "
+                             "first_day <= ?2 AND last_day >= ?1 AND (?3 IS NULL OR store_id IN "
+                             "(SELECT value FROM json_each(?3))) ORDER BY store_id, first_day"));
+  q.BindAll(from_day, to_day, only);
+  std::vector<ReportedRun> out;
   for (;;) {
     OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out[q.ColumnInt(0)].insert(q.ColumnText(1));
+    out.push_back(ReportedRun{q.ColumnText(0), q.ColumnInt(1), q.ColumnInt(2)});
   }
   return out;
+}
+
+Status SqliteHqStore::RebuildSummaries() {
+  std::lock_guard lock(mu_);
+  return Transaction([&]() -> Status {
+    OPTIN_TRY(conn_->Exec(kEmptySummaries));
+    return conn_->Exec(kFillSummaries);
+  });
 }
 
 Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(

@@ -26,13 +26,16 @@ class SqliteHqStore final : public HqStore {
   Result<std::vector<IngestOutcome>> StoreBatches(std::span<const BatchRecord> batches) override;
   Result<std::vector<BatchSummary>> ListBatches(std::string_view store_id) override;
   Result<std::vector<StoreActivity>> LastBatches() override;
-  Result<std::vector<FigureRow>> SumCells(const FiguresQuery& query) override;
-  Result<ReportingDays> ReportingStores(int64_t from_day, int64_t to_day) override;
+  Result<std::vector<DaySum>> SumByDay(const FiguresQuery& query) override;
+  Result<std::vector<ReportedRun>> ReportedRuns(
+      int64_t from_day, int64_t to_day,
+      const std::optional<std::vector<std::string>>& stores) override;
   Result<std::vector<BatchSummary>> BatchesCovering(
       int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) override;
   Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
                                                 int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
+  Status RebuildSummaries() override;
 
   Status AddUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> FindUser(std::string_view user_id) override;
@@ -55,6 +58,7 @@ class SqliteHqStore final : public HqStore {
   Status Transaction(Fn&& fn);
   // Inserts the batch row, its periods and cells (no duplicate check).
   Status InsertBatch(const BatchRecord& batch);
+  Status AddToSummaries(const BatchRecord& batch);  // summary_tables.h
 
   std::mutex mu_;
   std::unique_ptr<store::Connection> conn_;  // GUARDED_BY(mu_)

@@ -2,6 +2,7 @@
 // server (one per test binary, a fresh database per test).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -32,11 +33,12 @@ BatchRecord DailyBatch(const std::string& store, int64_t day,
 
 class HqStoreTest : public HqStoreFixture {
  protected:
-  static int64_t Total(const std::vector<FigureRow>& rows) {
+  static int64_t Total(const std::vector<DaySum>& rows) {
     int64_t sum = 0;
-    for (const FigureRow& r : rows) sum += r.value_sum;
+    for (const DaySum& r : rows) sum += r.value_sum;
     return sum;
   }
+  static std::optional<std::vector<std::string>> Only(std::vector<std::string> ids) { return ids; }
 };
 
 // The versions of the schema this build ships.
@@ -115,9 +117,12 @@ TEST_P(HqStoreTest, ADuplicateBatchIdAnswersDuplicateAndDoublesNothing) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].signed_batch, first.signed_batch);
   EXPECT_EQ(list[0].cell_count, 3);
-  auto rows = store->SumCells(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt});
+  auto rows = store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt});
   ASSERT_TRUE(rows) << rows.error().message;
   EXPECT_EQ(Total(*rows), 14);
+  EXPECT_EQ(Total(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"})})
+                      .value()),
+            14);
 }
 
 TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
@@ -132,10 +137,13 @@ TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
   EXPECT_EQ(outcome.error().code, ErrorCode::kConflict) << outcome.error().message;
 
   EXPECT_TRUE(store->ListBatches("s1").value().empty());
-  EXPECT_TRUE(store->SumCells(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt})
+  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt})
                   .value()
                   .empty());
-  EXPECT_TRUE(store->ReportingStores(kDay, kDay).value().empty());
+  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"})})
+                  .value()
+                  .empty());
+  EXPECT_TRUE(store->ReportedRuns(kDay, kDay, std::nullopt).value().empty());
   // Nothing half-stored blocks the corrected upload of the same batch id.
   EXPECT_EQ(store->StoreBatch(DailyBatch("s1", kDay, {{"app", 10}})).value(),
             IngestOutcome::kStored);
@@ -163,7 +171,7 @@ TEST_P(HqStoreTest, AnUploadsBatchesAreStoredInOneTransaction) {
   EXPECT_EQ(store->ListBatches("s1").value().size(), 2u);  // kDay + 2 was not kept either
 }
 
-TEST_P(HqStoreTest, SumsOfValuesAndVariancesAreGroupedByDayAndStore) {
+TEST_P(HqStoreTest, SumsOfValuesAndVariancesAreGroupedByDayForTheChainAStoreSetOrALabel) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
   // Two stores over three days; a negative noisy value is summed as it is (no clamping).
@@ -179,30 +187,45 @@ TEST_P(HqStoreTest, SumsOfValuesAndVariancesAreGroupedByDayAndStore) {
   ASSERT_EQ(store->StoreBatch(DailyBatch("s1", kDay + 5, {{"app", 1000}})).value(),
             IngestOutcome::kStored);
 
-  auto rows =
-      store->SumCells(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, std::nullopt});
-  ASSERT_TRUE(rows) << rows.error().message;
-  ASSERT_EQ(rows->size(), 4u);
-  const std::array<FigureRow, 4> want = {
-      FigureRow{kDay + 1, "s1", 11 - 2, 2.5, 2}, FigureRow{kDay + 1, "s2", 107, 1.0, 2},
-      FigureRow{kDay + 2, "s1", 12 - 2, 2.5, 2}, FigureRow{kDay + 2, "s2", 107, 1.0, 2}};
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ((*rows)[i].day, want[i].day) << i;
-    EXPECT_EQ((*rows)[i].store_id, want[i].store_id) << i;
-    EXPECT_EQ((*rows)[i].value_sum, want[i].value_sum) << i;
-    EXPECT_DOUBLE_EQ((*rows)[i].variance_sum, want[i].variance_sum) << i;
-    EXPECT_EQ((*rows)[i].cells, want[i].cells) << i;
-  }
-  // One label, one store.
-  auto app = store->SumCells(FiguresQuery{"checkins", "app", kDay, kDay + 2, "s1"});
+  auto check = [](const std::vector<DaySum>& rows, const std::vector<DaySum>& want) {
+    ASSERT_EQ(rows.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(rows[i].day, want[i].day) << i;
+      EXPECT_EQ(rows[i].value_sum, want[i].value_sum) << i;
+      EXPECT_DOUBLE_EQ(rows[i].variance_sum, want[i].variance_sum) << i;
+      EXPECT_EQ(rows[i].cells, want[i].cells) << i;
+    }
+  };
+  const std::vector<DaySum> both = {DaySum{kDay + 1, 11 - 2 + 107, 3.5, 4},
+                                    DaySum{kDay + 2, 12 - 2 + 107, 3.5, 4}};
+  // The chain (its own summary), the two stores named, and one store: the same sums.
+  auto chain =
+      store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, std::nullopt});
+  ASSERT_TRUE(chain) << chain.error().message;
+  check(*chain, both);
+  auto named = store->SumByDay(
+      FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s1", "s2"})});
+  ASSERT_TRUE(named) << named.error().message;
+  check(*named, both);
+  check(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s2"})})
+            .value(),
+        {DaySum{kDay + 1, 107, 1.0, 2}, DaySum{kDay + 2, 107, 1.0, 2}});
+  // One label: the chain's, and one store's.
+  check(store->SumByDay(FiguresQuery{"checkins", "web", kDay, kDay + 2, std::nullopt}).value(),
+        {DaySum{kDay, 5, 1.75, 2}, DaySum{kDay + 1, 5, 1.75, 2}, DaySum{kDay + 2, 5, 1.75, 2}});
+  auto app = store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 2, Only({"s1"})});
   ASSERT_TRUE(app) << app.error().message;
   ASSERT_EQ(app->size(), 3u);
   EXPECT_EQ(Total(*app), 10 + 11 + 12);
   EXPECT_DOUBLE_EQ((*app)[0].variance_sum, 1.25);
+  // Nobody named, nobody summed.
+  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 2, Only({})})
+                  .value()
+                  .empty());
   // A variance that is not a small binary fraction survives the round trip.
   ASSERT_EQ(store->StoreBatch(DailyBatch("s3", kDay, {{"app", 1}}, 204.1234567891)).value(),
             IngestOutcome::kStored);
-  auto s3 = store->SumCells(FiguresQuery{"checkins", "app", kDay, kDay, "s3"}).value();
+  auto s3 = store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay, Only({"s3"})}).value();
   ASSERT_EQ(s3.size(), 1u);
   EXPECT_DOUBLE_EQ(s3[0].variance_sum, 204.1234567891);
 }
@@ -221,9 +244,107 @@ TEST_P(HqStoreTest, AMergedBatchReportsForEachOfItsPeriodsDays) {
   ASSERT_EQ(list[0].periods.size(), 2u);
   EXPECT_EQ(list[0].periods[1].start, UtcDayStart(kDay + 1));
 
-  auto reporting = store->ReportingStores(kDay - 1, kDay + 3);
-  ASSERT_TRUE(reporting) << reporting.error().message;
-  EXPECT_EQ(*reporting, (ReportingDays{{kDay, {"s1"}}, {kDay + 1, {"s1", "s2"}}}));
+  auto runs = store->ReportedRuns(kDay - 1, kDay + 3, std::nullopt);
+  ASSERT_TRUE(runs) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].store_id, "s1");
+  EXPECT_EQ(((*runs)[0].first_day), kDay);
+  EXPECT_EQ(((*runs)[0].last_day), kDay + 1);
+  EXPECT_EQ((*runs)[1].store_id, "s2");
+  EXPECT_EQ(((*runs)[1].first_day), kDay + 1);
+  EXPECT_EQ(((*runs)[1].last_day), kDay + 1);
+}
+
+// Batches arriving out of order (a box catching up) still make one run per stretch of days
+// reported: a day next to a run extends it, a day between two joins them, a repeat changes
+// nothing; runs that only meet the range are listed whole.
+TEST_P(HqStoreTest, ReportedDaysAreKeptAsRunsWhateverOrderTheyArriveIn) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  for (int64_t d : {5, 1, 2, 9, 3, 7, 6, 2}) {
+    BatchRecord b = DailyBatch("s1", kDay + d, {{"app", 1}});
+    if (d == 2) b.batch_id += "-" + std::to_string(store->ListBatches("s1").value().size());
+    ASSERT_TRUE(store->StoreBatch(b)) << d;
+  }
+  ASSERT_TRUE(store->StoreBatch(DailyBatch("s2", kDay + 4, {{"app", 1}})));
+  auto runs = store->ReportedRuns(kDay + 3, kDay + 8, Only({"s1"}));
+  ASSERT_TRUE(runs) << runs.error().message;
+  std::vector<std::pair<int64_t, int64_t>> got;
+  for (const ReportedRun& r : *runs) got.emplace_back(r.first_day - kDay, r.last_day - kDay);
+  EXPECT_EQ(got, (std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {5, 7}}));
+  EXPECT_EQ(store->ReportedRuns(kDay, kDay + 20, std::nullopt).value().size(), 4u);  // + s2, 9
+}
+
+// RebuildSummaries (and the migration that introduced the summaries) recompute from the batches
+// what ingest added one by one.
+TEST_P(HqStoreTest, RebuildingTheSummariesGivesWhatIngestKept) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  for (int64_t d : {0, 1, 3}) {
+    ASSERT_TRUE(store->StoreBatch(DailyBatch("s1", kDay + d, {{"app", 2 + d}, {"web", -1}}, 1.5)));
+  }
+  ASSERT_TRUE(store->StoreBatch(DailyBatch("s2", kDay + 1, {{"app", 7}}, 0.25)));
+  auto snapshot = [&] {
+    std::vector<std::string> out;
+    for (auto scope : {std::optional<std::vector<std::string>>{}, Only({"s1"}), Only({"s2"})}) {
+      for (auto label : {std::optional<std::string>{}, std::optional<std::string>{"app"}}) {
+        const auto sums =
+            store->SumByDay(FiguresQuery{"checkins", label, kDay, kDay + 3, scope}).value();
+        for (const DaySum& d : sums) {
+          out.push_back(std::to_string(d.day) + ":" + std::to_string(d.value_sum) + ":" +
+                        std::to_string(d.variance_sum) + ":" + std::to_string(d.cells));
+        }
+      }
+    }
+    const auto runs = store->ReportedRuns(kDay, kDay + 3, std::nullopt).value();
+    for (const ReportedRun& r : runs) {
+      out.push_back(r.store_id + std::to_string(r.first_day) + "-" + std::to_string(r.last_day));
+    }
+    return out;
+  };
+  const auto kept = snapshot();
+  ASSERT_EQ(kept.size(), 3u + 3u + 3u + 3u + 1u + 1u + 3u);
+  ASSERT_TRUE(store->RebuildSummaries());
+  EXPECT_EQ(snapshot(), kept);
+}
+
+// A database from before the summaries (schema version 4) gets them filled from its batches when
+// optin-hq first opens it at this version.
+TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored) {
+  const auto schema = HqSchema();
+  const auto before = std::find_if(schema.begin(), schema.end(),
+                                   [](const HqMigration& m) { return m.version == 5; });
+  ASSERT_NE(before, schema.end());
+  {
+    auto old = Open(std::span<const HqMigration>(schema.begin(), before));
+    ASSERT_TRUE(old) << old.error().message;
+    std::vector<BatchRecord> batches;
+    for (int64_t d : {0, 1, 2, 4}) batches.push_back(DailyBatch("s1", kDay + d, {{"app", 3}}));
+    batches.push_back(DailyBatch("s2", kDay + 2, {{"app", 5}, {"web", 1}}));
+    ASSERT_TRUE((*old)->BulkLoad(batches));
+  }
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->AppliedMigrations().value(), SchemaVersions());
+  auto chain =
+      store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4, std::nullopt});
+  ASSERT_TRUE(chain) << chain.error().message;
+  EXPECT_EQ(Total(*chain), 4 * 3 + 5 + 1);
+  EXPECT_EQ(chain->size(), 4u);
+  EXPECT_EQ(
+      Total(store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 4, std::nullopt}).value()),
+      4 * 3 + 5);
+  EXPECT_EQ(
+      Total(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4, Only({"s2"})})
+                .value()),
+      6);
+  std::vector<std::string> runs;
+  const auto reported = store->ReportedRuns(kDay, kDay + 4, std::nullopt).value();
+  for (const ReportedRun& r : reported) {
+    runs.push_back(r.store_id + ":" + std::to_string(r.first_day - kDay) + "-" +
+                   std::to_string(r.last_day - kDay));
+  }
+  EXPECT_EQ(runs, (std::vector<std::string>{"s1:0-2", "s1:4-4", "s2:2-2"}));
 }
 
 TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
@@ -241,10 +362,16 @@ TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
   ASSERT_TRUE(cells) << cells.error().message;
   EXPECT_EQ(*cells, 200 * 3);
 
-  auto rows = store->SumCells(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt});
+  // The summaries follow once rebuilt.
+  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt})
+                  .value()
+                  .empty());
+  ASSERT_TRUE(store->RebuildSummaries());
+  auto rows = store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt});
   ASSERT_TRUE(rows) << rows.error().message;
-  EXPECT_EQ(rows->size(), 200u);
+  EXPECT_EQ(rows->size(), 10u);
   EXPECT_EQ(Total(*rows), 10 * (190 + 20));
+  EXPECT_EQ(store->ReportedRuns(kDay, kDay + 9, std::nullopt).value().size(), 20u);
   EXPECT_EQ(store->ListBatches("s0").value().front().signed_batch, batches[0].signed_batch);
   // Loaded batches are known to ingest: a late upload of one is a duplicate.
   EXPECT_EQ(store->StoreBatch(batches[42]).value(), IngestOutcome::kDuplicate);

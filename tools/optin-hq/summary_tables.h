@@ -1,0 +1,85 @@
+// The summary tables HQ keeps beside its cells so that figures read a few rows instead of one per
+// store, day and label (measured in tools/bench/hq_bench): per metric, store and day the cells of
+// every label summed (hq_store_day_sums); per metric, label and day the chain's sums, with label
+// '' for every label summed (hq_chain_day_sums; cell labels are never empty); per store the runs
+// of consecutive days it reported (hq_store_day_runs). Ingest adds each stored batch to them in
+// its own transaction; RebuildSummaries and the migration that introduced them fill them from
+// the batches stored. The SQL here runs unchanged on SQLite and PostgreSQL ($1 is the batch id;
+// SQLite reads `$1` as a named parameter, bound by position). Constant data and pure functions;
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace optin::hq {
+
+// Adds batch $1's cells (already in hq_cells) to the store's and the chain's day sums.
+inline constexpr std::string_view kAddBatchToStoreDaySums = R"sql(
+INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)
+SELECT metric, store_id, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+WHERE batch_id = $1 GROUP BY metric, store_id, day
+ON CONFLICT (metric, store_id, day) DO UPDATE SET
+  value_sum = hq_store_day_sums.value_sum + excluded.value_sum,
+  variance_sum = hq_store_day_sums.variance_sum + excluded.variance_sum,
+  cells = hq_store_day_sums.cells + excluded.cells
+)sql";
+inline constexpr std::string_view kAddBatchToChainDaySums = R"sql(
+INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
+SELECT metric, label, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+WHERE batch_id = $1 GROUP BY metric, label, day
+UNION ALL
+SELECT metric, '', day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+WHERE batch_id = $1 GROUP BY metric, day
+ON CONFLICT (metric, label, day) DO UPDATE SET
+  value_sum = hq_chain_day_sums.value_sum + excluded.value_sum,
+  variance_sum = hq_chain_day_sums.variance_sum + excluded.variance_sum,
+  cells = hq_chain_day_sums.cells + excluded.cells
+)sql";
+
+// Fills the (empty) summary tables from every batch stored; the runs are the classic "gaps and
+// islands": consecutive days share day - row_number.
+inline constexpr std::string_view kFillSummaries = R"sql(
+INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)
+SELECT metric, store_id, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+GROUP BY metric, store_id, day;
+INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
+SELECT metric, label, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+GROUP BY metric, label, day;
+INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
+SELECT metric, '', day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_store_day_sums
+GROUP BY metric, day;
+INSERT INTO hq_store_day_runs (store_id, first_day, last_day)
+SELECT store_id, MIN(day), MAX(day) FROM (
+  SELECT store_id, day, day - ROW_NUMBER() OVER (PARTITION BY store_id ORDER BY day) AS island
+  FROM (SELECT DISTINCT store_id, day FROM hq_batch_periods) AS reported) AS numbered
+GROUP BY store_id, island;
+)sql";
+inline constexpr std::string_view kEmptySummaries = R"sql(
+DELETE FROM hq_store_day_sums;
+DELETE FROM hq_chain_day_sums;
+DELETE FROM hq_store_day_runs;
+)sql";
+
+// The runs of one store that meet [day - 1, day + 1] (at most two: runs never touch).
+struct DayRun {
+  int64_t first_day = 0;
+  int64_t last_day = 0;
+  bool operator==(const DayRun&) const = default;
+};
+
+// What adding `day` to a store's runs changes: delete the runs starting on these days, then
+// insert `insert`.
+struct DayRunEdit {
+  std::vector<int64_t> delete_first_days;
+  DayRun insert;
+};
+
+// nullopt when a run covers `day` already; else the edit that keeps the runs maximal (a day next
+// to a run extends it, a day between two joins them).
+std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t day);
+
+}  // namespace optin::hq
