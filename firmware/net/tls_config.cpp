@@ -8,6 +8,11 @@
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <string_view>
 
 #include "platform/mbedtls_error.h"
@@ -21,6 +26,8 @@ using SslConfig =
     platform::MbedtlsHolder<mbedtls_ssl_config, mbedtls_ssl_config_init, mbedtls_ssl_config_free>;
 using SslTicket = platform::MbedtlsHolder<mbedtls_ssl_ticket_context, mbedtls_ssl_ticket_init,
                                           mbedtls_ssl_ticket_free>;
+using SslSession = platform::MbedtlsHolder<mbedtls_ssl_session, mbedtls_ssl_session_init,
+                                           mbedtls_ssl_session_free>;
 
 // Zero-terminated lists that mbedTLS keeps pointers to: static storage.
 const int kCiphersuites[] = {
@@ -173,6 +180,16 @@ struct TlsClientConfig::Impl {
   platform::PkHolder key;
   SslConfig conf;  // last: freed first
   bool has_client_cert = false;
+  bool resume_sessions = true;
+  std::chrono::seconds max_session_age{0};
+
+  struct Saved {
+    std::shared_ptr<SslSession> session;
+    std::chrono::steady_clock::time_point offer_until;
+  };
+  mutable std::atomic<uint64_t> resumed{0};
+  mutable std::mutex sessions_mu;
+  mutable std::map<std::string, Saved, std::less<>> sessions;  // GUARDED_BY(sessions_mu)
 };
 
 TlsClientConfig::TlsClientConfig(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -197,6 +214,8 @@ Result<std::shared_ptr<const TlsClientConfig>> TlsClientConfig::Create(
     return Fail(ErrorCode::kInvalidArgument,
                 "TLS client identity needs both a certificate and its key");
   }
+  impl->resume_sessions = settings.resume_sessions && settings.max_session_age.count() > 0;
+  impl->max_session_age = settings.max_session_age;
   if (!settings.cert_chain_pem.empty()) {
     OPTIN_TRY(ParseIdentity(&impl->chain.value, &impl->key.value, settings.cert_chain_pem,
                             settings.key_pem));
@@ -209,5 +228,41 @@ Result<std::shared_ptr<const TlsClientConfig>> TlsClientConfig::Create(
 
 bool TlsClientConfig::has_client_cert() const { return impl_->has_client_cert; }
 const mbedtls_ssl_config& TlsClientConfig::native() const { return impl_->conf.value; }
+
+bool TlsClientConfig::OfferSession(const std::string& server_name, mbedtls_ssl_context* ssl) const {
+  if (!impl_->resume_sessions) return false;
+  std::shared_ptr<SslSession> session;
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    auto it = impl_->sessions.find(server_name);
+    if (it == impl_->sessions.end()) return false;
+    if (std::chrono::steady_clock::now() >= it->second.offer_until) {
+      impl_->sessions.erase(it);
+      return false;
+    }
+    session = it->second.session;
+  }
+  // Copies the session into `ssl`; a failure (out of memory) only means a full handshake.
+  return mbedtls_ssl_set_session(ssl, &session->value) == 0;
+}
+
+void TlsClientConfig::CountResumed() const { impl_->resumed.fetch_add(1); }
+uint64_t TlsClientConfig::resumed_handshakes() const { return impl_->resumed.load(); }
+
+void TlsClientConfig::SaveSession(const std::string& server_name,
+                                  const mbedtls_ssl_context& ssl) const {
+  if (!impl_->resume_sessions) return;
+  auto session = std::make_shared<SslSession>();
+  if (mbedtls_ssl_get_session(&ssl, &session->value) != 0) return;
+  // Only a ticket resumes (the servers here keep no session cache): nothing else to offer.
+  if (session->value.ticket == nullptr || session->value.ticket_len == 0) return;
+  std::chrono::seconds age = impl_->max_session_age;
+  if (session->value.ticket_lifetime > 0) {
+    age = std::min(age, std::chrono::seconds(session->value.ticket_lifetime));
+  }
+  std::lock_guard lock(impl_->sessions_mu);
+  impl_->sessions.insert_or_assign(
+      server_name, Impl::Saved{std::move(session), std::chrono::steady_clock::now() + age});
+}
 
 }  // namespace optin::net

@@ -1,6 +1,7 @@
 #include "net/tls_stream.h"
 
 #include <mbedtls/error.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -186,6 +187,13 @@ TlsStream::TlsStream(next_layer_type&& next, std::shared_ptr<const TlsClientConf
   setup_error_ = Setup(&native_->ssl, config->native());
   if (setup_error_ == 0)
     setup_error_ = mbedtls_ssl_set_hostname(&native_->ssl, server_name.c_str());
+  if (setup_error_ == 0 && config->OfferSession(server_name, &native_->ssl)) {
+    offered_master_.emplace();
+    std::memcpy(offered_master_->data(), native_->ssl.session_negotiate->master,
+                offered_master_->size());
+  }
+  client_config_ = config;
+  server_name_ = std::move(server_name);
   config_ = std::move(config);
   mbedtls_ssl_set_bio(&native_->ssl, this, &TlsStream::BioSend, &TlsStream::BioRecv, nullptr);
 }
@@ -225,6 +233,15 @@ TlsStream::Step TlsStream::DoHandshake() {
   if (ticket_) ticket_->Progress(ProgressOf(native_->ssl));
   if (rc == 0) {
     handshake_done_ = true;
+    if (offered_master_) {
+      // A resumed session keeps its master secret; a full handshake makes a new one.
+      resumed_ = std::memcmp(native_->ssl.session->master, offered_master_->data(),
+                             offered_master_->size()) == 0;
+      mbedtls_platform_zeroize(offered_master_->data(), offered_master_->size());
+      offered_master_.reset();
+      if (resumed_) client_config_->CountResumed();
+    }
+    if (client_config_ && !resumed_) client_config_->SaveSession(server_name_, native_->ssl);
     return {};
   }
   if (rc == MBEDTLS_ERR_SSL_WANT_READ) return {Want::kSocketRead, {}, 0};

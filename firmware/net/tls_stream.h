@@ -26,6 +26,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
@@ -38,6 +39,7 @@
 #include <boost/system/error_code.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +107,9 @@ class TlsStream {
   void shutdown(boost::system::error_code& ec);
 
   bool handshake_done() const { return handshake_done_; }
+  // Client side: the handshake resumed the session the config remembered for this server (an
+  // abbreviated handshake: no certificates exchanged, no public-key operations).
+  bool session_resumed() const { return resumed_; }
   std::string protocol_version() const;  // "TLSv1.2"; empty before the handshake
   std::string ciphersuite() const;       // e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
   bool peer_certificate_present() const;
@@ -174,7 +179,11 @@ class TlsStream {
   boost::asio::const_buffer PrepareWrite(const ConstBufferSequence& buffers);
 
   next_layer_type next_;
-  std::shared_ptr<const void> config_;  // keeps the mbedtls_ssl_config alive
+  std::shared_ptr<const void> config_;                    // keeps the mbedtls_ssl_config alive
+  std::shared_ptr<const TlsClientConfig> client_config_;  // client side: remembers its session
+  std::string server_name_;                               // client side
+  std::optional<std::array<unsigned char, 48>> offered_master_;  // client side, until handshake
+  bool resumed_ = false;
   std::unique_ptr<Native> native_;
   boost::asio::steady_timer writer_done_;  // never expires; cancelled to wake waiting writers
   std::unique_ptr<unsigned char[]> in_;    // ciphertext from the socket, [in_begin_, in_end_)

@@ -46,16 +46,21 @@ class TestPki {
     return *config;
   }
 
-  // Client config trusting `ca`, presenting `identity` (client, rogue_client) when given.
-  std::shared_ptr<const TlsClientConfig> Client(const std::string& ca = "ca",
-                                                const std::string& identity = "") const {
+  // Client settings trusting `ca`, presenting `identity` (client, rogue_client) when given.
+  TlsClientSettings ClientSettings(const std::string& ca = "ca",
+                                   const std::string& identity = "") const {
     TlsClientSettings settings;
     settings.ca_bundle_pem = Read(ca + ".pem");
     if (!identity.empty()) {
       settings.cert_chain_pem = Read(identity + ".pem");
       settings.key_pem = Read(identity + ".key");
     }
-    auto config = TlsClientConfig::Create(settings, random());
+    return settings;
+  }
+  // The config of those settings.
+  std::shared_ptr<const TlsClientConfig> Client(const std::string& ca = "ca",
+                                                const std::string& identity = "") const {
+    auto config = TlsClientConfig::Create(ClientSettings(ca, identity), random());
     if (!config) throw std::runtime_error(config.error().message);
     return *config;
   }

@@ -185,6 +185,56 @@ TEST(TlsStreamTest, MutualTlsServerAcceptsATrustedClientCertificateAndRefusesNon
       << outcomes[1].handshake.message();
 }
 
+// A client config offers the session of its last handshake with a server again: the next
+// connection resumes it (no certificates, no public-key operations), and the server still knows
+// the client's verified certificate from the ticket. A server that cannot read the ticket (new
+// ticket keys, as after a restart) makes it a full handshake, which works.
+TEST(TlsStreamTest, TheNextConnectionResumesTheSessionAndTheServerStillKnowsTheClient) {
+  TlsEchoServer server(TestPki::Get().Server("server", "ca", /*require_client_cert=*/true));
+  auto config = TestPki::Get().Client("ca", "client");
+  auto echo = [](TlsTestClient& client) {
+    ASSERT_FALSE(client.Write("ping"));
+    std::string echoed;
+    ASSERT_FALSE(client.ReadExactly(4, &echoed));
+    EXPECT_EQ(echoed, "ping");
+    ASSERT_FALSE(client.Shutdown());
+  };
+  for (int i = 0; i < 3; ++i) {
+    TlsTestClient client(config);
+    ASSERT_FALSE(client.Connect(server.port())) << i;
+    EXPECT_EQ(client.stream().session_resumed(), i > 0) << i;
+    EXPECT_TRUE(client.stream().peer_certificate_verified()) << i;
+    echo(client);
+  }
+  EXPECT_EQ(config->resumed_handshakes(), 2u);
+  auto outcomes = server.WaitForOutcomes(3);
+  ASSERT_EQ(outcomes.size(), 3u);
+  for (const auto& o : outcomes) {
+    EXPECT_FALSE(o.handshake);
+    EXPECT_TRUE(o.peer_cert_verified);
+    EXPECT_FALSE(o.peer_cert_der.empty());
+    EXPECT_EQ(o.peer_cert_der, outcomes[0].peer_cert_der);
+  }
+
+  // Another server under the same name, with ticket keys of its own.
+  TlsEchoServer restarted(TestPki::Get().Server("server", "ca", /*require_client_cert=*/true));
+  TlsTestClient client(config);
+  ASSERT_FALSE(client.Connect(restarted.port()));
+  EXPECT_FALSE(client.stream().session_resumed());
+  echo(client);
+  // A config that does not resume never offers.
+  TlsClientSettings no_resume = TestPki::Get().ClientSettings("ca", "client");
+  no_resume.resume_sessions = false;
+  auto plain = TlsClientConfig::Create(no_resume, TestPki::Get().random());
+  ASSERT_TRUE(plain) << plain.error().message;
+  for (int i = 0; i < 2; ++i) {
+    TlsTestClient again(*plain);
+    ASSERT_FALSE(again.Connect(restarted.port()));
+    EXPECT_FALSE(again.stream().session_resumed()) << i;
+    echo(again);
+  }
+}
+
 TEST(TlsStreamTest, TwoHundredSequentialThenFiftyConcurrentConnectionsAllEcho) {
   TlsEchoServer server(TestPki::Get().Server());
   auto config = TestPki::Get().Client();

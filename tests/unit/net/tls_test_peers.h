@@ -42,6 +42,7 @@ class TlsEchoServer {
     std::string version;
     std::string ciphersuite;
     bool peer_cert_verified = false;
+    std::string peer_cert_der;  // the client's certificate as the server holds it
   };
 
   explicit TlsEchoServer(std::shared_ptr<const TlsServerConfig> config)
@@ -82,6 +83,7 @@ class TlsEchoServer {
         self->outcome.version = self->stream.protocol_version();
         self->outcome.ciphersuite = self->stream.ciphersuite();
         self->outcome.peer_cert_verified = self->stream.peer_certificate_verified();
+        self->outcome.peer_cert_der = self->stream.peer_certificate_der();
         self->Read();
       });
     }
