@@ -129,6 +129,7 @@ PgConnection::~PgConnection() { PQfinish(conn_); }
 bool PgConnection::broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
 
 Status PgConnection::Reset() {
+  prepared_.clear();  // a new session knows none of them
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return std::unexpected(PgError(nullptr, conn_, "connect"));
   PGresult* r = PQexec(conn_, "SET client_min_messages = warning");
@@ -150,12 +151,27 @@ Status PgConnection::Exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& params) {
-  const std::string text(sql);
+  std::string text(sql);
   std::vector<const char*> values;
   values.reserve(params.values_.size());
   for (const auto& v : params.values_) values.push_back(v ? v->c_str() : nullptr);
-  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
+  const int n = static_cast<int>(values.size());
+  auto it = prepared_.find(text);
+  if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string name = "optin_" + std::to_string(prepared_.size() + 1);
+    PGresult* p = PQprepare(conn_, name.c_str(), text.c_str(), n, nullptr);
+    if (PQresultStatus(p) != PGRES_COMMAND_OK) {
+      Error e = PgError(p, conn_, "query");
+      PQclear(p);
+      return std::unexpected(std::move(e));
+    }
+    PQclear(p);
+    it = prepared_.emplace(std::move(text), std::move(name)).first;
+  }
+  PGresult* r =
+      it != prepared_.end()
+          ? PQexecPrepared(conn_, it->second.c_str(), n, values.data(), nullptr, nullptr, 0)
+          : PQexecParams(conn_, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
   const ExecStatusType st = PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Error e = PgError(r, conn_, "query");

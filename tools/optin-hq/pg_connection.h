@@ -1,5 +1,8 @@
 // One libpq connection to PostgreSQL and its results, the only place that calls libpq: every
 // libpq failure becomes an optin::Error here (PgError), by SQLSTATE. Parameters travel as text.
+// Query prepares each statement text once per session (PQprepare, then PQexecPrepared): the
+// server parses and plans it once instead of at every call (at most kMaxPrepared texts a
+// session; past that, texts are sent unprepared).
 // A PgConnection is used by one thread at a time; it is not thread-safe.
 #pragma once
 
@@ -8,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "platform/error.h"
@@ -65,8 +69,9 @@ class PgConnection {
 
   // One or more statements without parameters.
   Status Exec(std::string_view sql);
-  // One statement with parameters.
+  // One statement with parameters (prepared on first use in this session).
   Result<PgResult> Query(std::string_view sql, const PgParams& params = {});
+  static constexpr size_t kMaxPrepared = 256;
   // COPY ... FROM STDIN: starts it, sends `data` (COPY text format) and ends it.
   Status CopyIn(std::string_view copy_sql, std::string_view data);
 
@@ -79,6 +84,8 @@ class PgConnection {
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   pg_conn* conn_;
+  // Statement text -> its prepared name in this session; emptied when the session is new.
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 // The single conversion of libpq failures to Errors. By SQLSTATE class: 08 (connection) and
