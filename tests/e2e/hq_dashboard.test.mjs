@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -197,10 +197,12 @@ const PASSWORD = 'correct horse battery staple';
 const hq = {};
 let browser;
 let ca;
+let workDir; // keys, certificates and the database of this run: removed at the end
 
 before(async () => {
   await mkdir(outDir, { recursive: true });
   const dir = await mkdtemp(path.join(tmpdir(), 'optin-hq-dashboard-'));
+  workDir = dir;
   ca = await makeCa(dir);
   const server = await issue(dir, ca, 'localhost', { server: true });
   for (const s of stores) s.tls = await issue(dir, ca, s.id);
@@ -263,6 +265,7 @@ after(async () => {
     hq.child.kill('SIGTERM');
     await exited;
   }
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 // A page at desktop size that records console errors, page errors and every request's URL.

@@ -2,13 +2,14 @@
 // stores x 365 days by default), generated, signed with each store's own key and loaded in bulk
 // (COPY on PostgreSQL) into optin-hq's own schema, migrated by optin-hq's own code; then a real
 // optin-hq process: 20,000 further batches uploaded through POST /v1/batches over mutual TLS
-// (each store with its own client certificate, every signature checked), batches per second
-// (target >= 500); GET /v1/figures for the chain's year by day, one region's year by day and
-// one store's year, p50/p99 (targets on PostgreSQL: 100 ms and 20 ms); the database's size.
-// Without --db it starts a PostgreSQL 15 server of its own (hq_bench_postgres.h) and afterwards
-// runs the same at --sqlite-stores stores (50) on SQLite. A benchmark that prints figures, not a
-// test.
-// Usage: hq_bench [--stores N] [--days N] [--ingest N] [--per-upload N] [--concurrency N]
+// (each store with its own client certificate, every signature checked) in three phases (one
+// batch an upload with full handshakes, the same resuming each store's TLS session, four an
+// upload resuming), batches per second (target >= 500); GET /v1/figures for the chain's year by
+// day, one region's year by day and one store's year, p50/p99 (targets on PostgreSQL: 100 ms and 20
+// ms); the database's size. Without --db it starts a PostgreSQL 15 server of its own
+// (hq_bench_postgres.h) and afterwards runs the same at --sqlite-stores stores (50) on SQLite. A
+// benchmark that prints figures, not a test. Usage: hq_bench [--stores N] [--days N] [--ingest N]
+// [--per-upload N] [--concurrency N]
 //                 [--queries N] [--db sqlite:PATH|postgresql://...] [--sqlite-stores N]
 #include <signal.h>
 #include <unistd.h>
@@ -748,7 +749,8 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
     }
     const Latency l = Percentiles(ms);
     std::printf(
-        "floor of each call below (new TLS connection, no session, answered %d): p50 %.1f ms, "
+        "floor of each call below (a new TLS connection resuming the analyst's TLS session, no "
+        "login cookie, answered %d): p50 %.1f ms, "
         "p99 %.1f ms\n",
         status, l.p50, l.p99);
   }

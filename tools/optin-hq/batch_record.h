@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platform/error.h"
+#include "tools/optin-hq/bundle_record.h"
 
 namespace optin::hq {
 
@@ -33,6 +34,9 @@ struct BatchRecord {
   int64_t received_at = 0;           // Unix seconds, HQ's clock
   std::string signed_batch;          // the JWS as received, kept for audit
   std::vector<CellRecord> cells;
+  // What the batch reports in force (bundle_report.h): recorded in the same transaction when the
+  // batch is stored (HqStore::RecordBundlesInForce's rule), nothing for a duplicate.
+  std::vector<BundleInForce> bundles_in_force;
 };
 
 // What a listing shows of a stored batch (its cells stay in the cells table).

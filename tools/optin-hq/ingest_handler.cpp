@@ -131,6 +131,9 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
       item.verdict.detail = "a batch must be a JWS string";
     } else {
       item.verdict = CheckBatch(entry.as_string(), peer, stores.get(), now, &item.record);
+      // Which bundle versions the store runs, stored with the batch (not for a duplicate).
+      if (item.verdict.status == "ok")
+        item.record.bundles_in_force = BundlesReportedIn(item.record);
     }
     items->push_back(std::move(item));
   }
@@ -168,8 +171,6 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
               "batch " + item.verdict.batch_id + " was stored before: nothing was stored again";
         } else {
           item.verdict.status = "stored";
-          // Which bundle versions the store runs (bundle_report.h); the batch is stored either way.
-          (void)ctx_.store.RecordBundlesInForce(BundlesReportedIn(item.record));
         }
       }
     }

@@ -163,6 +163,20 @@ Result<std::vector<int>> PostgresHqStore::AppliedMigrations() {
 
 namespace {
 
+// Records what stores report in force (HqStore::RecordBundlesInForce's rule: an older report
+// arriving late changes nothing), inside the caller's transaction.
+Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> reports) {
+  for (const BundleInForce& r : reports) {
+    OPTIN_TRY(c.Query(
+        "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES "
+        "($1, $2, $3, $4, $5) ON CONFLICT (store_id, kind) DO UPDATE SET version = "
+        "excluded.version, etag = excluded.etag, reported_at = excluded.reported_at WHERE "
+        "hq_store_bundles.reported_at <= excluded.reported_at",
+        PgParams().Add(r.store_id).Add(r.kind).Add(r.version).Add(r.etag).Add(r.reported_at)));
+  }
+  return Ok();
+}
+
 // Adds a stored batch to the summary tables (summary_tables.h), inside the caller's transaction.
 Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
   OPTIN_TRY(c.Query(kAddBatchToStoreDaySums, PgParams().Add(b.batch_id)));
@@ -231,6 +245,7 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
                       cells));
   }
   OPTIN_TRY(AddToSummaries(c, b));
+  OPTIN_TRY(UpsertBundlesInForce(c, b.bundles_in_force));
   return IngestOutcome::kStored;
 }
 
@@ -635,24 +650,8 @@ Result<std::optional<BundleRecord>> PostgresHqStore::LatestBundle(std::string_vi
 
 Status PostgresHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
   std::lock_guard lock(mu_);
-  return Transaction(
-      [&](PgConnection& c) -> Status {
-        for (const BundleInForce& r : reports) {
-          OPTIN_TRY(c.Query(
-              "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES "
-              "($1, $2, $3, $4, $5) ON CONFLICT (store_id, kind) DO UPDATE SET version = "
-              "excluded.version, etag = excluded.etag, reported_at = excluded.reported_at WHERE "
-              "hq_store_bundles.reported_at <= excluded.reported_at",
-              PgParams()
-                  .Add(r.store_id)
-                  .Add(r.kind)
-                  .Add(r.version)
-                  .Add(r.etag)
-                  .Add(r.reported_at)));
-        }
-        return Ok();
-      },
-      true);
+  return Transaction([&](PgConnection& c) -> Status { return UpsertBundlesInForce(c, reports); },
+                     true);
 }
 
 Result<std::vector<BundleInForce>> PostgresHqStore::ListBundlesInForce() {

@@ -141,7 +141,8 @@ Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
       return Ok();
     }
     OPTIN_TRY(InsertBatch(batch));
-    return AddToSummaries(batch);
+    OPTIN_TRY(AddToSummaries(batch));
+    return UpsertBundlesInForce(batch.bundles_in_force);
   }));
   return outcome;
 }
@@ -163,6 +164,7 @@ Result<std::vector<IngestOutcome>> SqliteHqStore::StoreBatches(
       }
       OPTIN_TRY(InsertBatch(b));
       OPTIN_TRY(AddToSummaries(b));
+      OPTIN_TRY(UpsertBundlesInForce(b.bundles_in_force));
       outcomes.push_back(IngestOutcome::kStored);
     }
     return Ok();
@@ -435,19 +437,21 @@ Result<std::optional<BundleRecord>> SqliteHqStore::LatestBundle(std::string_view
       q.ColumnInt(5), q.ColumnInt(6), q.ColumnText(7), q.ColumnText(8), q.ColumnInt(9)});
 }
 
+Status SqliteHqStore::UpsertBundlesInForce(std::span<const BundleInForce> reports) {
+  for (const BundleInForce& r : reports) {
+    OPTIN_TRY(conn_->Execute(
+        "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES (?, "
+        "?, ?, ?, ?) ON CONFLICT (store_id, kind) DO UPDATE SET version = excluded.version, "
+        "etag = excluded.etag, reported_at = excluded.reported_at WHERE "
+        "hq_store_bundles.reported_at <= excluded.reported_at",
+        r.store_id, r.kind, r.version, r.etag, r.reported_at));
+  }
+  return Ok();
+}
+
 Status SqliteHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
   std::lock_guard lock(mu_);
-  return Transaction([&]() -> Status {
-    for (const BundleInForce& r : reports) {
-      OPTIN_TRY(conn_->Execute(
-          "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES (?, "
-          "?, ?, ?, ?) ON CONFLICT (store_id, kind) DO UPDATE SET version = excluded.version, "
-          "etag = excluded.etag, reported_at = excluded.reported_at WHERE "
-          "hq_store_bundles.reported_at <= excluded.reported_at",
-          r.store_id, r.kind, r.version, r.etag, r.reported_at));
-    }
-    return Ok();
-  });
+  return Transaction([&]() -> Status { return UpsertBundlesInForce(reports); });
 }
 
 Result<std::vector<BundleInForce>> SqliteHqStore::ListBundlesInForce() {

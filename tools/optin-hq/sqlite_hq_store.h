@@ -58,7 +58,8 @@ class SqliteHqStore final : public HqStore {
   Status Transaction(Fn&& fn);
   // Inserts the batch row, its periods and cells (no duplicate check).
   Status InsertBatch(const BatchRecord& batch);
-  Status AddToSummaries(const BatchRecord& batch);  // summary_tables.h
+  Status AddToSummaries(const BatchRecord& batch);                      // summary_tables.h
+  Status UpsertBundlesInForce(std::span<const BundleInForce> reports);  // in a transaction
 
   std::mutex mu_;
   std::unique_ptr<store::Connection> conn_;  // GUARDED_BY(mu_)

@@ -347,6 +347,32 @@ TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored
   EXPECT_EQ(runs, (std::vector<std::string>{"s1:0-2", "s1:4-4", "s2:2-2"}));
 }
 
+// What a batch reports in force is stored in the batch's own transaction: with it, never for a
+// duplicate, and not at all when the upload fails.
+TEST_P(HqStoreTest, TheBundlesABatchReportsAreStoredWithItAndOnlyWithIt) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  BatchRecord b = DailyBatch("s1", kDay, {{"app", 1}});
+  b.bundles_in_force = {{"s1", "catalog", "c1", "\"e1\"", 100}};
+  ASSERT_EQ(store->StoreBatches(std::vector<BatchRecord>{b}).value().front(),
+            IngestOutcome::kStored);
+  // The same batch again, claiming a newer catalog: a duplicate records nothing.
+  BatchRecord again = b;
+  again.bundles_in_force = {{"s1", "catalog", "c2", "\"e2\"", 200}};
+  ASSERT_EQ(store->StoreBatch(again).value(), IngestOutcome::kDuplicate);
+  // A failing upload records nothing either.
+  BatchRecord bad = DailyBatch("s1", kDay + 1, {{"app", 1}});
+  bad.cells.push_back(bad.cells.front());
+  bad.bundles_in_force = {{"s1", "notice", "n9", "", 300}};
+  ASSERT_FALSE(store->StoreBatches(std::vector<BatchRecord>{bad}));
+  auto in_force = store->ListBundlesInForce();
+  ASSERT_TRUE(in_force) << in_force.error().message;
+  ASSERT_EQ(in_force->size(), 1u);
+  EXPECT_EQ((*in_force)[0].kind, "catalog");
+  EXPECT_EQ((*in_force)[0].version, "c1");
+  EXPECT_EQ((*in_force)[0].reported_at, 100);
+}
+
 TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
