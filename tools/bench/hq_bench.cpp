@@ -791,6 +791,9 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
     // computation, and the two reads it makes of the store.
     auto st = OpenStore(url);
     auto directory = Must(hq::StoreDirectory::Load(stores_file), "stores file");
+    std::vector<hq::StoreRegion> regions;
+    for (const hq::StoreInfo& s : directory.stores()) regions.push_back({s.id, s.region});
+    Must(st->AssignRegions(regions), "regions");  // as optin-hq does at start (nothing moves)
     const int64_t n = std::min<int64_t>(o.queries, 10);
     auto breakdown = [&](const char* what, hq::FigureScope scope) {
       std::vector<double> all, sums, reporting;
@@ -813,9 +816,13 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
           }
         }
         c0 = Clock::now();
-        rows = Must(st->SumByDay(hq::FiguresQuery{req.metric, std::nullopt, first, last, only}),
-                    "sums")
-                   .size();
+        std::optional<std::string> region;
+        if (scope.kind == hq::FigureScope::Kind::kRegion) region = scope.value;
+        rows =
+            Must(
+                st->SumByDay(hq::FiguresQuery{req.metric, std::nullopt, first, last, only, region}),
+                "sums")
+                .size();
         sums.push_back(Seconds(c0, Clock::now()) * 1000);
         c0 = Clock::now();
         pairs = Must(st->ReportedRuns(first, last, only), "reported runs").size();

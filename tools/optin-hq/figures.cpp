@@ -103,8 +103,10 @@ Result<Figures> ComputeFigures(HqStore& store, const StoreDirectory* stores,
     return i + 1 < out.rows.size() ? out.rows[i + 1].period_day - 1 : req.to_day;
   };
 
+  std::optional<std::string> region;
+  if (req.scope.kind == FigureScope::Kind::kRegion) region = req.scope.value;
   OPTIN_ASSIGN_OR_RETURN(auto sums, store.SumByDay(FiguresQuery{req.metric, req.label, req.from_day,
-                                                                req.to_day, scope}));
+                                                                req.to_day, scope, region}));
   for (const DaySum& d : sums) {
     FigurePeriod& p = out.rows[period(d.day)];
     p.estimate += d.value_sum;
@@ -177,7 +179,7 @@ Result<Figures> ComputeFigures(HqStore& store, const StoreDirectory* stores,
       OPTIN_ASSIGN_OR_RETURN(
           auto bin_sums,
           store.SumByDay(FiguresQuery{req.metric, std::string(sync::kClaimBuckets[i].label),
-                                      req.from_day, req.to_day, scope}));
+                                      req.from_day, req.to_day, scope, std::nullopt}));
       for (const DaySum& d : bin_sums) {
         HistogramBin& b = hist[period(d.day)][i];
         b.count += static_cast<double>(d.value_sum);

@@ -21,6 +21,9 @@ struct FiguresQuery {
   // nullopt: the whole chain (every store that sent, listed in the stores file or not);
   // otherwise these stores only (one store, or a region's).
   std::optional<std::vector<std::string>> stores;
+  // For a region's figures (with `stores` its members): every label summed comes from the
+  // region's summary when its members as assigned (HqStore::AssignRegions) are `stores`.
+  std::optional<std::string> region;
 };
 
 // One day's sums over the stores asked for. Rows come ordered by day; days without cells are

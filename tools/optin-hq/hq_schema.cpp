@@ -154,6 +154,39 @@ CREATE TABLE hq_store_day_runs (
 );
 )sql";
 
+// Per-region day sums (summary_tables.h) and the region each store's sums were added to; filled
+// by HqStore::AssignRegions from the stores file at start.
+constexpr std::string_view kRegionSumsV7 = R"sql(
+CREATE TABLE hq_store_regions (
+  store_id TEXT PRIMARY KEY,
+  region   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE hq_region_day_sums (
+  metric       TEXT NOT NULL,
+  region       TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, region, day)
+) WITHOUT ROWID;
+)sql";
+constexpr std::string_view kRegionSumsV7Postgres = R"sql(
+CREATE TABLE hq_store_regions (
+  store_id TEXT PRIMARY KEY,
+  region   TEXT NOT NULL
+);
+CREATE TABLE hq_region_day_sums (
+  metric       TEXT NOT NULL,
+  region       TEXT NOT NULL,
+  day          INTEGER NOT NULL,
+  value_sum    BIGINT NOT NULL,
+  variance_sum DOUBLE PRECISION NOT NULL,
+  cells        BIGINT NOT NULL,
+  PRIMARY KEY (metric, region, day)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
     HqMigration{2, "hq: accounts and sessions", kAccountsV2},
@@ -164,6 +197,8 @@ constexpr std::array kMigrations = {
                 kSummariesV5, kSummariesV5Postgres},
     // kFillSummaries must keep filling empty summary tables from a database at version 5.
     HqMigration{6, "hq: summary tables filled from the batches stored", kFillSummaries},
+    HqMigration{7, "hq: per-region day sums and the region of each store's sums", kRegionSumsV7,
+                kRegionSumsV7Postgres},
 };
 
 }  // namespace

@@ -33,6 +33,13 @@ namespace log = platform::log;
 
 namespace {
 
+// The stores file's region of every listed store, for HqStore::AssignRegions.
+std::vector<StoreRegion> RegionsOf(const StoreDirectory& directory) {
+  std::vector<StoreRegion> out;
+  for (const StoreInfo& s : directory.stores()) out.push_back(StoreRegion{s.id, s.region});
+  return out;
+}
+
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -87,6 +94,10 @@ int RunServer(const ServeConfig& config) {
   if (auto d = stores.current()) {
     log::Info("hq.stores_loaded",
               {{"stores", d->stores().size()}, {"regions", d->Regions().size()}});
+    // Each region's summary holds exactly the stores the file puts in it.
+    if (Status s = (*store)->AssignRegions(RegionsOf(*d)); !s) {
+      return Fail("--db: assigning the stores file's regions: " + s.error().message);
+    }
   }
 
   HqCounters counters;
@@ -150,12 +161,21 @@ int RunServer(const ServeConfig& config) {
     return Fail("listen on " + config.web_listen + ": " + people_port.error().message);
   }
 
-  loop.OnSignals({SIGHUP}, [&stores, &counters](int) {
+  loop.OnSignals({SIGHUP}, [&stores, &counters, &work, &ctx](int) {
     Status s = stores.Load();
     counters.StoresReload(static_cast<bool>(s));
     if (s) {
       log::Info("hq.stores_reloaded",
                 {{"stores", stores.current() ? stores.current()->stores().size() : 0}});
+      // Moving sums between regions is database work: on a worker, not on the loop. Until it
+      // is done (or if it fails) a region's figures are summed from its stores' own.
+      if (auto d = stores.current()) {
+        (void)work.Post([&ctx, d] {
+          if (Status a = ctx.store.AssignRegions(RegionsOf(*d)); !a) {
+            log::Error("hq.regions_assign_failed", {{"error", a.error().message}});
+          }
+        });
+      }
     } else {
       log::Error("hq.stores_reload_failed", {{"error", s.error().message}});
     }

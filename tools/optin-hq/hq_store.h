@@ -17,6 +17,7 @@
 #include "tools/optin-hq/batch_record.h"
 #include "tools/optin-hq/bundle_record.h"
 #include "tools/optin-hq/figures_query.h"
+#include "tools/optin-hq/summary_tables.h"
 
 namespace optin::hq {
 
@@ -74,6 +75,11 @@ class HqStore {
   // Returns the number of cells loaded. The summary tables are left as they were: call
   // RebuildSummaries once after the last load (until then figures leave the loaded batches out).
   virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;
+  // Which region each store is in, from the stores file (at start and at each reload): moves
+  // the sums of every store whose region changed, that left the file or that is new, to its
+  // region's summary, in one transaction. Until it succeeds a region's figures are summed from
+  // its stores' own summaries (correct, slower).
+  virtual Status AssignRegions(std::span<const StoreRegion> mapping) = 0;
   // Recomputes the summary tables (per store and day, per day for the chain, the runs of days
   // reported) from the batches stored, in one transaction.
   virtual Status RebuildSummaries() = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "tools/optin-hq/summary_tables.h"
@@ -181,6 +182,7 @@ Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> repo
 Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
   OPTIN_TRY(c.Query(kAddBatchToStoreDaySums, PgParams().Add(b.batch_id)));
   OPTIN_TRY(c.Query(kAddBatchToChainDaySums, PgParams().Add(b.batch_id)));
+  OPTIN_TRY(c.Query(kAddBatchToRegionDaySums, PgParams().Add(b.batch_id)));
   std::set<int64_t> days;
   for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
   for (int64_t day : days) {
@@ -332,6 +334,12 @@ Result<std::vector<DaySum>> PostgresHqStore::SumByDay(const FiguresQuery& q) {
     sql =
         "SELECT day, value_sum, variance_sum, cells FROM hq_chain_day_sums WHERE metric = $1 "
         "AND label = $2 AND day BETWEEN $3::integer AND $4::integer ORDER BY day";
+  } else if (q.region && !q.label && regions_.Matches(*q.region, *q.stores)) {
+    params = PgParams();
+    params.Add(q.metric).Add(*q.region).Add(q.from_day).Add(q.to_day);
+    sql =
+        "SELECT day, value_sum, variance_sum, cells FROM hq_region_day_sums WHERE metric = $1 "
+        "AND region = $2 AND day BETWEEN $3::integer AND $4::integer ORDER BY day";
   } else {
     params.Add(TextArray(*q.stores));
     sql = q.label ? "SELECT day, SUM(value)::bigint, SUM(variance), COUNT(*) FROM hq_cells WHERE "
@@ -389,9 +397,41 @@ Status PostgresHqStore::RebuildSummaries() {
   return Transaction(
       [](PgConnection& c) -> Status {
         OPTIN_TRY(c.Exec(kEmptySummaries));
-        return c.Exec(kFillSummaries);
+        OPTIN_TRY(c.Exec(kFillSummaries));
+        return c.Exec(kFillRegionSums);
       },
       false);
+}
+
+Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
+  std::map<std::string, std::string, std::less<>> wanted;
+  for (const StoreRegion& m : mapping) wanted[m.store_id] = m.region;
+  std::lock_guard lock(mu_);
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                               c.Query("SELECT store_id, region FROM hq_store_regions"));
+        std::map<std::string, std::string, std::less<>> assigned;
+        for (int i = 0; i < r.rows(); ++i) assigned[r.Text(i, 0)] = r.Text(i, 1);
+        for (const auto& [id, region] : assigned) {
+          auto it = wanted.find(id);
+          if (it != wanted.end() && it->second == region) continue;
+          OPTIN_TRY(c.Query(kMoveStoreSumsToRegion, PgParams().Add(id).Add(region).Add(-1)));
+          OPTIN_TRY(
+              c.Query("DELETE FROM hq_store_regions WHERE store_id = $1", PgParams().Add(id)));
+        }
+        for (const auto& [id, region] : wanted) {
+          auto it = assigned.find(id);
+          if (it != assigned.end() && it->second == region) continue;
+          OPTIN_TRY(c.Query("INSERT INTO hq_store_regions (store_id, region) VALUES ($1, $2)",
+                            PgParams().Add(id).Add(region)));
+          OPTIN_TRY(c.Query(kMoveStoreSumsToRegion, PgParams().Add(id).Add(region).Add(1)));
+        }
+        return c.Exec("DELETE FROM hq_region_day_sums WHERE cells = 0");
+      },
+      true));
+  regions_.Set(mapping);
+  return Ok();
 }
 
 Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(

@@ -39,6 +39,7 @@ class PostgresHqStore final : public HqStore {
                                                 int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
   Status RebuildSummaries() override;
+  Status AssignRegions(std::span<const StoreRegion> mapping) override;
 
   Status AddUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> FindUser(std::string_view user_id) override;
@@ -66,6 +67,7 @@ class PostgresHqStore final : public HqStore {
   std::mutex mu_;
   const std::string url_;
   std::unique_ptr<PgConnection> conn_;  // GUARDED_BY(mu_)
+  RegionMembers regions_;               // as last assigned (summary_tables.h)
 };
 
 }  // namespace optin::hq

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "tools/optin-hq/summary_tables.h"
@@ -102,6 +103,7 @@ Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
 Status SqliteHqStore::AddToSummaries(const BatchRecord& b) {
   OPTIN_TRY(conn_->Execute(kAddBatchToStoreDaySums, b.batch_id));
   OPTIN_TRY(conn_->Execute(kAddBatchToChainDaySums, b.batch_id));
+  OPTIN_TRY(conn_->Execute(kAddBatchToRegionDaySums, b.batch_id));
   std::set<int64_t> days;
   for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
   for (int64_t day : days) {
@@ -228,7 +230,14 @@ Result<std::vector<DaySum>> SqliteHqStore::SumByDay(const FiguresQuery& query) {
       "SELECT day, value_sum, variance_sum, cells FROM hq_chain_day_sums WHERE metric = ?1 AND "
       "label = ?2 AND day BETWEEN ?3 AND ?4 AND ?5 IS NULL ORDER BY day";
   std::optional<std::string> stores;
-  if (query.stores) {
+  std::string second = query.label.value_or("");
+  if (query.stores && query.region && !query.label &&
+      regions_.Matches(*query.region, *query.stores)) {
+    second = *query.region;
+    sql =
+        "SELECT day, value_sum, variance_sum, cells FROM hq_region_day_sums WHERE metric = ?1 "
+        "AND region = ?2 AND day BETWEEN ?3 AND ?4 AND ?5 IS NULL ORDER BY day";
+  } else if (query.stores) {
     stores = JsonTextArray(*query.stores);
     sql = query.label
               ? "SELECT day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells WHERE metric = ?1 "
@@ -240,7 +249,7 @@ Result<std::vector<DaySum>> SqliteHqStore::SumByDay(const FiguresQuery& query) {
   }
   std::lock_guard lock(mu_);
   OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare(sql));
-  q.BindAll(query.metric, query.label.value_or(""), query.from_day, query.to_day, stores);
+  q.BindAll(query.metric, second, query.from_day, query.to_day, stores);
   std::vector<DaySum> out;
   for (;;) {
     OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -273,8 +282,40 @@ Status SqliteHqStore::RebuildSummaries() {
   std::lock_guard lock(mu_);
   return Transaction([&]() -> Status {
     OPTIN_TRY(conn_->Exec(kEmptySummaries));
-    return conn_->Exec(kFillSummaries);
+    OPTIN_TRY(conn_->Exec(kFillSummaries));
+    return conn_->Exec(kFillRegionSums);
   });
+}
+
+Status SqliteHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
+  std::map<std::string, std::string, std::less<>> wanted;
+  for (const StoreRegion& m : mapping) wanted[m.store_id] = m.region;
+  std::lock_guard lock(mu_);
+  OPTIN_TRY(Transaction([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT store_id, region FROM hq_store_regions"));
+    std::map<std::string, std::string, std::less<>> assigned;
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      assigned[q.ColumnText(0)] = q.ColumnText(1);
+    }
+    for (const auto& [id, region] : assigned) {
+      auto it = wanted.find(id);
+      if (it != wanted.end() && it->second == region) continue;
+      OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, id, region, int64_t{-1}));
+      OPTIN_TRY(conn_->Execute("DELETE FROM hq_store_regions WHERE store_id = ?", id));
+    }
+    for (const auto& [id, region] : wanted) {
+      auto it = assigned.find(id);
+      if (it != assigned.end() && it->second == region) continue;
+      OPTIN_TRY(conn_->Execute("INSERT INTO hq_store_regions (store_id, region) VALUES (?, ?)", id,
+                               region));
+      OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, id, region, int64_t{1}));
+    }
+    return conn_->Exec("DELETE FROM hq_region_day_sums WHERE cells = 0");
+  }));
+  regions_.Set(mapping);
+  return Ok();
 }
 
 Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(

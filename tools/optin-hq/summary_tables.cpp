@@ -16,4 +16,20 @@ std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t d
   return edit;
 }
 
+void RegionMembers::Set(std::span<const StoreRegion> mapping) {
+  std::map<std::string, std::vector<std::string>, std::less<>> members;
+  for (const StoreRegion& m : mapping) members[m.region].push_back(m.store_id);
+  for (auto& [region, ids] : members) std::sort(ids.begin(), ids.end());
+  std::lock_guard lock(mu_);
+  members_ = std::move(members);
+}
+
+bool RegionMembers::Matches(std::string_view region, std::span<const std::string> stores) const {
+  std::vector<std::string> asked(stores.begin(), stores.end());
+  std::sort(asked.begin(), asked.end());
+  std::lock_guard lock(mu_);
+  auto it = members_.find(region);
+  return it != members_.end() && it->second == asked;
+}
+
 }  // namespace optin::hq

@@ -2,16 +2,23 @@
 // store, day and label (measured in tools/bench/hq_bench): per metric, store and day the cells of
 // every label summed (hq_store_day_sums); per metric, label and day the chain's sums, with label
 // '' for every label summed (hq_chain_day_sums; cell labels are never empty); per store the runs
-// of consecutive days it reported (hq_store_day_runs). Ingest adds each stored batch to them in
+// of consecutive days it reported (hq_store_day_runs); per metric, region and day the sums of the
+// stores the stores file puts in the region (hq_region_day_sums, with hq_store_regions saying
+// which region each store's sums were added to: HqStore::AssignRegions moves them when a reload
+// moves a store). Ingest adds each stored batch to them in
 // its own transaction; RebuildSummaries and the migration that introduced them fill them from
-// the batches stored. The SQL here runs unchanged on SQLite and PostgreSQL ($1 is the batch id;
-// SQLite reads `$1` as a named parameter, bound by position). Constant data and pure functions;
+// the batches stored. The SQL here runs unchanged on SQLite and PostgreSQL: SQLite reads `$N`
+// as named parameters numbered in order of first appearance, so each statement names them in
+// the order $1, $2, ... and binds by position. Constant data, pure functions and RegionMembers;
 // thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +47,41 @@ ON CONFLICT (metric, label, day) DO UPDATE SET
   cells = hq_chain_day_sums.cells + excluded.cells
 )sql";
 
+// Adds batch $1's cells to its store's region, if the store has one (hq_store_regions).
+inline constexpr std::string_view kAddBatchToRegionDaySums = R"sql(
+INSERT INTO hq_region_day_sums (metric, region, day, value_sum, variance_sum, cells)
+SELECT c.metric, r.region, c.day, SUM(c.value), SUM(c.variance), COUNT(*)
+FROM hq_cells c JOIN hq_store_regions r ON r.store_id = c.store_id
+WHERE c.batch_id = $1 GROUP BY c.metric, r.region, c.day
+ON CONFLICT (metric, region, day) DO UPDATE SET
+  value_sum = hq_region_day_sums.value_sum + excluded.value_sum,
+  variance_sum = hq_region_day_sums.variance_sum + excluded.variance_sum,
+  cells = hq_region_day_sums.cells + excluded.cells
+)sql";
+// Adds ($3 = 1) or takes away ($3 = -1) store $1's day sums to or from region $2. (The
+// parameters are named in order of appearance, as SQLite numbers `$N` names so.)
+inline constexpr std::string_view kMoveStoreSumsToRegion = R"sql(
+WITH moved (store_id, region, sign) AS (
+  SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS INTEGER))
+INSERT INTO hq_region_day_sums (metric, region, day, value_sum, variance_sum, cells)
+SELECT s.metric, m.region, s.day, m.sign * s.value_sum, m.sign * s.variance_sum, m.sign * s.cells
+FROM hq_store_day_sums s, moved m
+WHERE s.store_id = m.store_id
+ON CONFLICT (metric, region, day) DO UPDATE SET
+  value_sum = hq_region_day_sums.value_sum + excluded.value_sum,
+  variance_sum = hq_region_day_sums.variance_sum + excluded.variance_sum,
+  cells = hq_region_day_sums.cells + excluded.cells
+)sql";
+// Recomputes the region sums from the store sums and the regions assigned (after
+// kFillSummaries).
+inline constexpr std::string_view kFillRegionSums = R"sql(
+DELETE FROM hq_region_day_sums;
+INSERT INTO hq_region_day_sums (metric, region, day, value_sum, variance_sum, cells)
+SELECT s.metric, r.region, s.day, SUM(s.value_sum), SUM(s.variance_sum), SUM(s.cells)
+FROM hq_store_day_sums s JOIN hq_store_regions r ON r.store_id = s.store_id
+GROUP BY s.metric, r.region, s.day;
+)sql";
+
 // Fills the (empty) summary tables from every batch stored; the runs are the classic "gaps and
 // islands": consecutive days share day - row_number.
 inline constexpr std::string_view kFillSummaries = R"sql(
@@ -63,6 +105,26 @@ DELETE FROM hq_store_day_sums;
 DELETE FROM hq_chain_day_sums;
 DELETE FROM hq_store_day_runs;
 )sql";
+
+// A store and the region the stores file puts it in.
+struct StoreRegion {
+  std::string store_id;
+  std::string region;
+};
+
+// The regions whose sums hq_region_day_sums holds, as last assigned, in memory: a region's summary
+// answers for a set of stores only when that set is exactly the region's members as assigned
+// (else the figures sum the stores' own summaries). Thread-safe.
+class RegionMembers {
+ public:
+  void Set(std::span<const StoreRegion> mapping);
+  // `stores` sorted or not; true when they are exactly the members of `region`.
+  bool Matches(std::string_view region, std::span<const std::string> stores) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::string>, std::less<>> members_;  // GUARDED_BY(mu_)
+};
 
 // The runs of one store that meet [day - 1, day + 1] (at most two: runs never touch).
 struct DayRun {

@@ -117,10 +117,13 @@ TEST_P(HqStoreTest, ADuplicateBatchIdAnswersDuplicateAndDoublesNothing) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].signed_batch, first.signed_batch);
   EXPECT_EQ(list[0].cell_count, 3);
-  auto rows = store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt});
+  auto rows = store->SumByDay(
+      FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt, std::nullopt});
   ASSERT_TRUE(rows) << rows.error().message;
   EXPECT_EQ(Total(*rows), 14);
-  EXPECT_EQ(Total(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"})})
+  EXPECT_EQ(Total(store
+                      ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"}),
+                                              std::nullopt})
                       .value()),
             14);
 }
@@ -137,12 +140,16 @@ TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
   EXPECT_EQ(outcome.error().code, ErrorCode::kConflict) << outcome.error().message;
 
   EXPECT_TRUE(store->ListBatches("s1").value().empty());
-  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt})
-                  .value()
-                  .empty());
-  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"})})
-                  .value()
-                  .empty());
+  EXPECT_TRUE(
+      store
+          ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, std::nullopt, std::nullopt})
+          .value()
+          .empty());
+  EXPECT_TRUE(
+      store
+          ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay, Only({"s1"}), std::nullopt})
+          .value()
+          .empty());
   EXPECT_TRUE(store->ReportedRuns(kDay, kDay, std::nullopt).value().empty());
   // Nothing half-stored blocks the corrected upload of the same batch id.
   EXPECT_EQ(store->StoreBatch(DailyBatch("s1", kDay, {{"app", 10}})).value(),
@@ -199,33 +206,40 @@ TEST_P(HqStoreTest, SumsOfValuesAndVariancesAreGroupedByDayForTheChainAStoreSetO
   const std::vector<DaySum> both = {DaySum{kDay + 1, 11 - 2 + 107, 3.5, 4},
                                     DaySum{kDay + 2, 12 - 2 + 107, 3.5, 4}};
   // The chain (its own summary), the two stores named, and one store: the same sums.
-  auto chain =
-      store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, std::nullopt});
+  auto chain = store->SumByDay(
+      FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, std::nullopt, std::nullopt});
   ASSERT_TRUE(chain) << chain.error().message;
   check(*chain, both);
   auto named = store->SumByDay(
-      FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s1", "s2"})});
+      FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s1", "s2"}), std::nullopt});
   ASSERT_TRUE(named) << named.error().message;
   check(*named, both);
-  check(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s2"})})
+  check(store
+            ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay + 1, kDay + 2, Only({"s2"}),
+                                    std::nullopt})
             .value(),
         {DaySum{kDay + 1, 107, 1.0, 2}, DaySum{kDay + 2, 107, 1.0, 2}});
   // One label: the chain's, and one store's.
-  check(store->SumByDay(FiguresQuery{"checkins", "web", kDay, kDay + 2, std::nullopt}).value(),
+  check(store->SumByDay(FiguresQuery{"checkins", "web", kDay, kDay + 2, std::nullopt, std::nullopt})
+            .value(),
         {DaySum{kDay, 5, 1.75, 2}, DaySum{kDay + 1, 5, 1.75, 2}, DaySum{kDay + 2, 5, 1.75, 2}});
-  auto app = store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 2, Only({"s1"})});
+  auto app =
+      store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 2, Only({"s1"}), std::nullopt});
   ASSERT_TRUE(app) << app.error().message;
   ASSERT_EQ(app->size(), 3u);
   EXPECT_EQ(Total(*app), 10 + 11 + 12);
   EXPECT_DOUBLE_EQ((*app)[0].variance_sum, 1.25);
   // Nobody named, nobody summed.
-  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 2, Only({})})
-                  .value()
-                  .empty());
+  EXPECT_TRUE(
+      store
+          ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 2, Only({}), std::nullopt})
+          .value()
+          .empty());
   // A variance that is not a small binary fraction survives the round trip.
   ASSERT_EQ(store->StoreBatch(DailyBatch("s3", kDay, {{"app", 1}}, 204.1234567891)).value(),
             IngestOutcome::kStored);
-  auto s3 = store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay, Only({"s3"})}).value();
+  auto s3 = store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay, Only({"s3"}), std::nullopt})
+                .value();
   ASSERT_EQ(s3.size(), 1u);
   EXPECT_DOUBLE_EQ(s3[0].variance_sum, 204.1234567891);
 }
@@ -289,7 +303,8 @@ TEST_P(HqStoreTest, RebuildingTheSummariesGivesWhatIngestKept) {
     for (auto scope : {std::optional<std::vector<std::string>>{}, Only({"s1"}), Only({"s2"})}) {
       for (auto label : {std::optional<std::string>{}, std::optional<std::string>{"app"}}) {
         const auto sums =
-            store->SumByDay(FiguresQuery{"checkins", label, kDay, kDay + 3, scope}).value();
+            store->SumByDay(FiguresQuery{"checkins", label, kDay, kDay + 3, scope, std::nullopt})
+                .value();
         for (const DaySum& d : sums) {
           out.push_back(std::to_string(d.day) + ":" + std::to_string(d.value_sum) + ":" +
                         std::to_string(d.variance_sum) + ":" + std::to_string(d.cells));
@@ -326,18 +341,21 @@ TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
   EXPECT_EQ(store->AppliedMigrations().value(), SchemaVersions());
-  auto chain =
-      store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4, std::nullopt});
+  auto chain = store->SumByDay(
+      FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4, std::nullopt, std::nullopt});
   ASSERT_TRUE(chain) << chain.error().message;
   EXPECT_EQ(Total(*chain), 4 * 3 + 5 + 1);
   EXPECT_EQ(chain->size(), 4u);
-  EXPECT_EQ(
-      Total(store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 4, std::nullopt}).value()),
-      4 * 3 + 5);
-  EXPECT_EQ(
-      Total(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4, Only({"s2"})})
-                .value()),
-      6);
+  EXPECT_EQ(Total(store
+                      ->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay + 4, std::nullopt,
+                                              std::nullopt})
+                      .value()),
+            4 * 3 + 5);
+  EXPECT_EQ(Total(store
+                      ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 4,
+                                              Only({"s2"}), std::nullopt})
+                      .value()),
+            6);
   std::vector<std::string> runs;
   const auto reported = store->ReportedRuns(kDay, kDay + 4, std::nullopt).value();
   for (const ReportedRun& r : reported) {
@@ -373,6 +391,46 @@ TEST_P(HqStoreTest, TheBundlesABatchReportsAreStoredWithItAndOnlyWithIt) {
   EXPECT_EQ((*in_force)[0].reported_at, 100);
 }
 
+// A region's summary holds exactly the stores assigned to it: stores moved to another region,
+// taken out or added by a reload take their sums along; until regions are assigned, or when the
+// stores asked for are not the region's members, a region is summed from its stores' own.
+TEST_P(HqStoreTest, ARegionsSummaryFollowsTheRegionsAssigned) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  auto region_total = [&](const std::string& region, std::vector<std::string> members) {
+    auto sums = store->SumByDay(
+        FiguresQuery{"checkins", std::nullopt, kDay, kDay + 2, std::move(members), region});
+    EXPECT_TRUE(sums) << sums.error().message;
+    return sums ? Total(*sums) : -1;
+  };
+  ASSERT_TRUE(store->AssignRegions(std::vector<StoreRegion>{{"s1", "north"}, {"s2", "north"}}));
+  for (int64_t d = 0; d < 3; ++d) {
+    ASSERT_TRUE(store->StoreBatch(DailyBatch("s1", kDay + d, {{"app", 1}})));
+    ASSERT_TRUE(store->StoreBatch(DailyBatch("s2", kDay + d, {{"app", 10}})));
+    ASSERT_TRUE(store->StoreBatch(DailyBatch("s3", kDay + d, {{"app", 100}})));  // not listed yet
+  }
+  EXPECT_EQ(region_total("north", {"s1", "s2"}), 33);
+  // s2 moves south and s3 joins it.
+  ASSERT_TRUE(store->AssignRegions(
+      std::vector<StoreRegion>{{"s1", "north"}, {"s2", "south"}, {"s3", "south"}}));
+  EXPECT_EQ(region_total("north", {"s1"}), 3);
+  EXPECT_EQ(region_total("south", {"s2", "s3"}), 330);
+  // Ingest after the move counts where the store is now.
+  BatchRecord late = DailyBatch("s2", kDay + 2, {{"web", 5}});
+  late.batch_id += "-late";
+  ASSERT_TRUE(store->StoreBatch(late));
+  EXPECT_EQ(region_total("south", {"s2", "s3"}), 335);
+  // s3 leaves the file.
+  ASSERT_TRUE(store->AssignRegions(std::vector<StoreRegion>{{"s1", "north"}, {"s2", "south"}}));
+  EXPECT_EQ(region_total("south", {"s2"}), 35);
+  // A set of stores that is not the region's members is summed from the stores themselves.
+  EXPECT_EQ(region_total("south", {"s2", "s3"}), 335);
+  // Rebuilding gives the same.
+  ASSERT_TRUE(store->RebuildSummaries());
+  EXPECT_EQ(region_total("north", {"s1"}), 3);
+  EXPECT_EQ(region_total("south", {"s2"}), 35);
+}
+
 TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
@@ -389,11 +447,14 @@ TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
   EXPECT_EQ(*cells, 200 * 3);
 
   // The summaries follow once rebuilt.
-  EXPECT_TRUE(store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt})
+  EXPECT_TRUE(store
+                  ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt,
+                                          std::nullopt})
                   .value()
                   .empty());
   ASSERT_TRUE(store->RebuildSummaries());
-  auto rows = store->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt});
+  auto rows = store->SumByDay(
+      FiguresQuery{"checkins", std::nullopt, kDay, kDay + 9, std::nullopt, std::nullopt});
   ASSERT_TRUE(rows) << rows.error().message;
   EXPECT_EQ(rows->size(), 10u);
   EXPECT_EQ(Total(*rows), 10 * (190 + 20));

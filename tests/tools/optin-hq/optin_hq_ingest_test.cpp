@@ -299,8 +299,8 @@ TEST_P(OptinHqIngestTest, PostgresRestartingUnderIngestLosesAndDoublesNothing) {
   // The chain's summary and the store's own cells agree: nothing was added twice or lost.
   for (auto scope : {std::optional<std::vector<std::string>>{},
                      std::optional<std::vector<std::string>>{{"s1"}}}) {
-    auto rows =
-        (*db)->SumByDay(FiguresQuery{"checkins_by_channel", "app", kDay, kDay + kBatches, scope});
+    auto rows = (*db)->SumByDay(
+        FiguresQuery{"checkins_by_channel", "app", kDay, kDay + kBatches, scope, std::nullopt});
     ASSERT_TRUE(rows) << rows.error().message;
     int64_t app = 0;
     for (const DaySum& r : *rows) app += r.value_sum;

@@ -79,7 +79,9 @@ TEST_F(PostgresHqStoreTest, ServerKilledAndRestartedBetweenTwoIngestsLosesAndDou
   EXPECT_EQ((*list)[0].batch_id, a.batch_id);
   EXPECT_EQ((*list)[1].batch_id, b.batch_id);
   auto rows =
-      (*store)->SumByDay(FiguresQuery{"checkins", "app", 20500, 20501, std::nullopt}).value();
+      (*store)
+          ->SumByDay(FiguresQuery{"checkins", "app", 20500, 20501, std::nullopt, std::nullopt})
+          .value();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].value_sum, 10);
   EXPECT_EQ(rows[1].value_sum, 20);
