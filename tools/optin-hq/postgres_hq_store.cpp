@@ -413,6 +413,15 @@ Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
                                c.Query("SELECT store_id, region FROM hq_store_regions"));
         std::map<std::string, std::string, std::less<>> assigned;
         for (int i = 0; i < r.rows(); ++i) assigned[r.Text(i, 0)] = r.Text(i, 1);
+        if (RegionChanges(assigned, wanted) > kMaxRegionMoves) {
+          // Many moves (the first start with a stores file): recompute every region at once.
+          OPTIN_TRY(c.Exec("DELETE FROM hq_store_regions"));
+          for (const auto& [id, region] : wanted) {
+            OPTIN_TRY(c.Query("INSERT INTO hq_store_regions (store_id, region) VALUES ($1, $2)",
+                              PgParams().Add(id).Add(region)));
+          }
+          return c.Exec(kFillRegionSums);
+        }
         for (const auto& [id, region] : assigned) {
           auto it = wanted.find(id);
           if (it != wanted.end() && it->second == region) continue;

@@ -299,6 +299,15 @@ Status SqliteHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
       if (!row) break;
       assigned[q.ColumnText(0)] = q.ColumnText(1);
     }
+    if (RegionChanges(assigned, wanted) > kMaxRegionMoves) {
+      // Many moves (the first start with a stores file): recompute every region at once.
+      OPTIN_TRY(conn_->Exec("DELETE FROM hq_store_regions"));
+      for (const auto& [id, region] : wanted) {
+        OPTIN_TRY(conn_->Execute("INSERT INTO hq_store_regions (store_id, region) VALUES (?, ?)",
+                                 id, region));
+      }
+      return conn_->Exec(kFillRegionSums);
+    }
     for (const auto& [id, region] : assigned) {
       auto it = wanted.find(id);
       if (it != wanted.end() && it->second == region) continue;

@@ -16,6 +16,19 @@ std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t d
   return edit;
 }
 
+size_t RegionChanges(const std::map<std::string, std::string, std::less<>>& assigned,
+                     const std::map<std::string, std::string, std::less<>>& wanted) {
+  size_t n = 0;
+  for (const auto& [id, region] : assigned) {
+    auto it = wanted.find(id);
+    if (it == wanted.end() || it->second != region) ++n;
+  }
+  for (const auto& [id, region] : wanted) {
+    if (!assigned.contains(id)) ++n;
+  }
+  return n;
+}
+
 void RegionMembers::Set(std::span<const StoreRegion> mapping) {
   std::map<std::string, std::vector<std::string>, std::less<>> members;
   for (const StoreRegion& m : mapping) members[m.region].push_back(m.store_id);

@@ -126,6 +126,12 @@ class RegionMembers {
   std::map<std::string, std::vector<std::string>, std::less<>> members_;  // GUARDED_BY(mu_)
 };
 
+// How many stores AssignRegions would move one by one (region changed, left, new); past
+// kMaxRegionMoves it recomputes every region's sums at once (kFillRegionSums) instead.
+size_t RegionChanges(const std::map<std::string, std::string, std::less<>>& assigned,
+                     const std::map<std::string, std::string, std::less<>>& wanted);
+inline constexpr size_t kMaxRegionMoves = 50;
+
 // The runs of one store that meet [day - 1, day + 1] (at most two: runs never touch).
 struct DayRun {
   int64_t first_day = 0;

@@ -429,6 +429,16 @@ TEST_P(HqStoreTest, ARegionsSummaryFollowsTheRegionsAssigned) {
   ASSERT_TRUE(store->RebuildSummaries());
   EXPECT_EQ(region_total("north", {"s1"}), 3);
   EXPECT_EQ(region_total("south", {"s2"}), 35);
+  // Many moves at once (a first stores file for a whole chain) recompute every region.
+  std::vector<StoreRegion> chain = {{"s1", "south"}, {"s2", "south"}, {"s3", "north"}};
+  std::vector<std::string> north = {"s3"};
+  for (size_t i = 0; i <= kMaxRegionMoves; ++i) {
+    chain.push_back({"x" + std::to_string(i), "north"});
+    north.push_back("x" + std::to_string(i));
+  }
+  ASSERT_TRUE(store->AssignRegions(chain));
+  EXPECT_EQ(region_total("south", {"s1", "s2"}), 38);
+  EXPECT_EQ(region_total("north", north), 300);
 }
 
 TEST_P(HqStoreTest, BulkLoadStoresEveryBatchOnceAndItsSums) {
