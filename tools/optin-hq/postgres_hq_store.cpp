@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <map>
 #include <set>
 
 #include "tools/optin-hq/summary_tables.h"
@@ -404,39 +403,33 @@ Status PostgresHqStore::RebuildSummaries() {
 }
 
 Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
-  std::map<std::string, std::string, std::less<>> wanted;
-  for (const StoreRegion& m : mapping) wanted[m.store_id] = m.region;
   std::lock_guard lock(mu_);
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_ASSIGN_OR_RETURN(PgResult r,
                                c.Query("SELECT store_id, region FROM hq_store_regions"));
-        std::map<std::string, std::string, std::less<>> assigned;
-        for (int i = 0; i < r.rows(); ++i) assigned[r.Text(i, 0)] = r.Text(i, 1);
-        if (RegionChanges(assigned, wanted) > kMaxRegionMoves) {
-          // Many moves (the first start with a stores file): recompute every region at once.
-          OPTIN_TRY(c.Exec("DELETE FROM hq_store_regions"));
-          for (const auto& [id, region] : wanted) {
-            OPTIN_TRY(c.Query("INSERT INTO hq_store_regions (store_id, region) VALUES ($1, $2)",
-                              PgParams().Add(id).Add(region)));
-          }
-          return c.Exec(kFillRegionSums);
+        std::vector<StoreRegion> assigned;
+        for (int i = 0; i < r.rows(); ++i) {
+          assigned.push_back(StoreRegion{r.Text(i, 0), r.Text(i, 1)});
         }
-        for (const auto& [id, region] : assigned) {
-          auto it = wanted.find(id);
-          if (it != wanted.end() && it->second == region) continue;
-          OPTIN_TRY(c.Query(kMoveStoreSumsToRegion, PgParams().Add(id).Add(region).Add(-1)));
+        const RegionPlan plan = PlanRegions(assigned, mapping);
+        if (plan.recompute) OPTIN_TRY(c.Exec("DELETE FROM hq_store_regions"));
+        for (const StoreRegion& m : plan.leave) {
           OPTIN_TRY(
-              c.Query("DELETE FROM hq_store_regions WHERE store_id = $1", PgParams().Add(id)));
+              c.Query(kMoveStoreSumsToRegion, PgParams().Add(m.store_id).Add(m.region).Add(-1)));
+          OPTIN_TRY(c.Query("DELETE FROM hq_store_regions WHERE store_id = $1",
+                            PgParams().Add(m.store_id)));
         }
-        for (const auto& [id, region] : wanted) {
-          auto it = assigned.find(id);
-          if (it != assigned.end() && it->second == region) continue;
+        for (const StoreRegion& m : plan.join) {
           OPTIN_TRY(c.Query("INSERT INTO hq_store_regions (store_id, region) VALUES ($1, $2)",
-                            PgParams().Add(id).Add(region)));
-          OPTIN_TRY(c.Query(kMoveStoreSumsToRegion, PgParams().Add(id).Add(region).Add(1)));
+                            PgParams().Add(m.store_id).Add(m.region)));
+          if (!plan.recompute) {
+            OPTIN_TRY(
+                c.Query(kMoveStoreSumsToRegion, PgParams().Add(m.store_id).Add(m.region).Add(1)));
+          }
         }
-        return c.Exec("DELETE FROM hq_region_day_sums WHERE cells = 0");
+        return c.Exec(plan.recompute ? kFillRegionSums
+                                     : "DELETE FROM hq_region_day_sums WHERE cells = 0");
       },
       true));
   regions_.Set(mapping);

@@ -3,7 +3,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
-#include <map>
 #include <set>
 
 #include "tools/optin-hq/summary_tables.h"
@@ -288,40 +287,30 @@ Status SqliteHqStore::RebuildSummaries() {
 }
 
 Status SqliteHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
-  std::map<std::string, std::string, std::less<>> wanted;
-  for (const StoreRegion& m : mapping) wanted[m.store_id] = m.region;
   std::lock_guard lock(mu_);
   OPTIN_TRY(Transaction([&]() -> Status {
     OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT store_id, region FROM hq_store_regions"));
-    std::map<std::string, std::string, std::less<>> assigned;
+    std::vector<StoreRegion> assigned;
     for (;;) {
       OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
-      assigned[q.ColumnText(0)] = q.ColumnText(1);
+      assigned.push_back(StoreRegion{q.ColumnText(0), q.ColumnText(1)});
     }
-    if (RegionChanges(assigned, wanted) > kMaxRegionMoves) {
-      // Many moves (the first start with a stores file): recompute every region at once.
-      OPTIN_TRY(conn_->Exec("DELETE FROM hq_store_regions"));
-      for (const auto& [id, region] : wanted) {
-        OPTIN_TRY(conn_->Execute("INSERT INTO hq_store_regions (store_id, region) VALUES (?, ?)",
-                                 id, region));
+    const RegionPlan plan = PlanRegions(assigned, mapping);
+    if (plan.recompute) OPTIN_TRY(conn_->Exec("DELETE FROM hq_store_regions"));
+    for (const StoreRegion& m : plan.leave) {
+      OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, m.store_id, m.region, int64_t{-1}));
+      OPTIN_TRY(conn_->Execute("DELETE FROM hq_store_regions WHERE store_id = ?", m.store_id));
+    }
+    for (const StoreRegion& m : plan.join) {
+      OPTIN_TRY(conn_->Execute("INSERT INTO hq_store_regions (store_id, region) VALUES (?, ?)",
+                               m.store_id, m.region));
+      if (!plan.recompute) {
+        OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, m.store_id, m.region, int64_t{1}));
       }
-      return conn_->Exec(kFillRegionSums);
     }
-    for (const auto& [id, region] : assigned) {
-      auto it = wanted.find(id);
-      if (it != wanted.end() && it->second == region) continue;
-      OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, id, region, int64_t{-1}));
-      OPTIN_TRY(conn_->Execute("DELETE FROM hq_store_regions WHERE store_id = ?", id));
-    }
-    for (const auto& [id, region] : wanted) {
-      auto it = assigned.find(id);
-      if (it != assigned.end() && it->second == region) continue;
-      OPTIN_TRY(conn_->Execute("INSERT INTO hq_store_regions (store_id, region) VALUES (?, ?)", id,
-                               region));
-      OPTIN_TRY(conn_->Execute(kMoveStoreSumsToRegion, id, region, int64_t{1}));
-    }
-    return conn_->Exec("DELETE FROM hq_region_day_sums WHERE cells = 0");
+    return conn_->Exec(plan.recompute ? kFillRegionSums
+                                      : "DELETE FROM hq_region_day_sums WHERE cells = 0");
   }));
   regions_.Set(mapping);
   return Ok();

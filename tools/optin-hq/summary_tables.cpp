@@ -16,17 +16,29 @@ std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t d
   return edit;
 }
 
-size_t RegionChanges(const std::map<std::string, std::string, std::less<>>& assigned,
-                     const std::map<std::string, std::string, std::less<>>& wanted) {
-  size_t n = 0;
-  for (const auto& [id, region] : assigned) {
-    auto it = wanted.find(id);
-    if (it == wanted.end() || it->second != region) ++n;
+RegionPlan PlanRegions(std::span<const StoreRegion> assigned, std::span<const StoreRegion> wanted) {
+  std::map<std::string_view, std::string_view> now, next;
+  for (const StoreRegion& a : assigned) now[a.store_id] = a.region;
+  for (const StoreRegion& w : wanted) next[w.store_id] = w.region;
+  RegionPlan plan;
+  for (const auto& [id, region] : now) {
+    auto it = next.find(id);
+    if (it == next.end() || it->second != region) {
+      plan.leave.push_back(StoreRegion{std::string(id), std::string(region)});
+    }
   }
-  for (const auto& [id, region] : wanted) {
-    if (!assigned.contains(id)) ++n;
+  for (const auto& [id, region] : next) {
+    auto it = now.find(id);
+    if (it == now.end() || it->second != region) {
+      plan.join.push_back(StoreRegion{std::string(id), std::string(region)});
+    }
   }
-  return n;
+  if (plan.leave.size() + plan.join.size() > kMaxRegionMoves) {
+    plan.recompute = true;
+    plan.leave.clear();
+    plan.join.assign(wanted.begin(), wanted.end());
+  }
+  return plan;
 }
 
 void RegionMembers::Set(std::span<const StoreRegion> mapping) {

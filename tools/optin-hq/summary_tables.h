@@ -126,11 +126,19 @@ class RegionMembers {
   std::map<std::string, std::vector<std::string>, std::less<>> members_;  // GUARDED_BY(mu_)
 };
 
-// How many stores AssignRegions would move one by one (region changed, left, new); past
-// kMaxRegionMoves it recomputes every region's sums at once (kFillRegionSums) instead.
-size_t RegionChanges(const std::map<std::string, std::string, std::less<>>& assigned,
-                     const std::map<std::string, std::string, std::less<>>& wanted);
+// What HqStore::AssignRegions does to make the regions assigned (`assigned`, from
+// hq_store_regions) those of the stores file (`wanted`): take the sums of `leave` (store, old
+// region) away from their regions and drop their rows, then add those of `join` (store, new
+// region) and insert their rows; or, past kMaxRegionMoves moves (a chain's first stores file),
+// `recompute`: replace every row with `wanted` and refill every region at once
+// (kFillRegionSums).
+struct RegionPlan {
+  bool recompute = false;
+  std::vector<StoreRegion> leave;
+  std::vector<StoreRegion> join;
+};
 inline constexpr size_t kMaxRegionMoves = 50;
+RegionPlan PlanRegions(std::span<const StoreRegion> assigned, std::span<const StoreRegion> wanted);
 
 // The runs of one store that meet [day - 1, day + 1] (at most two: runs never touch).
 struct DayRun {
