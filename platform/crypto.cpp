@@ -143,15 +143,23 @@ class PooledContext {
 };
 
 // Immutable public key material shared by every copy of an EcdsaPublicKey (and by the private
-// key it came from), plus the pool of working contexts for Verify.
+// key it came from).
 struct PublicKeyData {
   PkContext key;  // read-only after construction
   std::string der;
   std::string x;
   std::string y;
   std::string key_id;
-  ContextPool pool;
 };
+
+// The working contexts of every Verify, whatever the key: the group is the same P-256 for all,
+// and the table of multiples of its generator that each context caches after its first use
+// (about a third of a verification) then serves every key, among them the short-lived keys of
+// client certificates that verify once or twice.
+ContextPool& VerifyContexts() {
+  static ContextPool pool;
+  return pool;
+}
 
 // Builds the shared public data from a SubjectPublicKeyInfo DER.
 Result<std::shared_ptr<PublicKeyData>> MakePublicKeyData(std::string_view der,
@@ -441,9 +449,10 @@ bool EcdsaPublicKey::Verify(std::string_view message, std::string_view signature
   if (!impl_ || !impl_->data || signature.size() != kRawSignatureSize) return false;
   PublicKeyData& data = *impl_->data;
   const auto digest = Sha256Array(message);
-  auto taken = data.pool.Take();
+  ContextPool& pool = VerifyContexts();
+  auto taken = pool.Take();
   if (!taken) return false;
-  PooledContext ctx(data.pool, std::move(*taken));
+  PooledContext ctx(pool, std::move(*taken));
   const unsigned char* raw = Bytes(signature);
   if (mbedtls_mpi_read_binary(&ctx->r, raw, kCoordinateSize) != 0 ||
       mbedtls_mpi_read_binary(&ctx->s, raw + kCoordinateSize, kCoordinateSize) != 0) {

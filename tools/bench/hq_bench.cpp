@@ -29,6 +29,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -342,6 +343,41 @@ LoadResult BulkLoadYear(hq::HqStore& store, const Chain& chain, int64_t first, i
   return out;
 }
 
+// CPU seconds spent so far by the optin-hq process, by PostgreSQL's processes, and by this
+// program (the stores' side: signing and the TLS client), read from /proc: to tell what an
+// ingest phase costs HQ itself from what the stores' side costs on the same two cores.
+struct CpuUse {
+  double hq = 0, postgres = 0, self = 0;
+};
+CpuUse ReadCpuUse() {
+  CpuUse use;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    const std::string comm = stat.substr(open + 1, close - open - 1);
+    double* into = comm == "optin-hq"                               ? &use.hq
+                   : comm == "postgres"                             ? &use.postgres
+                   : std::stol(name) == static_cast<long>(getpid()) ? &use.self
+                                                                    : nullptr;
+    if (!into) continue;
+    // After ") ": state, then fields 4.. ; utime and stime are fields 14 and 15.
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int f = 3; f <= 15 && rest >> field; ++f) {
+      if (f == 14) utime = std::stod(field);
+      if (f == 15) stime = std::stod(field);
+    }
+    *into += (utime + stime) / tick;
+  }
+  return use;
+}
+
 // The running optin-hq process and how to reach it.
 struct Hq {
   std::unique_ptr<optin::testing::ChildProcess> process;
@@ -495,22 +531,24 @@ int64_t DatabaseBytes(const std::string& url, std::string* detail) {
     return n;
   }
   auto conn = Must(hq::PgConnection::Connect(url), "connect");
-  auto r =
-      Must(conn->Query("SELECT pg_database_size(current_database()), "
-                       "pg_total_relation_size('hq_cells'), pg_total_relation_size('hq_batches'), "
-                       "pg_total_relation_size('hq_batch_periods'), pg_indexes_size('hq_cells'), "
-                       "pg_total_relation_size('hq_store_day_sums') + "
-                       "pg_total_relation_size('hq_chain_day_sums') + "
-                       "pg_total_relation_size('hq_store_day_runs')"),
-           "size");
+  auto r = Must(
+      conn->Query("SELECT pg_database_size(current_database()), "
+                  "pg_total_relation_size('hq_cell_sums'), pg_total_relation_size('hq_batches'), "
+                  "pg_total_relation_size('hq_batch_periods'), pg_indexes_size('hq_cell_sums'), "
+                  "pg_total_relation_size('hq_store_day_sums') + "
+                  "pg_total_relation_size('hq_chain_day_sums') + "
+                  "pg_total_relation_size('hq_region_day_sums') + "
+                  "pg_total_relation_size('hq_store_day_runs')"),
+      "size");
   const double mb = 1024.0 * 1024.0;
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "hq_cells %.0f MB of which indexes %.0f MB, hq_batches (with the signed batches) "
-                "%.0f MB, hq_batch_periods %.0f MB, summary tables %.0f MB",
-                static_cast<double>(r.Int(0, 1)) / mb, static_cast<double>(r.Int(0, 4)) / mb,
-                static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb,
-                static_cast<double>(r.Int(0, 5)) / mb);
+  std::snprintf(
+      buf, sizeof buf,
+      "hq_cell_sums %.0f MB of which its key %.0f MB, hq_batches (with the signed batches) "
+      "%.0f MB, hq_batch_periods %.0f MB, summary tables %.0f MB",
+      static_cast<double>(r.Int(0, 1)) / mb, static_cast<double>(r.Int(0, 4)) / mb,
+      static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb,
+      static_cast<double>(r.Int(0, 5)) / mb);
   *detail = buf;
   return r.Int(0, 0);
 }
@@ -697,6 +735,7 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
         Seconds(s0, Clock::now()) * 1000 / static_cast<double>(std::max<int64_t>(made, 1)));
     const bool resume = o.resume[static_cast<size_t>(phase)];
     const uint64_t resumed_before = resumed_so_far();
+    const CpuUse cpu0 = ReadCpuUse();
     const IngestResult in = Ingest(loop, resume ? tls : tls_full, hq.port, uploads, o.concurrency);
     const uint64_t resumed = resumed_so_far() - resumed_before;
     std::printf(
@@ -714,6 +753,13 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
         static_cast<long long>(o.concurrency), in.seconds,
         static_cast<double>(in.stored) / in.seconds);
     if (!in.first_problem.empty()) std::printf("  first problem: %s\n", in.first_problem.c_str());
+    const CpuUse cpu1 = ReadCpuUse();
+    const double n = static_cast<double>(std::max<int64_t>(in.stored, 1)) / 1000.0;
+    const double hq_ms = (cpu1.hq - cpu0.hq) / n, pg_ms = (cpu1.postgres - cpu0.postgres) / n;
+    std::printf(
+        "  CPU a batch: optin-hq %.2f ms, PostgreSQL %.2f ms, the stores' side (this program: TLS "
+        "client) %.2f ms; HQ's own share alone would fill 2 cores at %.0f batches/s\n",
+        hq_ms, pg_ms, (cpu1.self - cpu0.self) / n, 2000.0 / std::max(hq_ms + pg_ms, 0.001));
   }
 
   // An analyst's figures.

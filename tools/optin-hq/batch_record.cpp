@@ -1,6 +1,9 @@
 #include "tools/optin-hq/batch_record.h"
 
 #include <cmath>
+#include <set>
+#include <string_view>
+#include <tuple>
 
 namespace optin::hq {
 
@@ -23,10 +26,14 @@ Status ValidateBatchRecord(const BatchRecord& batch) {
       return bad(field, "periods must be in order and must not overlap");
     }
   }
+  std::set<std::tuple<std::string_view, std::string_view, int64_t>> keys;
   for (size_t i = 0; i < batch.cells.size(); ++i) {
     const CellRecord& c = batch.cells[i];
     const std::string field = "cells/" + std::to_string(i);
     if (c.metric.empty() || c.label.empty()) return bad(field, "a cell needs a metric and a label");
+    if (!keys.emplace(c.metric, c.label, c.day).second) {
+      return bad(field, "the batch has this cell (metric, label and day) twice");
+    }
     if (!std::isfinite(c.variance) || c.variance < 0) {
       return bad(field + "/variance", "a cell's variance must be a finite number >= 0");
     }

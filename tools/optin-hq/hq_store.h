@@ -71,7 +71,8 @@ class HqStore {
                                                         int64_t to_day) = 0;
 
   // Loads many batches at once for benchmarks and imports, in one transaction, without the
-  // duplicate check (a batch id already present fails the whole load). PostgreSQL uses COPY.
+  // duplicate check (a batch id already present, or a cell sum already stored for a store, day,
+  // metric and label the load also has, fails the whole load). PostgreSQL uses COPY.
   // Returns the number of cells loaded. The summary tables are left as they were: call
   // RebuildSummaries once after the last load (until then figures leave the loaded batches out).
   virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;

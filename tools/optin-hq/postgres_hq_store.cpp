@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "tools/optin-hq/summary_tables.h"
 #include "tools/optin-hq/utc_day.h"
@@ -14,7 +16,6 @@ namespace {
 // pg_advisory_xact_lock key serializing migrations between HQ processes ("optinhq" in ASCII).
 constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(31632926795493745)";
 // Rows per multi-row INSERT (7 parameters each; PostgreSQL allows 65535 parameters).
-constexpr size_t kRowsPerInsert = 1000;
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -177,11 +178,54 @@ Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> repo
   return Ok();
 }
 
-// Adds a stored batch to the summary tables (summary_tables.h), inside the caller's transaction.
+// Sends `rows` rows of `cols` values as one upsert: head, multi-row VALUES, conflict clause.
+Status Upsert(PgConnection& c, std::string_view head, std::string_view on_conflict, size_t rows,
+              size_t cols, const PgParams& params) {
+  if (rows == 0) return Ok();
+  std::string sql = MultiRowInsert(head, rows, cols);
+  sql += on_conflict;
+  OPTIN_TRY(c.Query(sql, params));
+  return Ok();
+}
+
+// Adds a stored batch to the cell sums and the summary tables (summary_tables.h), inside the
+// caller's transaction, each in key order.
 Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
-  OPTIN_TRY(c.Query(kAddBatchToStoreDaySums, PgParams().Add(b.batch_id)));
-  OPTIN_TRY(c.Query(kAddBatchToChainDaySums, PgParams().Add(b.batch_id)));
-  OPTIN_TRY(c.Query(kAddBatchToRegionDaySums, PgParams().Add(b.batch_id)));
+  const BatchSums sums = SumBatch(b);
+  PgParams cells, chain;
+  for (const auto& [key, s] : sums.by_label) {
+    const auto& [day, metric, label] = key;
+    cells.Add(b.store_id).Add(day).Add(metric).Add(label).Add(s.value).Add(s.variance).Add(s.cells);
+  }
+  OPTIN_TRY(Upsert(c, kCellSumsHead, kCellSumsOnConflict, sums.by_label.size(), 7, cells));
+  PgParams store;
+  for (const auto& [key, s] : sums.by_metric) {
+    store.Add(key.first).Add(b.store_id).Add(key.second).Add(s.value).Add(s.variance).Add(s.cells);
+  }
+  OPTIN_TRY(Upsert(c, kStoreDaySumsHead, kStoreDaySumsOnConflict, sums.by_metric.size(), 6, store));
+  OPTIN_ASSIGN_OR_RETURN(PgResult region,
+                         c.Query("SELECT region FROM hq_store_regions WHERE store_id = $1",
+                                 PgParams().Add(b.store_id)));
+  if (region.rows() > 0) {
+    PgParams rows;
+    for (const auto& [key, s] : sums.by_metric) {
+      rows.Add(key.first).Add(region.Text(0, 0)).Add(key.second).Add(s.value).Add(s.variance);
+      rows.Add(s.cells);
+    }
+    OPTIN_TRY(
+        Upsert(c, kRegionDaySumsHead, kRegionDaySumsOnConflict, sums.by_metric.size(), 6, rows));
+  }
+  // The chain's rows: by (metric, label, day), label '' for all labels, in that order.
+  std::map<std::tuple<std::string_view, std::string_view, int64_t>, const CellSum*> chain_rows;
+  for (const auto& [key, s] : sums.by_label) {
+    chain_rows[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}] = &s;
+  }
+  for (const auto& [key, s] : sums.by_metric) chain_rows[{key.first, "", key.second}] = &s;
+  for (const auto& [key, s] : chain_rows) {
+    const auto& [metric, label, day] = key;
+    chain.Add(metric).Add(label).Add(day).Add(s->value).Add(s->variance).Add(s->cells);
+  }
+  OPTIN_TRY(Upsert(c, kChainDaySumsHead, kChainDaySumsOnConflict, chain_rows.size(), 6, chain));
   std::set<int64_t> days;
   for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
   for (int64_t day : days) {
@@ -211,8 +255,8 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
   OPTIN_ASSIGN_OR_RETURN(
       PgResult ins,
       c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
-              "period_end, received_at, signed_batch) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-              "ON CONFLICT (batch_id) DO NOTHING",
+              "period_end, received_at, signed_batch, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+              "$8) ON CONFLICT (batch_id) DO NOTHING",
               PgParams()
                   .Add(b.batch_id)
                   .Add(b.store_id)
@@ -220,7 +264,8 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
                   .Add(b.periods.front().start)
                   .Add(b.periods.back().end)
                   .Add(b.received_at)
-                  .Add(b.signed_batch)));
+                  .Add(b.signed_batch)
+                  .Add(static_cast<int64_t>(b.cells.size()))));
   if (ins.affected_rows() == 0) {
     return IngestOutcome::kDuplicate;
   }
@@ -232,19 +277,6 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
                                    "period_start, period_end, day)",
                                    b.periods.size(), 5),
                     periods));
-  for (size_t at = 0; at < b.cells.size(); at += kRowsPerInsert) {
-    const size_t n = std::min(kRowsPerInsert, b.cells.size() - at);
-    PgParams cells;
-    for (size_t i = at; i < at + n; ++i) {
-      const CellRecord& cell = b.cells[i];
-      cells.Add(b.batch_id).Add(b.store_id).Add(cell.day).Add(cell.metric).Add(cell.label);
-      cells.Add(cell.value).Add(cell.variance);
-    }
-    OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_cells (batch_id, store_id, day, "
-                                     "metric, label, value, variance)",
-                                     n, 7),
-                      cells));
-  }
   OPTIN_TRY(AddToSummaries(c, b));
   OPTIN_TRY(UpsertBundlesInForce(c, b.bundles_in_force));
   return IngestOutcome::kStored;
@@ -284,8 +316,7 @@ Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view 
         OPTIN_ASSIGN_OR_RETURN(
             PgResult r,
             c.Query("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
-                    "b.signed_batch, (SELECT COUNT(*) FROM hq_cells c WHERE c.batch_id = "
-                    "b.batch_id), p.period_start, p.period_end FROM hq_batches b JOIN "
+                    "b.signed_batch, b.cells, p.period_start, p.period_end FROM hq_batches b JOIN "
                     "hq_batch_periods p ON p.batch_id = b.batch_id WHERE b.store_id = $1 "
                     "ORDER BY b.period_start, b.batch_id, p.period_start",
                     PgParams().Add(store_id)));
@@ -341,9 +372,10 @@ Result<std::vector<DaySum>> PostgresHqStore::SumByDay(const FiguresQuery& q) {
         "AND region = $2 AND day BETWEEN $3::integer AND $4::integer ORDER BY day";
   } else {
     params.Add(TextArray(*q.stores));
-    sql = q.label ? "SELECT day, SUM(value)::bigint, SUM(variance), COUNT(*) FROM hq_cells WHERE "
-                    "metric = $1 AND label = $2 AND store_id = ANY($5::text[]) AND day BETWEEN "
-                    "$3::integer AND $4::integer GROUP BY day ORDER BY day"
+    sql = q.label ? "SELECT day, SUM(value_sum)::bigint, SUM(variance_sum), SUM(cells)::bigint "
+                    "FROM hq_cell_sums WHERE metric = $1 AND label = $2 AND store_id = "
+                    "ANY($5::text[]) AND day BETWEEN $3::integer AND $4::integer GROUP BY day "
+                    "ORDER BY day"
                   : "SELECT day, SUM(value_sum)::bigint, SUM(variance_sum), SUM(cells)::bigint "
                     "FROM hq_store_day_sums WHERE metric = $1 AND $2 = '' AND store_id = "
                     "ANY($5::text[]) AND day BETWEEN $3::integer AND $4::integer GROUP BY day "
@@ -396,7 +428,7 @@ Status PostgresHqStore::RebuildSummaries() {
   return Transaction(
       [](PgConnection& c) -> Status {
         OPTIN_TRY(c.Exec(kEmptySummaries));
-        OPTIN_TRY(c.Exec(kFillSummaries));
+        OPTIN_TRY(c.Exec(kRefillSummaries));
         return c.Exec(kFillRegionSums);
       },
       false);
@@ -478,8 +510,9 @@ Result<std::vector<std::string>> PostgresHqStore::MetricLabels(std::string_view 
       [&](PgConnection& c) -> Status {
         out.clear();
         OPTIN_ASSIGN_OR_RETURN(
-            PgResult r, c.Query("SELECT DISTINCT label FROM hq_cells WHERE metric = $1 AND day "
-                                "BETWEEN $2::integer AND $3::integer ORDER BY label",
+            PgResult r, c.Query("SELECT DISTINCT label FROM hq_chain_day_sums WHERE metric = $1 "
+                                "AND label <> '' AND day BETWEEN $2::integer AND $3::integer "
+                                "ORDER BY label",
                                 PgParams().Add(metric).Add(from_day).Add(to_day)));
         for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
         return Ok();
@@ -492,34 +525,42 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
   for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
   std::string batch_rows, period_rows, cell_rows;
   int64_t cells = 0;
+  // The cells summed per store, day, metric and label over the whole load.
+  std::map<std::tuple<std::string_view, int64_t, std::string_view, std::string_view>, CellSum> sums;
   for (const BatchRecord& b : batches) {
     CopyRow(batch_rows, std::string_view(b.batch_id), std::string_view(b.store_id),
             int64_t{b.format_version}, b.periods.front().start, b.periods.back().end, b.received_at,
-            std::string_view(b.signed_batch));
+            std::string_view(b.signed_batch), static_cast<int64_t>(b.cells.size()));
     for (const BatchPeriod& p : b.periods) {
       CopyRow(period_rows, std::string_view(b.batch_id), std::string_view(b.store_id), p.start,
               p.end, UtcDayOf(p.start));
     }
     for (const CellRecord& c : b.cells) {
-      CopyRow(cell_rows, std::string_view(b.batch_id), std::string_view(b.store_id), c.day,
-              std::string_view(c.metric), std::string_view(c.label), c.value, c.variance);
+      CellSum& s = sums[{b.store_id, c.day, c.metric, c.label}];
+      s.value += c.value;
+      s.variance += c.variance;
+      s.cells += 1;
     }
     cells += static_cast<int64_t>(b.cells.size());
+  }
+  for (const auto& [key, s] : sums) {
+    const auto& [store, day, metric, label] = key;
+    CopyRow(cell_rows, store, day, metric, label, s.value, s.variance, s.cells);
   }
   std::lock_guard lock(mu_);
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_TRY(
             c.CopyIn("COPY hq_batches (batch_id, store_id, format_version, period_start, "
-                     "period_end, received_at, signed_batch) FROM STDIN",
+                     "period_end, received_at, signed_batch, cells) FROM STDIN",
                      batch_rows));
         OPTIN_TRY(
             c.CopyIn("COPY hq_batch_periods (batch_id, store_id, period_start, "
                      "period_end, day) FROM STDIN",
                      period_rows));
         return c.CopyIn(
-            "COPY hq_cells (batch_id, store_id, day, metric, label, value, "
-            "variance) FROM STDIN",
+            "COPY hq_cell_sums (store_id, day, metric, label, value_sum, variance_sum, cells) "
+            "FROM STDIN",
             cell_rows);
       },
       false));

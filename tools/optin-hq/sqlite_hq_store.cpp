@@ -81,28 +81,56 @@ Result<std::vector<int>> SqliteHqStore::AppliedMigrations() {
 Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
   OPTIN_TRY(conn_->Execute(
       "INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, period_end, "
-      "received_at, signed_batch) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "received_at, signed_batch, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       b.batch_id, b.store_id, int64_t{b.format_version}, b.periods.front().start,
-      b.periods.back().end, b.received_at, b.signed_batch));
+      b.periods.back().end, b.received_at, b.signed_batch, static_cast<int64_t>(b.cells.size())));
   for (const BatchPeriod& p : b.periods) {
     OPTIN_TRY(conn_->Execute(
         "INSERT INTO hq_batch_periods (batch_id, store_id, period_start, period_end, day) "
         "VALUES (?, ?, ?, ?, ?)",
         b.batch_id, b.store_id, p.start, p.end, UtcDayOf(p.start)));
   }
-  for (const CellRecord& c : b.cells) {
-    OPTIN_TRY(conn_->Execute(
-        "INSERT INTO hq_cells (batch_id, store_id, day, metric, label, value, variance) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        b.batch_id, b.store_id, c.day, c.metric, c.label, c.value, c.variance));
+  const std::string upsert = std::string(kCellSumsHead) + " VALUES ($1, $2, $3, $4, $5, $6, $7)" +
+                             std::string(kCellSumsOnConflict);
+  for (const auto& [key, s] : SumBatch(b).by_label) {
+    const auto& [day, metric, label] = key;
+    OPTIN_TRY(conn_->Execute(upsert, b.store_id, day, metric, label, s.value, s.variance, s.cells));
   }
   return Ok();
 }
 
 Status SqliteHqStore::AddToSummaries(const BatchRecord& b) {
-  OPTIN_TRY(conn_->Execute(kAddBatchToStoreDaySums, b.batch_id));
-  OPTIN_TRY(conn_->Execute(kAddBatchToChainDaySums, b.batch_id));
-  OPTIN_TRY(conn_->Execute(kAddBatchToRegionDaySums, b.batch_id));
+  const BatchSums sums = SumBatch(b);
+  const std::string store_upsert = std::string(kStoreDaySumsHead) +
+                                   " VALUES ($1, $2, $3, $4, $5, $6)" +
+                                   std::string(kStoreDaySumsOnConflict);
+  const std::string region_upsert = std::string(kRegionDaySumsHead) +
+                                    " VALUES ($1, $2, $3, $4, $5, $6)" +
+                                    std::string(kRegionDaySumsOnConflict);
+  const std::string chain_upsert = std::string(kChainDaySumsHead) +
+                                   " VALUES ($1, $2, $3, $4, $5, $6)" +
+                                   std::string(kChainDaySumsOnConflict);
+  std::optional<std::string> region;
+  {
+    OPTIN_ASSIGN_OR_RETURN(
+        auto q, conn_->Prepare("SELECT region FROM hq_store_regions WHERE store_id = ?"));
+    q.BindAll(b.store_id);
+    OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) region = q.ColumnText(0);
+  }
+  for (const auto& [key, s] : sums.by_metric) {
+    const auto& [metric, day] = key;
+    OPTIN_TRY(conn_->Execute(store_upsert, metric, b.store_id, day, s.value, s.variance, s.cells));
+    if (region) {
+      OPTIN_TRY(conn_->Execute(region_upsert, metric, *region, day, s.value, s.variance, s.cells));
+    }
+    OPTIN_TRY(
+        conn_->Execute(chain_upsert, metric, std::string(), day, s.value, s.variance, s.cells));
+  }
+  for (const auto& [key, s] : sums.by_label) {
+    const auto& [day, metric, label] = key;
+    OPTIN_TRY(conn_->Execute(chain_upsert, metric, label, day, s.value, s.variance, s.cells));
+  }
   std::set<int64_t> days;
   for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
   for (int64_t day : days) {
@@ -179,8 +207,7 @@ Result<std::vector<BatchSummary>> SqliteHqStore::ListBatches(std::string_view st
   OPTIN_TRY(Transaction([&]() -> Status {
     OPTIN_ASSIGN_OR_RETURN(
         auto q, conn_->Prepare("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
-                               "b.signed_batch, (SELECT COUNT(*) FROM hq_cells c WHERE "
-                               "c.batch_id = b.batch_id) FROM hq_batches b WHERE b.store_id = ? "
+                               "b.signed_batch, b.cells FROM hq_batches b WHERE b.store_id = ? "
                                "ORDER BY b.period_start, b.batch_id"));
     q.BindAll(store_id);
     for (;;) {
@@ -239,9 +266,9 @@ Result<std::vector<DaySum>> SqliteHqStore::SumByDay(const FiguresQuery& query) {
   } else if (query.stores) {
     stores = JsonTextArray(*query.stores);
     sql = query.label
-              ? "SELECT day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells WHERE metric = ?1 "
-                "AND label = ?2 AND store_id IN (SELECT value FROM json_each(?5)) AND day BETWEEN "
-                "?3 AND ?4 GROUP BY day ORDER BY day"
+              ? "SELECT day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_cell_sums "
+                "WHERE metric = ?1 AND label = ?2 AND store_id IN (SELECT value FROM "
+                "json_each(?5)) AND day BETWEEN ?3 AND ?4 GROUP BY day ORDER BY day"
               : "SELECT day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_store_day_sums "
                 "WHERE metric = ?1 AND ?2 = '' AND store_id IN (SELECT value FROM json_each(?5)) "
                 "AND day BETWEEN ?3 AND ?4 GROUP BY day ORDER BY day";
@@ -281,7 +308,7 @@ Status SqliteHqStore::RebuildSummaries() {
   std::lock_guard lock(mu_);
   return Transaction([&]() -> Status {
     OPTIN_TRY(conn_->Exec(kEmptySummaries));
-    OPTIN_TRY(conn_->Exec(kFillSummaries));
+    OPTIN_TRY(conn_->Exec(kRefillSummaries));
     return conn_->Exec(kFillRegionSums);
   });
 }
@@ -343,8 +370,10 @@ Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(
 Result<std::vector<std::string>> SqliteHqStore::MetricLabels(std::string_view metric,
                                                              int64_t from_day, int64_t to_day) {
   std::lock_guard lock(mu_);
-  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare("SELECT DISTINCT label FROM hq_cells WHERE metric "
-                                                "= ? AND day BETWEEN ? AND ? ORDER BY label"));
+  OPTIN_ASSIGN_OR_RETURN(auto q,
+                         conn_->Prepare("SELECT DISTINCT label FROM hq_chain_day_sums WHERE "
+                                        "metric = ? AND label <> '' AND day BETWEEN ? "
+                                        "AND ? ORDER BY label"));
   q.BindAll(metric, from_day, to_day);
   std::vector<std::string> out;
   for (;;) {

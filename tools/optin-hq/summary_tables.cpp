@@ -4,6 +4,19 @@
 
 namespace optin::hq {
 
+BatchSums SumBatch(const BatchRecord& batch) {
+  BatchSums sums;
+  for (const CellRecord& c : batch.cells) {
+    for (CellSum* s :
+         {&sums.by_label[{c.day, c.metric, c.label}], &sums.by_metric[{c.metric, c.day}]}) {
+      s->value += c.value;
+      s->variance += c.variance;
+      s->cells += 1;
+    }
+  }
+  return sums;
+}
+
 std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t day) {
   DayRunEdit edit{{}, DayRun{day, day}};
   for (const DayRun& r : nearby) {

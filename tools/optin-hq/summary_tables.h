@@ -1,16 +1,17 @@
-// The summary tables HQ keeps beside its cells so that figures read a few rows instead of one per
-// store, day and label (measured in tools/bench/hq_bench): per metric, store and day the cells of
+// The summary tables HQ keeps so that figures read a few rows instead of one per store, day and
+// label (measured in tools/bench/hq_bench). The cells themselves are kept summed per store, day,
+// metric and label (hq_cell_sums, since migration 8: the store's labelled figures read it, and
+// the signed batches stay in hq_batches). Beside them: per metric, store and day the cells of
 // every label summed (hq_store_day_sums); per metric, label and day the chain's sums, with label
 // '' for every label summed (hq_chain_day_sums; cell labels are never empty); per store the runs
 // of consecutive days it reported (hq_store_day_runs); per metric, region and day the sums of the
 // stores the stores file puts in the region (hq_region_day_sums, with hq_store_regions saying
 // which region each store's sums were added to: HqStore::AssignRegions moves them when a reload
-// moves a store). Ingest adds each stored batch to them in
-// its own transaction; RebuildSummaries and the migration that introduced them fill them from
-// the batches stored. The SQL here runs unchanged on SQLite and PostgreSQL: SQLite reads `$N`
-// as named parameters numbered in order of first appearance, so each statement names them in
-// the order $1, $2, ... and binds by position. Constant data, pure functions and RegionMembers;
-// thread-safe.
+// moves a store). Ingest adds each stored batch to them in its own transaction (SumBatch);
+// RebuildSummaries refills them from hq_cell_sums. The SQL here runs unchanged on SQLite and
+// PostgreSQL: SQLite reads `$N` as named parameters numbered in order of first appearance, so
+// each statement names them in the order $1, $2, ... and binds by position. Constant data, pure
+// functions and RegionMembers; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -20,44 +21,65 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
+
+#include "tools/optin-hq/batch_record.h"
 
 namespace optin::hq {
 
-// Adds batch $1's cells (already in hq_cells) to the store's and the chain's day sums.
-inline constexpr std::string_view kAddBatchToStoreDaySums = R"sql(
-INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)
-SELECT metric, store_id, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
-WHERE batch_id = $1 GROUP BY metric, store_id, day
+// What ingest adds to the summary tables for one batch: its cells summed per key of each table,
+// in key order (so that every transaction takes its row locks in one order). The engines write
+// each map with the head and the conflict clause below (one row per map entry; PostgreSQL sends
+// them as one multi-row VALUES): hq_cell_sums by (day, metric, label); hq_store_day_sums and
+// the store's region's hq_region_day_sums by (metric, day); hq_chain_day_sums by (metric, label,
+// day) from `by_label` and with label '' from `by_metric`.
+struct CellSum {
+  int64_t value = 0;
+  double variance = 0.0;
+  int64_t cells = 0;
+};
+struct BatchSums {
+  std::map<std::tuple<int64_t, std::string, std::string>, CellSum> by_label;  // day, metric, label
+  std::map<std::pair<std::string, int64_t>, CellSum> by_metric;               // metric, day
+};
+BatchSums SumBatch(const BatchRecord& batch);
+
+// Heads (up to VALUES) and conflict clauses of the upserts that add a batch's sums.
+inline constexpr std::string_view kCellSumsHead =
+    "INSERT INTO hq_cell_sums (store_id, day, metric, label, value_sum, variance_sum, cells)";
+inline constexpr std::string_view kCellSumsOnConflict = R"sql(
+ON CONFLICT (store_id, day, metric, label) DO UPDATE SET
+  value_sum = hq_cell_sums.value_sum + excluded.value_sum,
+  variance_sum = hq_cell_sums.variance_sum + excluded.variance_sum,
+  cells = hq_cell_sums.cells + excluded.cells
+)sql";
+inline constexpr std::string_view kStoreDaySumsHead =
+    "INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)";
+inline constexpr std::string_view kStoreDaySumsOnConflict = R"sql(
 ON CONFLICT (metric, store_id, day) DO UPDATE SET
   value_sum = hq_store_day_sums.value_sum + excluded.value_sum,
   variance_sum = hq_store_day_sums.variance_sum + excluded.variance_sum,
   cells = hq_store_day_sums.cells + excluded.cells
 )sql";
-inline constexpr std::string_view kAddBatchToChainDaySums = R"sql(
-INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
-SELECT metric, label, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
-WHERE batch_id = $1 GROUP BY metric, label, day
-UNION ALL
-SELECT metric, '', day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
-WHERE batch_id = $1 GROUP BY metric, day
+inline constexpr std::string_view kChainDaySumsHead =
+    "INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)";
+inline constexpr std::string_view kChainDaySumsOnConflict = R"sql(
 ON CONFLICT (metric, label, day) DO UPDATE SET
   value_sum = hq_chain_day_sums.value_sum + excluded.value_sum,
   variance_sum = hq_chain_day_sums.variance_sum + excluded.variance_sum,
   cells = hq_chain_day_sums.cells + excluded.cells
 )sql";
-
-// Adds batch $1's cells to its store's region, if the store has one (hq_store_regions).
-inline constexpr std::string_view kAddBatchToRegionDaySums = R"sql(
-INSERT INTO hq_region_day_sums (metric, region, day, value_sum, variance_sum, cells)
-SELECT c.metric, r.region, c.day, SUM(c.value), SUM(c.variance), COUNT(*)
-FROM hq_cells c JOIN hq_store_regions r ON r.store_id = c.store_id
-WHERE c.batch_id = $1 GROUP BY c.metric, r.region, c.day
+inline constexpr std::string_view kRegionDaySumsHead =
+    "INSERT INTO hq_region_day_sums (metric, region, day, value_sum, variance_sum, cells)";
+inline constexpr std::string_view kRegionDaySumsOnConflict = R"sql(
 ON CONFLICT (metric, region, day) DO UPDATE SET
   value_sum = hq_region_day_sums.value_sum + excluded.value_sum,
   variance_sum = hq_region_day_sums.variance_sum + excluded.variance_sum,
   cells = hq_region_day_sums.cells + excluded.cells
 )sql";
+
 // Adds ($3 = 1) or takes away ($3 = -1) store $1's day sums to or from region $2. (The
 // parameters are named in order of appearance, as SQLite numbers `$N` names so.)
 inline constexpr std::string_view kMoveStoreSumsToRegion = R"sql(
@@ -82,7 +104,8 @@ FROM hq_store_day_sums s JOIN hq_store_regions r ON r.store_id = s.store_id
 GROUP BY s.metric, r.region, s.day;
 )sql";
 
-// Fills the (empty) summary tables from every batch stored; the runs are the classic "gaps and
+// Fills the (empty) summary tables from every batch stored (migration 6, from the cells as kept
+// until migration 8); the runs are the classic "gaps and
 // islands": consecutive days share day - row_number.
 inline constexpr std::string_view kFillSummaries = R"sql(
 INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)
@@ -90,6 +113,24 @@ SELECT metric, store_id, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
 GROUP BY metric, store_id, day;
 INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
 SELECT metric, label, day, SUM(value), SUM(variance), COUNT(*) FROM hq_cells
+GROUP BY metric, label, day;
+INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
+SELECT metric, '', day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_store_day_sums
+GROUP BY metric, day;
+INSERT INTO hq_store_day_runs (store_id, first_day, last_day)
+SELECT store_id, MIN(day), MAX(day) FROM (
+  SELECT store_id, day, day - ROW_NUMBER() OVER (PARTITION BY store_id ORDER BY day) AS island
+  FROM (SELECT DISTINCT store_id, day FROM hq_batch_periods) AS reported) AS numbered
+GROUP BY store_id, island;
+)sql";
+// RebuildSummaries since the cells are kept summed (migration 8): the same as kFillSummaries,
+// from hq_cell_sums.
+inline constexpr std::string_view kRefillSummaries = R"sql(
+INSERT INTO hq_store_day_sums (metric, store_id, day, value_sum, variance_sum, cells)
+SELECT metric, store_id, day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_cell_sums
+GROUP BY metric, store_id, day;
+INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
+SELECT metric, label, day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_cell_sums
 GROUP BY metric, label, day;
 INSERT INTO hq_chain_day_sums (metric, label, day, value_sum, variance_sum, cells)
 SELECT metric, '', day, SUM(value_sum), SUM(variance_sum), SUM(cells) FROM hq_store_day_sums

@@ -9,9 +9,11 @@
 #include <span>
 #include <string>
 
+#include "store/connection.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
 #include "tools/optin-hq/hq_store.h"
+#include "tools/optin-hq/pg_connection.h"
 #include "tools/optin-hq/postgres_hq_store.h"
 #include "tools/optin-hq/sqlite_hq_store.h"
 
@@ -56,6 +58,18 @@ class HqStoreFixture : public ::testing::TestWithParam<Engine> {
     auto s = Open();
     EXPECT_TRUE(s) << s.error().message;
     return s ? std::move(*s) : nullptr;
+  }
+
+  // Runs `sql` (statements without parameters) on the test's database directly, as an older
+  // version of optin-hq would have written it.
+  Status ExecSql(std::string_view sql) {
+    if (GetParam() == Engine::kPostgres) {
+      OPTIN_ASSIGN_OR_RETURN(auto c, PgConnection::Connect(url_));
+      return c->Exec(sql);
+    }
+    OPTIN_ASSIGN_OR_RETURN(auto c,
+                           store::Connection::Open(dir_ / "hq.db", store::OpenMode::kReadWrite));
+    return c->Exec(sql);
   }
 
   testing::TempDir dir_;

@@ -33,6 +33,19 @@ BatchRecord DailyBatch(const std::string& store, int64_t day,
 
 class HqStoreTest : public HqStoreFixture {
  protected:
+  // A fault in the database: from now on it refuses to write any cell labelled "poison" (a
+  // trigger), after the batch's own row and periods were written in the same transaction.
+  void PoisonTheLabelPoison() {
+    const Status installed = ExecSql(
+        GetParam() == Engine::kPostgres
+            ? "CREATE FUNCTION hq_test_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+              "RAISE EXCEPTION 'poisoned cell' USING ERRCODE = 'unique_violation'; END $$;"
+              "CREATE TRIGGER hq_test_poison BEFORE INSERT ON hq_cell_sums FOR EACH ROW WHEN "
+              "(NEW.label = 'poison') EXECUTE FUNCTION hq_test_poison();"
+            : "CREATE TRIGGER hq_test_poison BEFORE INSERT ON hq_cell_sums WHEN NEW.label = "
+              "'poison' BEGIN SELECT RAISE(ABORT, 'poisoned cell'); END;");
+    ASSERT_TRUE(installed) << installed.error().message;
+  }
   static int64_t Total(const std::vector<DaySum>& rows) {
     int64_t sum = 0;
     for (const DaySum& r : rows) sum += r.value_sum;
@@ -131,10 +144,10 @@ TEST_P(HqStoreTest, ADuplicateBatchIdAnswersDuplicateAndDoublesNothing) {
 TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
-  // The same cell twice: the database refuses the second insert, after the batch row, its
-  // period and the first cells were written in the same transaction.
-  BatchRecord bad = DailyBatch("s1", kDay, {{"app", 10}, {"web", 4}});
-  bad.cells.push_back(bad.cells.front());
+  PoisonTheLabelPoison();
+  // The database refuses a cell after the batch row, its period and the first cells were
+  // written in the same transaction.
+  const BatchRecord bad = DailyBatch("s1", kDay, {{"app", 10}, {"poison", 4}, {"web", 4}});
   auto outcome = store->StoreBatch(bad);
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error().code, ErrorCode::kConflict) << outcome.error().message;
@@ -156,6 +169,24 @@ TEST_P(HqStoreTest, AFailingCellInsertLeavesNothingOfTheUpload) {
             IngestOutcome::kStored);
 }
 
+// Cells are kept summed per store, day, metric and label, so a batch that counts one cell twice
+// would count it double: it is refused before anything is written.
+TEST_P(HqStoreTest, ABatchWithTheSameCellTwiceIsRefusedAndStoresNothing) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  BatchRecord twice = DailyBatch("s1", kDay, {{"app", 10}, {"web", 4}});
+  twice.cells.push_back(twice.cells.front());
+  auto outcome = store->StoreBatch(twice);
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().code, ErrorCode::kInvalidArgument) << outcome.error().message;
+  EXPECT_EQ(outcome.error().field, "cells/3");
+  EXPECT_TRUE(store->ListBatches("s1").value().empty());
+  EXPECT_TRUE(
+      store->SumByDay(FiguresQuery{"checkins", "app", kDay, kDay, Only({"s1"}), std::nullopt})
+          .value()
+          .empty());
+}
+
 // One upload, one transaction: its batches' outcomes in order (a repeat is a duplicate), and a
 // batch that fails leaves nothing of the whole upload.
 TEST_P(HqStoreTest, AnUploadsBatchesAreStoredInOneTransaction) {
@@ -171,8 +202,8 @@ TEST_P(HqStoreTest, AnUploadsBatchesAreStoredInOneTransaction) {
   EXPECT_EQ(*outcomes,
             (std::vector<IngestOutcome>{IngestOutcome::kDuplicate, IngestOutcome::kStored,
                                         IngestOutcome::kDuplicate}));
-  BatchRecord bad = DailyBatch("s1", kDay + 3, {{"app", 4}});
-  bad.cells.push_back(bad.cells.front());  // the database refuses the second copy
+  PoisonTheLabelPoison();
+  const BatchRecord bad = DailyBatch("s1", kDay + 3, {{"app", 4}, {"poison", 1}});
   const std::vector<BatchRecord> failing = {DailyBatch("s1", kDay + 2, {{"app", 3}}), bad};
   EXPECT_FALSE(store->StoreBatches(failing));
   EXPECT_EQ(store->ListBatches("s1").value().size(), 2u);  // kDay + 2 was not kept either
@@ -323,8 +354,37 @@ TEST_P(HqStoreTest, RebuildingTheSummariesGivesWhatIngestKept) {
   EXPECT_EQ(snapshot(), kept);
 }
 
-// A database from before the summaries (schema version 4) gets them filled from its batches when
-// optin-hq first opens it at this version.
+// What optin-hq before schema version 8 stored for a batch: its row, its periods and one row
+// per cell (hq_cells), as SQL.
+std::string AsSchema4Rows(const BatchRecord& b) {
+  auto q = [](const std::string& text) { return "'" + text + "'"; };
+  std::string sql =
+      "INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, period_end, "
+      "received_at, signed_batch) VALUES (" +
+      q(b.batch_id) + ", " + q(b.store_id) + ", " + std::to_string(b.format_version) + ", " +
+      std::to_string(b.periods.front().start) + ", " + std::to_string(b.periods.back().end) + ", " +
+      std::to_string(b.received_at) + ", " + q(b.signed_batch) + ");\n";
+  for (const BatchPeriod& p : b.periods) {
+    sql +=
+        "INSERT INTO hq_batch_periods (batch_id, store_id, period_start, period_end, day) "
+        "VALUES (" +
+        q(b.batch_id) + ", " + q(b.store_id) + ", " + std::to_string(p.start) + ", " +
+        std::to_string(p.end) + ", " + std::to_string(UtcDayOf(p.start)) + ");\n";
+  }
+  for (const CellRecord& c : b.cells) {
+    sql +=
+        "INSERT INTO hq_cells (batch_id, store_id, day, metric, label, value, variance) "
+        "VALUES (" +
+        q(b.batch_id) + ", " + q(b.store_id) + ", " + std::to_string(c.day) + ", " + q(c.metric) +
+        ", " + q(c.label) + ", " + std::to_string(c.value) + ", " + std::to_string(c.variance) +
+        ");\n";
+  }
+  return sql;
+}
+
+// A database from before the summaries (schema version 4), with one row per cell, gets the
+// summaries filled from its batches and its cells summed (version 8) when optin-hq first opens
+// it at this version.
 TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored) {
   const auto schema = HqSchema();
   const auto before = std::find_if(schema.begin(), schema.end(),
@@ -333,10 +393,11 @@ TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored
   {
     auto old = Open(std::span<const HqMigration>(schema.begin(), before));
     ASSERT_TRUE(old) << old.error().message;
-    std::vector<BatchRecord> batches;
-    for (int64_t d : {0, 1, 2, 4}) batches.push_back(DailyBatch("s1", kDay + d, {{"app", 3}}));
-    batches.push_back(DailyBatch("s2", kDay + 2, {{"app", 5}, {"web", 1}}));
-    ASSERT_TRUE((*old)->BulkLoad(batches));
+    std::string rows = "BEGIN;\n";
+    for (int64_t d : {0, 1, 2, 4}) rows += AsSchema4Rows(DailyBatch("s1", kDay + d, {{"app", 3}}));
+    rows += AsSchema4Rows(DailyBatch("s2", kDay + 2, {{"app", 5}, {"web", 1}}));
+    const Status written = ExecSql(rows + "COMMIT;");
+    ASSERT_TRUE(written) << written.error().message;
   }
   auto store = OpenOrDie();
   ASSERT_TRUE(store);
@@ -363,6 +424,27 @@ TEST_P(HqStoreTest, UpgradingFromBeforeTheSummariesFillsThemFromTheBatchesStored
                    std::to_string(r.last_day - kDay));
   }
   EXPECT_EQ(runs, (std::vector<std::string>{"s1:0-2", "s1:4-4", "s2:2-2"}));
+  // The cells, now summed per store, day, metric and label: a store's figure of one label, and
+  // each batch's count of cells.
+  const auto s2_web =
+      store->SumByDay(FiguresQuery{"checkins", "web", kDay, kDay + 4, Only({"s2"}), std::nullopt})
+          .value();
+  ASSERT_EQ(s2_web.size(), 1u);
+  EXPECT_EQ(s2_web[0].value_sum, 1);
+  EXPECT_DOUBLE_EQ(s2_web[0].variance_sum, 9.5);
+  EXPECT_EQ(s2_web[0].cells, 1);
+  EXPECT_EQ(store->ListBatches("s2").value().at(0).cell_count, 3);
+  EXPECT_EQ(store->MetricLabels("checkins", kDay, kDay + 4).value(),
+            (std::vector<std::string>{"app", "web"}));
+  // Ingest after the upgrade adds to the sums the migration made.
+  BatchRecord again = DailyBatch("s2", kDay + 2, {{"web", 4}});
+  again.batch_id += "/again";
+  ASSERT_EQ(store->StoreBatch(again).value(), IngestOutcome::kStored);
+  EXPECT_EQ(Total(store
+                      ->SumByDay(FiguresQuery{"checkins", "web", kDay, kDay + 4, Only({"s2"}),
+                                              std::nullopt})
+                      .value()),
+            5);
 }
 
 // What a batch reports in force is stored in the batch's own transaction: with it, never for a
@@ -379,8 +461,8 @@ TEST_P(HqStoreTest, TheBundlesABatchReportsAreStoredWithItAndOnlyWithIt) {
   again.bundles_in_force = {{"s1", "catalog", "c2", "\"e2\"", 200}};
   ASSERT_EQ(store->StoreBatch(again).value(), IngestOutcome::kDuplicate);
   // A failing upload records nothing either.
-  BatchRecord bad = DailyBatch("s1", kDay + 1, {{"app", 1}});
-  bad.cells.push_back(bad.cells.front());
+  PoisonTheLabelPoison();
+  BatchRecord bad = DailyBatch("s1", kDay + 1, {{"app", 1}, {"poison", 1}});
   bad.bundles_in_force = {{"s1", "notice", "n9", "", 300}};
   ASSERT_FALSE(store->StoreBatches(std::vector<BatchRecord>{bad}));
   auto in_force = store->ListBundlesInForce();
