@@ -93,29 +93,65 @@ void CopyRow(std::string& out, const First& first, const Rest&... rest) {
 Result<std::unique_ptr<PostgresHqStore>> PostgresHqStore::Open(
     std::string url, std::span<const HqMigration> migrations) {
   std::unique_ptr<PostgresHqStore> s(new PostgresHqStore(std::move(url)));
-  std::lock_guard lock(s->mu_);
-  OPTIN_TRY(s->EnsureConnected());
   OPTIN_TRY(s->Migrate(migrations));
   return s;
 }
 
-Status PostgresHqStore::EnsureConnected() {
-  if (conn_ && !conn_->broken()) return Ok();
-  if (conn_) return conn_->Reset();
-  OPTIN_ASSIGN_OR_RETURN(conn_, PgConnection::Connect(url_));
-  return Ok();
+Result<std::unique_ptr<PgConnection>> PostgresHqStore::Acquire() {
+  std::unique_ptr<PgConnection> conn;
+  {
+    std::unique_lock lock(pool_mu_);
+    pool_cv_.wait(lock, [this] { return !idle_.empty() || open_ < kMaxConnections; });
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+    }
+  }
+  Status ready = Ok();
+  if (!conn) {
+    auto made = PgConnection::Connect(url_);
+    if (made)
+      conn = std::move(*made);
+    else
+      ready = std::unexpected(made.error());
+  } else if (conn->broken()) {
+    ready = conn->Reset();
+  }
+  if (!ready) {
+    Release(nullptr);  // its place in the pool is free again
+    return std::unexpected(ready.error());
+  }
+  return conn;
+}
+
+void PostgresHqStore::Release(std::unique_ptr<PgConnection> conn) {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (conn && !conn->broken()) {
+      idle_.push_back(std::move(conn));
+    } else {
+      --open_;  // a broken connection is closed; the next caller opens a new one
+    }
+  }
+  pool_cv_.notify_one();
+  // `conn`, if still held here (broken), closes after the lock is released.
 }
 
 template <class Fn>
 Status PostgresHqStore::Transaction(Fn&& fn, bool retry_when_lost) {
   for (int attempt = 0;; ++attempt) {
-    Status s = EnsureConnected();
-    if (s) s = conn_->Exec("BEGIN");
-    if (s) s = fn(*conn_);
-    if (s) s = conn_->Exec("COMMIT");
+    auto conn = Acquire();
+    if (!conn) return std::unexpected(conn.error());
+    PgConnection& c = **conn;
+    Status s = c.Exec("BEGIN");
+    if (s) s = fn(c);
+    if (s) s = c.Exec("COMMIT");
+    const bool lost = c.broken();
+    if (!s && !lost) (void)c.Exec("ROLLBACK");
+    Release(std::move(*conn));
     if (s) return s;
-    const bool lost = conn_ && conn_->broken();
-    if (conn_ && !lost) (void)conn_->Exec("ROLLBACK");
     if (!lost || !retry_when_lost || attempt > 0) return s;
   }
 }
@@ -148,7 +184,6 @@ Status PostgresHqStore::Migrate(std::span<const HqMigration> migrations) {
 }
 
 Result<std::vector<int>> PostgresHqStore::AppliedMigrations() {
-  std::lock_guard lock(mu_);
   std::vector<int> out;
   OPTIN_TRY(Transaction(
       [&out](PgConnection& c) -> Status {
@@ -188,11 +223,11 @@ Status Upsert(PgConnection& c, std::string_view head, std::string_view on_confli
   return Ok();
 }
 
-// Adds a stored batch to the cell sums and the summary tables (summary_tables.h), inside the
-// caller's transaction, each in key order.
-Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
+// Adds a stored batch to its store's own rows: the cell sums and the store's day sums
+// (summary_tables.h), then its runs of days; inside the caller's transaction.
+Status AddToStoreSums(PgConnection& c, const BatchRecord& b) {
   const BatchSums sums = SumBatch(b);
-  PgParams cells, chain;
+  PgParams cells;
   for (const auto& [key, s] : sums.by_label) {
     const auto& [day, metric, label] = key;
     cells.Add(b.store_id).Add(day).Add(metric).Add(label).Add(s.value).Add(s.variance).Add(s.cells);
@@ -203,29 +238,6 @@ Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
     store.Add(key.first).Add(b.store_id).Add(key.second).Add(s.value).Add(s.variance).Add(s.cells);
   }
   OPTIN_TRY(Upsert(c, kStoreDaySumsHead, kStoreDaySumsOnConflict, sums.by_metric.size(), 6, store));
-  OPTIN_ASSIGN_OR_RETURN(PgResult region,
-                         c.Query("SELECT region FROM hq_store_regions WHERE store_id = $1",
-                                 PgParams().Add(b.store_id)));
-  if (region.rows() > 0) {
-    PgParams rows;
-    for (const auto& [key, s] : sums.by_metric) {
-      rows.Add(key.first).Add(region.Text(0, 0)).Add(key.second).Add(s.value).Add(s.variance);
-      rows.Add(s.cells);
-    }
-    OPTIN_TRY(
-        Upsert(c, kRegionDaySumsHead, kRegionDaySumsOnConflict, sums.by_metric.size(), 6, rows));
-  }
-  // The chain's rows: by (metric, label, day), label '' for all labels, in that order.
-  std::map<std::tuple<std::string_view, std::string_view, int64_t>, const CellSum*> chain_rows;
-  for (const auto& [key, s] : sums.by_label) {
-    chain_rows[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}] = &s;
-  }
-  for (const auto& [key, s] : sums.by_metric) chain_rows[{key.first, "", key.second}] = &s;
-  for (const auto& [key, s] : chain_rows) {
-    const auto& [metric, label, day] = key;
-    chain.Add(metric).Add(label).Add(day).Add(s->value).Add(s->variance).Add(s->cells);
-  }
-  OPTIN_TRY(Upsert(c, kChainDaySumsHead, kChainDaySumsOnConflict, chain_rows.size(), 6, chain));
   std::set<int64_t> days;
   for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
   for (int64_t day : days) {
@@ -247,6 +259,52 @@ Status AddToSummaries(PgConnection& c, const BatchRecord& b) {
                 PgParams().Add(b.store_id).Add(edit->insert.first_day).Add(edit->insert.last_day)));
   }
   return Ok();
+}
+
+// Adds the batches an upload stored to the rows every upload shares: their regions' day sums
+// (the region hq_store_regions names for each store), then the chain's, each as one upsert of
+// the whole upload's rows in key order, the last writes before the commit. Concurrent uploads
+// thus lock shared rows in one order (no deadlock) and hold them only until they commit.
+Status AddToSharedSums(PgConnection& c, std::span<const BatchRecord* const> stored) {
+  if (stored.empty()) return Ok();
+  std::set<std::string> store_ids;
+  for (const BatchRecord* b : stored) store_ids.insert(b->store_id);
+  OPTIN_ASSIGN_OR_RETURN(PgResult r,
+                         c.Query("SELECT store_id, region FROM hq_store_regions WHERE store_id = "
+                                 "ANY($1::text[])",
+                                 PgParams().Add(TextArray({store_ids.begin(), store_ids.end()}))));
+  std::map<std::string, std::string, std::less<>> region_of;
+  for (int i = 0; i < r.rows(); ++i) region_of[r.Text(i, 0)] = r.Text(i, 1);
+  // (region, metric, day) and (metric, label, day), label '' for all labels.
+  std::map<std::tuple<std::string, std::string, int64_t>, CellSum> regions, chain;
+  auto add = [](CellSum& into, const CellSum& s) {
+    into.value += s.value;
+    into.variance += s.variance;
+    into.cells += s.cells;
+  };
+  for (const BatchRecord* b : stored) {
+    const BatchSums sums = SumBatch(*b);
+    const auto region = region_of.find(b->store_id);
+    for (const auto& [key, s] : sums.by_metric) {
+      if (region != region_of.end()) add(regions[{region->second, key.first, key.second}], s);
+      add(chain[{key.first, "", key.second}], s);
+    }
+    for (const auto& [key, s] : sums.by_label) {
+      add(chain[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}], s);
+    }
+  }
+  PgParams region_rows, chain_rows;
+  for (const auto& [key, s] : regions) {
+    const auto& [region, metric, day] = key;
+    region_rows.Add(metric).Add(region).Add(day).Add(s.value).Add(s.variance).Add(s.cells);
+  }
+  for (const auto& [key, s] : chain) {
+    const auto& [metric, label, day] = key;
+    chain_rows.Add(metric).Add(label).Add(day).Add(s.value).Add(s.variance).Add(s.cells);
+  }
+  OPTIN_TRY(
+      Upsert(c, kRegionDaySumsHead, kRegionDaySumsOnConflict, regions.size(), 6, region_rows));
+  return Upsert(c, kChainDaySumsHead, kChainDaySumsOnConflict, chain.size(), 6, chain_rows);
 }
 
 // Inserts one batch, its periods and cells on `c` (inside the caller's transaction); kDuplicate
@@ -277,7 +335,7 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
                                    "period_start, period_end, day)",
                                    b.periods.size(), 5),
                     periods));
-  OPTIN_TRY(AddToSummaries(c, b));
+  OPTIN_TRY(AddToStoreSums(c, b));
   OPTIN_TRY(UpsertBundlesInForce(c, b.bundles_in_force));
   return IngestOutcome::kStored;
 }
@@ -292,23 +350,32 @@ Result<IngestOutcome> PostgresHqStore::StoreBatch(const BatchRecord& b) {
 Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
     std::span<const BatchRecord> batches) {
   for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
-  std::lock_guard lock(mu_);
+  std::shared_lock regions_stay(summaries_mu_);
   std::vector<IngestOutcome> outcomes;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         outcomes.clear();
+        // One upload of a store at a time (a box retrying while its first try is still being
+        // stored): the store's runs of days are read and then rewritten.
+        std::set<std::string_view> store_ids;
+        for (const BatchRecord& b : batches) store_ids.insert(b.store_id);
+        for (std::string_view id : store_ids) {
+          OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('hq-store'), hashtext($1))",
+                            PgParams().Add(id)));
+        }
+        std::vector<const BatchRecord*> stored;
         for (const BatchRecord& b : batches) {
           OPTIN_ASSIGN_OR_RETURN(IngestOutcome o, InsertOne(c, b));
           outcomes.push_back(o);
+          if (o == IngestOutcome::kStored) stored.push_back(&b);
         }
-        return Ok();
+        return AddToSharedSums(c, stored);
       },
       true));
   return outcomes;
 }
 
 Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view store_id) {
-  std::lock_guard lock(mu_);
   std::vector<BatchSummary> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -339,7 +406,6 @@ Result<std::vector<BatchSummary>> PostgresHqStore::ListBatches(std::string_view 
 }
 
 Result<std::vector<StoreActivity>> PostgresHqStore::LastBatches() {
-  std::lock_guard lock(mu_);
   std::vector<StoreActivity> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -381,7 +447,6 @@ Result<std::vector<DaySum>> PostgresHqStore::SumByDay(const FiguresQuery& q) {
                     "ANY($5::text[]) AND day BETWEEN $3::integer AND $4::integer GROUP BY day "
                     "ORDER BY day";
   }
-  std::lock_guard lock(mu_);
   std::vector<DaySum> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -408,7 +473,6 @@ Result<std::vector<ReportedRun>> PostgresHqStore::ReportedRuns(
     sql += " AND store_id = ANY($3::text[])";
   }
   sql += " ORDER BY store_id, first_day";
-  std::lock_guard lock(mu_);
   std::vector<ReportedRun> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -424,7 +488,7 @@ Result<std::vector<ReportedRun>> PostgresHqStore::ReportedRuns(
 }
 
 Status PostgresHqStore::RebuildSummaries() {
-  std::lock_guard lock(mu_);
+  std::unique_lock alone(summaries_mu_);
   return Transaction(
       [](PgConnection& c) -> Status {
         OPTIN_TRY(c.Exec(kEmptySummaries));
@@ -435,7 +499,7 @@ Status PostgresHqStore::RebuildSummaries() {
 }
 
 Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
-  std::lock_guard lock(mu_);
+  std::unique_lock alone(summaries_mu_);
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_ASSIGN_OR_RETURN(PgResult r,
@@ -470,7 +534,6 @@ Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
 
 Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(
     int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) {
-  std::lock_guard lock(mu_);
   std::vector<BatchSummary> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -504,7 +567,6 @@ Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(
 
 Result<std::vector<std::string>> PostgresHqStore::MetricLabels(std::string_view metric,
                                                                int64_t from_day, int64_t to_day) {
-  std::lock_guard lock(mu_);
   std::vector<std::string> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -547,7 +609,6 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
     const auto& [store, day, metric, label] = key;
     CopyRow(cell_rows, store, day, metric, label, s.value, s.variance, s.cells);
   }
-  std::lock_guard lock(mu_);
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_TRY(
@@ -572,7 +633,6 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
 namespace optin::hq {
 
 Status PostgresHqStore::AddUser(const UserRecord& u) {
-  std::lock_guard lock(mu_);
   return Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_ASSIGN_OR_RETURN(
@@ -597,7 +657,6 @@ Status PostgresHqStore::AddUser(const UserRecord& u) {
 }
 
 Result<std::optional<UserRecord>> PostgresHqStore::FindUser(std::string_view user_id) {
-  std::lock_guard lock(mu_);
   std::optional<UserRecord> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -617,7 +676,6 @@ Result<std::optional<UserRecord>> PostgresHqStore::FindUser(std::string_view use
 }
 
 Status PostgresHqStore::RecordLogin(const LoginOutcome& o) {
-  std::lock_guard lock(mu_);
   return Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_TRY(
@@ -639,7 +697,6 @@ Status PostgresHqStore::RecordLogin(const LoginOutcome& o) {
 }
 
 Result<std::optional<SessionRecord>> PostgresHqStore::FindSession(std::string_view token_hash) {
-  std::lock_guard lock(mu_);
   std::optional<SessionRecord> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -660,7 +717,6 @@ Result<std::optional<SessionRecord>> PostgresHqStore::FindSession(std::string_vi
 }
 
 Status PostgresHqStore::DeleteSession(std::string_view token_hash) {
-  std::lock_guard lock(mu_);
   return Transaction(
       [&](PgConnection& c) -> Status {
         OPTIN_TRY(
@@ -671,7 +727,6 @@ Status PostgresHqStore::DeleteSession(std::string_view token_hash) {
 }
 
 Status PostgresHqStore::PublishBundle(const BundleRecord& b) {
-  std::lock_guard lock(mu_);
   return Transaction(
       [&](PgConnection& c) -> Status {
         // Two publishers of one target take turns: the check and the insert are one step.
@@ -710,7 +765,6 @@ Status PostgresHqStore::PublishBundle(const BundleRecord& b) {
 Result<std::optional<BundleRecord>> PostgresHqStore::LatestBundle(std::string_view kind,
                                                                   std::string_view target_type,
                                                                   std::string_view target) {
-  std::lock_guard lock(mu_);
   std::optional<BundleRecord> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -732,13 +786,11 @@ Result<std::optional<BundleRecord>> PostgresHqStore::LatestBundle(std::string_vi
 }
 
 Status PostgresHqStore::RecordBundlesInForce(std::span<const BundleInForce> reports) {
-  std::lock_guard lock(mu_);
   return Transaction([&](PgConnection& c) -> Status { return UpsertBundlesInForce(c, reports); },
                      true);
 }
 
 Result<std::vector<BundleInForce>> PostgresHqStore::ListBundlesInForce() {
-  std::lock_guard lock(mu_);
   std::vector<BundleInForce> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {

@@ -1,14 +1,21 @@
 // The server engine of HqStore: PostgreSQL through libpq (pg_connection.h), for a chain. A lost
 // connection (the server restarted) is re-established on the next operation; an upload whose
 // connection broke is retried once on a fresh one (safe: storing is idempotent by batch id), else
-// kUnavailable. Bulk loads use COPY. Thread-safe: a mutex serializes operations on one
-// connection.
+// kUnavailable. Bulk loads use COPY. Thread-safe: each operation is one transaction on a
+// connection of its own from a small pool (at most kMaxConnections, opened as needed; a caller
+// waits while all are busy), so uploads are stored side by side. Uploads share the rows of the
+// chain's and a region's sums: each transaction writes those last, in one order of keys, so that
+// they wait for each other only from there to their commit and never deadlock. Assigning regions
+// and rebuilding the summaries run alone (no upload in flight meanwhile).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tools/optin-hq/hq_schema.h"
 #include "tools/optin-hq/hq_store.h"
@@ -18,6 +25,8 @@ namespace optin::hq {
 
 class PostgresHqStore final : public HqStore {
  public:
+  static constexpr size_t kMaxConnections = 4;
+
   // Connects with a libpq URI ("postgresql://user@host:port/db?...") and applies the pending
   // `migrations` (serialized between HQ processes by an advisory lock).
   static Result<std::unique_ptr<PostgresHqStore>> Open(
@@ -57,17 +66,24 @@ class PostgresHqStore final : public HqStore {
  private:
   explicit PostgresHqStore(std::string url) : url_(std::move(url)) {}
   Status Migrate(std::span<const HqMigration> migrations);
-  // Connects when there is no usable connection.
-  Status EnsureConnected();
-  // Runs `fn(conn)` between BEGIN and COMMIT, rolling back when it fails. When the connection
-  // is lost and `retry_when_lost`, runs it once more on a new connection.
+  // A connection of the pool: an idle one (re-established if it broke), a new one while fewer
+  // than kMaxConnections are open, else the next one given back.
+  Result<std::unique_ptr<PgConnection>> Acquire();
+  void Release(std::unique_ptr<PgConnection> conn);
+  // Runs `fn(conn)` between BEGIN and COMMIT on a connection of the pool, rolling back when it
+  // fails. When the connection is lost and `retry_when_lost`, runs it once more on a new one.
   template <class Fn>
   Status Transaction(Fn&& fn, bool retry_when_lost);
 
-  std::mutex mu_;
   const std::string url_;
-  std::unique_ptr<PgConnection> conn_;  // GUARDED_BY(mu_)
-  RegionMembers regions_;               // as last assigned (summary_tables.h)
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // GUARDED_BY(pool_mu_)
+  size_t open_ = 0;                                  // GUARDED_BY(pool_mu_): idle + in use
+  // Shared by uploads, exclusive for AssignRegions and RebuildSummaries: an upload adds its
+  // batches to the region hq_store_regions names, which only those two change.
+  std::shared_mutex summaries_mu_;
+  RegionMembers regions_;  // as last assigned (summary_tables.h)
 };
 
 }  // namespace optin::hq

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "tests/tools/optin-hq/hq_store_fixture.h"
 #include "tools/optin-hq/utc_day.h"
@@ -471,6 +473,84 @@ TEST_P(HqStoreTest, TheBundlesABatchReportsAreStoredWithItAndOnlyWithIt) {
   EXPECT_EQ((*in_force)[0].kind, "catalog");
   EXPECT_EQ((*in_force)[0].version, "c1");
   EXPECT_EQ((*in_force)[0].reported_at, 100);
+}
+
+// Uploads stored side by side (PostgreSQL stores them on several connections at once, SQLite
+// one after the other), some repeated, while the stores file's regions are reassigned: every
+// upload succeeds (no deadlock between uploads sharing the chain's and a region's rows), and the
+// chain's, each region's and each store's sums are exactly those of the batches, each once.
+TEST_P(HqStoreTest, UploadsStoredSideBySideAddUpExactlyOnceWhileRegionsAreReassigned) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  constexpr int kStores = 6, kDays = 12;
+  auto id = [](int i) { return "s" + std::to_string(i); };
+  auto mapping = [&](const std::string& s2_region) {
+    std::vector<StoreRegion> m;
+    for (int i = 0; i < kStores; ++i) m.push_back({id(i), i < 3 ? "north" : "south"});
+    m[2].region = s2_region;
+    return m;
+  };
+  ASSERT_TRUE(store->AssignRegions(mapping("north")));
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> uploaders;
+  // Each store uploads its days two at a time; store 0's days are also uploaded by a second
+  // thread (a box retrying), so half of its tries are duplicates.
+  for (int t = 0; t <= kStores; ++t) {
+    uploaders.emplace_back([&, t] {
+      const int i = t == kStores ? 0 : t;
+      for (int d = 0; d < kDays; d += 2) {
+        const std::vector<BatchRecord> upload = {
+            DailyBatch(id(i), kDay + d, {{"app", i + d}, {"web", 1}}, 0.5),
+            DailyBatch(id(i), kDay + d + 1, {{"app", i + d + 1}, {"web", 1}}, 0.5)};
+        auto outcomes = store->StoreBatches(upload);
+        if (!outcomes) {
+          ADD_FAILURE() << outcomes.error().message;
+          ++failures;
+        }
+      }
+    });
+  }
+  std::thread reassigner([&] {
+    for (int k = 0; k < 6; ++k) {
+      if (!store->AssignRegions(mapping(k % 2 ? "north" : "south"))) ++failures;
+    }
+  });
+  for (auto& t : uploaders) t.join();
+  reassigner.join();
+  ASSERT_EQ(failures, 0);
+  // The last assignment put s2 back in the north.
+  auto by_day = [&](std::optional<std::vector<std::string>> stores,
+                    std::optional<std::string> region) {
+    return store
+        ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay, kDay + kDays - 1, stores, region})
+        .value();
+  };
+  auto expect = [&](const std::vector<DaySum>& rows, const std::vector<int>& members) {
+    ASSERT_EQ(rows.size(), static_cast<size_t>(kDays));
+    for (int d = 0; d < kDays; ++d) {
+      int64_t value = 0;
+      for (int i : members) value += i + d + 1;
+      EXPECT_EQ(rows[d].day, kDay + d);
+      EXPECT_EQ(rows[d].value_sum, value) << "day " << d;
+      EXPECT_EQ(rows[d].variance_sum, 2 * 0.5 * static_cast<double>(members.size())) << d;
+      EXPECT_EQ(rows[d].cells, 2 * static_cast<int64_t>(members.size())) << d;
+    }
+  };
+  expect(by_day(std::nullopt, std::nullopt), {0, 1, 2, 3, 4, 5});
+  expect(by_day(Only({"s0", "s1", "s2"}), "north"), {0, 1, 2});
+  expect(by_day(Only({"s3", "s4", "s5"}), "south"), {3, 4, 5});
+  expect(by_day(Only({"s0"}), std::nullopt), {0});
+  for (int i = 0; i < kStores; ++i) EXPECT_EQ(store->ListBatches(id(i)).value().size(), kDays + 0u);
+  const auto runs = store->ReportedRuns(kDay, kDay + kDays, std::nullopt).value();
+  ASSERT_EQ(runs.size(), static_cast<size_t>(kStores));
+  for (const ReportedRun& r : runs) {
+    EXPECT_EQ(r.first_day, kDay) << r.store_id;
+    EXPECT_EQ(r.last_day, kDay + kDays - 1) << r.store_id;
+  }
+  // A rebuild from the cells gives the same.
+  ASSERT_TRUE(store->RebuildSummaries());
+  expect(by_day(std::nullopt, std::nullopt), {0, 1, 2, 3, 4, 5});
+  expect(by_day(Only({"s0", "s1", "s2"}), "north"), {0, 1, 2});
 }
 
 // A region's summary holds exactly the stores assigned to it: stores moved to another region,
