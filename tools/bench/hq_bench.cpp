@@ -837,6 +837,35 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
   figures("one store's year by day", [&](int64_t k) {
     return "&store=" + chain.ids[static_cast<size_t>((k * 7919) % stores)];
   });
+  // The privacy officer's view: read from each batch's own parameters (its signed payload), so
+  // it grows with the stores and days asked for.
+  auto epsilon = [&](const char* what, int64_t from,
+                     const std::function<std::string(int64_t)>& store) {
+    std::vector<double> ms;
+    size_t bytes = 0, days = 0;
+    for (int64_t k = -1; k < std::min<int64_t>(o.queries, 5); ++k) {
+      net::HttpsRequest r;
+      r.target = "/v1/privacy/epsilon?from=" + hq::FormatIsoDate(from) +
+                 "&to=" + hq::FormatIsoDate(last) + store(std::max<int64_t>(k, 0));
+      r.headers.emplace_back("Cookie", cookie);
+      const auto q0 = Clock::now();
+      auto resp = Must(Call(loop, people_tls, hq.web_port, r), "epsilon");
+      const double t = Seconds(q0, Clock::now()) * 1000;
+      if (resp.status != 200) Die(std::string(what) + ": " + resp.body);
+      bytes = resp.body.size();
+      days = json::parse(resp.body).at("days").as_array().size();
+      if (k >= 0) ms.push_back(t);
+    }
+    const Latency l = Percentiles(ms);
+    std::printf(
+        "GET /v1/privacy/epsilon %s: %zu store-days, %.1f MB, n=%zu: p50 %.1f ms, max %.1f ms\n",
+        what, days, static_cast<double>(bytes) / 1e6, l.n, l.p50, l.max);
+  };
+  epsilon("the chain's last 14 days", std::max(first, last - 13),
+          [](int64_t) { return std::string(); });
+  epsilon("one store's year", first, [&](int64_t k) {
+    return "&store=" + chain.ids[static_cast<size_t>((k * 7919) % stores)];
+  });
   loop.Stop();
   loop_thread.join();
   hq.process.reset();

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "platform/clock.h"
 #include "platform/encoding.h"
 #include "platform/x509.h"
 #include "privacy/jws.h"
@@ -113,7 +114,7 @@ std::string ReadV1(const json::object& p, int64_t start, int64_t end, BatchRecor
 
 }  // namespace
 
-PeerStore PeerStoreOf(std::string_view der) {
+PeerStore PeerStoreOf(std::string_view der, int64_t now) {
   PeerStore peer;
   if (der.empty()) {
     peer.problem = "no verified client certificate";
@@ -124,6 +125,13 @@ PeerStore PeerStoreOf(std::string_view der) {
   auto key_pem = platform::CertificatePublicKeyPem(pem);
   if (!info || !key_pem) {
     peer.problem = "client certificate unreadable";
+    return peer;
+  }
+  if (now < info->not_before || now > info->not_after) {
+    peer.problem =
+        now > info->not_after
+            ? "client certificate expired at " + platform::FormatIso8601Utc(info->not_after)
+            : "client certificate not valid before " + platform::FormatIso8601Utc(info->not_before);
     return peer;
   }
   auto key = platform::EcdsaPublicKey::FromPem(*key_pem);

@@ -38,7 +38,10 @@ struct PeerStore {
   std::string common_name;  // the store id the certificate was issued for
   std::string problem;      // why there is no key
 };
-PeerStore PeerStoreOf(std::string_view certificate_der);
+// No key (and the problem says why) when the certificate is not valid at `now`: TLS checked its
+// validity at the session's full handshake, and a resumed session (up to the ticket lifetime
+// later) carries the certificate of that handshake, so each request checks it again here.
+PeerStore PeerStoreOf(std::string_view certificate_der, int64_t now);
 
 // Checks `jws` from `peer`. `stores`: the stores file in force, or null to accept any store whose
 // certificate names it. On "ok", `record` holds what to store (received_at = `now`).
