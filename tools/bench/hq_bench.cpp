@@ -413,7 +413,12 @@ Hq StartHq(const fs::path& dir, const std::string& url, const fs::path& stores_f
 
 Result<net::Response> Call(net::EventLoop& loop, std::shared_ptr<const net::TlsClientConfig> tls,
                            uint16_t port, net::HttpsRequest request) {
-  net::HttpsClient client(loop, std::move(tls));
+  // Room for the largest answers asked for below (the chain's epsilon view grows with the
+  // stores: ~0.3 KB a store-day) and the time they take at a chain's scale.
+  net::HttpsClientOptions options;
+  options.read_timeout = std::chrono::minutes(5);
+  options.max_response_bytes = size_t{1} << 30;
+  net::HttpsClient client(loop, std::move(tls), options);
   std::promise<Result<net::Response>> p;
   client.Request("localhost", port, std::move(request),
                  [&p](Result<net::Response> r) { p.set_value(std::move(r)); });

@@ -350,7 +350,8 @@ Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(
       auto q, conn_->Prepare("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
                              "b.signed_batch FROM hq_batches b WHERE b.batch_id IN (SELECT "
                              "batch_id FROM hq_batch_periods WHERE day BETWEEN ?1 AND ?2 AND "
-                             "(?3 IS NULL OR store_id = ?3)) ORDER BY b.store_id, b.period_start"));
+                             "(?3 IS NULL OR store_id = ?3)) AND (?3 IS NULL OR b.store_id = ?3) "
+                             "ORDER BY b.store_id, b.period_start"));
   q.BindAll(from_day, to_day, store_id);
   std::vector<BatchSummary> out;
   for (;;) {
