@@ -23,22 +23,6 @@ int64_t NowUnix() {
       .count();
 }
 
-// "INSERT INTO t (cols) VALUES ($1, ..., $k), ($k+1, ...)" for `rows` rows of `cols` values.
-std::string MultiRowInsert(std::string_view head, size_t rows, size_t cols) {
-  std::string sql(head);
-  sql += " VALUES ";
-  size_t n = 1;
-  for (size_t r = 0; r < rows; ++r) {
-    sql += r ? ", (" : "(";
-    for (size_t c = 0; c < cols; ++c) {
-      if (c) sql += ", ";
-      sql += "$" + std::to_string(n++);
-    }
-    sql += ")";
-  }
-  return sql;
-}
-
 // A PostgreSQL array literal of texts ('{"a","b"}'), each element quoted and escaped.
 std::string TextArray(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -217,16 +201,13 @@ Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> repo
 Status Upsert(PgConnection& c, std::string_view head, std::string_view on_conflict, size_t rows,
               size_t cols, const PgParams& params) {
   if (rows == 0) return Ok();
-  std::string sql = MultiRowInsert(head, rows, cols);
-  sql += on_conflict;
-  OPTIN_TRY(c.Query(sql, params));
+  OPTIN_TRY(c.Query(MultiRowInsertSql(head, rows, cols, on_conflict), params));
   return Ok();
 }
 
 // Adds a stored batch to its store's own rows: the cell sums and the store's day sums
 // (summary_tables.h), then its runs of days; inside the caller's transaction.
-Status AddToStoreSums(PgConnection& c, const BatchRecord& b) {
-  const BatchSums sums = SumBatch(b);
+Status AddToStoreSums(PgConnection& c, const BatchRecord& b, const BatchSums& sums) {
   PgParams cells;
   for (const auto& [key, s] : sums.by_label) {
     const auto& [day, metric, label] = key;
@@ -261,14 +242,20 @@ Status AddToStoreSums(PgConnection& c, const BatchRecord& b) {
   return Ok();
 }
 
+// A batch an upload stored, with its cells summed (SumBatch).
+struct SummedBatch {
+  const BatchRecord* batch;
+  BatchSums sums;
+};
+
 // Adds the batches an upload stored to the rows every upload shares: their regions' day sums
 // (the region hq_store_regions names for each store), then the chain's, each as one upsert of
 // the whole upload's rows in key order, the last writes before the commit. Concurrent uploads
 // thus lock shared rows in one order (no deadlock) and hold them only until they commit.
-Status AddToSharedSums(PgConnection& c, std::span<const BatchRecord* const> stored) {
+Status AddToSharedSums(PgConnection& c, std::span<const SummedBatch> stored) {
   if (stored.empty()) return Ok();
   std::set<std::string> store_ids;
-  for (const BatchRecord* b : stored) store_ids.insert(b->store_id);
+  for (const SummedBatch& b : stored) store_ids.insert(b.batch->store_id);
   OPTIN_ASSIGN_OR_RETURN(PgResult r,
                          c.Query("SELECT store_id, region FROM hq_store_regions WHERE store_id = "
                                  "ANY($1::text[])",
@@ -277,20 +264,14 @@ Status AddToSharedSums(PgConnection& c, std::span<const BatchRecord* const> stor
   for (int i = 0; i < r.rows(); ++i) region_of[r.Text(i, 0)] = r.Text(i, 1);
   // (region, metric, day) and (metric, label, day), label '' for all labels.
   std::map<std::tuple<std::string, std::string, int64_t>, CellSum> regions, chain;
-  auto add = [](CellSum& into, const CellSum& s) {
-    into.value += s.value;
-    into.variance += s.variance;
-    into.cells += s.cells;
-  };
-  for (const BatchRecord* b : stored) {
-    const BatchSums sums = SumBatch(*b);
-    const auto region = region_of.find(b->store_id);
+  for (const auto& [batch, sums] : stored) {
+    const auto region = region_of.find(batch->store_id);
     for (const auto& [key, s] : sums.by_metric) {
-      if (region != region_of.end()) add(regions[{region->second, key.first, key.second}], s);
-      add(chain[{key.first, "", key.second}], s);
+      if (region != region_of.end()) regions[{region->second, key.first, key.second}].Add(s);
+      chain[{key.first, "", key.second}].Add(s);
     }
     for (const auto& [key, s] : sums.by_label) {
-      add(chain[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}], s);
+      chain[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}].Add(s);
     }
   }
   PgParams region_rows, chain_rows;
@@ -309,7 +290,7 @@ Status AddToSharedSums(PgConnection& c, std::span<const BatchRecord* const> stor
 
 // Inserts one batch, its periods and cells on `c` (inside the caller's transaction); kDuplicate
 // when its id is stored already.
-Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
+Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b, const BatchSums& sums) {
   OPTIN_ASSIGN_OR_RETURN(
       PgResult ins,
       c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
@@ -331,11 +312,11 @@ Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b) {
   for (const BatchPeriod& p : b.periods) {
     periods.Add(b.batch_id).Add(b.store_id).Add(p.start).Add(p.end).Add(UtcDayOf(p.start));
   }
-  OPTIN_TRY(c.Query(MultiRowInsert("INSERT INTO hq_batch_periods (batch_id, store_id, "
-                                   "period_start, period_end, day)",
-                                   b.periods.size(), 5),
+  OPTIN_TRY(c.Query(MultiRowInsertSql("INSERT INTO hq_batch_periods (batch_id, store_id, "
+                                      "period_start, period_end, day)",
+                                      b.periods.size(), 5),
                     periods));
-  OPTIN_TRY(AddToStoreSums(c, b));
+  OPTIN_TRY(AddToStoreSums(c, b, sums));
   OPTIN_TRY(UpsertBundlesInForce(c, b.bundles_in_force));
   return IngestOutcome::kStored;
 }
@@ -363,11 +344,12 @@ Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
           OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('hq-store'), hashtext($1))",
                             PgParams().Add(id)));
         }
-        std::vector<const BatchRecord*> stored;
+        std::vector<SummedBatch> stored;
         for (const BatchRecord& b : batches) {
-          OPTIN_ASSIGN_OR_RETURN(IngestOutcome o, InsertOne(c, b));
+          BatchSums sums = SumBatch(b);
+          OPTIN_ASSIGN_OR_RETURN(IngestOutcome o, InsertOne(c, b, sums));
           outcomes.push_back(o);
-          if (o == IngestOutcome::kStored) stored.push_back(&b);
+          if (o == IngestOutcome::kStored) stored.push_back(SummedBatch{&b, std::move(sums)});
         }
         return AddToSharedSums(c, stored);
       },
@@ -601,12 +583,7 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
       CopyRow(period_rows, std::string_view(b.batch_id), std::string_view(b.store_id), p.start,
               p.end, UtcDayOf(p.start));
     }
-    for (const CellRecord& c : b.cells) {
-      CellSum& s = sums[{b.store_id, c.day, c.metric, c.label}];
-      s.value += c.value;
-      s.variance += c.variance;
-      s.cells += 1;
-    }
+    for (const CellRecord& c : b.cells) sums[{b.store_id, c.day, c.metric, c.label}].Add(c);
     cells += static_cast<int64_t>(b.cells.size());
   }
   for (const auto& [key, s] : sums) {

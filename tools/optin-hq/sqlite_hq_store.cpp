@@ -78,7 +78,7 @@ Result<std::vector<int>> SqliteHqStore::AppliedMigrations() {
   return out;
 }
 
-Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
+Status SqliteHqStore::InsertBatch(const BatchRecord& b, const BatchSums& sums) {
   OPTIN_TRY(conn_->Execute(
       "INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, period_end, "
       "received_at, signed_batch, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -90,26 +90,21 @@ Status SqliteHqStore::InsertBatch(const BatchRecord& b) {
         "VALUES (?, ?, ?, ?, ?)",
         b.batch_id, b.store_id, p.start, p.end, UtcDayOf(p.start)));
   }
-  const std::string upsert = std::string(kCellSumsHead) + " VALUES ($1, $2, $3, $4, $5, $6, $7)" +
-                             std::string(kCellSumsOnConflict);
-  for (const auto& [key, s] : SumBatch(b).by_label) {
+  const std::string upsert = MultiRowInsertSql(kCellSumsHead, 1, 7, kCellSumsOnConflict);
+  for (const auto& [key, s] : sums.by_label) {
     const auto& [day, metric, label] = key;
     OPTIN_TRY(conn_->Execute(upsert, b.store_id, day, metric, label, s.value, s.variance, s.cells));
   }
   return Ok();
 }
 
-Status SqliteHqStore::AddToSummaries(const BatchRecord& b) {
-  const BatchSums sums = SumBatch(b);
-  const std::string store_upsert = std::string(kStoreDaySumsHead) +
-                                   " VALUES ($1, $2, $3, $4, $5, $6)" +
-                                   std::string(kStoreDaySumsOnConflict);
-  const std::string region_upsert = std::string(kRegionDaySumsHead) +
-                                    " VALUES ($1, $2, $3, $4, $5, $6)" +
-                                    std::string(kRegionDaySumsOnConflict);
-  const std::string chain_upsert = std::string(kChainDaySumsHead) +
-                                   " VALUES ($1, $2, $3, $4, $5, $6)" +
-                                   std::string(kChainDaySumsOnConflict);
+Status SqliteHqStore::AddToSummaries(const BatchRecord& b, const BatchSums& sums) {
+  const std::string store_upsert =
+      MultiRowInsertSql(kStoreDaySumsHead, 1, 6, kStoreDaySumsOnConflict);
+  const std::string region_upsert =
+      MultiRowInsertSql(kRegionDaySumsHead, 1, 6, kRegionDaySumsOnConflict);
+  const std::string chain_upsert =
+      MultiRowInsertSql(kChainDaySumsHead, 1, 6, kChainDaySumsOnConflict);
   std::optional<std::string> region;
   {
     OPTIN_ASSIGN_OR_RETURN(
@@ -169,8 +164,9 @@ Result<IngestOutcome> SqliteHqStore::StoreBatch(const BatchRecord& batch) {
       outcome = IngestOutcome::kDuplicate;
       return Ok();
     }
-    OPTIN_TRY(InsertBatch(batch));
-    OPTIN_TRY(AddToSummaries(batch));
+    const BatchSums sums = SumBatch(batch);
+    OPTIN_TRY(InsertBatch(batch, sums));
+    OPTIN_TRY(AddToSummaries(batch, sums));
     return UpsertBundlesInForce(batch.bundles_in_force);
   }));
   return outcome;
@@ -191,8 +187,9 @@ Result<std::vector<IngestOutcome>> SqliteHqStore::StoreBatches(
         outcomes.push_back(IngestOutcome::kDuplicate);
         continue;
       }
-      OPTIN_TRY(InsertBatch(b));
-      OPTIN_TRY(AddToSummaries(b));
+      const BatchSums sums = SumBatch(b);
+      OPTIN_TRY(InsertBatch(b, sums));
+      OPTIN_TRY(AddToSummaries(b, sums));
       OPTIN_TRY(UpsertBundlesInForce(b.bundles_in_force));
       outcomes.push_back(IngestOutcome::kStored);
     }
@@ -391,7 +388,7 @@ Result<int64_t> SqliteHqStore::BulkLoad(std::span<const BatchRecord> batches) {
   int64_t cells = 0;
   OPTIN_TRY(Transaction([&]() -> Status {
     for (const BatchRecord& b : batches) {
-      OPTIN_TRY(InsertBatch(b));
+      OPTIN_TRY(InsertBatch(b, SumBatch(b)));
       cells += static_cast<int64_t>(b.cells.size());
     }
     return Ok();

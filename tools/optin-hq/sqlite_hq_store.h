@@ -58,8 +58,10 @@ class SqliteHqStore final : public HqStore {
   template <class Fn>
   Status Transaction(Fn&& fn);
   // Inserts the batch row, its periods and cells (no duplicate check).
-  Status InsertBatch(const BatchRecord& batch);
-  Status AddToSummaries(const BatchRecord& batch);                      // summary_tables.h
+  // A batch's rows and its cell sums; then the summary tables (summary_tables.h). `sums`:
+  // SumBatch(batch).
+  Status InsertBatch(const BatchRecord& batch, const BatchSums& sums);
+  Status AddToSummaries(const BatchRecord& batch, const BatchSums& sums);
   Status UpsertBundlesInForce(std::span<const BundleInForce> reports);  // in a transaction
 
   std::mutex mu_;

@@ -7,14 +7,27 @@ namespace optin::hq {
 BatchSums SumBatch(const BatchRecord& batch) {
   BatchSums sums;
   for (const CellRecord& c : batch.cells) {
-    for (CellSum* s :
-         {&sums.by_label[{c.day, c.metric, c.label}], &sums.by_metric[{c.metric, c.day}]}) {
-      s->value += c.value;
-      s->variance += c.variance;
-      s->cells += 1;
-    }
+    sums.by_label[{c.day, c.metric, c.label}].Add(c);
+    sums.by_metric[{c.metric, c.day}].Add(c);
   }
   return sums;
+}
+
+std::string MultiRowInsertSql(std::string_view head, size_t rows, size_t cols,
+                              std::string_view on_conflict) {
+  std::string sql(head);
+  sql += " VALUES ";
+  size_t n = 1;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (size_t c = 0; c < cols; ++c) {
+      if (c) sql += ", ";
+      sql += "$" + std::to_string(n++);
+    }
+    sql += ")";
+  }
+  sql += on_conflict;
+  return sql;
 }
 
 std::optional<DayRunEdit> AddDayToRuns(std::span<const DayRun> nearby, int64_t day) {

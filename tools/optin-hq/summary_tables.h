@@ -39,12 +39,28 @@ struct CellSum {
   int64_t value = 0;
   double variance = 0.0;
   int64_t cells = 0;
+  void Add(const CellRecord& c) {
+    value += c.value;
+    variance += c.variance;
+    cells += 1;
+  }
+  void Add(const CellSum& s) {
+    value += s.value;
+    variance += s.variance;
+    cells += s.cells;
+  }
 };
 struct BatchSums {
   std::map<std::tuple<int64_t, std::string, std::string>, CellSum> by_label;  // day, metric, label
   std::map<std::pair<std::string, int64_t>, CellSum> by_metric;               // metric, day
 };
 BatchSums SumBatch(const BatchRecord& batch);
+
+// "head VALUES ($1, ..., $cols), ($cols+1, ...) on_conflict" for `rows` rows, the parameters
+// numbered in order (as SQLite numbers them too): one row a statement on SQLite, a table's rows
+// of an upload in one statement on PostgreSQL.
+std::string MultiRowInsertSql(std::string_view head, size_t rows, size_t cols,
+                              std::string_view on_conflict = {});
 
 // Heads (up to VALUES) and conflict clauses of the upserts that add a batch's sums.
 inline constexpr std::string_view kCellSumsHead =
