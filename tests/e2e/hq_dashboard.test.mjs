@@ -457,10 +457,14 @@ test('the dashboard logs in, draws the API figures, lists missing stores and fla
   const flagged = await page.$$eval('#epsilon-over tbody tr', (rows) => rows.map((r) => `${r.dataset.store} ${r.dataset.day}`));
   assert.deepEqual(flagged, [`s-002 ${iso(OVER_DAY)}`]);
   assert.ok((await page.textContent('#epsilon-over tbody tr')).includes('Over policy'), 'the flag is in words');
-  const cells = await page.$$eval('#epsilon-matrix td.over', (tds) => tds.map((td) => `${td.dataset.store} ${td.dataset.day} ${td.textContent}`));
-  assert.deepEqual(cells, [`s-002 ${iso(OVER_DAY)} 2 over`], 'the matrix marks exactly that cell, in words');
-  const detail = await page.$$eval('#epsilon-days tbody tr', (rows) => rows.length);
-  assert.equal(detail, epsilon.days.length, 'every store-day is in the detail table');
+  assert.deepEqual(epsilon.days.map((d) => `${d.store_id} ${d.day}`), [`s-002 ${iso(OVER_DAY)}`],
+    'the chain lists only the store-days above the policy');
+  const byDay = await page.$$eval('#epsilon-by-day tbody tr', (rows) => rows.map((r) =>
+    ({ day: r.dataset.day, over: r.classList.contains('over'), text: r.textContent })));
+  assert.deepEqual(byDay.map((r) => r.day), epsilon.by_day.map((d) => d.day), 'a row per day the API answers');
+  byDay.forEach((r, i) => assert.ok(r.text.includes(String(epsilon.by_day[i].stores)), `${r.day}: the stores that spent`));
+  assert.deepEqual(byDay.filter((r) => r.over).map((r) => r.day), [iso(OVER_DAY)], 'the day table marks exactly that day');
+  assert.ok(byDay.find((r) => r.over).text.includes('1 store(s) over policy'), 'in words');
   assert.ok((await page.textContent('#epsilon-summary')).includes('s-002'));
   assert.deepEqual(await axeViolations(page, 'privacy'), [], 'axe on the privacy screen');
   await page.screenshot({ path: path.join(outDir, 'hq-privacy.png'), fullPage: true });

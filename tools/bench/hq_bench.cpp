@@ -173,12 +173,15 @@ sync::BatchContent DayContent(const std::string& store, int64_t store_index, int
   c.created_at = c.period_end + 60;
   Mix mix{static_cast<uint64_t>(store_index) * 1'000'003ULL + static_cast<uint64_t>(day)};
   const int64_t checkins = mix.Around(300, 120);
+  // One store-day in a thousand spends twice the box's default (a misconfigured box): the
+  // privacy officer's view lists those above the policy.
+  const int64_t spend = (store_index * 31 + day) % 1000 == 0 ? 2 : 1;
   for (const sync::MetricSpec& spec : sync::kMetricSpecs) {
     sync::MetricRelease& m = c.metrics[std::string(spec.metric)];
     m.cap = spec.default_cap;
-    m.epsilon_micros = spec.default_epsilon_micros;
+    m.epsilon_micros = spend * spec.default_epsilon_micros;
     m.scale_num = 1'000'000 * static_cast<uint64_t>(spec.default_cap);
-    m.scale_den = static_cast<uint64_t>(spec.default_epsilon_micros);
+    m.scale_den = static_cast<uint64_t>(m.epsilon_micros);
     const double variance = sync::DiscreteLaplaceVariance(m.scale_num, m.scale_den);
     const auto& labels = Labels(spec.metric);
     for (const std::string& label : labels) {
@@ -211,10 +214,12 @@ hq::BatchRecord RecordOf(const sync::BatchContent& c, std::string jws, int64_t r
   r.received_at = received_at;
   r.signed_batch = std::move(jws);
   const int64_t day = hq::UtcDayOf(c.period_start);
+  r.stated_epsilon.emplace();
   for (const auto& [metric, m] : c.metrics) {
     for (const auto& [label, value] : m.cells) {
       r.cells.push_back(hq::CellRecord{metric, label, day, value, m.variance.at(label)});
     }
+    (*r.stated_epsilon)[metric] = m.epsilon_micros;
   }
   return r;
 }
@@ -624,7 +629,8 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
       return k;
     };
     if (verdict.status != "ok" || checked.batch_id != mine.batch_id ||
-        sorted(checked.cells) != sorted(mine.cells) || checked.periods.size() != 1) {
+        sorted(checked.cells) != sorted(mine.cells) || checked.periods.size() != 1 ||
+        checked.stated_epsilon != mine.stated_epsilon) {
       Die("the generated record differs from what HQ's CheckBatch makes of the batch (" +
           verdict.status + " " + verdict.detail + ")");
     }
@@ -842,12 +848,13 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
   figures("one store's year by day", [&](int64_t k) {
     return "&store=" + chain.ids[static_cast<size_t>((k * 7919) % stores)];
   });
-  // The privacy officer's view: read from each batch's own parameters (its signed payload), so
-  // it grows with the stores and days asked for.
+  // The privacy officer's view, from the epsilon tables ingest keeps (migration 9): the chain's
+  // days (a row per store-day read) and the store-days above the policy; a store's every day.
   auto epsilon = [&](const char* what, int64_t from,
                      const std::function<std::string(int64_t)>& store) {
     std::vector<double> ms;
-    size_t bytes = 0, days = 0;
+    size_t bytes = 0, days = 0, per_day = 0;
+    int64_t over = 0;
     for (int64_t k = -1; k < std::min<int64_t>(o.queries, 5); ++k) {
       net::HttpsRequest r;
       r.target = "/v1/privacy/epsilon?from=" + hq::FormatIsoDate(from) +
@@ -858,13 +865,20 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
       const double t = Seconds(q0, Clock::now()) * 1000;
       if (resp.status != 200) Die(std::string(what) + ": " + resp.body);
       bytes = resp.body.size();
-      days = json::parse(resp.body).at("days").as_array().size();
+      const json::value answer = json::parse(resp.body);
+      days = answer.at("days").as_array().size();
+      if (answer.at("by_day").is_array()) {
+        per_day = answer.at("by_day").as_array().size();
+        over = answer.at("over_policy_days").as_int64();
+      }
       if (k >= 0) ms.push_back(t);
     }
     const Latency l = Percentiles(ms);
     std::printf(
-        "GET /v1/privacy/epsilon %s: %zu store-days, %.1f MB, n=%zu: p50 %.1f ms, max %.1f ms\n",
-        what, days, static_cast<double>(bytes) / 1e6, l.n, l.p50, l.max);
+        "GET /v1/privacy/epsilon %s: %zu days of the chain (%lld store-days over the policy), "
+        "%zu store-days listed, %.3f MB, n=%zu: p50 %.1f ms, max %.1f ms\n",
+        what, per_day, static_cast<long long>(over), days, static_cast<double>(bytes) / 1e6, l.n,
+        l.p50, l.max);
   };
   epsilon("the chain's last 14 days", std::max(first, last - 13),
           [](int64_t) { return std::string(); });

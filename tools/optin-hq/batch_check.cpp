@@ -9,6 +9,7 @@
 #include "platform/x509.h"
 #include "privacy/jws.h"
 #include "sync/batch.h"
+#include "tools/optin-hq/epsilon_spent.h"
 #include "tools/optin-hq/utc_day.h"
 
 namespace optin::hq {
@@ -205,6 +206,7 @@ BatchVerdict CheckBatch(std::string_view jws, const PeerStore& peer, const Store
   const std::string wrong =
       r.format_version == 1 ? ReadV1(p, start, end, &r) : ReadV2(p, start, end, &r);
   if (!wrong.empty()) return reject("malformed", wrong);
+  r.stated_epsilon = StatedEpsilonOf(p, r.format_version);
   if (Status s = ValidateBatchRecord(r); !s) return reject("malformed", s.error().message);
   *record = std::move(r);
   v.status = "ok";

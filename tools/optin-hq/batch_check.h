@@ -3,7 +3,7 @@
 // any other is refused by name), the store (its id must be the certificate's CN, and listed in
 // the stores file when there is one), the batch id (the one the store and period give) and the
 // payload's shape; then turns it into the BatchRecord HqStore stores (each cell on the UTC day of
-// the first period the batch covers). Pure functions; thread-safe.
+// the first period the batch covers; the epsilon it states, epsilon_spent.h). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>

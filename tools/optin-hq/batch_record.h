@@ -1,10 +1,13 @@
 // One uploaded batch as HQ stores it: the signed batch exactly as received, what identifies it
 // (batch id, store, periods, format version, when it arrived) and its cells (metric, label, the
-// UTC day it counts for, the noisy value and the variance of its noise) for figures. Value
-// types; thread-compatible.
+// UTC day it counts for, the noisy value and the variance of its noise) for figures, and the
+// epsilon it states it spent. Value types; thread-compatible.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,9 @@ struct CellRecord {
   double variance = 0.0;  // the variance of its noise, as the batch states it
 };
 
+// The epsilon a batch states it spent, per metric, over all the periods it covers (millionths).
+using StatedEpsilon = std::map<std::string, int64_t, std::less<>>;
+
 struct BatchRecord {
   std::string batch_id;
   std::string store_id;
@@ -34,6 +40,8 @@ struct BatchRecord {
   int64_t received_at = 0;           // Unix seconds, HQ's clock
   std::string signed_batch;          // the JWS as received, kept for audit
   std::vector<CellRecord> cells;
+  // What its payload states (epsilon_spent.h); nullopt when it states none that can be read.
+  std::optional<StatedEpsilon> stated_epsilon;
   // What the batch reports in force (bundle_report.h): recorded in the same transaction when the
   // batch is stored (HqStore::RecordBundlesInForce's rule), nothing for a duplicate.
   std::vector<BundleInForce> bundles_in_force;

@@ -1,9 +1,9 @@
 #include "tools/optin-hq/epsilon_spent.h"
 
-#include <boost/json/object.hpp>
+#include <algorithm>
 #include <boost/json/value.hpp>
-#include <optional>
 #include <set>
+#include <tuple>
 
 #include "privacy/jws.h"
 #include "sync/batch.h"
@@ -20,9 +20,9 @@ std::optional<int64_t> IntAt(const json::object& o, std::string_view key) {
   return v->as_int64();
 }
 
-// The start of each period the payload covers, oldest first; empty when unreadable.
-std::vector<int64_t> PeriodStarts(const json::object& payload) {
-  std::vector<int64_t> out;
+// The periods the payload covers, oldest first; empty when unreadable.
+std::vector<BatchPeriod> PeriodsOf(const json::object& payload) {
+  std::vector<BatchPeriod> out;
   const json::value* period = payload.if_contains("period");
   if (period == nullptr || !period->is_object()) return out;
   const json::value* covers = period->as_object().if_contains("covers");
@@ -30,19 +30,21 @@ std::vector<int64_t> PeriodStarts(const json::object& payload) {
     for (const json::value& c : covers->as_array()) {
       if (!c.is_object()) return {};
       auto start = IntAt(c.as_object(), "start");
-      if (!start) return {};
-      out.push_back(*start);
+      auto end = IntAt(c.as_object(), "end");
+      if (!start || !end) return {};
+      out.push_back(BatchPeriod{*start, *end});
     }
   } else if (auto start = IntAt(period->as_object(), "start")) {
-    out.push_back(*start);  // format 1: one range
+    auto end = IntAt(period->as_object(), "end");  // format 1: one range
+    out.push_back(BatchPeriod{*start, end.value_or(*start)});
   }
   return out;
 }
 
-// metric -> the epsilon the batch states for it.
-std::optional<std::map<std::string, int64_t, std::less<>>> MetricEpsilons(
-    const json::object& payload, int format_version) {
-  std::map<std::string, int64_t, std::less<>> out;
+}  // namespace
+
+std::optional<StatedEpsilon> StatedEpsilonOf(const json::object& payload, int format_version) {
+  StatedEpsilon out;
   if (format_version == 1) {
     const json::value* noise = payload.if_contains("noise");
     if (noise == nullptr || !noise->is_object()) return std::nullopt;
@@ -62,45 +64,52 @@ std::optional<std::map<std::string, int64_t, std::less<>>> MetricEpsilons(
   return out;
 }
 
-}  // namespace
-
-EpsilonSpent ComputeEpsilonSpent(std::span<const BatchSummary> batches, int64_t from_day,
-                                 int64_t to_day, int64_t policy_micros) {
-  EpsilonSpent out;
-  std::map<std::pair<std::string, int64_t>, EpsilonDay> days;
-  for (const BatchSummary& b : batches) {
-    auto parsed = privacy::ParseJws(b.signed_batch, sync::kMaxBatchJwsBytes);
-    if (!parsed) {
-      out.broken.push_back(b.batch_id);
-      continue;
+BatchEpsilon SumEpsilon(const BatchRecord& b) {
+  BatchEpsilon out;
+  const auto n = static_cast<int64_t>(b.periods.size());
+  std::set<int64_t> counted;
+  for (size_t i = 0; i < b.periods.size(); ++i) {
+    const int64_t day = UtcDayOf(b.periods[i].start);
+    EpsilonDaySum& d = out.by_day[day];
+    if (counted.insert(day).second) {
+      d.batches = 1;
+      d.unstated = b.stated_epsilon ? 0 : 1;
     }
-    const std::vector<int64_t> starts = PeriodStarts(parsed->payload);
-    auto metrics = MetricEpsilons(parsed->payload, b.format_version);
-    if (starts.empty() || !metrics) {
-      out.broken.push_back(b.batch_id);
-      continue;
+    if (!b.stated_epsilon) continue;
+    for (const auto& [metric, micros] : *b.stated_epsilon) {
+      const int64_t share = micros / n + (i == 0 ? micros % n : 0);
+      out.by_metric[{day, metric}] += share;
+      d.micros += share;
     }
-    const auto n = static_cast<int64_t>(starts.size());
-    std::set<int64_t> counted;
-    for (size_t i = 0; i < starts.size(); ++i) {
-      const int64_t day = UtcDayOf(starts[i]);
-      if (day < from_day || day > to_day) continue;
-      EpsilonDay& d = days[{b.store_id, day}];
-      d.store_id = b.store_id;
-      d.day = day;
-      for (const auto& [metric, micros] : *metrics) {
-        const int64_t share = micros / n + (i == 0 ? micros % n : 0);
-        d.metric_micros[metric] += share;
-        d.total_micros += share;
-      }
-      if (counted.insert(day).second) ++d.batches;
-    }
-  }
-  for (auto& [key, d] : days) {
-    d.over_policy = d.total_micros > policy_micros;
-    out.days.push_back(std::move(d));
   }
   return out;
+}
+
+std::optional<BatchRecord> EpsilonOfSignedBatch(std::string_view store_id, int format_version,
+                                                std::string_view signed_batch) {
+  BatchRecord r;
+  r.store_id = std::string(store_id);
+  r.format_version = format_version;
+  auto parsed = privacy::ParseJws(signed_batch, sync::kMaxBatchJwsBytes);
+  if (!parsed) return std::nullopt;
+  r.periods = PeriodsOf(parsed->payload);
+  if (r.periods.empty()) return std::nullopt;
+  r.stated_epsilon = StatedEpsilonOf(parsed->payload, format_version);
+  return r;
+}
+
+std::vector<EpsilonStoreDay> JoinEpsilonMetrics(std::vector<EpsilonStoreDay> days,
+                                                std::vector<EpsilonMetricRow> metrics) {
+  std::sort(days.begin(), days.end(), [](const EpsilonStoreDay& a, const EpsilonStoreDay& b) {
+    return std::tie(a.store_id, a.day) < std::tie(b.store_id, b.day);
+  });
+  std::map<std::pair<std::string_view, int64_t>, EpsilonStoreDay*> index;
+  for (EpsilonStoreDay& d : days) index[{d.store_id, d.day}] = &d;
+  for (EpsilonMetricRow& m : metrics) {
+    auto it = index.find({m.store_id, m.day});
+    if (it != index.end()) it->second->metric_micros[std::move(m.metric)] = m.micros;
+  }
+  return days;
 }
 
 }  // namespace optin::hq

@@ -10,6 +10,14 @@
 
 namespace optin::hq {
 
+// What an engine does after a migration's SQL, in its transaction, where SQL alone cannot (SQLite
+// has no base64 to read a signed batch's payload with).
+enum class HqMigrationStep {
+  kNone,
+  // Fill hq_epsilon_sums and hq_epsilon_days from every batch stored (epsilon_spent.h).
+  kFillEpsilonFromBatches,
+};
+
 struct HqMigration {
   int version;            // 1, 2, 3, ... strictly increasing
   std::string_view name;  // recorded in hq_schema_migrations
@@ -17,6 +25,7 @@ struct HqMigration {
   // When not empty, PostgreSQL runs this instead of `sql` (what the engines spell differently,
   // such as SQLite's WITHOUT ROWID or PostgreSQL's INCLUDE).
   std::string_view postgres_sql = {};
+  HqMigrationStep then = HqMigrationStep::kNone;
 };
 
 // The table of applied versions (created by each engine before anything else).

@@ -1,8 +1,8 @@
 // HQ's storage, one interface over two engines: SQLite (`sqlite:PATH`, embedded, the default)
 // and PostgreSQL (`postgresql://...`, for a chain). Opening one applies the schema's pending
 // migrations (hq_schema.h). Every operation is one transaction; storing a batch also adds it to
-// the summary tables the figures read (summary_sql.h) in the same transaction. Implementations are
-// thread-safe (each serializes its operations on one connection).
+// the summary tables the figures read (summary_tables.h) and to the epsilon it spent
+// (epsilon_spent.h) in the same transaction. Implementations are thread-safe.
 #pragma once
 
 #include <memory>
@@ -16,6 +16,7 @@
 #include "tools/optin-hq/account_record.h"
 #include "tools/optin-hq/batch_record.h"
 #include "tools/optin-hq/bundle_record.h"
+#include "tools/optin-hq/epsilon_spent.h"
 #include "tools/optin-hq/figures_query.h"
 #include "tools/optin-hq/summary_tables.h"
 
@@ -61,19 +62,21 @@ class HqStore {
   virtual Result<std::vector<ReportedRun>> ReportedRuns(
       int64_t from_day, int64_t to_day, const std::optional<std::vector<std::string>>& stores) = 0;
 
-  // For the dashboard: every batch that covers a day of [from_day, to_day] (its signed form, from
-  // which the epsilon it spent is read; periods left empty), of one store or of every store,
-  // ordered by store id, then period; and the labels a metric's cells carry over those days,
-  // sorted.
-  virtual Result<std::vector<BatchSummary>> BatchesCovering(
-      int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) = 0;
+  // For the privacy officer (epsilon_spent.h), from the epsilon tables ingest keeps: per day of
+  // [from_day, to_day] the chain's store-days (stores, above `policy_micros`, the most spent);
+  // the store-days a query names with their metrics, by store id then day. And for the
+  // dashboard, the labels a metric's cells carry over those days, sorted.
+  virtual Result<std::vector<EpsilonChainDay>> EpsilonByDay(int64_t from_day, int64_t to_day,
+                                                            int64_t policy_micros) = 0;
+  virtual Result<std::vector<EpsilonStoreDay>> EpsilonDays(const EpsilonQuery& query) = 0;
   virtual Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
                                                         int64_t to_day) = 0;
 
   // Loads many batches at once for benchmarks and imports, in one transaction, without the
-  // duplicate check (a batch id already present, or a cell sum already stored for a store, day,
-  // metric and label the load also has, fails the whole load). PostgreSQL uses COPY.
-  // Returns the number of cells loaded. The summary tables are left as they were: call
+  // duplicate check (a batch id already present, or a cell sum or an epsilon row already stored
+  // for a store and day the load also has, fails the whole load). PostgreSQL uses COPY.
+  // Returns the number of cells loaded. The cell sums and the epsilon tables are written; the
+  // summary tables are left as they were: call
   // RebuildSummaries once after the last load (until then figures leave the loaded batches out).
   virtual Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) = 0;
   // Which region each store is in, from the stores file (at start and at each reload): moves

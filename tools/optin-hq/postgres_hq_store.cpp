@@ -15,7 +15,6 @@ namespace {
 
 // pg_advisory_xact_lock key serializing migrations between HQ processes ("optinhq" in ASCII).
 constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(31632926795493745)";
-// Rows per multi-row INSERT (7 parameters each; PostgreSQL allows 65535 parameters).
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -70,6 +69,68 @@ void CopyRow(std::string& out, const First& first, const Rest&... rest) {
   CopyField(out, first);
   ((out += '\t', CopyField(out, rest)), ...);
   out += '\n';
+}
+
+// Adds epsilon rows (SumEpsilon's, of one store or of several) as upserts of at most 2,000 rows
+// each, in key order, inside the caller's transaction.
+using EpsilonMetricSums = std::map<std::tuple<std::string, int64_t, std::string>, int64_t>;
+using EpsilonDaySums = std::map<std::pair<std::string, int64_t>, EpsilonDaySum>;
+Status UpsertEpsilon(PgConnection& c, const EpsilonMetricSums& sums, const EpsilonDaySums& days) {
+  constexpr size_t kRows = 2000;
+  PgParams params;
+  size_t rows = 0;
+  auto flush = [&](std::string_view head, std::string_view conflict, size_t cols) -> Status {
+    if (rows == 0) return Ok();
+    OPTIN_TRY(c.Query(MultiRowInsertSql(head, rows, cols, conflict), params));
+    params = PgParams();
+    rows = 0;
+    return Ok();
+  };
+  for (const auto& [key, micros] : sums) {
+    const auto& [store, day, metric] = key;
+    params.Add(store).Add(day).Add(metric).Add(micros);
+    if (++rows == kRows) OPTIN_TRY(flush(kEpsilonSumsHead, kEpsilonSumsOnConflict, 4));
+  }
+  OPTIN_TRY(flush(kEpsilonSumsHead, kEpsilonSumsOnConflict, 4));
+  for (const auto& [key, d] : days) {
+    params.Add(key.first).Add(key.second).Add(d.micros).Add(d.batches).Add(d.unstated);
+    if (++rows == kRows) OPTIN_TRY(flush(kEpsilonDaysHead, kEpsilonDaysOnConflict, 5));
+  }
+  return flush(kEpsilonDaysHead, kEpsilonDaysOnConflict, 5);
+}
+
+// Adds `b`'s epsilon (SumEpsilon) to the maps.
+void AddEpsilonOf(const BatchRecord& b, EpsilonMetricSums& sums, EpsilonDaySums& days) {
+  const BatchEpsilon e = SumEpsilon(b);
+  for (const auto& [key, micros] : e.by_metric) sums[{b.store_id, key.first, key.second}] += micros;
+  for (const auto& [day, d] : e.by_day) days[{b.store_id, day}].Add(d);
+}
+
+// Migration 9's step (HqMigrationStep::kFillEpsilonFromBatches): every stored batch's epsilon,
+// read from its signed payload a page of batches at a time.
+Status FillEpsilonFromBatches(PgConnection& c) {
+  std::string after;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT batch_id, store_id, format_version, period_start, period_end, "
+                            "signed_batch FROM hq_batches WHERE batch_id > $1 ORDER BY batch_id "
+                            "LIMIT 1000",
+                            PgParams().Add(after)));
+    if (r.rows() == 0) return Ok();
+    EpsilonMetricSums sums;
+    EpsilonDaySums days;
+    for (int i = 0; i < r.rows(); ++i) {
+      after = r.Text(i, 0);
+      auto b = EpsilonOfSignedBatch(r.Text(i, 1), static_cast<int>(r.Int(i, 2)), r.Text(i, 5));
+      if (!b) {  // unreadable: counted on its first day, its epsilon unstated
+        b.emplace();
+        b->store_id = r.Text(i, 1);
+        b->periods = {BatchPeriod{r.Int(i, 3), r.Int(i, 4)}};
+      }
+      AddEpsilonOf(*b, sums, days);
+    }
+    OPTIN_TRY(UpsertEpsilon(c, sums, days));
+  }
 }
 
 }  // namespace
@@ -156,6 +217,9 @@ Status PostgresHqStore::Migrate(std::span<const HqMigration> migrations) {
                                          PgParams().Add(m.version)));
           if (r.rows() > 0) return Ok();
           OPTIN_TRY(c.Exec(m.postgres_sql.empty() ? m.sql : m.postgres_sql));
+          if (m.then == HqMigrationStep::kFillEpsilonFromBatches) {
+            OPTIN_TRY(FillEpsilonFromBatches(c));
+          }
           OPTIN_TRY(
               c.Query("INSERT INTO hq_schema_migrations (version, name, applied_at) "
                       "VALUES ($1, $2, $3)",
@@ -206,7 +270,8 @@ Status Upsert(PgConnection& c, std::string_view head, std::string_view on_confli
 }
 
 // Adds a stored batch to its store's own rows: the cell sums and the store's day sums
-// (summary_tables.h), then its runs of days; inside the caller's transaction.
+// (summary_tables.h), its runs of days, then its epsilon (epsilon_spent.h); inside the caller's
+// transaction.
 Status AddToStoreSums(PgConnection& c, const BatchRecord& b, const BatchSums& sums) {
   PgParams cells;
   for (const auto& [key, s] : sums.by_label) {
@@ -239,7 +304,10 @@ Status AddToStoreSums(PgConnection& c, const BatchRecord& b, const BatchSums& su
                 "$2, $3)",
                 PgParams().Add(b.store_id).Add(edit->insert.first_day).Add(edit->insert.last_day)));
   }
-  return Ok();
+  EpsilonMetricSums epsilon;
+  EpsilonDaySums epsilon_days;
+  AddEpsilonOf(b, epsilon, epsilon_days);
+  return UpsertEpsilon(c, epsilon, epsilon_days);
 }
 
 // A batch an upload stored, with its cells summed (SumBatch).
@@ -514,41 +582,54 @@ Status PostgresHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
   return Ok();
 }
 
-Result<std::vector<BatchSummary>> PostgresHqStore::BatchesCovering(
-    int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) {
-  std::vector<BatchSummary> out;
+Result<std::vector<EpsilonChainDay>> PostgresHqStore::EpsilonByDay(int64_t from_day, int64_t to_day,
+                                                                   int64_t policy_micros) {
+  std::vector<EpsilonChainDay> out;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
         out.clear();
-        PgParams params;
-        params.Add(from_day).Add(to_day);
-        std::string sql =
-            "SELECT b.batch_id, b.store_id, b.format_version, b.received_at, b.signed_batch FROM "
-            "hq_batches b WHERE b.batch_id IN (SELECT batch_id FROM hq_batch_periods WHERE day "
-            "BETWEEN $1::integer AND $2::integer";
-        if (store_id) {
-          // The store's batches first (its index), then their periods: measured at 5,000 stores
-          // x 365 days, a store's year took 871 ms through the periods of every store, 79 ms so.
-          params.Add(*store_id);
-          sql += " AND store_id = $3) AND b.store_id = $3";
-        } else {
-          sql += ")";
-        }
-        sql += " ORDER BY b.store_id, b.period_start";
-        OPTIN_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query(kEpsilonByDaySql, PgParams().Add(policy_micros).Add(from_day).Add(to_day)));
         for (int i = 0; i < r.rows(); ++i) {
-          out.push_back(BatchSummary{r.Text(i, 0),
-                                     r.Text(i, 1),
-                                     static_cast<int>(r.Int(i, 2)),
-                                     {},
-                                     r.Int(i, 3),
-                                     r.Text(i, 4),
-                                     0});
+          out.push_back(
+              EpsilonChainDay{r.Int(i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
         }
         return Ok();
       },
       true));
   return out;
+}
+
+Result<std::vector<EpsilonStoreDay>> PostgresHqStore::EpsilonDays(const EpsilonQuery& query) {
+  std::vector<EpsilonStoreDay> days;
+  std::vector<EpsilonMetricRow> metrics;
+  OPTIN_TRY(Transaction(
+      [&](PgConnection& c) -> Status {
+        days.clear();
+        metrics.clear();
+        PgParams p;
+        if (query.store_id) {
+          p.Add(*query.store_id).Add(query.from_day).Add(query.to_day);
+        } else {
+          p.Add(query.from_day).Add(query.to_day).Add(query.above_micros).Add(query.limit);
+        }
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult m,
+            c.Query(query.store_id ? kEpsilonStoreMetricsSql : kEpsilonFlaggedMetricsSql, p));
+        OPTIN_ASSIGN_OR_RETURN(
+            PgResult d, c.Query(query.store_id ? kEpsilonStoreDaysSql : kEpsilonFlaggedDaysSql, p));
+        for (int i = 0; i < d.rows(); ++i) {
+          days.push_back(EpsilonStoreDay{
+              d.Text(i, 0), d.Int(i, 1), d.Int(i, 2), d.Int(i, 3), d.Int(i, 4), {}});
+        }
+        for (int i = 0; i < m.rows(); ++i) {
+          metrics.push_back(EpsilonMetricRow{m.Text(i, 0), m.Int(i, 1), m.Text(i, 2), m.Int(i, 3)});
+        }
+        return Ok();
+      },
+      true));
+  return JoinEpsilonMetrics(std::move(days), std::move(metrics));
 }
 
 Result<std::vector<std::string>> PostgresHqStore::MetricLabels(std::string_view metric,
@@ -575,6 +656,8 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
   int64_t cells = 0;
   // The cells summed per store, day, metric and label over the whole load.
   std::map<std::tuple<std::string_view, int64_t, std::string_view, std::string_view>, CellSum> sums;
+  EpsilonMetricSums epsilon;
+  EpsilonDaySums epsilon_days;
   for (const BatchRecord& b : batches) {
     CopyRow(batch_rows, std::string_view(b.batch_id), std::string_view(b.store_id),
             int64_t{b.format_version}, b.periods.front().start, b.periods.back().end, b.received_at,
@@ -585,10 +668,20 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
     }
     for (const CellRecord& c : b.cells) sums[{b.store_id, c.day, c.metric, c.label}].Add(c);
     cells += static_cast<int64_t>(b.cells.size());
+    AddEpsilonOf(b, epsilon, epsilon_days);
   }
   for (const auto& [key, s] : sums) {
     const auto& [store, day, metric, label] = key;
     CopyRow(cell_rows, store, day, metric, label, s.value, s.variance, s.cells);
+  }
+  std::string epsilon_rows, epsilon_day_rows;
+  for (const auto& [key, micros] : epsilon) {
+    const auto& [store, day, metric] = key;
+    CopyRow(epsilon_rows, std::string_view(store), day, std::string_view(metric), micros);
+  }
+  for (const auto& [key, d] : epsilon_days) {
+    CopyRow(epsilon_day_rows, std::string_view(key.first), key.second, d.micros, d.batches,
+            d.unstated);
   }
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
@@ -600,10 +693,16 @@ Result<int64_t> PostgresHqStore::BulkLoad(std::span<const BatchRecord> batches) 
             c.CopyIn("COPY hq_batch_periods (batch_id, store_id, period_start, "
                      "period_end, day) FROM STDIN",
                      period_rows));
-        return c.CopyIn(
+        OPTIN_TRY(c.CopyIn(
             "COPY hq_cell_sums (store_id, day, metric, label, value_sum, variance_sum, cells) "
             "FROM STDIN",
-            cell_rows);
+            cell_rows));
+        OPTIN_TRY(
+            c.CopyIn("COPY hq_epsilon_sums (store_id, day, metric, epsilon_micros) FROM STDIN",
+                     epsilon_rows));
+        return c.CopyIn(
+            "COPY hq_epsilon_days (store_id, day, epsilon_micros, batches, unstated) FROM STDIN",
+            epsilon_day_rows);
       },
       false));
   return cells;

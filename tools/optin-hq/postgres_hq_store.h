@@ -42,8 +42,9 @@ class PostgresHqStore final : public HqStore {
   Result<std::vector<ReportedRun>> ReportedRuns(
       int64_t from_day, int64_t to_day,
       const std::optional<std::vector<std::string>>& stores) override;
-  Result<std::vector<BatchSummary>> BatchesCovering(
-      int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) override;
+  Result<std::vector<EpsilonChainDay>> EpsilonByDay(int64_t from_day, int64_t to_day,
+                                                    int64_t policy_micros) override;
+  Result<std::vector<EpsilonStoreDay>> EpsilonDays(const EpsilonQuery& query) override;
   Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
                                                 int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;

@@ -1,8 +1,10 @@
 // The privacy officer's route, behind a session (session_gate.h): GET /v1/privacy/epsilon
-// [?from=YYYY-MM-DD&to=YYYY-MM-DD&store=ID], the epsilon each store spent per UTC day and metric,
-// from the batches' own parameters (epsilon_spent.h), each store-day flagged where its total is
-// above the chain's policy (`optin-hq serve --epsilon-policy`). Without from/to: the 14 days
-// through today. At most 366 days. A bad parameter is 400 problem+json naming it. Thread-safe.
+// [?from=YYYY-MM-DD&to=YYYY-MM-DD&store=ID], the epsilon stores spent per UTC day and metric, from
+// the batches' own parameters (epsilon_spent.h), against the chain's policy (`optin-hq serve
+// --epsilon-policy`). For the chain: per day, the stores that spent, how many above the policy
+// and the most one spent, then the store-days above it (at most 1,000, the highest); with
+// `store`: each of its days. Without from/to: the 14 days through today. At most 366 days. A bad
+// parameter is 400 problem+json naming it. Thread-safe.
 #pragma once
 
 #include <cstdint>

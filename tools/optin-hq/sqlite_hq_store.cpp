@@ -56,6 +56,7 @@ Status SqliteHqStore::Migrate(std::span<const HqMigration> migrations) {
       OPTIN_ASSIGN_OR_RETURN(bool applied, q.Step());
       if (applied) return Ok();
       OPTIN_TRY(conn_->Exec(m.sql));
+      if (m.then == HqMigrationStep::kFillEpsilonFromBatches) OPTIN_TRY(FillEpsilonFromBatches());
       OPTIN_TRY(conn_->Execute(
           "INSERT INTO hq_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
           int64_t{m.version}, m.name, NowUnix()));
@@ -95,7 +96,46 @@ Status SqliteHqStore::InsertBatch(const BatchRecord& b, const BatchSums& sums) {
     const auto& [day, metric, label] = key;
     OPTIN_TRY(conn_->Execute(upsert, b.store_id, day, metric, label, s.value, s.variance, s.cells));
   }
+  return AddEpsilon(b.store_id, SumEpsilon(b));
+}
+
+Status SqliteHqStore::AddEpsilon(const std::string& store_id, const BatchEpsilon& e) {
+  const std::string sums = MultiRowInsertSql(kEpsilonSumsHead, 1, 4, kEpsilonSumsOnConflict);
+  const std::string days = MultiRowInsertSql(kEpsilonDaysHead, 1, 5, kEpsilonDaysOnConflict);
+  for (const auto& [key, micros] : e.by_metric) {
+    OPTIN_TRY(conn_->Execute(sums, store_id, key.first, key.second, micros));
+  }
+  for (const auto& [day, d] : e.by_day) {
+    OPTIN_TRY(conn_->Execute(days, store_id, day, d.micros, d.batches, d.unstated));
+  }
   return Ok();
+}
+
+Status SqliteHqStore::FillEpsilonFromBatches() {
+  std::string after;
+  for (;;) {
+    OPTIN_ASSIGN_OR_RETURN(
+        auto q, conn_->Prepare("SELECT batch_id, store_id, format_version, period_start, "
+                               "period_end, signed_batch FROM hq_batches WHERE batch_id > ? "
+                               "ORDER BY batch_id LIMIT 1000"));
+    q.BindAll(after);
+    std::vector<BatchRecord> page;
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      after = q.ColumnText(0);
+      const std::string store_id = q.ColumnText(1);
+      auto b = EpsilonOfSignedBatch(store_id, static_cast<int>(q.ColumnInt(2)), q.ColumnText(5));
+      if (!b) {  // unreadable: counted on its first day, its epsilon unstated
+        b.emplace();
+        b->store_id = store_id;
+        b->periods = {BatchPeriod{q.ColumnInt(3), q.ColumnInt(4)}};
+      }
+      page.push_back(std::move(*b));
+    }
+    if (page.empty()) return Ok();
+    for (const BatchRecord& b : page) OPTIN_TRY(AddEpsilon(b.store_id, SumEpsilon(b)));
+  }
 }
 
 Status SqliteHqStore::AddToSummaries(const BatchRecord& b, const BatchSums& sums) {
@@ -340,29 +380,53 @@ Status SqliteHqStore::AssignRegions(std::span<const StoreRegion> mapping) {
   return Ok();
 }
 
-Result<std::vector<BatchSummary>> SqliteHqStore::BatchesCovering(
-    int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) {
+Result<std::vector<EpsilonChainDay>> SqliteHqStore::EpsilonByDay(int64_t from_day, int64_t to_day,
+                                                                 int64_t policy_micros) {
   std::lock_guard lock(mu_);
-  OPTIN_ASSIGN_OR_RETURN(
-      auto q, conn_->Prepare("SELECT b.batch_id, b.store_id, b.format_version, b.received_at, "
-                             "b.signed_batch FROM hq_batches b WHERE b.batch_id IN (SELECT "
-                             "batch_id FROM hq_batch_periods WHERE day BETWEEN ?1 AND ?2 AND "
-                             "(?3 IS NULL OR store_id = ?3)) AND (?3 IS NULL OR b.store_id = ?3) "
-                             "ORDER BY b.store_id, b.period_start"));
-  q.BindAll(from_day, to_day, store_id);
-  std::vector<BatchSummary> out;
+  OPTIN_ASSIGN_OR_RETURN(auto q, conn_->Prepare(kEpsilonByDaySql));
+  q.BindAll(policy_micros, from_day, to_day);
+  std::vector<EpsilonChainDay> out;
   for (;;) {
     OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(BatchSummary{q.ColumnText(0),
-                               q.ColumnText(1),
-                               static_cast<int>(q.ColumnInt(2)),
-                               {},
-                               q.ColumnInt(3),
-                               q.ColumnText(4),
-                               0});
+    out.push_back(EpsilonChainDay{q.ColumnInt(0), q.ColumnInt(1), q.ColumnInt(2), q.ColumnInt(3),
+                                  q.ColumnInt(4)});
   }
   return out;
+}
+
+Result<std::vector<EpsilonStoreDay>> SqliteHqStore::EpsilonDays(const EpsilonQuery& query) {
+  std::lock_guard lock(mu_);
+  std::vector<EpsilonStoreDay> days;
+  std::vector<EpsilonMetricRow> metrics;
+  // Both reads under the one connection's lock: no write comes between them.
+  OPTIN_TRY([&]() -> Status {
+    OPTIN_ASSIGN_OR_RETURN(
+        auto d, conn_->Prepare(query.store_id ? kEpsilonStoreDaysSql : kEpsilonFlaggedDaysSql));
+    OPTIN_ASSIGN_OR_RETURN(auto m, conn_->Prepare(query.store_id ? kEpsilonStoreMetricsSql
+                                                                 : kEpsilonFlaggedMetricsSql));
+    if (query.store_id) {
+      d.BindAll(*query.store_id, query.from_day, query.to_day);
+      m.BindAll(*query.store_id, query.from_day, query.to_day);
+    } else {
+      d.BindAll(query.from_day, query.to_day, query.above_micros, query.limit);
+      m.BindAll(query.from_day, query.to_day, query.above_micros, query.limit);
+    }
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, d.Step());
+      if (!row) break;
+      days.push_back(EpsilonStoreDay{
+          d.ColumnText(0), d.ColumnInt(1), d.ColumnInt(2), d.ColumnInt(3), d.ColumnInt(4), {}});
+    }
+    for (;;) {
+      OPTIN_ASSIGN_OR_RETURN(bool row, m.Step());
+      if (!row) break;
+      metrics.push_back(
+          EpsilonMetricRow{m.ColumnText(0), m.ColumnInt(1), m.ColumnText(2), m.ColumnInt(3)});
+    }
+    return Ok();
+  }());
+  return JoinEpsilonMetrics(std::move(days), std::move(metrics));
 }
 
 Result<std::vector<std::string>> SqliteHqStore::MetricLabels(std::string_view metric,

@@ -30,8 +30,9 @@ class SqliteHqStore final : public HqStore {
   Result<std::vector<ReportedRun>> ReportedRuns(
       int64_t from_day, int64_t to_day,
       const std::optional<std::vector<std::string>>& stores) override;
-  Result<std::vector<BatchSummary>> BatchesCovering(
-      int64_t from_day, int64_t to_day, std::optional<std::string_view> store_id) override;
+  Result<std::vector<EpsilonChainDay>> EpsilonByDay(int64_t from_day, int64_t to_day,
+                                                    int64_t policy_micros) override;
+  Result<std::vector<EpsilonStoreDay>> EpsilonDays(const EpsilonQuery& query) override;
   Result<std::vector<std::string>> MetricLabels(std::string_view metric, int64_t from_day,
                                                 int64_t to_day) override;
   Result<int64_t> BulkLoad(std::span<const BatchRecord> batches) override;
@@ -62,6 +63,10 @@ class SqliteHqStore final : public HqStore {
   // SumBatch(batch).
   Status InsertBatch(const BatchRecord& batch, const BatchSums& sums);
   Status AddToSummaries(const BatchRecord& batch, const BatchSums& sums);
+  // Adds a batch's epsilon (SumEpsilon) to its store's rows of the epsilon tables.
+  Status AddEpsilon(const std::string& store_id, const BatchEpsilon& epsilon);
+  // Migration 9's step (HqMigrationStep::kFillEpsilonFromBatches), in its transaction.
+  Status FillEpsilonFromBatches();
   Status UpsertBundlesInForce(std::span<const BundleInForce> reports);  // in a transaction
 
   std::mutex mu_;

@@ -4,7 +4,7 @@
 // computed here, GET /v1/privacy/epsilon's epsilon per store, day and metric against what the
 // batches state, flagged above --epsilon-policy; no figure without a session and every bad
 // parameter refused naming it. Also the pure parts: --epsilon-policy's parsing and default, and
-// ComputeEpsilonSpent on merged and format-1 batches.
+// SumEpsilon on merged and format-1 batches.
 #include <cmath>
 
 #include "platform/encoding.h"
@@ -211,29 +211,50 @@ TEST_P(OptinHqDashboardTest, EpsilonIsReadFromTheBatchesPerDayAndMetricAndFlagge
   const json::object all = Get("/v1/privacy/epsilon" + range);
   EXPECT_EQ(all.at("policy").at("epsilon_per_day_micros").as_int64(), 500'000);
   EXPECT_EQ(all.at("policy").at("epsilon_per_day").as_string(), "0.5");
+  // The chain: per day, the stores that spent, how many above the policy, the most one spent.
+  const json::array& by_day = all.at("by_day").as_array();
+  ASSERT_EQ(by_day.size(), 2u) << all;
+  EXPECT_EQ(by_day.at(0).at("day").as_string(), FormatIsoDate(kDay));
+  EXPECT_EQ(by_day.at(0).at("stores").as_int64(), 2);
+  EXPECT_EQ(by_day.at(0).at("over_policy_stores").as_int64(), 1);
+  EXPECT_EQ(by_day.at(0).at("max_epsilon_micros").as_int64(), 750'000);
+  EXPECT_EQ(by_day.at(0).at("max_epsilon").as_string(), "0.75");
+  EXPECT_EQ(by_day.at(1).at("stores").as_int64(), 1);
+  EXPECT_EQ(by_day.at(1).at("over_policy_stores").as_int64(), 0);
+  EXPECT_EQ(by_day.at(1).at("max_epsilon_micros").as_int64(), 250'000);
+  // Then only the store-days above it, with their metrics.
+  EXPECT_EQ(all.at("days_listed").as_string(), "over-policy");
+  EXPECT_FALSE(all.at("days_truncated").as_bool());
   const json::array& days = all.at("days").as_array();
-  ASSERT_EQ(days.size(), 3u) << all;
-  // By store, then day.
-  EXPECT_EQ(days.at(0).at("store_id").as_string(), "s1");
-  EXPECT_EQ(days.at(0).at("epsilon_micros").as_int64(), 250'000);
-  EXPECT_EQ(days.at(0).at("over_policy").as_bool(), false);
-  EXPECT_EQ(days.at(1).at("store_id").as_string(), "s2");
-  EXPECT_EQ(days.at(1).at("day").as_string(), FormatIsoDate(kDay));
-  EXPECT_EQ(days.at(1).at("epsilon_micros").as_int64(), 750'000);
-  EXPECT_EQ(days.at(1).at("epsilon").as_string(), "0.75");
-  EXPECT_EQ(days.at(1).at("metrics").at("checkins_by_hour").as_int64(), 250'000);
-  EXPECT_EQ(days.at(1).at("region").as_string(), "north");
-  EXPECT_EQ(days.at(1).at("over_policy").as_bool(), true);
-  EXPECT_EQ(days.at(2).at("over_policy").as_bool(), false);
+  ASSERT_EQ(days.size(), 1u) << all;
+  EXPECT_EQ(days.at(0).at("store_id").as_string(), "s2");
+  EXPECT_EQ(days.at(0).at("day").as_string(), FormatIsoDate(kDay));
+  EXPECT_EQ(days.at(0).at("epsilon_micros").as_int64(), 750'000);
+  EXPECT_EQ(days.at(0).at("epsilon").as_string(), "0.75");
+  EXPECT_EQ(days.at(0).at("metrics").at("checkins_by_hour").as_int64(), 250'000);
+  EXPECT_EQ(days.at(0).at("region").as_string(), "north");
+  EXPECT_EQ(days.at(0).at("over_policy").as_bool(), true);
   EXPECT_EQ(all.at("over_policy_days").as_int64(), 1);
   EXPECT_EQ(all.at("over_policy_stores"), (json::array{"s2"}));
-  // One store only; a day range that leaves the first day out.
+  EXPECT_EQ(all.at("unstated_batches").as_int64(), 0);
+  // One store: each of its days, flagged or not, by day.
+  const json::object s2 = Get("/v1/privacy/epsilon" + range + "&store=s2");
+  EXPECT_EQ(s2.at("days_listed").as_string(), "all");
+  EXPECT_TRUE(s2.at("by_day").is_null());
+  ASSERT_EQ(s2.at("days").as_array().size(), 2u) << s2;
+  EXPECT_EQ(s2.at("days").at(0).at("over_policy").as_bool(), true);
+  EXPECT_EQ(s2.at("days").at(1).at("day").as_string(), FormatIsoDate(kDay + 1));
+  EXPECT_EQ(s2.at("days").at(1).at("epsilon_micros").as_int64(), 250'000);
+  EXPECT_EQ(s2.at("days").at(1).at("over_policy").as_bool(), false);
   const json::object s1 = Get("/v1/privacy/epsilon" + range + "&store=s1");
   ASSERT_EQ(s1.at("days").as_array().size(), 1u);
-  EXPECT_EQ(s1.at("days").at(0).at("store_id").as_string(), "s1");
+  EXPECT_EQ(s1.at("days").at(0).at("epsilon_micros").as_int64(), 250'000);
+  EXPECT_EQ(s1.at("over_policy_days").as_int64(), 0);
+  // A day range that leaves the first day out.
   const json::object later =
       Get("/v1/privacy/epsilon?from=" + FormatIsoDate(kDay + 1) + "&to=" + FormatIsoDate(kDay + 1));
-  ASSERT_EQ(later.at("days").as_array().size(), 1u);
+  EXPECT_TRUE(later.at("days").as_array().empty());
+  ASSERT_EQ(later.at("by_day").as_array().size(), 1u);
   EXPECT_EQ(later.at("over_policy_days").as_int64(), 0);
 }
 
@@ -284,23 +305,14 @@ TEST(EpsilonPolicyFlag, DefaultsToTheBoxsEpsilonPerDayAndTakesAnExactDecimal) {
   }
 }
 
-// A compact JWS of `payload` (the signature is not read by ComputeEpsilonSpent).
+// A compact JWS of `payload` (EpsilonOfSignedBatch reads only the payload).
 std::string Unsigned(const json::object& payload) {
   return platform::Base64UrlEncode(R"({"alg":"ES256"})") + "." +
          platform::Base64UrlEncode(json::serialize(payload)) + "." +
          platform::Base64UrlEncode("signature");
 }
 
-BatchSummary Summary(std::string id, std::string store, int format, json::object payload) {
-  BatchSummary b;
-  b.batch_id = std::move(id);
-  b.store_id = std::move(store);
-  b.format_version = format;
-  b.signed_batch = Unsigned(payload);
-  return b;
-}
-
-TEST(ComputeEpsilonSpent, AMergedBatchIsSpreadOverItsPeriodsDaysWithTheRemainderOnTheFirst) {
+TEST(SumEpsilon, AMergedBatchIsSpreadOverItsPeriodsDaysWithTheRemainderOnTheFirst) {
   const int64_t d = UtcDayStart(kDay);
   // Three daily periods merged: 1,000,001 micros for one metric.
   json::object merged{
@@ -312,23 +324,37 @@ TEST(ComputeEpsilonSpent, AMergedBatchIsSpreadOverItsPeriodsDaysWithTheRemainder
                                  json::object{{"start", d + 86400}, {"end", d + 2 * 86400}},
                                  json::object{{"start", d + 2 * 86400}, {"end", d + 3 * 86400}}}}}},
       {"metrics", json::object{{"checkins_total", json::object{{"epsilon_micros", 1'000'001}}}}}};
-  json::object v1{{"period", json::object{{"start", d + 86400}, {"end", d + 2 * 86400}}},
+  auto m = EpsilonOfSignedBatch("s1", 2, Unsigned(merged));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->store_id, "s1");
+  ASSERT_EQ(m->periods.size(), 3u);
+  const BatchEpsilon e = SumEpsilon(*m);
+  ASSERT_EQ(e.by_day.size(), 3u);
+  EXPECT_EQ(e.by_day.at(kDay).micros, 333'335);  // 1,000,001 = 3 x 333,333 + 2
+  EXPECT_EQ(e.by_day.at(kDay + 1).micros, 333'333);
+  EXPECT_EQ(e.by_day.at(kDay + 2).batches, 1);
+  EXPECT_EQ(e.by_metric.at({kDay, "checkins_total"}), 333'335);
+}
+
+TEST(SumEpsilon, AFormat1BatchSpendsItsJointEpsilonAndOneWithoutItIsUnstated) {
+  const int64_t d = UtcDayStart(kDay);
+  json::object v1{{"period", json::object{{"start", d}, {"end", d + 86400}}},
                   {"noise", json::object{{"epsilon_micros", 700'000}}},
                   {"metrics", json::object{}}};
-  const std::vector<BatchSummary> batches = {Summary("m", "s1", 2, merged),
-                                             Summary("old", "s1", 1, v1),
-                                             Summary("bad", "s2", 2, json::object{})};
-  const EpsilonSpent spent = ComputeEpsilonSpent(batches, kDay, kDay + 2, 1'000'000);
-  ASSERT_EQ(spent.days.size(), 3u);
-  EXPECT_EQ(spent.days[0].total_micros, 333'335);  // 1,000,001 = 3 x 333,333 + 2
-  EXPECT_EQ(spent.days[1].total_micros, 333'333 + 700'000);
-  EXPECT_EQ(spent.days[1].metric_micros.at(std::string(kJointEpsilonMetric)), 700'000);
-  EXPECT_EQ(spent.days[1].batches, 2);
-  EXPECT_TRUE(spent.days[1].over_policy);
-  EXPECT_FALSE(spent.days[2].over_policy);
-  EXPECT_EQ(spent.broken, std::vector<std::string>{"bad"});
-  // Days outside the range are left out, not moved.
-  EXPECT_EQ(ComputeEpsilonSpent(batches, kDay + 2, kDay + 2, 1'000'000).days.size(), 1u);
+  const BatchEpsilon joint = SumEpsilon(EpsilonOfSignedBatch("s1", 1, Unsigned(v1)).value());
+  EXPECT_EQ(joint.by_metric.at({kDay, std::string(kJointEpsilonMetric)}), 700'000);
+  EXPECT_EQ(joint.by_day.at(kDay).unstated, 0);
+  v1.erase("noise");
+  auto silent = EpsilonOfSignedBatch("s1", 1, Unsigned(v1));
+  ASSERT_TRUE(silent.has_value());
+  EXPECT_FALSE(silent->stated_epsilon.has_value());
+  const BatchEpsilon unstated = SumEpsilon(*silent);
+  EXPECT_TRUE(unstated.by_metric.empty());
+  EXPECT_EQ(unstated.by_day.at(kDay).unstated, 1);
+  EXPECT_EQ(unstated.by_day.at(kDay).batches, 1);
+  // Not a JWS, or no periods: nothing to count it on.
+  EXPECT_FALSE(EpsilonOfSignedBatch("s1", 2, "garbage").has_value());
+  EXPECT_FALSE(EpsilonOfSignedBatch("s1", 2, Unsigned(json::object{})).has_value());
 }
 
 }  // namespace

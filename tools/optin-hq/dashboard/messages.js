@@ -81,6 +81,8 @@ export const messages = {
   'col.day': 'Day',
   'col.total': 'Epsilon spent',
   'col.flag': 'Policy',
+  'col.overStores': 'Above the policy',
+  'col.maxSpent': 'Most spent by one store',
 
   'series.estimate': '{name}: estimate',
   'series.band': '{name}: 95% interval',
@@ -128,7 +130,12 @@ export const messages = {
   'privacy.detailTitle': 'Every store-day, per metric',
   'privacy.overCell': '{value} over',
   'store.statusTitle': 'Reporting, bundles and epsilon',
-  'privacy.unreadable': '{count} stored batch(es) could not be read.',
+  'privacy.unreadable': '{count} stored batch(es) state no epsilon that could be read; their days are listed below.',
+  'privacy.unstated': 'Epsilon not stated',
+  'privacy.byDayTitle': 'Epsilon spent per day, all stores',
+  'privacy.byDayLead': 'Per UTC day: the stores whose batches spent epsilon, how many of them above the policy, and the most one store spent (all metrics together).',
+  'privacy.overStores': '{count} store(s) over policy',
+  'privacy.truncated': 'Only the {count} highest store-days above the policy are listed; the day table counts them all.',
 
   'error.network': 'HQ cannot be reached: {detail}',
   'error.chart': 'The chart library (/vendor/chart.min.js) did not load: charts are not drawn, the tables below each panel still are.',

@@ -1,6 +1,6 @@
-// The privacy officer's screen (#/privacy): the epsilon each store spent per UTC day, all
-// metrics together and per metric, from the batches' own parameters (/v1/privacy/epsilon),
-// each store-day flagged in words where it is above the chain's policy.
+// The privacy officer's screen (#/privacy): per UTC day, how many stores spent epsilon, how many
+// above the chain's policy and the most one store spent; then the store-days above the policy,
+// per metric, flagged in words (/v1/privacy/epsilon). A store's page shows each of its days.
 import { get } from './api.js';
 import { el, table } from './dom.js';
 import { t } from './messages.js';
@@ -9,9 +9,9 @@ import { rangeForm, rangeQuery } from './range.js';
 const micros = (m) => (m / 1e6).toLocaleString('en', { maximumFractionDigits: 6 });
 
 function flag(day) {
-  return day.over_policy
-    ? el('span', { class: 'flag flag-over', text: t('privacy.over') })
-    : el('span', { class: 'flag', text: t('privacy.within') });
+  if (day.over_policy) return el('span', { class: 'flag flag-over', text: t('privacy.over') });
+  if (day.unstated_batches) return el('span', { class: 'flag flag-over', text: t('privacy.unstated') });
+  return el('span', { class: 'flag', text: t('privacy.within') });
 }
 
 // The answer's store-days, per metric (id: the table's id; only those `keep` accepts).
@@ -60,7 +60,36 @@ function matrix(answer) {
       el('caption', { text: t('privacy.matrixTitle') }), el('thead', {}, head), el('tbody', {}, rows)));
 }
 
-// The privacy panel's content for an answer (the privacy screen's and a store page's).
+// The chain's days: stores that spent, how many above the policy (in words), the most spent.
+function byDayTable(answer) {
+  const node = table(t('privacy.byDayTitle'),
+    [t('col.day'), t('col.stores'), t('col.overStores'), t('col.maxSpent')],
+    answer.by_day.map((d) => [d.day, String(d.stores),
+      d.over_policy_stores ? t('privacy.overStores', { count: d.over_policy_stores }) : t('privacy.within'),
+      micros(d.max_epsilon_micros)]), { id: 'epsilon-by-day' });
+  answer.by_day.forEach((d, i) => {
+    const tr = node.tBodies[0].rows[i];
+    tr.dataset.day = d.day;
+    if (d.over_policy_stores) tr.classList.add('over');
+  });
+  return node;
+}
+
+// The chain's panel: its days, then the store-days above the policy (the API lists no others).
+function chainReport(answer) {
+  if (!answer.by_day.length) return [el('p', { class: 'empty', text: t('privacy.nodata') })];
+  return [
+    el('p', { class: 'about', text: t('privacy.byDayLead') }),
+    byDayTable(answer),
+    el('h3', { text: t('privacy.overTitle') }),
+    answer.days.length ? dayTable(answer, 'epsilon-over', t('privacy.overTitle'))
+      : el('p', { class: 'ok', text: t('privacy.none') }),
+    el('p', { class: 'message', hidden: !answer.days_truncated,
+      text: t('privacy.truncated', { count: answer.days.length }) }),
+  ];
+}
+
+// A store's panel (its page): its days as a row of cells, those above the policy, every day.
 export function epsilonReport(answer) {
   if (!answer.days.length) return [el('p', { class: 'empty', text: t('privacy.nodata') })];
   const over = answer.days.filter((d) => d.over_policy);
@@ -78,19 +107,19 @@ export function epsilonReport(answer) {
 export async function renderPrivacy(main, range) {
   const answer = await get('/v1/privacy/epsilon', { from: range.from, to: range.to });
   const policy = micros(answer.policy.epsilon_per_day_micros);
-  const flagged = answer.days.filter((d) => d.over_policy);
+  const flagged = answer.over_policy_days;
   main.replaceChildren(
     el('h1', { id: 'screen-title', tabindex: '-1', text: t('privacy.title') }),
     el('p', { class: 'lead', text: t('privacy.lead', { policy }) }),
     el('div', { class: 'controls' },
       rangeForm(range, (r) => { location.hash = `#/privacy?${rangeQuery(r)}`; }, { withBy: false })),
-    el('p', { class: flagged.length ? 'alert' : 'ok', id: 'epsilon-summary', role: 'status',
-      text: flagged.length
-        ? t('privacy.flagged', { count: flagged.length, stores: answer.over_policy_stores.join(', ') })
+    el('p', { class: flagged ? 'alert' : 'ok', id: 'epsilon-summary', role: 'status',
+      text: flagged
+        ? t('privacy.flagged', { count: flagged, stores: answer.over_policy_stores.join(', ') })
         : t('privacy.none') }),
-    el('p', { class: 'message', hidden: !answer.unreadable_batches.length,
-      text: t('privacy.unreadable', { count: answer.unreadable_batches.length }) }),
+    el('p', { class: 'message', hidden: !answer.unstated_batches,
+      text: t('privacy.unreadable', { count: answer.unstated_batches }) }),
     el('section', { class: 'panel wide', id: 'panel-epsilon', 'aria-labelledby': 'title-epsilon' },
-      el('h2', { id: 'title-epsilon', text: t('privacy.matrixTitle') }),
-      epsilonReport(answer)));
+      el('h2', { id: 'title-epsilon', text: t('privacy.byDayTitle') }),
+      chainReport(answer)));
 }
