@@ -548,17 +548,19 @@ int64_t DatabaseBytes(const std::string& url, std::string* detail) {
                   "pg_total_relation_size('hq_store_day_sums') + "
                   "pg_total_relation_size('hq_chain_day_sums') + "
                   "pg_total_relation_size('hq_region_day_sums') + "
-                  "pg_total_relation_size('hq_store_day_runs')"),
+                  "pg_total_relation_size('hq_store_day_runs'), "
+                  "pg_total_relation_size('hq_epsilon_sums') + "
+                  "pg_total_relation_size('hq_epsilon_days')"),
       "size");
   const double mb = 1024.0 * 1024.0;
   char buf[256];
   std::snprintf(
       buf, sizeof buf,
       "hq_cell_sums %.0f MB of which its key %.0f MB, hq_batches (with the signed batches) "
-      "%.0f MB, hq_batch_periods %.0f MB, summary tables %.0f MB",
+      "%.0f MB, hq_batch_periods %.0f MB, summary tables %.0f MB, epsilon tables %.0f MB",
       static_cast<double>(r.Int(0, 1)) / mb, static_cast<double>(r.Int(0, 4)) / mb,
       static_cast<double>(r.Int(0, 2)) / mb, static_cast<double>(r.Int(0, 3)) / mb,
-      static_cast<double>(r.Int(0, 5)) / mb);
+      static_cast<double>(r.Int(0, 5)) / mb, static_cast<double>(r.Int(0, 6)) / mb);
   *detail = buf;
   return r.Int(0, 0);
 }
@@ -874,11 +876,13 @@ void RunEngine(const Options& o, int64_t stores, const std::string& url, const f
       if (k >= 0) ms.push_back(t);
     }
     const Latency l = Percentiles(ms);
+    const std::string chain = per_day ? std::to_string(per_day) + " days of the chain (" +
+                                            std::to_string(over) + " store-days over the policy), "
+                                      : std::string();
     std::printf(
-        "GET /v1/privacy/epsilon %s: %zu days of the chain (%lld store-days over the policy), "
-        "%zu store-days listed, %.3f MB, n=%zu: p50 %.1f ms, max %.1f ms\n",
-        what, per_day, static_cast<long long>(over), days, static_cast<double>(bytes) / 1e6, l.n,
-        l.p50, l.max);
+        "GET /v1/privacy/epsilon %s: %s%zu store-days listed, %.3f MB, n=%zu: p50 %.1f ms, "
+        "max %.1f ms\n",
+        what, chain.c_str(), days, static_cast<double>(bytes) / 1e6, l.n, l.p50, l.max);
   };
   epsilon("the chain's last 14 days", std::max(first, last - 13),
           [](int64_t) { return std::string(); });

@@ -71,32 +71,53 @@ void CopyRow(std::string& out, const First& first, const Rest&... rest) {
   out += '\n';
 }
 
-// Adds epsilon rows (SumEpsilon's, of one store or of several) as upserts of at most 2,000 rows
-// each, in key order, inside the caller's transaction.
+// Writes rows of `cols` values as multi-row statements (head, VALUES, conflict clause) inside the
+// caller's transaction, each with at most 60,000 parameters (PostgreSQL allows 65,535).
+class RowWriter {
+ public:
+  RowWriter(PgConnection& c, std::string_view head, size_t cols, std::string_view on_conflict = {})
+      : c_(c), head_(head), on_conflict_(on_conflict), cols_(cols) {}
+  template <class... Values>
+  Status Row(const Values&... values) {
+    static_assert(sizeof...(Values) > 0);
+    (params_.Add(values), ...);
+    if (++rows_ * cols_ + cols_ > kMaxParams) return Flush();
+    return Ok();
+  }
+  // Sends what is pending (nothing when no row is).
+  Status Flush() {
+    if (rows_ == 0) return Ok();
+    OPTIN_TRY(c_.Query(MultiRowInsertSql(head_, rows_, cols_, on_conflict_), params_));
+    params_ = PgParams();
+    rows_ = 0;
+    return Ok();
+  }
+
+ private:
+  static constexpr size_t kMaxParams = 60'000;
+  PgConnection& c_;
+  std::string_view head_, on_conflict_;
+  size_t cols_;
+  PgParams params_;
+  size_t rows_ = 0;
+};
+
+// Adds epsilon rows (SumEpsilon's, of one store or of several), in key order, inside the
+// caller's transaction.
 using EpsilonMetricSums = std::map<std::tuple<std::string, int64_t, std::string>, int64_t>;
 using EpsilonDaySums = std::map<std::pair<std::string, int64_t>, EpsilonDaySum>;
 Status UpsertEpsilon(PgConnection& c, const EpsilonMetricSums& sums, const EpsilonDaySums& days) {
-  constexpr size_t kRows = 2000;
-  PgParams params;
-  size_t rows = 0;
-  auto flush = [&](std::string_view head, std::string_view conflict, size_t cols) -> Status {
-    if (rows == 0) return Ok();
-    OPTIN_TRY(c.Query(MultiRowInsertSql(head, rows, cols, conflict), params));
-    params = PgParams();
-    rows = 0;
-    return Ok();
-  };
+  RowWriter metric_rows(c, kEpsilonSumsHead, 4, kEpsilonSumsOnConflict);
   for (const auto& [key, micros] : sums) {
     const auto& [store, day, metric] = key;
-    params.Add(store).Add(day).Add(metric).Add(micros);
-    if (++rows == kRows) OPTIN_TRY(flush(kEpsilonSumsHead, kEpsilonSumsOnConflict, 4));
+    OPTIN_TRY(metric_rows.Row(store, day, metric, micros));
   }
-  OPTIN_TRY(flush(kEpsilonSumsHead, kEpsilonSumsOnConflict, 4));
+  OPTIN_TRY(metric_rows.Flush());
+  RowWriter day_rows(c, kEpsilonDaysHead, 5, kEpsilonDaysOnConflict);
   for (const auto& [key, d] : days) {
-    params.Add(key.first).Add(key.second).Add(d.micros).Add(d.batches).Add(d.unstated);
-    if (++rows == kRows) OPTIN_TRY(flush(kEpsilonDaysHead, kEpsilonDaysOnConflict, 5));
+    OPTIN_TRY(day_rows.Row(key.first, key.second, d.micros, d.batches, d.unstated));
   }
-  return flush(kEpsilonDaysHead, kEpsilonDaysOnConflict, 5);
+  return day_rows.Flush();
 }
 
 // Adds `b`'s epsilon (SumEpsilon) to the maps.
@@ -261,60 +282,86 @@ Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> repo
   return Ok();
 }
 
-// Sends `rows` rows of `cols` values as one upsert: head, multi-row VALUES, conflict clause.
-Status Upsert(PgConnection& c, std::string_view head, std::string_view on_conflict, size_t rows,
-              size_t cols, const PgParams& params) {
-  if (rows == 0) return Ok();
-  OPTIN_TRY(c.Query(MultiRowInsertSql(head, rows, cols, on_conflict), params));
-  return Ok();
-}
-
-// Adds a stored batch to its store's own rows: the cell sums and the store's day sums
-// (summary_tables.h), its runs of days, then its epsilon (epsilon_spent.h); inside the caller's
-// transaction.
-Status AddToStoreSums(PgConnection& c, const BatchRecord& b, const BatchSums& sums) {
-  PgParams cells;
-  for (const auto& [key, s] : sums.by_label) {
-    const auto& [day, metric, label] = key;
-    cells.Add(b.store_id).Add(day).Add(metric).Add(label).Add(s.value).Add(s.variance).Add(s.cells);
-  }
-  OPTIN_TRY(Upsert(c, kCellSumsHead, kCellSumsOnConflict, sums.by_label.size(), 7, cells));
-  PgParams store;
-  for (const auto& [key, s] : sums.by_metric) {
-    store.Add(key.first).Add(b.store_id).Add(key.second).Add(s.value).Add(s.variance).Add(s.cells);
-  }
-  OPTIN_TRY(Upsert(c, kStoreDaySumsHead, kStoreDaySumsOnConflict, sums.by_metric.size(), 6, store));
-  std::set<int64_t> days;
-  for (const BatchPeriod& p : b.periods) days.insert(UtcDayOf(p.start));
-  for (int64_t day : days) {
-    OPTIN_ASSIGN_OR_RETURN(
-        PgResult r, c.Query("SELECT first_day, last_day FROM hq_store_day_runs WHERE store_id = $1 "
-                            "AND first_day <= $2::integer + 1 AND last_day >= $2::integer - 1",
-                            PgParams().Add(b.store_id).Add(day)));
-    std::vector<DayRun> nearby;
-    for (int i = 0; i < r.rows(); ++i) nearby.push_back(DayRun{r.Int(i, 0), r.Int(i, 1)});
-    const std::optional<DayRunEdit> edit = AddDayToRuns(nearby, day);
-    if (!edit) continue;
-    for (int64_t first : edit->delete_first_days) {
-      OPTIN_TRY(c.Query("DELETE FROM hq_store_day_runs WHERE store_id = $1 AND first_day = $2",
-                        PgParams().Add(b.store_id).Add(first)));
-    }
-    OPTIN_TRY(
-        c.Query("INSERT INTO hq_store_day_runs (store_id, first_day, last_day) VALUES ($1, "
-                "$2, $3)",
-                PgParams().Add(b.store_id).Add(edit->insert.first_day).Add(edit->insert.last_day)));
-  }
-  EpsilonMetricSums epsilon;
-  EpsilonDaySums epsilon_days;
-  AddEpsilonOf(b, epsilon, epsilon_days);
-  return UpsertEpsilon(c, epsilon, epsilon_days);
-}
-
 // A batch an upload stored, with its cells summed (SumBatch).
 struct SummedBatch {
   const BatchRecord* batch;
   BatchSums sums;
 };
+
+// Adds the days `days` of one store to its runs of days (kept maximal, AddDayToRuns): reads the
+// runs near those days once, then deletes the runs that changed and inserts what replaces them.
+Status AddDaysToRuns(PgConnection& c, const std::string& store_id, const std::set<int64_t>& days) {
+  if (days.empty()) return Ok();
+  OPTIN_ASSIGN_OR_RETURN(
+      PgResult r, c.Query("SELECT first_day, last_day FROM hq_store_day_runs WHERE store_id = $1 "
+                          "AND first_day <= $2::integer + 1 AND last_day >= $3::integer - 1",
+                          PgParams().Add(store_id).Add(*days.rbegin()).Add(*days.begin())));
+  std::map<int64_t, int64_t> before, runs;  // first day -> last day
+  for (int i = 0; i < r.rows(); ++i) before[r.Int(i, 0)] = r.Int(i, 1);
+  runs = before;
+  for (int64_t day : days) {
+    std::vector<DayRun> nearby;
+    for (const auto& [first, last] : runs) {
+      if (first <= day + 1 && last >= day - 1) nearby.push_back(DayRun{first, last});
+    }
+    const std::optional<DayRunEdit> edit = AddDayToRuns(nearby, day);
+    if (!edit) continue;
+    for (int64_t first : edit->delete_first_days) runs.erase(first);
+    runs[edit->insert.first_day] = edit->insert.last_day;
+  }
+  std::string gone;  // an integer[] literal of the first days of the runs that changed
+  for (const auto& [first, last] : before) {
+    auto it = runs.find(first);
+    if (it == runs.end() || it->second != last)
+      gone += (gone.empty() ? "" : ",") + std::to_string(first);
+  }
+  if (!gone.empty()) {
+    OPTIN_TRY(c.Query(
+        "DELETE FROM hq_store_day_runs WHERE store_id = $1 AND first_day = ANY($2::integer[])",
+        PgParams().Add(store_id).Add("{" + gone + "}")));
+  }
+  RowWriter inserts(c, "INSERT INTO hq_store_day_runs (store_id, first_day, last_day)", 3);
+  for (const auto& [first, last] : runs) {
+    auto it = before.find(first);
+    if (it == before.end() || it->second != last) OPTIN_TRY(inserts.Row(store_id, first, last));
+  }
+  return inserts.Flush();
+}
+
+// Adds the batches an upload stored to their stores' own rows: the cell sums and the stores' day
+// sums (summary_tables.h), their runs of days, their epsilon (epsilon_spent.h), each table as
+// upserts of the whole upload's rows; inside the caller's transaction.
+Status AddToStoreSums(PgConnection& c, std::span<const SummedBatch> stored) {
+  std::map<std::tuple<std::string_view, int64_t, std::string_view, std::string_view>, CellSum>
+      cells;
+  std::map<std::tuple<std::string_view, std::string_view, int64_t>, CellSum> store_days;
+  std::map<std::string, std::set<int64_t>, std::less<>> reported;
+  EpsilonMetricSums epsilon;
+  EpsilonDaySums epsilon_days;
+  for (const auto& [b, sums] : stored) {
+    for (const auto& [key, s] : sums.by_label) {
+      cells[{b->store_id, std::get<0>(key), std::get<1>(key), std::get<2>(key)}].Add(s);
+    }
+    for (const auto& [key, s] : sums.by_metric)
+      store_days[{key.first, b->store_id, key.second}].Add(s);
+    for (const BatchPeriod& p : b->periods) reported[b->store_id].insert(UtcDayOf(p.start));
+    AddEpsilonOf(*b, epsilon, epsilon_days);
+  }
+  RowWriter cell_rows(c, kCellSumsHead, 7, kCellSumsOnConflict);
+  for (const auto& [key, s] : cells) {
+    const auto& [store, day, metric, label] = key;
+    OPTIN_TRY(cell_rows.Row(store, day, metric, label, s.value, s.variance, s.cells));
+  }
+  OPTIN_TRY(cell_rows.Flush());
+  RowWriter day_rows(c, kStoreDaySumsHead, 6, kStoreDaySumsOnConflict);
+  for (const auto& [key, s] : store_days) {
+    const auto& [metric, store, day] = key;
+    OPTIN_TRY(day_rows.Row(metric, store, day, s.value, s.variance, s.cells));
+  }
+  OPTIN_TRY(day_rows.Flush());
+  for (const auto& [store, days] : reported) OPTIN_TRY(AddDaysToRuns(c, store, days));
+  return UpsertEpsilon(c, epsilon, epsilon_days);
+}
 
 // Adds the batches an upload stored to the rows every upload shares: their regions' day sums
 // (the region hq_store_regions names for each store), then the chain's, each as one upsert of
@@ -342,51 +389,68 @@ Status AddToSharedSums(PgConnection& c, std::span<const SummedBatch> stored) {
       chain[{std::get<1>(key), std::get<2>(key), std::get<0>(key)}].Add(s);
     }
   }
-  PgParams region_rows, chain_rows;
+  RowWriter region_rows(c, kRegionDaySumsHead, 6, kRegionDaySumsOnConflict);
   for (const auto& [key, s] : regions) {
     const auto& [region, metric, day] = key;
-    region_rows.Add(metric).Add(region).Add(day).Add(s.value).Add(s.variance).Add(s.cells);
+    OPTIN_TRY(region_rows.Row(metric, region, day, s.value, s.variance, s.cells));
   }
+  OPTIN_TRY(region_rows.Flush());
+  RowWriter chain_rows(c, kChainDaySumsHead, 6, kChainDaySumsOnConflict);
   for (const auto& [key, s] : chain) {
     const auto& [metric, label, day] = key;
-    chain_rows.Add(metric).Add(label).Add(day).Add(s.value).Add(s.variance).Add(s.cells);
+    OPTIN_TRY(chain_rows.Row(metric, label, day, s.value, s.variance, s.cells));
   }
-  OPTIN_TRY(
-      Upsert(c, kRegionDaySumsHead, kRegionDaySumsOnConflict, regions.size(), 6, region_rows));
-  return Upsert(c, kChainDaySumsHead, kChainDaySumsOnConflict, chain.size(), 6, chain_rows);
+  return chain_rows.Flush();
 }
 
-// Inserts one batch, its periods and cells on `c` (inside the caller's transaction); kDuplicate
-// when its id is stored already.
-Result<IngestOutcome> InsertOne(PgConnection& c, const BatchRecord& b, const BatchSums& sums) {
-  OPTIN_ASSIGN_OR_RETURN(
-      PgResult ins,
-      c.Query("INSERT INTO hq_batches (batch_id, store_id, format_version, period_start, "
-              "period_end, received_at, signed_batch, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-              "$8) ON CONFLICT (batch_id) DO NOTHING",
-              PgParams()
-                  .Add(b.batch_id)
-                  .Add(b.store_id)
-                  .Add(b.format_version)
-                  .Add(b.periods.front().start)
-                  .Add(b.periods.back().end)
-                  .Add(b.received_at)
-                  .Add(b.signed_batch)
-                  .Add(static_cast<int64_t>(b.cells.size()))));
-  if (ins.affected_rows() == 0) {
-    return IngestOutcome::kDuplicate;
+// Inserts an upload's batches and their periods on `c` (inside the caller's transaction): the
+// outcome of each, kDuplicate for an id stored already or earlier in the upload.
+Result<std::vector<IngestOutcome>> InsertBatches(PgConnection& c,
+                                                 std::span<const BatchRecord> batches) {
+  std::set<std::string_view> offered;
+  std::vector<const BatchRecord*> first;  // each id's first occurrence
+  for (const BatchRecord& b : batches) {
+    if (offered.insert(b.batch_id).second) first.push_back(&b);
   }
-  PgParams periods;
-  for (const BatchPeriod& p : b.periods) {
-    periods.Add(b.batch_id).Add(b.store_id).Add(p.start).Add(p.end).Add(UtcDayOf(p.start));
+  std::set<std::string> inserted;
+  constexpr size_t kRows = 5'000;  // 40,000 parameters
+  for (size_t from = 0; from < first.size(); from += kRows) {
+    const auto chunk = std::span(first).subspan(from, std::min(kRows, first.size() - from));
+    PgParams params;
+    for (const BatchRecord* b : chunk) {
+      params.Add(b->batch_id)
+          .Add(b->store_id)
+          .Add(b->format_version)
+          .Add(b->periods.front().start)
+          .Add(b->periods.back().end)
+          .Add(b->received_at)
+          .Add(b->signed_batch)
+          .Add(static_cast<int64_t>(b->cells.size()));
+    }
+    OPTIN_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(MultiRowInsertSql("INSERT INTO hq_batches (batch_id, store_id, format_version, "
+                                  "period_start, period_end, received_at, signed_batch, cells)",
+                                  chunk.size(), 8,
+                                  " ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id"),
+                params));
+    for (int i = 0; i < r.rows(); ++i) inserted.insert(r.Text(i, 0));
   }
-  OPTIN_TRY(c.Query(MultiRowInsertSql("INSERT INTO hq_batch_periods (batch_id, store_id, "
-                                      "period_start, period_end, day)",
-                                      b.periods.size(), 5),
-                    periods));
-  OPTIN_TRY(AddToStoreSums(c, b, sums));
-  OPTIN_TRY(UpsertBundlesInForce(c, b.bundles_in_force));
-  return IngestOutcome::kStored;
+  std::vector<IngestOutcome> outcomes;
+  RowWriter periods(c,
+                    "INSERT INTO hq_batch_periods (batch_id, store_id, period_start, "
+                    "period_end, day)",
+                    5);
+  for (const BatchRecord& b : batches) {
+    const bool stored = inserted.erase(b.batch_id) > 0;  // its first occurrence only
+    outcomes.push_back(stored ? IngestOutcome::kStored : IngestOutcome::kDuplicate);
+    if (!stored) continue;
+    for (const BatchPeriod& p : b.periods) {
+      OPTIN_TRY(periods.Row(b.batch_id, b.store_id, p.start, p.end, UtcDayOf(p.start)));
+    }
+  }
+  OPTIN_TRY(periods.Flush());
+  return outcomes;
 }
 
 }  // namespace
@@ -399,11 +463,11 @@ Result<IngestOutcome> PostgresHqStore::StoreBatch(const BatchRecord& b) {
 Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
     std::span<const BatchRecord> batches) {
   for (const BatchRecord& b : batches) OPTIN_TRY(ValidateBatchRecord(b));
+  if (batches.empty()) return std::vector<IngestOutcome>();
   std::shared_lock regions_stay(summaries_mu_);
   std::vector<IngestOutcome> outcomes;
   OPTIN_TRY(Transaction(
       [&](PgConnection& c) -> Status {
-        outcomes.clear();
         // One upload of a store at a time (a box retrying while its first try is still being
         // stored): the store's runs of days are read and then rewritten.
         std::set<std::string_view> store_ids;
@@ -412,13 +476,14 @@ Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
           OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('hq-store'), hashtext($1))",
                             PgParams().Add(id)));
         }
+        OPTIN_ASSIGN_OR_RETURN(outcomes, InsertBatches(c, batches));
         std::vector<SummedBatch> stored;
-        for (const BatchRecord& b : batches) {
-          BatchSums sums = SumBatch(b);
-          OPTIN_ASSIGN_OR_RETURN(IngestOutcome o, InsertOne(c, b, sums));
-          outcomes.push_back(o);
-          if (o == IngestOutcome::kStored) stored.push_back(SummedBatch{&b, std::move(sums)});
+        for (size_t i = 0; i < batches.size(); ++i) {
+          if (outcomes[i] != IngestOutcome::kStored) continue;
+          stored.push_back(SummedBatch{&batches[i], SumBatch(batches[i])});
+          OPTIN_TRY(UpsertBundlesInForce(c, batches[i].bundles_in_force));
         }
+        OPTIN_TRY(AddToStoreSums(c, stored));
         return AddToSharedSums(c, stored);
       },
       true));

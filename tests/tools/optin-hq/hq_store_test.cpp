@@ -322,6 +322,68 @@ TEST_P(HqStoreTest, ReportedDaysAreKeptAsRunsWhateverOrderTheyArriveIn) {
   EXPECT_EQ(store->ReportedRuns(kDay, kDay + 20, std::nullopt).value().size(), 4u);  // + s2, 9
 }
 
+// One upload carrying many days of a store (a box catching up; PostgreSQL writes each table once
+// for the whole upload) keeps the same runs and sums as the same batches stored one by one.
+TEST_P(HqStoreTest, AnUploadOfManyDaysKeepsTheRunsAndSumsOfItsBatchesStoredOneByOne) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  auto batches_of = [](const std::string& id) {
+    std::vector<BatchRecord> out;
+    for (int64_t d : {1, 5, 3, 9, 4, 7}) {
+      out.push_back(DailyBatch(id, kDay + d, {{"app", d}, {"web", 10 + d}}));
+    }
+    BatchRecord merged = DailyBatch(id, kDay + 11, {{"app", 100}});
+    merged.periods.push_back(BatchPeriod{UtcDayStart(kDay + 12), UtcDayStart(kDay + 13)});
+    out.push_back(merged);
+    BatchRecord again = DailyBatch(id, kDay + 3, {{"web", 1000}});  // a second batch on a day
+    again.batch_id += "/again";
+    out.push_back(again);
+    return out;
+  };
+  // Both stores reported day 2 before: the upload joins runs to it.
+  ASSERT_TRUE(store->StoreBatch(DailyBatch("one", kDay + 2, {{"app", 2}})));
+  ASSERT_TRUE(store->StoreBatch(DailyBatch("many", kDay + 2, {{"app", 2}})));
+  for (const BatchRecord& b : batches_of("one")) {
+    ASSERT_EQ(store->StoreBatch(b).value(), IngestOutcome::kStored) << b.batch_id;
+  }
+  const std::vector<BatchRecord> upload = batches_of("many");
+  auto outcomes = store->StoreBatches(upload);
+  ASSERT_TRUE(outcomes) << outcomes.error().message;
+  EXPECT_EQ(*outcomes, std::vector<IngestOutcome>(upload.size(), IngestOutcome::kStored));
+
+  auto runs_of = [&](const std::string& id) {
+    std::vector<std::pair<int64_t, int64_t>> got;
+    const auto runs = store->ReportedRuns(kDay, kDay + 20, Only({id})).value();
+    for (const ReportedRun& r : runs) got.emplace_back(r.first_day - kDay, r.last_day - kDay);
+    return got;
+  };
+  EXPECT_EQ(runs_of("many"),
+            (std::vector<std::pair<int64_t, int64_t>>{{1, 5}, {7, 7}, {9, 9}, {11, 12}}));
+  EXPECT_EQ(runs_of("many"), runs_of("one"));
+  for (const std::optional<std::string>& label :
+       {std::optional<std::string>(), std::optional<std::string>("app"),
+        std::optional<std::string>("web")}) {
+    auto rows_of = [&](const std::string& id) {
+      std::vector<std::tuple<int64_t, int64_t, double, int64_t>> got;
+      const auto rows =
+          store
+              ->SumByDay(FiguresQuery{"checkins", label, kDay, kDay + 20, Only({id}), std::nullopt})
+              .value();
+      for (const DaySum& r : rows) {
+        got.emplace_back(r.day - kDay, r.value_sum, r.variance_sum, r.cells);
+      }
+      return got;
+    };
+    EXPECT_EQ(rows_of("many"), rows_of("one")) << label.value_or("(all labels)");
+    EXPECT_FALSE(rows_of("many").empty());
+  }
+  EXPECT_EQ(Total(store
+                      ->SumByDay(FiguresQuery{"checkins", "web", kDay + 3, kDay + 3, Only({"many"}),
+                                              std::nullopt})
+                      .value()),
+            13 + 1000);
+}
+
 // RebuildSummaries (and the migration that introduced the summaries) recompute from the batches
 // what ingest added one by one.
 TEST_P(HqStoreTest, RebuildingTheSummariesGivesWhatIngestKept) {
