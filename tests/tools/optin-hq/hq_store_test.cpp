@@ -384,6 +384,30 @@ TEST_P(HqStoreTest, AnUploadOfManyDaysKeepsTheRunsAndSumsOfItsBatchesStoredOneBy
             13 + 1000);
 }
 
+// An upload whose rows need more parameters than one PostgreSQL statement takes (65,535: here the
+// chain's day sums alone are 3,000 days x 4 labels x 6 values) is stored whole.
+TEST_P(HqStoreTest, AnUploadTooLargeForOneStatementIsStoredWhole) {
+  auto store = OpenOrDie();
+  ASSERT_TRUE(store);
+  std::vector<BatchRecord> upload;
+  for (int64_t d = 0; d < 3'000; ++d) {
+    upload.push_back(DailyBatch("s1", kDay - d, {{"app", 1}, {"web", 2}, {"kiosk", 3}}));
+  }
+  auto outcomes = store->StoreBatches(upload);
+  ASSERT_TRUE(outcomes) << outcomes.error().message;
+  EXPECT_EQ(*outcomes, std::vector<IngestOutcome>(upload.size(), IngestOutcome::kStored));
+  const auto rows = store
+                        ->SumByDay(FiguresQuery{"checkins", std::nullopt, kDay - 2'999, kDay,
+                                                std::nullopt, std::nullopt})
+                        .value();
+  EXPECT_EQ(rows.size(), 3'000u);
+  EXPECT_EQ(Total(rows), 3'000 * 6);
+  const auto runs = store->ReportedRuns(kDay - 2'999, kDay, std::nullopt).value();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].first_day, kDay - 2'999);
+  EXPECT_EQ(runs[0].last_day, kDay);
+}
+
 // RebuildSummaries (and the migration that introduced the summaries) recompute from the batches
 // what ingest added one by one.
 TEST_P(HqStoreTest, RebuildingTheSummariesGivesWhatIngestKept) {
