@@ -254,25 +254,6 @@ CREATE TABLE hq_epsilon_days (
 ) WITHOUT ROWID;
 CREATE INDEX hq_epsilon_days_by_day ON hq_epsilon_days (day, epsilon_micros, unstated);
 )sql";
-constexpr std::string_view kEpsilonV9Postgres = R"sql(
-CREATE TABLE hq_epsilon_sums (
-  store_id       TEXT NOT NULL,
-  day            INTEGER NOT NULL,
-  metric         TEXT NOT NULL,
-  epsilon_micros BIGINT NOT NULL,
-  PRIMARY KEY (store_id, day, metric)
-);
-CREATE TABLE hq_epsilon_days (
-  store_id       TEXT NOT NULL,
-  day            INTEGER NOT NULL,
-  epsilon_micros BIGINT NOT NULL,
-  batches        BIGINT NOT NULL,
-  unstated       BIGINT NOT NULL,
-  PRIMARY KEY (store_id, day)
-);
-CREATE INDEX hq_epsilon_days_by_day ON hq_epsilon_days (day, epsilon_micros, unstated);
-)sql";
-
 constexpr std::array kMigrations = {
     HqMigration{1, "hq: batches, their periods and cells", kBatchesV1},
     HqMigration{2, "hq: accounts and sessions", kAccountsV2},
@@ -287,12 +268,25 @@ constexpr std::array kMigrations = {
                 kRegionSumsV7Postgres},
     HqMigration{8, "hq: cells kept summed per store, day, metric and label", kCellSumsV8,
                 kCellSumsV8Postgres},
-    HqMigration{9, "hq: the epsilon each store spent per day and metric", kEpsilonV9,
-                kEpsilonV9Postgres, HqMigrationStep::kFillEpsilonFromBatches},
+    HqMigration{9,
+                "hq: the epsilon each store spent per day and metric",
+                kEpsilonV9,
+                {},
+                HqMigrationStep::kFillEpsilonFromBatches},
 };
 
 }  // namespace
 
 std::span<const HqMigration> HqSchema() { return kMigrations; }
+
+std::string PostgresSpelling(std::string_view sql) {
+  constexpr std::string_view kOption = ") WITHOUT ROWID";
+  std::string out;
+  for (size_t at = sql.find(kOption); at != std::string_view::npos; at = sql.find(kOption)) {
+    out += sql.substr(0, at + 1);
+    sql.remove_prefix(at + kOption.size());
+  }
+  return out += sql;
+}
 
 }  // namespace optin::hq

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace optin::hq {
@@ -23,7 +24,8 @@ struct HqMigration {
   std::string_view name;  // recorded in hq_schema_migrations
   std::string_view sql;   // one or more statements
   // When not empty, PostgreSQL runs this instead of `sql` (what the engines spell differently,
-  // such as SQLite's WITHOUT ROWID or PostgreSQL's INCLUDE).
+  // such as PostgreSQL's INCLUDE). Without it PostgreSQL runs `sql` with SQLite's table option
+  // WITHOUT ROWID left out (PostgresSpelling).
   std::string_view postgres_sql = {};
   HqMigrationStep then = HqMigrationStep::kNone;
 };
@@ -38,5 +40,9 @@ CREATE TABLE IF NOT EXISTS hq_schema_migrations (
 )sql";
 
 std::span<const HqMigration> HqSchema();
+
+// `sql` as PostgreSQL runs it: every ") WITHOUT ROWID" (SQLite's clustered tables; PostgreSQL
+// has no such option) becomes ")".
+std::string PostgresSpelling(std::string_view sql);
 
 }  // namespace optin::hq

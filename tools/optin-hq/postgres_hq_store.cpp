@@ -237,7 +237,8 @@ Status PostgresHqStore::Migrate(std::span<const HqMigration> migrations) {
                                  c.Query("SELECT 1 FROM hq_schema_migrations WHERE version = $1",
                                          PgParams().Add(m.version)));
           if (r.rows() > 0) return Ok();
-          OPTIN_TRY(c.Exec(m.postgres_sql.empty() ? m.sql : m.postgres_sql));
+          OPTIN_TRY(c.Exec(m.postgres_sql.empty() ? PostgresSpelling(m.sql)
+                                                  : std::string(m.postgres_sql)));
           if (m.then == HqMigrationStep::kFillEpsilonFromBatches) {
             OPTIN_TRY(FillEpsilonFromBatches(c));
           }
