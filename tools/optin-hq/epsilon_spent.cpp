@@ -98,6 +98,17 @@ std::optional<BatchRecord> EpsilonOfSignedBatch(std::string_view store_id, int f
   return r;
 }
 
+BatchRecord EpsilonOfStoredBatch(std::string_view store_id, int format_version,
+                                 int64_t period_start, int64_t period_end,
+                                 std::string_view signed_batch) {
+  if (auto b = EpsilonOfSignedBatch(store_id, format_version, signed_batch)) return *std::move(b);
+  BatchRecord r;
+  r.store_id = std::string(store_id);
+  r.format_version = format_version;
+  r.periods = {BatchPeriod{period_start, period_end}};
+  return r;
+}
+
 std::vector<EpsilonStoreDay> JoinEpsilonMetrics(std::vector<EpsilonStoreDay> days,
                                                 std::vector<EpsilonMetricRow> metrics) {
   std::sort(days.begin(), days.end(), [](const EpsilonStoreDay& a, const EpsilonStoreDay& b) {

@@ -55,6 +55,11 @@ BatchEpsilon SumEpsilon(const BatchRecord& batch);
 // the payload's periods cannot be read.
 std::optional<BatchRecord> EpsilonOfSignedBatch(std::string_view store_id, int format_version,
                                                 std::string_view signed_batch);
+// The same for a row of hq_batches: when its payload cannot be read, the batch counts on the day
+// its first period starts ([period_start, period_end)), its epsilon unstated.
+BatchRecord EpsilonOfStoredBatch(std::string_view store_id, int format_version,
+                                 int64_t period_start, int64_t period_end,
+                                 std::string_view signed_batch);
 
 // One store-day as the view lists it.
 struct EpsilonStoreDay {

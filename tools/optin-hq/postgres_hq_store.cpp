@@ -142,13 +142,9 @@ Status FillEpsilonFromBatches(PgConnection& c) {
     EpsilonDaySums days;
     for (int i = 0; i < r.rows(); ++i) {
       after = r.Text(i, 0);
-      auto b = EpsilonOfSignedBatch(r.Text(i, 1), static_cast<int>(r.Int(i, 2)), r.Text(i, 5));
-      if (!b) {  // unreadable: counted on its first day, its epsilon unstated
-        b.emplace();
-        b->store_id = r.Text(i, 1);
-        b->periods = {BatchPeriod{r.Int(i, 3), r.Int(i, 4)}};
-      }
-      AddEpsilonOf(*b, sums, days);
+      AddEpsilonOf(EpsilonOfStoredBatch(r.Text(i, 1), static_cast<int>(r.Int(i, 2)), r.Int(i, 3),
+                                        r.Int(i, 4), r.Text(i, 5)),
+                   sums, days);
     }
     OPTIN_TRY(UpsertEpsilon(c, sums, days));
   }

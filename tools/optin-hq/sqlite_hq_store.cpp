@@ -124,14 +124,8 @@ Status SqliteHqStore::FillEpsilonFromBatches() {
       OPTIN_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) break;
       after = q.ColumnText(0);
-      const std::string store_id = q.ColumnText(1);
-      auto b = EpsilonOfSignedBatch(store_id, static_cast<int>(q.ColumnInt(2)), q.ColumnText(5));
-      if (!b) {  // unreadable: counted on its first day, its epsilon unstated
-        b.emplace();
-        b->store_id = store_id;
-        b->periods = {BatchPeriod{q.ColumnInt(3), q.ColumnInt(4)}};
-      }
-      page.push_back(std::move(*b));
+      page.push_back(EpsilonOfStoredBatch(q.ColumnText(1), static_cast<int>(q.ColumnInt(2)),
+                                          q.ColumnInt(3), q.ColumnInt(4), q.ColumnText(5)));
     }
     if (page.empty()) return Ok();
     for (const BatchRecord& b : page) OPTIN_TRY(AddEpsilon(b.store_id, SumEpsilon(b)));
