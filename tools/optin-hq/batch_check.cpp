@@ -4,9 +4,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "platform/clock.h"
-#include "platform/encoding.h"
-#include "platform/x509.h"
 #include "privacy/jws.h"
 #include "sync/batch.h"
 #include "tools/optin-hq/epsilon_spent.h"
@@ -16,22 +13,6 @@ namespace optin::hq {
 namespace json = boost::json;
 
 namespace {
-
-std::string DerToPem(std::string_view der) {
-  const std::string b64 = platform::Base64Encode(der);
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
-  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
-  pem += "-----END CERTIFICATE-----\n";
-  return pem;
-}
-
-// The CN of an mbedTLS subject text ("CN=store-0042, O=Acme").
-std::string CommonName(std::string_view subject) {
-  size_t at = subject.find("CN=");
-  if (at == std::string_view::npos) return {};
-  subject.remove_prefix(at + 3);
-  return std::string(subject.substr(0, subject.find(',')));
-}
 
 int64_t IntOr(const json::object& o, std::string_view k, int64_t fallback) {
   const json::value* v = o.if_contains(k);
@@ -114,36 +95,6 @@ std::string ReadV1(const json::object& p, int64_t start, int64_t end, BatchRecor
 }
 
 }  // namespace
-
-PeerStore PeerStoreOf(std::string_view der, int64_t now) {
-  PeerStore peer;
-  if (der.empty()) {
-    peer.problem = "no verified client certificate";
-    return peer;
-  }
-  const std::string pem = DerToPem(der);
-  auto info = platform::InspectCertificate(pem);
-  auto key_pem = platform::CertificatePublicKeyPem(pem);
-  if (!info || !key_pem) {
-    peer.problem = "client certificate unreadable";
-    return peer;
-  }
-  if (now < info->not_before || now > info->not_after) {
-    peer.problem =
-        now > info->not_after
-            ? "client certificate expired at " + platform::FormatIso8601Utc(info->not_after)
-            : "client certificate not valid before " + platform::FormatIso8601Utc(info->not_before);
-    return peer;
-  }
-  auto key = platform::EcdsaPublicKey::FromPem(*key_pem);
-  if (!key) {
-    peer.problem = "client certificate key is not P-256";
-    return peer;
-  }
-  peer.key = std::move(*key);
-  peer.common_name = CommonName(info->subject);
-  return peer;
-}
 
 BatchVerdict CheckBatch(std::string_view jws, const PeerStore& peer, const StoreDirectory* stores,
                         int64_t now, BatchRecord* record) {

@@ -3,7 +3,8 @@
 // any other is refused by name), the store (its id must be the certificate's CN, and listed in
 // the stores file when there is one), the batch id (the one the store and period give) and the
 // payload's shape; then turns it into the BatchRecord HqStore stores (each cell on the UTC day of
-// the first period the batch covers; the epsilon it states, epsilon_spent.h). Pure functions; thread-safe.
+// the first period the batch covers; the epsilon it states, epsilon_spent.h). Pure functions;
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "platform/crypto.h"
 #include "tools/optin-hq/batch_record.h"
+#include "tools/optin-hq/peer_certificates.h"
 #include "tools/optin-hq/store_directory.h"
 
 namespace optin::hq {
@@ -31,17 +33,6 @@ struct BatchVerdict {
 
 // The batch schemas this HQ accepts.
 inline constexpr std::string_view kAcceptedSchemas[] = {"optin-hq-batch/1", "optin-hq-batch/2"};
-
-// The presenting store, from its verified client certificate (DER).
-struct PeerStore {
-  std::optional<platform::EcdsaPublicKey> key;
-  std::string common_name;  // the store id the certificate was issued for
-  std::string problem;      // why there is no key
-};
-// No key (and the problem says why) when the certificate is not valid at `now`: TLS checked its
-// validity at the session's full handshake, and a resumed session (up to the ticket lifetime
-// later) carries the certificate of that handshake, so each request checks it again here.
-PeerStore PeerStoreOf(std::string_view certificate_der, int64_t now);
 
 // Checks `jws` from `peer`. `stores`: the stores file in force, or null to accept any store whose
 // certificate names it. On "ok", `record` holds what to store (received_at = `now`).

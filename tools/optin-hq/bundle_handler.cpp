@@ -36,7 +36,7 @@ std::vector<HqRoute> BundleHandler::Routes() {
 }
 
 void BundleHandler::GetBundle(HqContext& ctx, net::Request&& request, net::Responder respond) {
-  const PeerStore peer = PeerStoreOf(request.peer_certificate_der, ctx.clock.NowUnix());
+  const PeerStore peer = ctx.peers.Of(request.peer_certificate_der, ctx.clock.NowUnix());
   if (!peer.key) {
     respond(HqProblem(403, "client-certificate", peer.problem));
     return;

@@ -1,6 +1,7 @@
 // What HQ's handlers share, wired once by the server: the storage, the stores file in force,
-// the accounts, the counters, the worker threads that do blocking work, the clock. Each member
-// is thread-safe; the context itself is immutable after construction.
+// the accounts, the counters, the worker threads that do blocking work, the clock, the stores'
+// certificates as read. Each member is thread-safe; the context itself is immutable after
+// construction.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include "tools/optin-hq/accounts.h"
 #include "tools/optin-hq/hq_counters.h"
 #include "tools/optin-hq/hq_store.h"
+#include "tools/optin-hq/peer_certificates.h"
 #include "tools/optin-hq/stores_registry.h"
 #include "tools/optin-hq/work_queue.h"
 
@@ -25,6 +27,7 @@ struct HqContext {
   HqCounters& counters;
   WorkQueue& work;
   const platform::Clock& clock;
+  PeerCertificates& peers;  // the stores' client certificates, each read once
 };
 
 // Which listener a route is on: the stores' (mutual TLS, store certificates) or the people's

@@ -106,7 +106,8 @@ int RunServer(const ServeConfig& config) {
   policy.session_length = std::chrono::hours(config.session_hours);
   const platform::Clock& clock = platform::SystemClock::Instance();
   Accounts accounts(**store, clock, **random, policy);
-  HqContext ctx{**store, stores, accounts, counters, work, clock};
+  PeerCertificates peers;
+  HqContext ctx{**store, stores, accounts, counters, work, clock, peers};
 
   IngestHandler ingest(
       ctx, IngestOptions{config.max_batches_per_request, config.fail_first, config.hang_first});

@@ -114,7 +114,7 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
                       "batches"));
     return;
   }
-  const PeerStore peer = PeerStoreOf(request.peer_certificate_der, ctx_.clock.NowUnix());
+  const PeerStore peer = ctx_.peers.Of(request.peer_certificate_der, ctx_.clock.NowUnix());
   if (!peer.key) {
     ctx_.counters.UploadRefused("client-certificate");
     respond(HqProblem(403, "client-certificate", peer.problem));
@@ -206,7 +206,7 @@ void IngestHandler::PostBatches(net::Request&& request, net::Responder respond) 
 }
 
 void IngestHandler::GetBatches(net::Request&& request, net::Responder respond) {
-  const PeerStore peer = PeerStoreOf(request.peer_certificate_der, ctx_.clock.NowUnix());
+  const PeerStore peer = ctx_.peers.Of(request.peer_certificate_der, ctx_.clock.NowUnix());
   const QueryParams q = ParseQuery(request.query);
   const std::string store = q.Get("store").value_or(peer.common_name);
   if (!peer.key || store != peer.common_name) {

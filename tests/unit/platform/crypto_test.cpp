@@ -227,6 +227,96 @@ TEST_F(CryptoTest, SigningMatchesRfc6979DeterministicVector) {
             "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
 }
 
+// n - x for a 32-byte big-endian x < n, P-256's group order n (SEC 2).
+std::string OrderMinus(std::string_view x) {
+  const std::string n = Unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  std::string out(32, '\0');
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    int d = static_cast<unsigned char>(n[i]) - static_cast<unsigned char>(x[i]) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    out[i] = static_cast<char>(d + 256 * borrow);
+  }
+  return out;
+}
+
+EcdsaPublicKey Rfc6979PublicKey() {
+  return EcdsaPrivateKey::FromPem(
+             Sec1PemFromScalar(
+                 Unhex("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")))
+      .value()
+      .PublicKey();
+}
+
+TEST_F(CryptoTest, Rfc6979SignaturesVerifyEveryTimeAndOnlyForTheirMessage) {
+  // RFC 6979 appendix A.2.5, P-256 with SHA-256: messages "sample" and "test". The first Verify
+  // of a key builds its table of multiples; the later ones use it.
+  const EcdsaPublicKey pub = Rfc6979PublicKey();
+  const std::string sample = Unhex(
+      "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+      "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+  const std::string test = Unhex(
+      "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367"
+      "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083");
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_TRUE(pub.Verify("sample", sample)) << round;
+    EXPECT_TRUE(pub.Verify("test", test)) << round;
+    EXPECT_FALSE(pub.Verify("test", sample)) << round;
+    EXPECT_FALSE(pub.Verify("sample", test)) << round;
+  }
+  const EcdsaPublicKey copy = pub;  // copies share the key and its table
+  EXPECT_TRUE(copy.Verify("sample", sample));
+}
+
+TEST_F(CryptoTest, NegatingSGivesTheOtherValidSignatureAsEcdsaDefines) {
+  // (r, n - s) verifies wherever (r, s) does: R = u1 G + u2 Q only changes sign.
+  auto key = EcdsaPrivateKey::Generate(*random_).value();
+  const EcdsaPublicKey pub = key.PublicKey();
+  for (int i = 0; i < 8; ++i) {
+    const std::string message = "batch " + std::to_string(i);
+    const std::string signature = key.Sign(message, *random_).value();
+    const std::string negated = signature.substr(0, 32) + OrderMinus(signature.substr(32));
+    EXPECT_NE(negated, signature);
+    EXPECT_TRUE(pub.Verify(message, signature)) << i;
+    EXPECT_TRUE(pub.Verify(message, negated)) << i;
+    EXPECT_FALSE(pub.Verify(message + ".", negated)) << i;
+    const std::string r_negated = OrderMinus(signature.substr(0, 32)) + signature.substr(32);
+    EXPECT_FALSE(pub.Verify(message, r_negated)) << i;
+  }
+}
+
+TEST_F(CryptoTest, ScalarsOutsideOneToTheOrderAreRejected) {
+  const EcdsaPublicKey pub = Rfc6979PublicKey();
+  const std::string zero(32, '\0');
+  const std::string n = OrderMinus(zero);
+  const std::string all_ones(32, '\xff');
+  const std::string r = Unhex("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716");
+  const std::string s = Unhex("f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+  ASSERT_TRUE(pub.Verify("sample", r + s));
+  for (const std::string& bad : {zero, n, all_ones}) {
+    EXPECT_FALSE(pub.Verify("sample", bad + s)) << HexEncode(bad);
+    EXPECT_FALSE(pub.Verify("sample", r + bad)) << HexEncode(bad);
+  }
+}
+
+TEST_F(CryptoTest, ManyKeysEachVerifyOnlyTheirOwnSignatures) {
+  std::vector<EcdsaPrivateKey> keys;
+  for (int k = 0; k < 12; ++k) keys.push_back(EcdsaPrivateKey::Generate(*random_).value());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const EcdsaPublicKey mine = keys[k].PublicKey();
+    const EcdsaPublicKey next = keys[(k + 1) % keys.size()].PublicKey();
+    for (int m = 0; m < 4; ++m) {
+      const std::string message = "store " + std::to_string(k) + " day " + std::to_string(m);
+      const std::string signature = keys[k].Sign(message, *random_).value();
+      EXPECT_TRUE(mine.Verify(message, signature)) << k << "/" << m;
+      EXPECT_FALSE(next.Verify(message, signature)) << k << "/" << m;
+      std::string flipped = signature;
+      flipped[static_cast<size_t>(m * 11 + 3) % 64] ^= 0x01;
+      EXPECT_FALSE(mine.Verify(message, flipped)) << k << "/" << m;
+    }
+  }
+}
+
 TEST_F(CryptoTest, PrivateKeyPemRoundTripKeepsTheKey) {
   auto key = EcdsaPrivateKey::Generate(*random_).value();
   const std::string pem = key.ToPem().value();
