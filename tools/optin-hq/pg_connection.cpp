@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 namespace optin::hq {
 namespace {
@@ -126,10 +127,13 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& c
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::broken() const { return PQstatus(conn_) == CONNECTION_BAD; }
+bool PgConnection::broken() const { return poisoned_ || PQstatus(conn_) == CONNECTION_BAD; }
 
 Status PgConnection::Reset() {
   prepared_.clear();  // a new session knows none of them
+  prepared_count_ = 0;
+  deferred_.clear();
+  poisoned_ = false;
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return std::unexpected(PgError(nullptr, conn_, "connect"));
   PGresult* r = PQexec(conn_, "SET client_min_messages = warning");
@@ -138,6 +142,7 @@ Status PgConnection::Reset() {
 }
 
 Status PgConnection::Exec(std::string_view sql) {
+  OPTIN_TRY(Flush());
   const std::string text(sql);
   PGresult* r = PQexec(conn_, text.c_str());
   const ExecStatusType st = PQresultStatus(r);
@@ -151,6 +156,12 @@ Status PgConnection::Exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& params) {
+  if (!deferred_.empty()) {
+    std::vector<Statement> statements = std::move(deferred_);
+    deferred_.clear();
+    statements.push_back(Statement{std::string(sql), params});
+    return RunPipeline(std::move(statements));
+  }
   std::string text(sql);
   std::vector<const char*> values;
   values.reserve(params.values_.size());
@@ -158,7 +169,7 @@ Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& param
   const int n = static_cast<int>(values.size());
   auto it = prepared_.find(text);
   if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
-    std::string name = "optin_" + std::to_string(prepared_.size() + 1);
+    std::string name = "optin_" + std::to_string(++prepared_count_);
     PGresult* p = PQprepare(conn_, name.c_str(), text.c_str(), n, nullptr);
     if (PQresultStatus(p) != PGRES_COMMAND_OK) {
       Error e = PgError(p, conn_, "query");
@@ -181,7 +192,109 @@ Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& param
   return PgResult(r);
 }
 
+void PgConnection::Defer(std::string_view sql, const PgParams& params) {
+  deferred_.push_back(Statement{std::string(sql), params});
+}
+
+Status PgConnection::Flush() {
+  if (deferred_.empty()) return Ok();
+  std::vector<Statement> statements = std::move(deferred_);
+  deferred_.clear();
+  if (statements.size() == 1) {
+    OPTIN_TRY(Query(statements[0].sql, statements[0].params));
+  } else {
+    OPTIN_TRY(RunPipeline(std::move(statements)));
+  }
+  return Ok();
+}
+
+void PgConnection::DropDeferred() { deferred_.clear(); }
+
+bool PgConnection::in_transaction() const {
+  const PGTransactionStatusType t = PQtransactionStatus(conn_);
+  return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+Result<PgResult> PgConnection::RunPipeline(std::vector<Statement> statements) {
+  if (PQenterPipelineMode(conn_) != 1) {
+    return std::unexpected(PgError(nullptr, conn_, "pipeline"));
+  }
+  // What was sent, in order: each statement, preceded by its PQsendPrepare when new.
+  struct Sent {
+    bool is_prepare;
+    std::string text;  // for a prepare: the statement text it names
+  };
+  std::vector<Sent> sent;
+  std::optional<Error> error;
+  for (const Statement& st : statements) {
+    std::vector<const char*> values;
+    values.reserve(st.params.values_.size());
+    for (const auto& v : st.params.values_) values.push_back(v ? v->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    auto it = prepared_.find(st.sql);
+    if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+      std::string name = "optin_" + std::to_string(++prepared_count_);
+      if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), n, nullptr) != 1) {
+        error = PgError(nullptr, conn_, "query");
+        break;
+      }
+      sent.push_back(Sent{true, st.sql});
+      it = prepared_.emplace(st.sql, std::move(name)).first;
+    }
+    const int ok = it != prepared_.end() ? PQsendQueryPrepared(conn_, it->second.c_str(), n,
+                                                               values.data(), nullptr, nullptr, 0)
+                                         : PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr,
+                                                             values.data(), nullptr, nullptr, 0);
+    if (ok != 1) {
+      error = PgError(nullptr, conn_, "query");
+      break;
+    }
+    sent.push_back(Sent{false, {}});
+  }
+  if (!error && PQpipelineSync(conn_) != 1) error = PgError(nullptr, conn_, "pipeline");
+  if (error) {  // not all sent: what was is not read, and the connection is not used again
+    poisoned_ = true;
+    return std::unexpected(std::move(*error));
+  }
+  // Every result, in order, each followed by a null; then the sync's (unless the connection is
+  // gone). A prepare that did not succeed is forgotten, so that its text is prepared again.
+  std::optional<PgResult> last;
+  for (const Sent& s : sent) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) {
+      if (!error) error = PgError(nullptr, conn_, "query");
+      if (s.is_prepare) prepared_.erase(s.text);
+      continue;
+    }
+    const ExecStatusType st = PQresultStatus(r);
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok && s.is_prepare) prepared_.erase(s.text);
+    if (!ok && !error && st != PGRES_PIPELINE_ABORTED) error = PgError(r, conn_, "query");
+    if (ok && !s.is_prepare && &s == &sent.back()) {
+      last.emplace(r);
+    } else {
+      PQclear(r);
+    }
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);  // up to the null
+  }
+  if (!broken()) {
+    while (PGresult* r = PQgetResult(conn_)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  if (PQexitPipelineMode(conn_) != 1) {  // results left unread: the connection is not reused
+    poisoned_ = true;
+    if (!error) error = PgError(nullptr, conn_, "pipeline");
+  }
+  if (error) return std::unexpected(std::move(*error));
+  if (!last) return std::unexpected(PgError(nullptr, conn_, "query"));
+  return std::move(*last);
+}
+
 Status PgConnection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  OPTIN_TRY(Flush());
   const std::string text(copy_sql);
   PGresult* r = PQexec(conn_, text.c_str());
   if (PQresultStatus(r) != PGRES_COPY_IN) {

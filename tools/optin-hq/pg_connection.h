@@ -2,7 +2,9 @@
 // libpq failure becomes an optin::Error here (PgError), by SQLSTATE. Parameters travel as text.
 // Query prepares each statement text once per session (PQprepare, then PQexecPrepared): the
 // server parses and plans it once instead of at every call (at most kMaxPrepared texts a
-// session; past that, texts are sent unprepared).
+// session; past that, texts are sent unprepared). Statements whose rows nobody reads (writes,
+// BEGIN, a lock) can be deferred: they travel with the next Query in one round trip (libpq's
+// pipeline mode), which spares both processes a wake-up per statement.
 // A PgConnection is used by one thread at a time; it is not thread-safe.
 #pragma once
 
@@ -67,25 +69,46 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // One or more statements without parameters.
+  // One or more statements without parameters (the deferred ones are sent first).
   Status Exec(std::string_view sql);
-  // One statement with parameters (prepared on first use in this session).
+  // One statement with parameters (prepared on first use in this session), sent after the
+  // deferred ones in the same round trip; the first error among them is returned.
   Result<PgResult> Query(std::string_view sql, const PgParams& params = {});
   static constexpr size_t kMaxPrepared = 256;
+  // Queues one statement to send with the next Query, Exec, CopyIn or Flush; its error, if
+  // any, is theirs. Statements run in the order they were queued or sent.
+  void Defer(std::string_view sql, const PgParams& params = {});
+  // Sends the deferred statements now (one round trip); the first error among them.
+  Status Flush();
+  // Forgets the deferred statements unsent (before a ROLLBACK).
+  void DropDeferred();
+  // Whether the session is inside a transaction block (failed or not): BEGIN was sent.
+  bool in_transaction() const;
   // COPY ... FROM STDIN: starts it, sends `data` (COPY text format) and ends it.
   Status CopyIn(std::string_view copy_sql, std::string_view data);
 
-  // Whether the connection to the server is lost (a query failed with the socket closed);
-  // a broken connection is only good for Reset().
+  // Whether the connection to the server is lost (a query failed with the socket closed) or
+  // left unusable by a pipeline that could not be sent or read whole; a broken connection is
+  // only good for Reset().
   bool broken() const;
   // Reconnects with the same parameters.
   Status Reset();
 
  private:
+  struct Statement {
+    std::string sql;
+    PgParams params;
+  };
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  // Sends `statements` in one pipeline and reads every result: the last one's, or the first
+  // error.
+  Result<PgResult> RunPipeline(std::vector<Statement> statements);
   pg_conn* conn_;
   // Statement text -> its prepared name in this session; emptied when the session is new.
   std::unordered_map<std::string, std::string> prepared_;
+  size_t prepared_count_ = 0;  // names given this session (names are never reused)
+  std::vector<Statement> deferred_;
+  bool poisoned_ = false;  // a pipeline left it in an unknown state: broken() until Reset()
 };
 
 // The single conversion of libpq failures to Errors. By SQLSTATE class: 08 (connection) and

@@ -84,10 +84,11 @@ class RowWriter {
     if (++rows_ * cols_ + cols_ > kMaxParams) return Flush();
     return Ok();
   }
-  // Sends what is pending (nothing when no row is).
+  // Defers the statement of the pending rows (nothing when there are none): it is sent with the
+  // connection's next query, at the latest the COMMIT, which returns its error if it fails.
   Status Flush() {
     if (rows_ == 0) return Ok();
-    OPTIN_TRY(c_.Query(MultiRowInsertSql(head_, rows_, cols_, on_conflict_), params_));
+    c_.Defer(MultiRowInsertSql(head_, rows_, cols_, on_conflict_), params_);
     params_ = PgParams();
     rows_ = 0;
     return Ok();
@@ -207,11 +208,17 @@ Status PostgresHqStore::Transaction(Fn&& fn, bool retry_when_lost) {
     auto conn = Acquire();
     if (!conn) return std::unexpected(conn.error());
     PgConnection& c = **conn;
-    Status s = c.Exec("BEGIN");
-    if (s) s = fn(c);
-    if (s) s = c.Exec("COMMIT");
+    c.Defer("BEGIN");  // sent with the transaction's first query
+    Status s = fn(c);
+    if (s) {
+      // The statements still deferred and the COMMIT in one round trip.
+      if (auto committed = c.Query("COMMIT"); !committed) s = std::unexpected(committed.error());
+    }
     const bool lost = c.broken();
-    if (!s && !lost) (void)c.Exec("ROLLBACK");
+    if (!s && !lost) {
+      c.DropDeferred();
+      if (c.in_transaction()) (void)c.Exec("ROLLBACK");
+    }
     Release(std::move(*conn));
     if (s) return s;
     if (!lost || !retry_when_lost || attempt > 0) return s;
@@ -269,12 +276,12 @@ namespace {
 // arriving late changes nothing), inside the caller's transaction.
 Status UpsertBundlesInForce(PgConnection& c, std::span<const BundleInForce> reports) {
   for (const BundleInForce& r : reports) {
-    OPTIN_TRY(c.Query(
+    c.Defer(
         "INSERT INTO hq_store_bundles (store_id, kind, version, etag, reported_at) VALUES "
         "($1, $2, $3, $4, $5) ON CONFLICT (store_id, kind) DO UPDATE SET version = "
         "excluded.version, etag = excluded.etag, reported_at = excluded.reported_at WHERE "
         "hq_store_bundles.reported_at <= excluded.reported_at",
-        PgParams().Add(r.store_id).Add(r.kind).Add(r.version).Add(r.etag).Add(r.reported_at)));
+        PgParams().Add(r.store_id).Add(r.kind).Add(r.version).Add(r.etag).Add(r.reported_at));
   }
   return Ok();
 }
@@ -313,9 +320,8 @@ Status AddDaysToRuns(PgConnection& c, const std::string& store_id, const std::se
       gone += (gone.empty() ? "" : ",") + std::to_string(first);
   }
   if (!gone.empty()) {
-    OPTIN_TRY(c.Query(
-        "DELETE FROM hq_store_day_runs WHERE store_id = $1 AND first_day = ANY($2::integer[])",
-        PgParams().Add(store_id).Add("{" + gone + "}")));
+    c.Defer("DELETE FROM hq_store_day_runs WHERE store_id = $1 AND first_day = ANY($2::integer[])",
+            PgParams().Add(store_id).Add("{" + gone + "}"));
   }
   RowWriter inserts(c, "INSERT INTO hq_store_day_runs (store_id, first_day, last_day)", 3);
   for (const auto& [first, last] : runs) {
@@ -470,8 +476,8 @@ Result<std::vector<IngestOutcome>> PostgresHqStore::StoreBatches(
         std::set<std::string_view> store_ids;
         for (const BatchRecord& b : batches) store_ids.insert(b.store_id);
         for (std::string_view id : store_ids) {
-          OPTIN_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('hq-store'), hashtext($1))",
-                            PgParams().Add(id)));
+          c.Defer("SELECT pg_advisory_xact_lock(hashtext('hq-store'), hashtext($1))",
+                  PgParams().Add(id));
         }
         OPTIN_ASSIGN_OR_RETURN(outcomes, InsertBatches(c, batches));
         std::vector<SummedBatch> stored;

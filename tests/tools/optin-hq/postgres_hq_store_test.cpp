@@ -1,5 +1,6 @@
 // PostgreSQL-only behaviour of the HQ store: a server killed and restarted under ingest, a
-// server that is not there, the one place libpq errors become Error values, and the --db value.
+// server that is not there, deferred statements sent in one pipeline, the one place libpq errors
+// become Error values, and the --db value.
 #include <gtest/gtest.h>
 
 #include "tests/support/postgres_server.h"
@@ -98,6 +99,100 @@ TEST_F(PostgresHqStoreTest, AServerThatIsNotThereIsUnavailable) {
   auto store = PostgresHqStore::Open(url_);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kUnavailable) << store.error().message;
+}
+
+// Deferred statements (PgConnection::Defer) travel with the next query in one pipeline.
+TEST_F(PostgresHqStoreTest, DeferredStatementsRunInOrderWithTheNextQuery) {
+  auto c = PgConnection::Connect(url_);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE t (k integer PRIMARY KEY, v text)"));
+  (*c)->Defer("BEGIN");
+  for (int k = 1; k <= 3; ++k) {
+    (*c)->Defer("INSERT INTO t (k, v) VALUES ($1, $2)",
+                PgParams().Add(k).Add("v" + std::to_string(k)));
+  }
+  (*c)->Defer("UPDATE t SET v = v || '!' WHERE k = $1", PgParams().Add(2));
+  auto rows = (*c)->Query("SELECT string_agg(v, ',' ORDER BY k) FROM t");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->Text(0, 0), "v1,v2!,v3");
+  EXPECT_TRUE((*c)->in_transaction());
+  (*c)->Defer("INSERT INTO t (k, v) VALUES ($1, $2)", PgParams().Add(4).Add("v4"));
+  ASSERT_TRUE((*c)->Query("COMMIT"));
+  EXPECT_FALSE((*c)->in_transaction());
+  auto count = (*c)->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(count) << count.error().message;
+  EXPECT_EQ(count->Int(0, 0), 4);
+}
+
+TEST_F(PostgresHqStoreTest, ADeferredStatementsErrorIsTheQuerysAndWhatFollowedItDidNotRun) {
+  auto c = PgConnection::Connect(url_);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE t (k integer PRIMARY KEY)"));
+  ASSERT_TRUE((*c)->Exec("INSERT INTO t VALUES (1)"));
+  const std::string insert = "INSERT INTO t (k) VALUES ($1)";
+  (*c)->Defer("BEGIN");
+  (*c)->Defer(insert, PgParams().Add(2));
+  (*c)->Defer(insert, PgParams().Add(1));                                        // a duplicate key
+  (*c)->Defer("INSERT INTO t (k) SELECT $1::integer + 100", PgParams().Add(3));  // never runs
+  auto failed = (*c)->Query("SELECT count(*) FROM t");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kConflict) << failed.error().message;
+  EXPECT_FALSE((*c)->broken());
+  EXPECT_TRUE((*c)->in_transaction());
+  ASSERT_TRUE((*c)->Exec("ROLLBACK"));
+  // The statement whose prepare was aborted is prepared again; the others are reused.
+  (*c)->Defer(insert, PgParams().Add(5));
+  ASSERT_TRUE((*c)->Flush());  // one statement, sent on its own
+  (*c)->Defer("INSERT INTO t (k) SELECT $1::integer + 100", PgParams().Add(3));
+  (*c)->Defer(insert, PgParams().Add(6));
+  auto rows = (*c)->Query("SELECT string_agg(k::text, ',' ORDER BY k) FROM t");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->Text(0, 0), "1,5,6,103");
+}
+
+TEST_F(PostgresHqStoreTest, AStatementThatCouldNotBePreparedInAPipelineIsPreparedAgainLater) {
+  auto c = PgConnection::Connect(url_);
+  ASSERT_TRUE(c) << c.error().message;
+  const std::string insert = "INSERT INTO later (k) VALUES ($1)";
+  (*c)->Defer("SELECT 1");
+  (*c)->Defer(insert, PgParams().Add(1));  // no such table yet
+  auto failed = (*c)->Query("SELECT 2");
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("later"), std::string::npos) << failed.error().message;
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE later (k integer)"));
+  (*c)->Defer(insert, PgParams().Add(7));
+  auto rows = (*c)->Query("SELECT sum(k) FROM later");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->Int(0, 0), 7);
+}
+
+TEST_F(PostgresHqStoreTest, DroppedDeferredStatementsAreNeverSent) {
+  auto c = PgConnection::Connect(url_);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE t (k integer)"));
+  (*c)->Defer("INSERT INTO t VALUES (1)");
+  (*c)->DropDeferred();
+  auto rows = (*c)->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->Int(0, 0), 0);
+}
+
+TEST_F(PostgresHqStoreTest, DeferredStatementsToAStoppedServerFailAsUnavailable) {
+  auto c = PgConnection::Connect(url_);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE t (k integer)"));
+  ASSERT_TRUE(server_->Stop());
+  (*c)->Defer("BEGIN");
+  (*c)->Defer("INSERT INTO t VALUES (1)");
+  auto failed = (*c)->Query("COMMIT");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable) << failed.error().message;
+  EXPECT_TRUE((*c)->broken());
+  ASSERT_TRUE(server_->Restart());
+  ASSERT_TRUE((*c)->Reset());
+  auto rows = (*c)->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(rows->Int(0, 0), 0);
 }
 
 TEST(PgErrorTest, SqlStatesBecomeErrorCodesInOnePlace) {
