@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "api/job_reply.h"
 #include "notices/canonical_json.h"
 #include "notices/language_match.h"
-#include "notices/notice_store.h"
+#include "notices/notice_text_choice.h"
 
 namespace optin::api {
 namespace {
@@ -40,11 +39,6 @@ std::optional<int64_t> ParseVersion(std::string_view v) {
   }
   return std::stoll(std::string(v));
 }
-
-struct Served {
-  std::string language;
-  std::string canonical;
-};
 
 }  // namespace
 
@@ -81,48 +75,12 @@ void NoticesApi::GetNotice(net::Request&& request, net::Responder respond) const
       lang_param ? std::optional<std::string>(std::string(*lang_param)) : std::nullopt;
   std::string accept(request.Header("accept-language"));
   const int64_t v = *version;
-  ReadThen<Served>(
+  ReadThen<notices::ChosenNoticeText>(
       d_.db, kRoute, std::move(respond),
-      [this, v, lang, accept](store::Connection& conn) -> Result<Served> {
-        OPTIN_ASSIGN_OR_RETURN(auto available, notices::NoticeStore::Languages(conn, v));
-        if (available.empty()) {
-          return Fail(ErrorCode::kNotFound,
-                      "There is no notice version " + std::to_string(v) + " on this box.", {},
-                      "notice-not-found");
-        }
-        std::string chosen;
-        if (lang) {
-          for (const auto& a : available) {
-            if (a == *lang) chosen = a;
-          }
-          if (chosen.empty()) {
-            std::string list;
-            for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
-            return Fail(ErrorCode::kNotFound,
-                        "Notice version " + std::to_string(v) + " has no text in '" + *lang +
-                            "'; it has: " + list + ".",
-                        "lang", "notice-language-not-found");
-          }
-        } else {
-          // The store's languages first (its default leads), then any other the version has.
-          std::vector<std::string> order;
-          for (const auto& l : d_.notices.languages()) {
-            if (std::find(available.begin(), available.end(), l) != available.end()) {
-              order.push_back(l);
-            }
-          }
-          for (const auto& a : available) {
-            if (std::find(order.begin(), order.end(), a) == order.end()) order.push_back(a);
-          }
-          chosen = notices::PickLanguage(accept, order);
-        }
-        OPTIN_ASSIGN_OR_RETURN(auto text, notices::NoticeStore::CanonicalText(conn, v, chosen));
-        if (!text) {
-          return Fail(ErrorCode::kNotFound, "The notice text is gone.", {}, "notice-not-found");
-        }
-        return Served{chosen, std::move(*text)};
+      [this, v, lang, accept](store::Connection& conn) {
+        return notices::ChooseNoticeText(conn, v, lang, accept, d_.notices.languages());
       },
-      [v, current, by_header = !lang](const Served& s) {
+      [v, current, by_header = !lang](const notices::ChosenNoticeText& s) {
         net::Response r;
         r.status = 200;
         r.content_type = "application/json";
