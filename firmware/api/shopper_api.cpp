@@ -73,17 +73,6 @@ object MeJson(const visits::ShopperData& data, const std::string& store_id) {
   return out;
 }
 
-// The interests as stored, in the form of the data export's "interests".
-array InterestsJson(const std::vector<offers::Interest>& interests) {
-  array out;
-  for (const auto& in : interests) {
-    object o{{"topic", in.topic}};
-    if (in.expertise) o["expertise"] = *in.expertise;
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
 // {"offers": true, "assistance": false} -> decisions; presence may only be true.
 Result<std::vector<consent::ConsentChange>> ParseDecisions(const boost::json::value* v) {
   std::vector<consent::ConsentChange> out;
@@ -341,7 +330,7 @@ void ShopperApi::PutInterests(net::Request&& request, net::Responder respond) co
         return interests_.Replace(conn, who, interests);
       },
       [](const std::vector<offers::Interest>& stored) {
-        return JsonResponse(200, object{{"interests", InterestsJson(stored)}});
+        return JsonResponse(200, object{{"interests", offers::InterestsToJson(stored)}});
       });
 }
 

@@ -110,16 +110,20 @@ Result<int64_t> DeclaredInterests::ForgetUnlessHistory(store::Connection& conn,
   return DeleteAll(conn, subject_id);
 }
 
-Result<boost::json::value> DeclaredInterests::Export(store::Connection& conn,
-                                                     std::string_view subject_id) const {
-  OPTIN_ASSIGN_OR_RETURN(auto list, List(conn, subject_id));
+boost::json::array InterestsToJson(const std::vector<Interest>& interests) {
   boost::json::array out;
-  for (const Interest& in : list) {
+  for (const Interest& in : interests) {
     boost::json::object o{{"topic", in.topic}};
     if (in.expertise) o["expertise"] = *in.expertise;
     out.push_back(std::move(o));
   }
   return out;
+}
+
+Result<boost::json::value> DeclaredInterests::Export(store::Connection& conn,
+                                                     std::string_view subject_id) const {
+  OPTIN_ASSIGN_OR_RETURN(auto list, List(conn, subject_id));
+  return InterestsToJson(list);
 }
 
 Result<int64_t> DeclaredInterests::Count(store::Connection& conn,

@@ -4,6 +4,7 @@
 // Immutable after construction; methods run inside database jobs; thread-safe.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ struct Interest {
   std::string topic;                     // one of the store's interest list
   std::optional<std::string> expertise;  // beginner | intermediate | expert
 };
+
+// The interests in their one JSON form, [{"topic", "expertise"?}] (the data export's
+// "interests" and the answer of PUT /v1/me/interests).
+boost::json::array InterestsToJson(const std::vector<Interest>& interests);
 
 class DeclaredInterests final : public privacy::SubjectRecords {
  public:
