@@ -156,40 +156,10 @@ Status PgConnection::Exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Query(std::string_view sql, const PgParams& params) {
-  if (!deferred_.empty()) {
-    std::vector<Statement> statements = std::move(deferred_);
-    deferred_.clear();
-    statements.push_back(Statement{std::string(sql), params});
-    return RunPipeline(std::move(statements));
-  }
-  std::string text(sql);
-  std::vector<const char*> values;
-  values.reserve(params.values_.size());
-  for (const auto& v : params.values_) values.push_back(v ? v->c_str() : nullptr);
-  const int n = static_cast<int>(values.size());
-  auto it = prepared_.find(text);
-  if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
-    std::string name = "optin_" + std::to_string(++prepared_count_);
-    PGresult* p = PQprepare(conn_, name.c_str(), text.c_str(), n, nullptr);
-    if (PQresultStatus(p) != PGRES_COMMAND_OK) {
-      Error e = PgError(p, conn_, "query");
-      PQclear(p);
-      return std::unexpected(std::move(e));
-    }
-    PQclear(p);
-    it = prepared_.emplace(std::move(text), std::move(name)).first;
-  }
-  PGresult* r =
-      it != prepared_.end()
-          ? PQexecPrepared(conn_, it->second.c_str(), n, values.data(), nullptr, nullptr, 0)
-          : PQexecParams(conn_, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
-  const ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    Error e = PgError(r, conn_, "query");
-    PQclear(r);
-    return std::unexpected(std::move(e));
-  }
-  return PgResult(r);
+  std::vector<Statement> statements = std::move(deferred_);
+  deferred_.clear();
+  statements.push_back(Statement{std::string(sql), params});
+  return RunPipeline(std::move(statements));
 }
 
 void PgConnection::Defer(std::string_view sql, const PgParams& params) {
@@ -200,11 +170,7 @@ Status PgConnection::Flush() {
   if (deferred_.empty()) return Ok();
   std::vector<Statement> statements = std::move(deferred_);
   deferred_.clear();
-  if (statements.size() == 1) {
-    OPTIN_TRY(Query(statements[0].sql, statements[0].params));
-  } else {
-    OPTIN_TRY(RunPipeline(std::move(statements)));
-  }
+  OPTIN_TRY(RunPipeline(std::move(statements)));
   return Ok();
 }
 

@@ -1,10 +1,10 @@
 // One libpq connection to PostgreSQL and its results, the only place that calls libpq: every
 // libpq failure becomes an optin::Error here (PgError), by SQLSTATE. Parameters travel as text.
-// Query prepares each statement text once per session (PQprepare, then PQexecPrepared): the
-// server parses and plans it once instead of at every call (at most kMaxPrepared texts a
-// session; past that, texts are sent unprepared). Statements whose rows nobody reads (writes,
-// BEGIN, a lock) can be deferred: they travel with the next Query in one round trip (libpq's
-// pipeline mode), which spares both processes a wake-up per statement.
+// Query prepares each statement text once per session (its first use sends the prepare and the
+// execution together): the server parses and plans it once instead of at every call (at most
+// kMaxPrepared texts a session; past that, texts are sent unprepared). Statements whose rows
+// nobody reads (writes, BEGIN, a lock) can be deferred: they travel with the next Query in one
+// round trip. Every Query is one libpq pipeline: the deferred statements, then its own.
 // A PgConnection is used by one thread at a time; it is not thread-safe.
 #pragma once
 
