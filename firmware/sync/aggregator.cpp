@@ -130,8 +130,8 @@ Result<int64_t> Aggregator::SpentOnDay(store::Connection& conn, int64_t day) con
   return stmt.ColumnInt(0);
 }
 
-Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t start,
-                                                int64_t end, int64_t now, bool manual) const {
+Result<PeriodOutcome> Aggregator::ReleasePeriod(store::Connection& conn, int64_t start, int64_t end,
+                                                int64_t now, bool manual) const {
   PeriodOutcome out;
   out.period_start = start;
   out.period_end = end;
@@ -257,6 +257,9 @@ Result<std::vector<PeriodOutcome>> Aggregator::ReleaseNow(store::Connection& con
                             ? FloorDiv(now, p) * p
                             : std::max(released_until, FloorDiv(now, p) * p);
   if (now <= start) {
+    // The current period is not a second old: the periods that just closed are what "now"
+    // releases, when this call released them; otherwise everything up to now is out already.
+    if (!outcomes.empty()) return outcomes;
     return Fail(ErrorCode::kFailedPrecondition,
                 "Nothing to release: the last release ended at " + std::to_string(start) +
                     ", which is now.",
@@ -270,9 +273,8 @@ Result<std::vector<PeriodOutcome>> Aggregator::ReleaseNow(store::Connection& con
   const int64_t needed = period_cost * (2 + later_periods);
   if (spent + needed > policy_.epsilon_per_day_micros) {
     return Fail(ErrorCode::kFailedPrecondition,
-                "Today's budget has no room for a manual release: " +
-                    FormatEpsilonMicros(spent) + " of epsilon_per_day " +
-                    FormatEpsilonMicros(policy_.epsilon_per_day_micros) +
+                "Today's budget has no room for a manual release: " + FormatEpsilonMicros(spent) +
+                    " of epsilon_per_day " + FormatEpsilonMicros(policy_.epsilon_per_day_micros) +
                     " is spent, and this release (" + FormatEpsilonMicros(period_cost) +
                     ") plus the rest of the day's periods would need " +
                     FormatEpsilonMicros(needed) +

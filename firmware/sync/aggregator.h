@@ -67,7 +67,9 @@ class Aggregator {
   // Development only (sync.allow_manual_release): releases the closed periods, then the current
   // period up to now as a period of its own, spending one period's epsilon from today's budget
   // like any release. Refused (kFailedPrecondition, reason "budget-exhausted") unless today's
-  // budget still has room for it and for every period left in the day.
+  // budget still has room for it and for every period left in the day. In a period's first
+  // second the current period is empty: the closed periods this call released are the answer,
+  // and when there were none it is refused (reason "nothing-to-release").
   Result<std::vector<PeriodOutcome>> ReleaseNow(store::Connection& conn) const;
 
   // The capped true counts of the events in [from, before), over the label domains of every

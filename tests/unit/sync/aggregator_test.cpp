@@ -4,8 +4,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <set>
 
 #include "sync/discrete_laplace.h"
@@ -366,9 +366,10 @@ TEST(AggregatorBudgetTest, APeriodShortOfBudgetIsReleasedWithWhatIsLeftNeverDrop
   w.clock().SetUnix(kDay + 3600 + 60);
   // Earlier today, under another configuration: 0.99 spent.
   ASSERT_TRUE(w.database().Write([&](store::Connection& c) -> Status {
-    OPTIN_TRY(c.Execute("INSERT INTO sync_periods(period_start, period_end, day, outcome, "
-                        "epsilon_micros, decided_at) VALUES (?, ?, ?, 'released', 990000, ?)",
-                        kDay, kDay + 3600, kDay / 86'400, kDay + 3600));
+    OPTIN_TRY(
+        c.Execute("INSERT INTO sync_periods(period_start, period_end, day, outcome, "
+                  "epsilon_micros, decided_at) VALUES (?, ?, ?, 'released', 990000, ?)",
+                  kDay, kDay + 3600, kDay / 86'400, kDay + 3600));
     return Ok();
   }));
   w.Shopper("a", {Purpose::kHqAggregates});
@@ -431,6 +432,32 @@ TEST(AggregatorManualReleaseTest, ReleaseNowSpendsBudgetAndIsRefusedWithoutRoom)
   EXPECT_EQ(status.periods_released_today, 5);
 }
 
+// Asked in the first second of a period, "now" is the period that just closed: released by the
+// manual release itself it is the answer; released already, nothing is left and it says so.
+TEST(AggregatorManualReleaseTest, ReleaseNowAtAPeriodsEndReleasesThePeriodJustClosed) {
+  sync::SyncPolicy policy = TestSyncPolicy();
+  policy.epsilon_per_day_micros = 2'000'000;
+  SyncWorld w(sync::NoiseMode::kExactForTests, policy);
+  w.clock().SetUnix(kDay + 60);
+  ASSERT_TRUE(w.Release().has_value());
+  w.Shopper("a", {Purpose::kHqAggregates});
+  w.clock().SetUnix(kDay + 2 * 3600);  // 01:00-02:00 closed this second, not yet released
+  auto released = ValueOrDie(
+      w.database().Write([&](store::Connection& c) { return w.aggregator().ReleaseNow(c); }),
+      "release now");
+  ASSERT_FALSE(released.empty());
+  EXPECT_EQ(released.back().period_end, kDay + 2 * 3600);
+  EXPECT_FALSE(released.back().manual);
+  int64_t events = 0;
+  for (const auto& o : released) events += o.events;
+  EXPECT_EQ(events, 1);
+
+  auto again =
+      w.database().Write([&](store::Connection& c) { return w.aggregator().ReleaseNow(c); });
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().reason, "nothing-to-release");
+}
+
 // PRODUCT.md line 6: only aggregated, noised counts leave the box. Walks a batch: only these
 // keys may appear, every count is an integer cell of a fixed label domain with the variance of
 // its noise beside it, and nothing a person could be singled out by (ids, pseudonyms, times of
@@ -452,10 +479,9 @@ TEST(BatchSchemaTest, BatchHoldsNoPerPersonField) {
   EXPECT_EQ(parsed.header.at("typ").as_string(), "optin-hq-batch+jws");
   const json::object payload = w.Payload(batches[0]);
 
-  const std::set<std::string> top = {"schema",     "batch_id",         "store_id",
-                                     "period",     "created_at",       "software_version",
-                                     "audit",      "privacy",          "metrics",
-                                     "bundles"};
+  const std::set<std::string> top = {"schema",     "batch_id",         "store_id", "period",
+                                     "created_at", "software_version", "audit",    "privacy",
+                                     "metrics",    "bundles"};
   const std::set<std::string> period = {"start", "end", "periods", "covers"};
   const std::set<std::string> audit = {"head", "intact"};
   const std::set<std::string> privacy_keys = {"unit", "epsilon_micros"};
