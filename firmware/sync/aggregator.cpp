@@ -261,8 +261,8 @@ Result<std::vector<PeriodOutcome>> Aggregator::ReleaseNow(store::Connection& con
     // releases, when this call released them; otherwise everything up to now is out already.
     if (!outcomes.empty()) return outcomes;
     return Fail(ErrorCode::kFailedPrecondition,
-                "Nothing to release: the last release ended at " + std::to_string(start) +
-                    ", which is now.",
+                "Nothing to release: everything up to now (" + std::to_string(start) +
+                    ") is released already. Ask again in a second.",
                 {}, "nothing-to-release");
   }
   const int64_t day = FloorDiv(start, 86'400);
